@@ -1,0 +1,73 @@
+/** A worker's DP layout and role, from its `server_args` lines, its file name and `--dp-size`. */
+import type { LayoutRecord } from '../parse/types.ts';
+import type { Role } from '../report/types.ts';
+
+export interface WorkerLayout {
+  readonly dpSize: number | null;
+  readonly dpSizeSource: 'flag' | 'server_args' | 'none';
+  readonly tpSize: number | null;
+  readonly ppSize: number | null;
+  readonly epSize: number | null;
+  readonly enableDpAttention: boolean | null;
+  readonly disaggregationMode: string | null;
+  /**
+   * DP ranks this worker's log should hold; `null` when unknown. A multi-node dp-attention server
+   * runs ranks k·dp/nnodes … (k+1)·dp/nnodes−1 on node k, and each node prints its own server_args.
+   */
+  readonly expectedRanks: ReadonlySet<number> | null;
+}
+
+export function resolveLayout(layouts: readonly LayoutRecord[], dpSizeFlag: number | null): WorkerLayout {
+  const first = <K extends keyof LayoutRecord>(key: K): LayoutRecord[K] | undefined => {
+    for (const layout of layouts) if (layout[key] !== undefined) return layout[key];
+    return undefined;
+  };
+  const logged = first('dpSize');
+  const dpSize = dpSizeFlag ?? logged ?? null;
+  let expectedRanks: Set<number> | null = null;
+  if (dpSizeFlag !== null) {
+    expectedRanks = range(0, dpSizeFlag);
+  } else if (logged !== undefined) {
+    expectedRanks = new Set();
+    for (const layout of layouts) {
+      const dp = layout.dpSize;
+      if (dp === undefined) continue;
+      const nnodes = layout.nnodes ?? 1;
+      const nodeRank = layout.nodeRank ?? 0;
+      const split = nnodes > 1 && layout.enableDpAttention === true && dp % nnodes === 0 && nodeRank < nnodes;
+      const perNode = split ? dp / nnodes : dp;
+      const base = split ? nodeRank * perNode : 0;
+      for (const r of range(base, base + perNode)) expectedRanks.add(r);
+    }
+  }
+  return {
+    dpSize,
+    dpSizeSource: dpSizeFlag !== null ? 'flag' : logged !== undefined ? 'server_args' : 'none',
+    tpSize: first('tpSize') ?? null,
+    ppSize: first('ppSize') ?? null,
+    epSize: first('epSize') ?? null,
+    enableDpAttention: first('enableDpAttention') ?? null,
+    disaggregationMode: first('disaggregationMode') ?? null,
+    expectedRanks,
+  };
+}
+
+/** Role from an srt-slurm style name (`node_prefill_w0`), else from disaggregation_mode. */
+export function resolveRole(
+  name: string,
+  disaggregationMode: string | null,
+): { readonly role: Role; readonly source: 'name' | 'server_args' | 'none' } {
+  const lower = name.toLowerCase();
+  const match = /(?:^|[^a-z])(prefill|decode|agg)(?:[^a-z]|$)/.exec(lower) ?? /(prefill|decode)/.exec(lower);
+  const fromName = match?.[1];
+  if (fromName === 'prefill' || fromName === 'decode' || fromName === 'agg') return { role: fromName, source: 'name' };
+  if (disaggregationMode === 'prefill' || disaggregationMode === 'decode') return { role: disaggregationMode, source: 'server_args' };
+  if (disaggregationMode === 'null') return { role: 'agg', source: 'server_args' };
+  return { role: 'unknown', source: 'none' };
+}
+
+function range(from: number, to: number): Set<number> {
+  const out = new Set<number>();
+  for (let r = from; r < to; r++) out.add(r);
+  return out;
+}

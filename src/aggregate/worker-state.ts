@@ -1,0 +1,78 @@
+/**
+ * Per-worker accumulation with SGLang's counting rules (reference: sglang-log-formats.md §3, §7):
+ * - only PP0 and ATTN_CP0 count: every pipeline stage and context-parallel rank logs the same batch;
+ * - per DP rank, only the lowest TP label counts: with --enable-metrics-for-all-schedulers every
+ *   TP rank of a DP group logs the same batch (v0.4.9.post3 – v0.5.9);
+ * - lines without a DP label (or with v0.3.6's bogus `DP-1`) are kept apart until the worker's
+ *   layout says whether they belong to its single rank.
+ */
+import type { BatchRecord, LayoutRecord, Phase } from '../parse/types.ts';
+import { RankAccumulator } from './rank-accumulator.ts';
+
+/** Key for "no TP label" (tp_size 1, or a version that omits TP): sorts before TP0. */
+const NO_TP = -1;
+
+export class PhaseState {
+  /** dp → tp → totals */
+  readonly byDp = new Map<number, Map<number, RankAccumulator>>();
+  readonly unlabeled = new RankAccumulator();
+  /** lines from PP>0 or ATTN_CP>0 */
+  pipelineDuplicates = 0;
+  dpMinusOne = 0;
+  legacyLines = 0;
+  /** lines whose TP label is not 0 */
+  nonZeroTpLines = 0;
+  lines = 0;
+
+  add(record: BatchRecord): void {
+    this.lines++;
+    if (record.legacy) this.legacyLines++;
+    const { dp, tp, pp, attnCp } = record.ranks;
+    if ((pp !== undefined && pp > 0) || (attnCp !== undefined && attnCp > 0)) {
+      this.pipelineDuplicates++;
+      return;
+    }
+    if (dp === undefined || dp < 0) {
+      if (dp !== undefined) this.dpMinusOne++;
+      this.unlabeled.add(record);
+      return;
+    }
+    if (tp !== undefined && tp !== 0) this.nonZeroTpLines++;
+    let byTp = this.byDp.get(dp);
+    if (byTp === undefined) {
+      byTp = new Map();
+      this.byDp.set(dp, byTp);
+    }
+    const tpKey = tp ?? NO_TP;
+    let acc = byTp.get(tpKey);
+    if (acc === undefined) {
+      acc = new RankAccumulator();
+      byTp.set(tpKey, acc);
+    }
+    acc.add(record);
+  }
+
+  /** The logging rank of each DP group (lowest TP label) and how many lines the others held. */
+  resolve(): { readonly ranks: Map<number, RankAccumulator>; readonly tpDuplicates: number } {
+    const ranks = new Map<number, RankAccumulator>();
+    let tpDuplicates = 0;
+    for (const [dp, byTp] of this.byDp) {
+      const lowest = Math.min(...byTp.keys());
+      for (const [tp, acc] of byTp) {
+        if (tp === lowest) ranks.set(dp, acc);
+        else tpDuplicates += acc.batches;
+      }
+    }
+    return { ranks, tpDuplicates };
+  }
+}
+
+export class WorkerState {
+  readonly inputs: string[] = [];
+  readonly layouts: LayoutRecord[] = [];
+  readonly phases: Record<Phase, PhaseState> = { prefill: new PhaseState(), decode: new PhaseState() };
+  readonly name: string;
+  constructor(name: string) {
+    this.name = name;
+  }
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+/**
+ * The thin edge: argv → Options → run() → renderer → stdout → process.exitCode.
+ * The only file that reads process.argv/env, writes to the console or sets the exit code.
+ */
+import { Chalk } from 'chalk';
+import { Command, CommanderError, Option } from 'commander';
+import { DEFAULT_THRESHOLDS } from './detect/thresholds.ts';
+import { EXIT_FINDINGS, EXIT_NO_DATA, EXIT_OK, EXIT_USAGE, isKnownError, UsageError } from './errors.ts';
+import { DEFAULT_MAX_LINE_BYTES } from './io/lines.ts';
+import { resolveColor, writeOutput } from './io/output.ts';
+import { parseOptions, type RawOptions } from './options.ts';
+import { RENDERERS } from './render/index.ts';
+import type { Verdict } from './report/types.ts';
+import { run } from './run.ts';
+import { VERSION } from './version.ts';
+
+type Mode = 'report' | 'check';
+type CliOptions = RawOptions & { readonly color?: boolean };
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  report printed (dpskew); check passed (dpskew check)
+  1  check: a fail-level finding (warn-level too with --strict)
+  2  usage error, unreadable input or corrupt gzip (one line on stderr)
+  3  check: nothing to judge (no batch lines, or too few to support a verdict)
+
+Examples:
+  dpskew logs/                          per-rank report of a directory of worker logs
+  kubectl logs pod/sglang-0 | dpskew    read stdin
+  dpskew check logs/ --strict           fail a CI job on fail- or warn-level findings
+  dpskew logs/ --format json > r.json   machine-readable report (schemaVersion 1)`;
+
+function addCommonOptions(command: Command): Command {
+  const d = DEFAULT_THRESHOLDS;
+  return command
+    .argument('[paths...]', 'log files, directories (read recursively) or - for stdin; stdin when omitted')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(Object.keys(RENDERERS)).default('table'))
+    .addOption(new Option('--by <grouping>', 'rank: DP ranks summed over workers; worker: each worker\'s ranks').choices(['rank', 'worker']).default('rank'))
+    .option('--dp-size <n>', 'DP ranks per worker, overriding server_args (ranks 0..n-1 are expected)')
+    .option('--warn-balance <x>', 'warn when balance (mean/max) is below x', String(d.warnBalance))
+    .option('--fail-balance <x>', 'fail when balance is below x', String(d.failBalance))
+    .option('--queue-skew-factor <x>', 'QUEUE_SKEW: peak queue ≥ x × median of the other ranks\' peaks', String(d.queueSkewFactor))
+    .option('--queue-skew-min <n>', 'QUEUE_SKEW: and peak queue ≥ n requests', String(d.queueSkewMin))
+    .option('--min-batches <n>', 'judge a group only with at least max(n, ranks × --min-batches-per-rank) batches', String(d.minBatches))
+    .option('--min-batches-per-rank <n>', 'see --min-batches', String(d.minBatchesPerRank))
+    .option('--alpha <p>', 'χ² noise gate: a low balance is skew only when p < alpha', String(d.alpha))
+    .option('--max-line-bytes <n>', 'lines longer than n bytes are counted as oversized and skipped', String(DEFAULT_MAX_LINE_BYTES))
+    .option('--color', 'force colour')
+    .option('--no-color', 'no colour (also: NO_COLOR=1, TERM=dumb, or output not a terminal)')
+    .addHelpText('after', EXIT_CODES_HELP);
+}
+
+function buildProgram(onAction: (mode: Mode, paths: string[], options: CliOptions) => Promise<void>): Command {
+  const program = new Command('dpskew')
+    .description('Per-DP-rank prefill/decode balance, queue depth and skew findings from LLM serving logs (SGLang).')
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+  addCommonOptions(program).action((paths: string[], options: CliOptions) => onAction('report', paths, options));
+  const check = program
+    .command('check')
+    .description('Judge the logs for CI: exit 1 on fail-level findings, 3 when there is nothing to judge.')
+    .exitOverride()
+    .option('--strict', 'warn-level findings fail too');
+  addCommonOptions(check).action((paths: string[], options: CliOptions) => onAction('check', paths, options));
+  return program;
+}
+
+async function main(mode: Mode, paths: string[], raw: CliOptions, program: Command): Promise<void> {
+  const options = parseOptions(raw);
+  if (paths.length === 0 && process.stdin.isTTY === true) {
+    process.stderr.write(`error: no input: give log files or directories, or pipe logs into dpskew\n\n${program.helpInformation()}`);
+    process.exitCode = EXIT_USAGE;
+    return;
+  }
+  const { report, inputErrors } = await run(paths, options, { stdin: process.stdin, cwd: process.cwd() });
+  const color = options.format === 'table' && resolveColor(raw.color, process.env, process.stdout.isTTY === true);
+  const text = RENDERERS[options.format](report, { chalk: new Chalk({ level: color ? 1 : 0 }), width: process.stdout.columns ?? 80 });
+  const exitCode = inputErrors.length > 0 ? EXIT_USAGE : mode === 'check' ? checkExitCode(report.verdict, options.strict) : EXIT_OK;
+  process.exitCode = exitCode;
+  await writeOutput(text);
+  for (const error of inputErrors) process.stderr.write(`error: ${error.path}: ${error.message}\n`);
+}
+
+function checkExitCode(verdict: Verdict, strict: boolean): number {
+  switch (verdict) {
+    case 'fail':
+      return EXIT_FINDINGS;
+    case 'warn':
+      return strict ? EXIT_FINDINGS : EXIT_OK;
+    case 'insufficient':
+      return EXIT_NO_DATA;
+    case 'ok':
+      return EXIT_OK;
+  }
+}
+
+const program: Command = buildProgram((mode, paths, options) => main(mode, paths, options, mode === 'check' ? (program.commands[0] ?? program) : program));
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // commander exits 1 on usage errors; our contract says 2 (help and version exit 0).
+    process.exitCode = error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+  } else if (isKnownError(error)) {
+    process.stderr.write(`error: ${error.message}\n`);
+    if (error instanceof UsageError) process.stderr.write('(run with --help for usage)\n');
+    process.exitCode = EXIT_USAGE;
+  } else {
+    throw error;
+  }
+}

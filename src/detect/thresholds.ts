@@ -1,0 +1,18 @@
+/** Default detection thresholds (reference: prior-art.md §5 "Recommended defaults"). */
+import type { Thresholds } from '../report/types.ts';
+
+export const DEFAULT_THRESHOLDS: Thresholds = Object.freeze({
+  /** balance < 0.80 ⇔ the busiest rank does > 1.25× the mean: warn */
+  warnBalance: 0.8,
+  /** balance < 0.50 ⇔ one rank does > 2× the mean: fail (keeps TRT-LLM's 54 % ADP baseline on the fail side) */
+  failBalance: 0.5,
+  /** Spark AQE-style relative + absolute guard: peak ≥ 4× the others' median peak … */
+  queueSkewFactor: 4,
+  /** … and ≥ 32 queued requests */
+  queueSkewMin: 32,
+  /** judge only with ≥ max(20, 10 × ranks) batches */
+  minBatches: 20,
+  minBatchesPerRank: 10,
+  /** χ² noise gate: a low balance is skew only if p < 0.001 */
+  alpha: 0.001,
+});

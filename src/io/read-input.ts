@@ -1,0 +1,83 @@
+/**
+ * Streams one source's bytes to a consumer, gunzipping when the first bytes are the gzip magic
+ * (1f 8b), whatever the file is called.
+ */
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { InputError } from '../errors.ts';
+import type { Source } from './sources.ts';
+
+/** 1 MiB reads: fewer, larger chunks keep the per-chunk overhead of the scanner negligible. */
+const READ_CHUNK_BYTES = 1 << 20;
+
+export interface ReadResult {
+  readonly gzip: boolean;
+  /** bytes read from the source (compressed size for gzip) */
+  readonly bytes: number;
+  /** set when reading stopped early; the consumer has seen only part of the input */
+  readonly error: InputError | null;
+}
+
+export async function readInput(
+  source: Source,
+  stdin: Readable,
+  onChunk: (chunk: Buffer) => void,
+): Promise<ReadResult> {
+  let bytes = 0;
+  let gzip = false;
+  let raw: Readable;
+  try {
+    raw = source.path === '-' ? stdin : createReadStream(source.path, { highWaterMark: READ_CHUNK_BYTES });
+  } catch (error) {
+    return { gzip, bytes, error: new InputError(source.name, errorText(error), { cause: error }) };
+  }
+  const iterator: AsyncIterator<unknown> = raw[Symbol.asyncIterator]();
+  const nextChunk = async (): Promise<Buffer | null> => {
+    const step = await iterator.next();
+    if (step.done === true) return null;
+    const value: unknown = step.value;
+    const chunk = Buffer.isBuffer(value) ? value : Buffer.from(String(value));
+    bytes += chunk.length;
+    return chunk;
+  };
+  try {
+    let head: Buffer = Buffer.alloc(0);
+    while (head.length < 2) {
+      const chunk = await nextChunk();
+      if (chunk === null) break;
+      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+    }
+    gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+    const first = head;
+    const rest = async function* (): AsyncGenerator<Buffer> {
+      if (first.length > 0) yield first;
+      for (;;) {
+        const chunk = await nextChunk();
+        if (chunk === null) return;
+        yield chunk;
+      }
+    };
+    const sink = async (chunks: AsyncIterable<Buffer>): Promise<void> => {
+      for await (const chunk of chunks) onChunk(chunk);
+    };
+    if (gzip) await pipeline(rest, createGunzip(), sink);
+    else await pipeline(rest, sink);
+    return { gzip, bytes, error: null };
+  } catch (error) {
+    const message = gzip ? `corrupt or truncated gzip data (${errorText(error)})` : errorText(error);
+    return { gzip, bytes, error: new InputError(source.name, message, { cause: error }) };
+  } finally {
+    await iterator.return?.();
+  }
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error && 'code' in error) {
+    if (error.code === 'ENOENT') return 'no such file or directory';
+    if (error.code === 'EACCES') return 'permission denied';
+    if (error.code === 'EISDIR') return 'is a directory';
+  }
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,91 @@
+/** Raw commander options → validated, frozen `Options`. Pure; throws `UsageError` naming the flag. */
+import { DEFAULT_MAX_LINE_BYTES } from './io/lines.ts';
+import { DEFAULT_THRESHOLDS } from './detect/thresholds.ts';
+import { UsageError } from './errors.ts';
+import { RENDERERS, type FormatName } from './render/index.ts';
+import type { GroupBy, Thresholds } from './report/types.ts';
+
+export interface Options {
+  readonly format: FormatName;
+  readonly groupBy: GroupBy;
+  /** overrides every worker's dp_size */
+  readonly dpSize: number | null;
+  readonly maxLineBytes: number;
+  readonly thresholds: Thresholds;
+  /** `check`: warn-level findings fail too */
+  readonly strict: boolean;
+}
+
+export interface RawOptions {
+  readonly format?: string;
+  readonly by?: string;
+  readonly dpSize?: string;
+  readonly maxLineBytes?: string;
+  readonly warnBalance?: string;
+  readonly failBalance?: string;
+  readonly queueSkewFactor?: string;
+  readonly queueSkewMin?: string;
+  readonly minBatches?: string;
+  readonly minBatchesPerRank?: string;
+  readonly alpha?: string;
+  readonly strict?: boolean;
+}
+
+export function parseOptions(raw: RawOptions): Options {
+  const format = raw.format ?? 'table';
+  if (!isFormat(format)) throw new UsageError(`--format must be one of ${Object.keys(RENDERERS).join(', ')} (got '${format}')`);
+  const by = raw.by ?? 'rank';
+  if (by !== 'rank' && by !== 'worker') throw new UsageError(`--by must be 'rank' or 'worker' (got '${by}')`);
+  const d = DEFAULT_THRESHOLDS;
+  const thresholds: Thresholds = Object.freeze({
+    warnBalance: fraction('--warn-balance', raw.warnBalance, d.warnBalance),
+    failBalance: fraction('--fail-balance', raw.failBalance, d.failBalance),
+    queueSkewFactor: positive('--queue-skew-factor', raw.queueSkewFactor, d.queueSkewFactor),
+    queueSkewMin: wholeNumber('--queue-skew-min', raw.queueSkewMin, d.queueSkewMin, 0),
+    minBatches: wholeNumber('--min-batches', raw.minBatches, d.minBatches, 0),
+    minBatchesPerRank: wholeNumber('--min-batches-per-rank', raw.minBatchesPerRank, d.minBatchesPerRank, 0),
+    alpha: fraction('--alpha', raw.alpha, d.alpha),
+  });
+  if (thresholds.failBalance > thresholds.warnBalance) {
+    throw new UsageError(`--fail-balance (${thresholds.failBalance}) must not exceed --warn-balance (${thresholds.warnBalance})`);
+  }
+  return Object.freeze({
+    format,
+    groupBy: by,
+    dpSize: raw.dpSize === undefined ? null : wholeNumber('--dp-size', raw.dpSize, 1, 1),
+    maxLineBytes: wholeNumber('--max-line-bytes', raw.maxLineBytes, DEFAULT_MAX_LINE_BYTES, 64),
+    thresholds,
+    strict: raw.strict === true,
+  });
+}
+
+function isFormat(value: string): value is FormatName {
+  return Object.hasOwn(RENDERERS, value);
+}
+
+function number(flag: string, raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value)) throw new UsageError(`${flag} expects a number (got '${raw}')`);
+  return value;
+}
+
+function fraction(flag: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = number(flag, raw);
+  if (value < 0 || value > 1) throw new UsageError(`${flag} must be between 0 and 1 (got ${raw})`);
+  return value;
+}
+
+function positive(flag: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = number(flag, raw);
+  if (value <= 0) throw new UsageError(`${flag} must be greater than 0 (got ${raw})`);
+  return value;
+}
+
+function wholeNumber(flag: string, raw: string | undefined, fallback: number, min: number): number {
+  if (raw === undefined) return fallback;
+  const value = number(flag, raw);
+  if (!Number.isSafeInteger(value) || value < min) throw new UsageError(`${flag} must be a whole number ≥ ${min} (got ${raw})`);
+  return value;
+}

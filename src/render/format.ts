@@ -1,0 +1,57 @@
+/** Number and text formatting shared by the human renderers. */
+
+export function formatInt(n: number | null): string {
+  if (n === null) return '-';
+  return Math.round(n).toLocaleString('en-US');
+}
+
+export function formatPercent(share: number | null, digits = 1): string {
+  if (share === null) return '-';
+  return `${(share * 100).toFixed(digits)}%`;
+}
+
+export function formatRatio(value: number | null, digits = 2): string {
+  return value === null ? '-' : value.toFixed(digits);
+}
+
+export function formatNumber(value: number | null, digits = 1): string {
+  if (value === null) return '-';
+  return Number.isInteger(value) ? formatInt(value) : value.toFixed(digits);
+}
+
+export function formatPValue(p: number | null): string {
+  if (p === null) return '-';
+  if (p < 1e-4) return p === 0 ? '< 1e-300' : p.toExponential(1);
+  return p.toFixed(4);
+}
+
+export function rankLabel(rank: number): string {
+  return `DP${rank}`;
+}
+
+/** A bar of `width` cells for a share in [0, 1], with eighth-block resolution; empty shares draw a thin tick. */
+export function shareBar(share: number, width: number): string {
+  const eighths = Math.round(Math.max(0, Math.min(1, share)) * width * 8);
+  const full = Math.floor(eighths / 8);
+  const rest = eighths % 8;
+  const partial = rest > 0 ? (['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'][rest] ?? '') : '';
+  const bar = '█'.repeat(full) + partial;
+  return (bar === '' ? '·' : bar).padEnd(width, ' ');
+}
+
+/**
+ * Text from log lines made safe for a terminal or a document: control characters (ESC, NUL, CR,
+ * C1 controls, bidi overrides) become visible `\xNN`/`\u{…}` escapes, so a log line can never move
+ * the cursor, change colours or hide text.
+ */
+export function sanitize(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.codePointAt(0) ?? 0;
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
+}
+
+export function capitalize(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
+}

@@ -1,0 +1,19 @@
+/**
+ * `--format json`: the Report itself, each finding with its `message` and `advice` added right
+ * after `code`/`level`. Key order is the construction order of run(); newline-terminated.
+ */
+import type { Finding, Report } from '../report/types.ts';
+import { describeFinding } from './messages.ts';
+import type { Renderer } from './types.ts';
+
+export const renderJson: Renderer = (report) => `${JSON.stringify(toJson(report), null, 2)}\n`;
+
+export function toJson(report: Report): object {
+  return { ...report, findings: report.findings.map(findingJson) };
+}
+
+function findingJson(finding: Finding): object {
+  const { code, level, phase, worker, ...data } = finding;
+  const { message, advice } = describeFinding(finding);
+  return { code, level, phase, worker, message, advice, ...data };
+}

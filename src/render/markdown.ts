@@ -1,0 +1,71 @@
+/**
+ * `--format markdown`: a block ready to paste into a pull request, shaped like the PR #7984
+ * evidence ("Prefill batch count by DP rank … Peak queue depth …"). Never contains ANSI codes.
+ */
+import type { PhaseReport, RankGroup, Report } from '../report/types.ts';
+import { capitalize, formatInt, formatPercent, formatPValue, formatRatio, rankLabel, sanitize } from './format.ts';
+import { describeFinding } from './messages.ts';
+import type { Renderer } from './types.ts';
+
+export const renderMarkdown: Renderer = (report) => {
+  const out: string[] = [];
+  const headline = report.prefill.groups[0]?.batches.balance ?? null;
+  out.push(
+    `### dpskew: ${report.verdict.toUpperCase()}${headline === null ? '' : ` — prefill DP balance ${formatRatio(headline)}`}`,
+    '',
+  );
+  for (const phase of [report.prefill, report.decode]) out.push(...phaseTables(phase));
+  out.push('**Findings**', '');
+  if (report.findings.length === 0) out.push('- none');
+  for (const f of report.findings) out.push(`- **${f.level.toUpperCase()}** \`${f.code}\`: ${escapeMarkdown(describeFinding(f).message)}`);
+  const t = report.totals;
+  out.push(
+    '',
+    `<sub>dpskew ${report.tool.version} · ${formatInt(t.inputs)} inputs · ${formatInt(t.linesRead)} lines (${formatInt(t.batchLines)} batch, ${formatInt(t.unparseable)} unparseable) · thresholds: warn < ${report.thresholds.warnBalance}, fail < ${report.thresholds.failBalance}</sub>`,
+  );
+  return `${out.join('\n')}\n`;
+};
+
+function phaseTables(phase: PhaseReport): string[] {
+  const out: string[] = [];
+  for (const group of phase.groups) {
+    const owner = group.worker === null ? '' : ` — ${escapeMarkdown(group.worker)}`;
+    out.push(`**${capitalize(phase.phase)} batch count by DP rank**${owner}`, '');
+    out.push(...groupTable(group, phase.phase === 'prefill'), '');
+    const peak = peakQueue(group);
+    out.push(
+      `Balance (mean/max): ${formatRatio(group.batches.balance)}${group.tokens === null ? '' : ` (new tokens ${formatRatio(group.tokens.balance)})`} · peak queue depth: ${peak === null ? '-' : `${formatInt(peak.value)} requests on ${rankLabel(peak.rank)}`} · χ² p ${formatPValue(group.batches.chiSquare?.pValue ?? null)}`,
+      '',
+    );
+  }
+  return out;
+}
+
+function groupTable(group: RankGroup, prefill: boolean): string[] {
+  const header = prefill
+    ? ['DP rank', 'Batches', 'Share', 'New tokens', 'Token share', 'Peak queue', 'p95 queue']
+    : ['DP rank', 'Batches', 'Share', 'Mean running', 'Peak queue', 'p95 queue'];
+  const rows = group.ranks.map((r) =>
+    prefill
+      ? [rankLabel(r.rank), formatInt(r.batches), formatPercent(r.share), formatInt(r.newTokens), formatPercent(r.tokenShare), formatInt(r.queue.max), formatInt(r.queue.p95)]
+      : [rankLabel(r.rank), formatInt(r.batches), formatPercent(r.share), formatRatio(r.running.mean, 1), formatInt(r.queue.max), formatInt(r.queue.p95)],
+  );
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ];
+}
+
+function peakQueue(group: RankGroup): { rank: number; value: number } | null {
+  let best: { rank: number; value: number } | null = null;
+  for (const r of group.ranks) {
+    if (r.queue.max !== null && (best === null || r.queue.max > best.value)) best = { rank: r.rank, value: r.queue.max };
+  }
+  return best;
+}
+
+/** Escape what would change a Markdown table or inline text: pipes, backticks, HTML, and control characters. */
+function escapeMarkdown(text: string): string {
+  return sanitize(text).replace(/[|\\`*_<>[\]]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,100 @@
+/**
+ * The only place findings become sentences: one line saying what was seen, with its numbers, and
+ * one saying what to do next.
+ */
+import type { Finding } from '../report/types.ts';
+import { capitalize, formatInt, formatPercent, formatPValue, formatRatio, rankLabel, sanitize } from './format.ts';
+
+export interface FindingText {
+  readonly message: string;
+  readonly advice: string;
+}
+
+export function describeFinding(f: Finding): FindingText {
+  const phase = f.phase === null ? '' : capitalize(f.phase);
+  const where = f.worker === null ? '' : ` on ${sanitize(f.worker)}`;
+  switch (f.code) {
+    case 'BATCH_SKEW':
+    case 'TOKEN_SKEW': {
+      const what = f.code === 'BATCH_SKEW' ? 'batches' : 'new tokens';
+      return {
+        message: `${phase} ${what}${where} are skewed: balance ${formatRatio(f.balance)} (mean/max, ${f.level} below ${f.threshold}); ${rankLabel(f.maxRank)} has ${formatPercent(f.maxShare)} across ${f.ranks} ranks`,
+        advice:
+          'Check how requests pick a DP rank: the router (Dynamo PR #7984 pinned every prefill request to DP0), SGLang --load-balance-method, and explicit data_parallel_rank on requests.',
+      };
+    }
+    case 'IDLE_RANK':
+      return {
+        message: `${phase}${where}: ${f.idleRanks.map(rankLabel).join(', ')} ran no batch while the other ${f.ranks - f.idleRanks.length} of ${f.ranks} ranks ran ${formatInt(f.total)}`,
+        advice:
+          'An idle rank either receives no requests or its log is missing: check that every node\'s log is included, then the router\'s rank selection.',
+      };
+    case 'QUEUE_SKEW':
+      return {
+        message: `${phase} queue${where} on ${rankLabel(f.rank)} peaked at ${formatInt(f.peak)} requests, ≥ ${f.factor}× the other ranks' median peak (${formatRatio(f.othersMedianPeak, 1)})`,
+        advice: 'Requests pile up on one rank while others have room: the balancer is not following load.',
+      };
+    case 'INSUFFICIENT_DATA':
+      switch (f.reason) {
+        case 'no-batches':
+          return {
+            message: `${phase}${where}: no batch lines, nothing to judge`,
+            advice: 'Check that the scheduler logs of these workers are included and that SGLang prints its batch lines.',
+          };
+        case 'too-few-batches':
+          return {
+            message: `${phase}${where}: ${formatInt(f.batches)} batches, fewer than the ${formatInt(f.required)} needed to judge balance; no verdict claimed`,
+            advice: 'Analyse a longer run, or lower --min-batches / --min-batches-per-rank if you accept noisier verdicts.',
+          };
+        case 'not-significant':
+          return {
+            message: `${phase}${where}: balance ${formatRatio(f.balance)} could be chance (χ² p = ${formatPValue(f.pValue)}); no skew verdict claimed`,
+            advice: 'Collect more batches before concluding, or raise --alpha to accept weaker evidence.',
+          };
+      }
+      break;
+    case 'NO_RANK_LABELS':
+      return f.dpSize !== null && f.dpSize > 1
+        ? {
+            message: `${sanitize(f.worker ?? 'input')}: ${formatInt(f.lines)} ${f.phase ?? ''} batch lines carry no DP label although dp_size=${f.dpSize}; they are counted apart (unattributed)`,
+            advice:
+              'Under Dynamo set DYN_SKIP_SGLANG_LOG_FORMATTING=1 so SGLang keeps its "[time DPx TPy]" prefix; with SGLANG_LOGGING_CONFIG_PATH, keep the rank prefix in the format.',
+          }
+        : {
+            message: `${sanitize(f.worker ?? 'input')}: ${formatInt(f.lines)} ${f.phase ?? ''} batch lines carry no DP label; counted as the worker's single rank DP0`,
+            advice:
+              'If this worker runs several DP ranks, pass --dp-size or include its server_args line; under Dynamo set DYN_SKIP_SGLANG_LOG_FORMATTING=1.',
+          };
+    case 'LOGGING_ARTIFACT':
+      switch (f.kind) {
+        case 'tp0-only-logging':
+          return {
+            message: `${sanitize(f.worker ?? 'input')}: only DP0 logs ${f.phase ?? ''} batches, in the pre-v0.4.1.post7 format: those SGLang versions log only global TP0 under dp-attention, so the other ranks' work is invisible`,
+            advice: 'No skew verdict is drawn from this log. SGLang v0.4.1.post7+ logs one line per DP group.',
+          };
+        case 'prefill-server-without-prefill-lines':
+          return {
+            message: `${sanitize(f.worker ?? 'input')}: prefill server logged no Prefill batch line (SGLang v0.5.9 prints none in --disaggregation-mode prefill; fixed in v0.5.10rc0, sglang PR #19350)`,
+            advice: 'Upgrade SGLang or judge prefill from router logs; here missing lines do not mean idle ranks.',
+          };
+        case 'dp-minus-one-label':
+          return {
+            message: `${sanitize(f.worker ?? 'input')}: ${formatInt(f.lines)} lines carry the "DP-1" label of SGLang v0.3.6, which means "no DP"; treated as unlabeled`,
+            advice: 'Nothing to do; upgrade SGLang for real DP labels.',
+          };
+      }
+      break;
+    case 'UNPARSEABLE_LINES':
+      return {
+        message: `${formatInt(f.lines)} lines looked like batch lines but could not be parsed (${f.reason}); first: ${sanitize(f.example)}`,
+        advice: 'Torn or truncated lines from concurrent writers are normal in small numbers; many of them mean an unknown format, please report it.',
+      };
+    case 'NO_BATCH_LINES':
+      return {
+        message: `No Prefill/Decode batch lines found in ${formatInt(f.linesRead)} lines read`,
+        advice:
+          'Point dpskew at SGLang scheduler logs (worker .out/.err files). Under Dynamo set DYN_SKIP_SGLANG_LOG_FORMATTING=1; check the paths.',
+      };
+  }
+  return { message: f.code, advice: '' };
+}

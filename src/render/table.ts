@@ -1,0 +1,137 @@
+/** `--format table`: the default human report. Colour only through the context's chalk. */
+import type { ChalkInstance } from 'chalk';
+import type { Finding, Level, PhaseReport, RankGroup, Report, Verdict } from '../report/types.ts';
+import { capitalize, formatInt, formatNumber, formatPercent, formatPValue, formatRatio, rankLabel, sanitize, shareBar } from './format.ts';
+import { describeFinding } from './messages.ts';
+import type { Renderer } from './types.ts';
+
+const BAR_WIDTH = 20;
+
+export const renderTable: Renderer = (report, { chalk, width }) => {
+  const out: string[] = [];
+  const t = report.totals;
+  out.push(
+    `${chalk.bold('dpskew')} ${report.tool.version} · ${formatInt(t.inputs)} input${t.inputs === 1 ? '' : 's'}, ${formatInt(report.workers.length)} worker${report.workers.length === 1 ? '' : 's'} · ${formatInt(t.linesRead)} lines · times in ${report.timezone}`,
+  );
+  for (const phase of [report.prefill, report.decode]) out.push(...renderPhase(phase, report, chalk, width));
+  out.push('', ...renderFindings(report.findings, chalk));
+  out.push('', ...renderAccounting(report, chalk));
+  out.push('', `Verdict: ${paintVerdict(report.verdict, chalk)}${verdictTail(report)}`);
+  return `${out.join('\n')}\n`;
+};
+
+function renderPhase(phase: PhaseReport, report: Report, chalk: ChalkInstance, width: number): string[] {
+  if (phase.groups.length === 0) return [];
+  const out: string[] = [];
+  const prefill = phase.phase === 'prefill';
+  const workers = report.workers.filter((w) => (prefill ? w.prefillBatches : w.decodeBatches) > 0 || w.role === phase.phase || w.role === 'agg').length;
+  for (const group of phase.groups) {
+    const owner = group.worker === null ? `${workers} worker${workers === 1 ? '' : 's'}` : `worker ${sanitize(group.worker)}`;
+    out.push('', chalk.bold(`${capitalize(phase.phase)} batches by DP rank`) + chalk.dim(` (${owner})`));
+    out.push(...renderRanks(group, prefill, chalk, width));
+    out.push(`  ${balanceLine(group, prefill)}`);
+  }
+  const notes: string[] = [];
+  if (phase.duplicatesDropped > 0) notes.push(`${formatInt(phase.duplicatesDropped)} duplicate lines (PP>0, ATTN_CP>0 or extra TP labels) not counted`);
+  if (phase.unattributed > 0) notes.push(`${formatInt(phase.unattributed)} lines without a DP label not attributed`);
+  for (const note of notes) out.push(chalk.dim(`  ${note}`));
+  return out;
+}
+
+function renderRanks(group: RankGroup, prefill: boolean, chalk: ChalkInstance, width: number): string[] {
+  const header = prefill
+    ? ['rank', 'batches', 'share', '', 'new tokens', 'tok share', 'queue max', 'p50', 'p95', 'mean', 'run max']
+    : ['rank', 'batches', 'share', '', 'running mean', 'run max', 'queue max', 'p50', 'p95', 'mean'];
+  // Drop the bar on narrow terminals rather than wrap every row.
+  const bar = width >= (prefill ? 112 : 100) ? BAR_WIDTH : width >= 90 ? 10 : 0;
+  const rows = group.ranks.map((r) => {
+    const cells = [rankLabel(r.rank), formatInt(r.batches), formatPercent(r.share), bar > 0 ? shareBar(r.share, bar) : ''];
+    const queue = [formatInt(r.queue.max), formatInt(r.queue.p50), formatInt(r.queue.p95), formatNumber(r.queue.mean)];
+    return prefill
+      ? [...cells, formatInt(r.newTokens), formatPercent(r.tokenShare), ...queue, formatInt(r.running.max)]
+      : [...cells, formatNumber(r.running.mean), formatInt(r.running.max), ...queue];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    `  ${cells.map((c, i) => (i === 0 || i === 3 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')}`.trimEnd();
+  const maxRank = group.batches.maxRank;
+  const idle = (batches: number): boolean => batches === 0 && group.batches.total > 0;
+  return [
+    chalk.dim(line(header)),
+    ...rows.map((row, i) => {
+      const r = group.ranks[i];
+      const text = line(row);
+      if (r === undefined) return text;
+      if (idle(r.batches)) return chalk.red(text);
+      return r.rank === maxRank && (group.batches.balance ?? 1) < 0.8 ? chalk.yellow(text) : text;
+    }),
+  ];
+}
+
+function balanceLine(group: RankGroup, prefill: boolean): string {
+  const b = group.batches;
+  const parts = [`balance ${formatRatio(b.balance)} (batches, mean/max)`];
+  if (prefill && group.tokens !== null) parts.push(`${formatRatio(group.tokens.balance)} (new tokens)`);
+  parts.push(`max share ${formatPercent(b.maxShare)}`, `CV ${formatRatio(b.cv)}`, `Jain ${formatRatio(b.jain)}`, `χ² p ${formatPValue(b.chiSquare?.pValue ?? null)}`);
+  return parts.join(' · ');
+}
+
+function renderFindings(findings: readonly Finding[], chalk: ChalkInstance): string[] {
+  if (findings.length === 0) return [chalk.bold('Findings'), '  none'];
+  const out = [chalk.bold('Findings')];
+  for (const f of findings) {
+    const { message, advice } = describeFinding(f);
+    out.push(`  ${paintLevel(f.level, chalk)} ${f.code}  ${message}`);
+    if (advice !== '') out.push(chalk.dim(`        → ${advice}`));
+  }
+  return out;
+}
+
+function renderAccounting(report: Report, chalk: ChalkInstance): string[] {
+  const t = report.totals;
+  const out = [
+    chalk.dim(
+      `Lines: ${formatInt(t.linesRead)} read = ${formatInt(t.batchLines)} batch + ${formatInt(t.layoutLines)} layout + ${formatInt(t.ignored)} ignored + ${formatInt(t.unparseable)} unparseable + ${formatInt(t.oversized)} oversized`,
+    ),
+  ];
+  for (const input of report.inputs) {
+    if (input.error !== null) out.push(chalk.red(`  ${sanitize(input.name)}: ${sanitize(input.error)}${input.lines.linesRead > 0 ? ' (numbers cover only the part read)' : ''}`));
+  }
+  const example = report.inputs.find((i) => i.unparseableExample !== null);
+  if (t.unparseable > 0 && example?.unparseableExample) {
+    out.push(
+      `${formatInt(t.unparseable)} line${t.unparseable === 1 ? '' : 's'} looked like batch lines but could not be parsed; first (${sanitize(example.name)}): ${sanitize(example.unparseableExample.line)}`,
+    );
+  }
+  return out;
+}
+
+function paintLevel(level: Level, chalk: ChalkInstance): string {
+  const label = level.toUpperCase().padEnd(4);
+  return level === 'fail' ? chalk.red.bold(label) : level === 'warn' ? chalk.yellow.bold(label) : chalk.cyan(label);
+}
+
+function paintVerdict(verdict: Verdict, chalk: ChalkInstance): string {
+  const label = verdict.toUpperCase();
+  switch (verdict) {
+    case 'ok':
+      return chalk.green.bold(label);
+    case 'warn':
+      return chalk.yellow.bold(label);
+    case 'fail':
+      return chalk.red.bold(label);
+    case 'insufficient':
+      return chalk.magenta.bold(label);
+  }
+}
+
+function verdictTail(report: Report): string {
+  const count = (level: Level): number => report.findings.filter((f) => f.level === level).length;
+  const fail = count('fail');
+  const warn = count('warn');
+  const parts = [];
+  if (fail > 0) parts.push(`${fail} fail`);
+  if (warn > 0) parts.push(`${warn} warn`);
+  if (report.verdict === 'insufficient') parts.push('not enough data to judge');
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}

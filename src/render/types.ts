@@ -1,0 +1,11 @@
+import type { ChalkInstance } from 'chalk';
+import type { Report } from '../report/types.ts';
+
+export interface RenderContext {
+  /** a chalk instance whose level already reflects --color/--no-color, NO_COLOR, TERM and isTTY */
+  readonly chalk: ChalkInstance;
+  /** terminal width in columns (80 when unknown) */
+  readonly width: number;
+}
+
+export type Renderer = (report: Report, context: RenderContext) => string;

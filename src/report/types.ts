@@ -1,0 +1,204 @@
+/**
+ * The report: what `run()` returns, what every renderer reads, and (with `message`/`advice` added
+ * to findings) exactly what `--format json` prints. Changing a field's meaning or removing one
+ * bumps SCHEMA_VERSION; adding one does not.
+ */
+import type { Phase } from '../parse/types.ts';
+
+export const SCHEMA_VERSION = 1;
+
+export type Level = 'info' | 'warn' | 'fail';
+export type Verdict = 'ok' | 'warn' | 'fail' | 'insufficient';
+export type Role = 'prefill' | 'decode' | 'agg' | 'unknown';
+export type GroupBy = 'rank' | 'worker';
+
+/** Detection thresholds, echoed in the report so a verdict can be reproduced. */
+export interface Thresholds {
+  /** balance (mean/max) below this warns. */
+  readonly warnBalance: number;
+  /** balance below this fails. */
+  readonly failBalance: number;
+  /** QUEUE_SKEW: a rank's peak queue is at least this many times the median of the other ranks' peaks … */
+  readonly queueSkewFactor: number;
+  /** … and at least this many requests. */
+  readonly queueSkewMin: number;
+  /** A phase is judged only with at least max(minBatches, minBatchesPerRank × ranks) batches. */
+  readonly minBatches: number;
+  readonly minBatchesPerRank: number;
+  /** A low balance counts as skew only if a χ² uniformity test rejects "equal shares" at this p-value. */
+  readonly alpha: number;
+}
+
+export interface Quantiles {
+  readonly max: number | null;
+  readonly p50: number | null;
+  readonly p95: number | null;
+  readonly mean: number | null;
+}
+
+/** One DP rank (across workers with `--by rank`, or of one worker with `--by worker`). */
+export interface RankRow {
+  readonly rank: number;
+  /** worker name with `--by worker`, `null` when the row sums over workers */
+  readonly worker: string | null;
+  readonly batches: number;
+  /** batches / all batches of the group (0 when the group has none) */
+  readonly share: number;
+  /** Σ #new-token (prefill); `null` for decode, whose lines carry no new-token count */
+  readonly newTokens: number | null;
+  readonly tokenShare: number | null;
+  /** Σ #new-seq (prefill), `null` for decode */
+  readonly newSeqs: number | null;
+  /** Σ #cached-token (prefill), `null` for decode */
+  readonly cachedTokens: number | null;
+  /** #queue-req over this rank's batch lines (exact; nearest-rank percentiles) */
+  readonly queue: Quantiles;
+  /** #running-req over this rank's batch lines */
+  readonly running: { readonly max: number | null; readonly mean: number | null };
+  /** ISO-8601 UTC of the first and last batch line with a full timestamp */
+  readonly firstTime: string | null;
+  readonly lastTime: string | null;
+}
+
+/** Balance statistics of one set of ranks (see detect/balance.ts for the formulas). */
+export interface BalanceStats {
+  readonly ranks: number;
+  readonly total: number;
+  /** mean/max over all expected ranks, idle ones included; `null` when total is 0 */
+  readonly balance: number | null;
+  readonly maxShare: number | null;
+  readonly maxRank: number | null;
+  /** coefficient of variation (population σ / mean) */
+  readonly cv: number | null;
+  /** Jain's fairness index S² / (n Σx²) */
+  readonly jain: number | null;
+  /** χ² test of "all ranks equally likely"; `null` with fewer than 2 ranks or no batches */
+  readonly chiSquare: { readonly statistic: number; readonly df: number; readonly pValue: number } | null;
+}
+
+export interface RankGroup {
+  /** `null` for the all-workers group */
+  readonly worker: string | null;
+  readonly ranks: readonly RankRow[];
+  readonly batches: BalanceStats;
+  /** on Σ #new-token; `null` for decode */
+  readonly tokens: BalanceStats | null;
+}
+
+export interface PhaseReport {
+  readonly phase: Phase;
+  /** batch lines counted (after de-duplication) */
+  readonly batches: number;
+  /** batch lines dropped as duplicates: PP>0, ATTN_CP>0, or a second TP label of the same DP (see aggregate/) */
+  readonly duplicatesDropped: number;
+  /** batch lines without a DP label from workers whose dp_size > 1: counted nowhere else */
+  readonly unattributed: number;
+  /** the groups judged: one (all workers) with `--by rank`, one per worker with `--by worker` */
+  readonly groups: readonly RankGroup[];
+}
+
+export interface InputSummary {
+  /** file path as given/found, or `-` for stdin */
+  readonly name: string;
+  readonly worker: string;
+  readonly gzip: boolean;
+  readonly bytes: number;
+  readonly lines: LineAccounting;
+  /** first unparseable line (truncated to 300 chars) and why */
+  readonly unparseableExample: { readonly line: string; readonly reason: string } | null;
+  /** set when reading failed part-way: the numbers above cover only what was read */
+  readonly error: string | null;
+}
+
+/** linesRead = recognised + ignored + unparseable + oversized (always). */
+export interface LineAccounting {
+  readonly linesRead: number;
+  /** batch lines + layout lines */
+  readonly recognised: number;
+  readonly batchLines: number;
+  readonly layoutLines: number;
+  readonly ignored: number;
+  readonly unparseable: number;
+  /** lines longer than the line-length bound: skipped without being parsed */
+  readonly oversized: number;
+  /** lines that held invalid UTF-8 among the lines decoded (others are never decoded) */
+  readonly invalidUtf8: number;
+}
+
+export interface WorkerSummary {
+  readonly name: string;
+  readonly role: Role;
+  /** where the role came from */
+  readonly roleSource: 'name' | 'server_args' | 'lines' | 'none';
+  readonly dpSize: number | null;
+  readonly dpSizeSource: 'flag' | 'server_args' | 'none';
+  readonly tpSize: number | null;
+  readonly ppSize: number | null;
+  readonly epSize: number | null;
+  readonly enableDpAttention: boolean | null;
+  readonly disaggregationMode: string | null;
+  readonly inputs: readonly string[];
+  readonly prefillBatches: number;
+  readonly decodeBatches: number;
+}
+
+interface FindingBase {
+  readonly level: Level;
+  /** the phase the finding is about, `null` when it is about the inputs */
+  readonly phase: Phase | null;
+  /** the worker the finding is about, `null` when it is about all workers */
+  readonly worker: string | null;
+}
+
+export type Finding =
+  | (FindingBase & {
+      readonly code: 'BATCH_SKEW' | 'TOKEN_SKEW';
+      readonly balance: number;
+      readonly threshold: number;
+      readonly maxRank: number;
+      readonly maxShare: number;
+      readonly ranks: number;
+      readonly pValue: number | null;
+    })
+  | (FindingBase & { readonly code: 'IDLE_RANK'; readonly idleRanks: readonly number[]; readonly ranks: number; readonly total: number })
+  | (FindingBase & {
+      readonly code: 'QUEUE_SKEW';
+      readonly rank: number;
+      readonly peak: number;
+      readonly othersMedianPeak: number;
+      readonly factor: number;
+    })
+  | (FindingBase & {
+      readonly code: 'INSUFFICIENT_DATA';
+      readonly reason: 'no-batches' | 'too-few-batches' | 'not-significant';
+      readonly batches: number;
+      readonly required: number;
+      readonly balance: number | null;
+      readonly pValue: number | null;
+    })
+  | (FindingBase & { readonly code: 'NO_RANK_LABELS'; readonly lines: number; readonly dpSize: number | null })
+  | (FindingBase & {
+      readonly code: 'LOGGING_ARTIFACT';
+      readonly kind: 'tp0-only-logging' | 'prefill-server-without-prefill-lines' | 'dp-minus-one-label';
+      readonly lines: number;
+    })
+  | (FindingBase & { readonly code: 'UNPARSEABLE_LINES'; readonly lines: number; readonly example: string; readonly reason: string })
+  | (FindingBase & { readonly code: 'NO_BATCH_LINES'; readonly linesRead: number });
+
+export type FindingCode = Finding['code'];
+
+export interface Report {
+  readonly schemaVersion: typeof SCHEMA_VERSION;
+  readonly tool: { readonly name: 'dpskew'; readonly version: string };
+  readonly verdict: Verdict;
+  readonly groupBy: GroupBy;
+  /** zone in which zone-less timestamps were read */
+  readonly timezone: 'UTC';
+  readonly thresholds: Thresholds;
+  readonly totals: LineAccounting & { readonly inputs: number; readonly bytes: number };
+  readonly inputs: readonly InputSummary[];
+  readonly workers: readonly WorkerSummary[];
+  readonly prefill: PhaseReport;
+  readonly decode: PhaseReport;
+  readonly findings: readonly Finding[];
+}
