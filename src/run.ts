@@ -183,7 +183,7 @@ const ORDER: Record<Verdict, number> = { ok: 0, insufficient: 1, warn: 2, fail: 
 function decideVerdict(judged: Record<Phase, JudgedPhase>, findings: readonly Finding[]): Verdict {
   if (findings.some((f) => f.level === 'fail')) return 'fail';
   const outcomes = [...judged.prefill.groups, ...judged.decode.groups].map((g) => g.outcome);
-  if (outcomes.length === 0 || outcomes.every((o) => o === 'insufficient')) return 'insufficient';
+  if (outcomes.every((o) => o === 'insufficient')) return 'insufficient'; // also when there is no group at all
   let verdict: Verdict = 'ok';
   for (const outcome of outcomes) if (ORDER[outcome] > ORDER[verdict]) verdict = outcome;
   if (findings.some((f) => f.level === 'warn') && ORDER[verdict] < ORDER.warn) verdict = 'warn';

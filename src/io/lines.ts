@@ -42,7 +42,7 @@ export function createLineScanner(options: {
   const onCandidate = options.onCandidate;
   const counts: LineCounts = { lines: 0, oversized: 0, candidates: 0 };
   // Next known position of each needle in the current chunk (Infinity: no more occurrences).
-  const next = new Array<number>(needleCount).fill(-1);
+  const next: number[] = Array.from({ length: needleCount }, () => -1);
   let carry: Buffer | null = null;
   let skipping = false;
 
