@@ -84,8 +84,9 @@ export function aggregatePhase(phase: Phase, workers: readonly WorkerContext[], 
     }
 
     const observed = [...ranks.keys()];
-    const expected = new Set<number>(layout.expectedRanks ?? []);
-    if (layout.expectedRanks === null && observed.length > 0) {
+    const expectedByLayout = layout.expectedRanks[phase];
+    const expected = new Set<number>(expectedByLayout ?? []);
+    if (expectedByLayout === null && observed.length > 0) {
       // No layout: a gap below the highest rank seen is a rank that never logged.
       for (let r = 0; r <= Math.max(...observed); r++) expected.add(r);
     }

@@ -1,5 +1,5 @@
 /** A worker's DP layout and role, from its `server_args` lines, its file name and `--dp-size`. */
-import type { LayoutRecord } from '../parse/types.ts';
+import type { LayoutRecord, Phase } from '../parse/types.ts';
 import type { Role } from '../report/types.ts';
 
 export interface WorkerLayout {
@@ -11,10 +11,12 @@ export interface WorkerLayout {
   readonly enableDpAttention: boolean | null;
   readonly disaggregationMode: string | null;
   /**
-   * DP ranks this worker's log should hold; `null` when unknown. A multi-node dp-attention server
-   * runs ranks k·dp/nnodes … (k+1)·dp/nnodes−1 on node k, and each node prints its own server_args.
+   * DP ranks this worker's log should hold per phase; `null` when unknown. A multi-node
+   * dp-attention server runs ranks k·dp/nnodes … (k+1)·dp/nnodes−1 on node k, and each node prints
+   * its own server_args. A server_args line with disaggregation_mode 'prefill' (or 'decode') speaks
+   * only for that phase, so one stream holding several workers' logs stays correct.
    */
-  readonly expectedRanks: ReadonlySet<number> | null;
+  readonly expectedRanks: Readonly<Record<Phase, ReadonlySet<number> | null>>;
 }
 
 export function resolveLayout(layouts: readonly LayoutRecord[], dpSizeFlag: number | null): WorkerLayout {
@@ -24,11 +26,11 @@ export function resolveLayout(layouts: readonly LayoutRecord[], dpSizeFlag: numb
   };
   const logged = first('dpSize');
   const dpSize = dpSizeFlag ?? logged ?? null;
-  let expectedRanks: Set<number> | null = null;
+  const expectedRanks: Record<Phase, Set<number> | null> = { prefill: null, decode: null };
   if (dpSizeFlag !== null) {
-    expectedRanks = range(0, dpSizeFlag);
-  } else if (logged !== undefined) {
-    expectedRanks = new Set();
+    expectedRanks.prefill = range(0, dpSizeFlag);
+    expectedRanks.decode = range(0, dpSizeFlag);
+  } else {
     for (const layout of layouts) {
       const dp = layout.dpSize;
       if (dp === undefined) continue;
@@ -37,9 +39,16 @@ export function resolveLayout(layouts: readonly LayoutRecord[], dpSizeFlag: numb
       const split = nnodes > 1 && layout.enableDpAttention === true && dp % nnodes === 0 && nodeRank < nnodes;
       const perNode = split ? dp / nnodes : dp;
       const base = split ? nodeRank * perNode : 0;
-      for (const r of range(base, base + perNode)) expectedRanks.add(r);
+      const mode = layout.disaggregationMode;
+      const phases: Phase[] = mode === 'prefill' || mode === 'decode' ? [mode] : ['prefill', 'decode'];
+      for (const phase of phases) {
+        const set = expectedRanks[phase] ?? new Set<number>();
+        for (const r of range(base, base + perNode)) set.add(r);
+        expectedRanks[phase] = set;
+      }
     }
   }
+  const modes = new Set(layouts.map((l) => l.disaggregationMode).filter((m) => m !== undefined));
   return {
     dpSize,
     dpSizeSource: dpSizeFlag !== null ? 'flag' : logged !== undefined ? 'server_args' : 'none',
@@ -47,7 +56,8 @@ export function resolveLayout(layouts: readonly LayoutRecord[], dpSizeFlag: numb
     ppSize: first('ppSize') ?? null,
     epSize: first('epSize') ?? null,
     enableDpAttention: first('enableDpAttention') ?? null,
-    disaggregationMode: first('disaggregationMode') ?? null,
+    // Several modes in one input (several workers' logs on one stream): no single role.
+    disaggregationMode: modes.size > 1 ? 'mixed' : (first('disaggregationMode') ?? null),
     expectedRanks,
   };
 }

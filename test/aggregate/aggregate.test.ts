@@ -96,3 +96,14 @@ describe('resolveRole', () => {
     expect(resolveRole(name, mode).role).toBe(role);
   });
 });
+
+describe('expected ranks from several server_args lines in one stream', () => {
+  it('applies a prefill server\'s dp_size to prefill and a decode server\'s to decode', () => {
+    const layouts = [layout({ dpSize: 4, disaggregationMode: 'prefill' }), layout({ dpSize: 8, disaggregationMode: 'decode' })];
+    const w = worker('stdin', [batch('prefill', { dp: 0 }), batch('decode', { dp: 0 })], layouts);
+    expect(w.layout.disaggregationMode).toBe('mixed');
+    expect(w.role).toBe('unknown');
+    expect(Object.keys(counts(aggregatePhase('prefill', [w], 'rank')))).toHaveLength(4);
+    expect(Object.keys(counts(aggregatePhase('decode', [w], 'rank')))).toHaveLength(8);
+  });
+});
