@@ -14,9 +14,10 @@ export function formatRatio(value: number | null, digits = 2): string {
   return value === null ? '-' : value.toFixed(digits);
 }
 
+/** A mean or other fractional value: fixed decimals, thousands separators. */
 export function formatNumber(value: number | null, digits = 1): string {
   if (value === null) return '-';
-  return Number.isInteger(value) ? formatInt(value) : value.toFixed(digits);
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
 export function formatPValue(p: number | null): string {

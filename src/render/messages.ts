@@ -86,7 +86,7 @@ export function describeFinding(f: Finding): FindingText {
       break;
     case 'UNPARSEABLE_LINES':
       return {
-        message: `${formatInt(f.lines)} lines looked like batch lines but could not be parsed (${f.reason}); first: ${sanitize(f.example)}`,
+        message: `${formatInt(f.lines)} line${f.lines === 1 ? '' : 's'} looked like batch lines but could not be parsed; first reason: ${f.reason}`,
         advice: 'Torn or truncated lines from concurrent writers are normal in small numbers; many of them mean an unknown format, please report it.',
       };
     case 'NO_BATCH_LINES':

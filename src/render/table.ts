@@ -29,7 +29,7 @@ function renderPhase(phase: PhaseReport, report: Report, chalk: ChalkInstance, w
     const owner = group.worker === null ? `${workers} worker${workers === 1 ? '' : 's'}` : `worker ${sanitize(group.worker)}`;
     out.push('', chalk.bold(`${capitalize(phase.phase)} batches by DP rank`) + chalk.dim(` (${owner})`));
     out.push(...renderRanks(group, prefill, chalk, width));
-    out.push(`  ${balanceLine(group, prefill)}`);
+    out.push(...wrapParts(balanceParts(group, prefill), width));
   }
   const notes: string[] = [];
   if (phase.duplicatesDropped > 0) notes.push(`${formatInt(phase.duplicatesDropped)} duplicate lines (PP>0, ATTN_CP>0 or extra TP labels) not counted`);
@@ -39,21 +39,23 @@ function renderPhase(phase: PhaseReport, report: Report, chalk: ChalkInstance, w
 }
 
 function renderRanks(group: RankGroup, prefill: boolean, chalk: ChalkInstance, width: number): string[] {
+  // Shrink, then drop, the share bar on narrow terminals rather than wrap every row.
+  const bar = width >= (prefill ? 112 : 100) ? BAR_WIDTH : width >= 92 ? 10 : 0;
+  const barHeader = bar > 0 ? [''] : [];
   const header = prefill
-    ? ['rank', 'batches', 'share', '', 'new tokens', 'tok share', 'queue max', 'p50', 'p95', 'mean', 'run max']
-    : ['rank', 'batches', 'share', '', 'running mean', 'run max', 'queue max', 'p50', 'p95', 'mean'];
-  // Drop the bar on narrow terminals rather than wrap every row.
-  const bar = width >= (prefill ? 112 : 100) ? BAR_WIDTH : width >= 90 ? 10 : 0;
+    ? ['rank', 'batches', 'share', ...barHeader, 'new tokens', 'tok share', 'queue max', 'p50', 'p95', 'mean', 'run max']
+    : ['rank', 'batches', 'share', ...barHeader, 'running mean', 'run max', 'queue max', 'p50', 'p95', 'mean'];
   const rows = group.ranks.map((r) => {
-    const cells = [rankLabel(r.rank), formatInt(r.batches), formatPercent(r.share), bar > 0 ? shareBar(r.share, bar) : ''];
+    const cells = [rankLabel(r.rank), formatInt(r.batches), formatPercent(r.share), ...(bar > 0 ? [shareBar(r.share, bar)] : [])];
     const queue = [formatInt(r.queue.max), formatInt(r.queue.p50), formatInt(r.queue.p95), formatNumber(r.queue.mean)];
     return prefill
       ? [...cells, formatInt(r.newTokens), formatPercent(r.tokenShare), ...queue, formatInt(r.running.max)]
       : [...cells, formatNumber(r.running.mean), formatInt(r.running.max), ...queue];
   });
+  const gap = bar > 0 ? '  ' : ' ';
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>
-    `  ${cells.map((c, i) => (i === 0 || i === 3 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')}`.trimEnd();
+    `  ${cells.map((c, i) => (i === 0 || (bar > 0 && i === 3) ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(gap)}`.trimEnd();
   const maxRank = group.batches.maxRank;
   const idle = (batches: number): boolean => batches === 0 && group.batches.total > 0;
   return [
@@ -68,12 +70,29 @@ function renderRanks(group: RankGroup, prefill: boolean, chalk: ChalkInstance, w
   ];
 }
 
-function balanceLine(group: RankGroup, prefill: boolean): string {
+function balanceParts(group: RankGroup, prefill: boolean): string[] {
   const b = group.batches;
   const parts = [`balance ${formatRatio(b.balance)} (batches, mean/max)`];
   if (prefill && group.tokens !== null) parts.push(`${formatRatio(group.tokens.balance)} (new tokens)`);
   parts.push(`max share ${formatPercent(b.maxShare)}`, `CV ${formatRatio(b.cv)}`, `Jain ${formatRatio(b.jain)}`, `χ² p ${formatPValue(b.chiSquare?.pValue ?? null)}`);
-  return parts.join(' · ');
+  return parts;
+}
+
+/** Join parts with " · ", starting a new indented line where the next part would pass the width. */
+function wrapParts(parts: readonly string[], width: number): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const part of parts) {
+    const candidate = current === '' ? `  ${part}` : `${current} · ${part}`;
+    if (current !== '' && candidate.length > width) {
+      lines.push(current);
+      current = `  ${part}`;
+    } else {
+      current = candidate;
+    }
+  }
+  if (current !== '') lines.push(current);
+  return lines;
 }
 
 function renderFindings(findings: readonly Finding[], chalk: ChalkInstance): string[] {
@@ -99,8 +118,9 @@ function renderAccounting(report: Report, chalk: ChalkInstance): string[] {
   }
   const example = report.inputs.find((i) => i.unparseableExample !== null);
   if (t.unparseable > 0 && example?.unparseableExample) {
+    const many = t.unparseable !== 1;
     out.push(
-      `${formatInt(t.unparseable)} line${t.unparseable === 1 ? '' : 's'} looked like batch lines but could not be parsed; first (${sanitize(example.name)}): ${sanitize(example.unparseableExample.line)}`,
+      `${formatInt(t.unparseable)} line${many ? 's' : ''} looked like ${many ? 'batch lines' : 'a batch line'} but could not be parsed; first (${sanitize(example.name)}): ${sanitize(example.unparseableExample.line)}`,
     );
   }
   return out;

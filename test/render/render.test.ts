@@ -1,0 +1,136 @@
+import { Chalk } from 'chalk';
+import { describe, expect, it } from 'vitest';
+import { renderJson } from '../../src/render/json.ts';
+import { renderMarkdown } from '../../src/render/markdown.ts';
+import { renderTable } from '../../src/render/table.ts';
+import { sampleReport } from '../helpers/report.ts';
+
+const plain = { chalk: new Chalk({ level: 0 }), width: 120 };
+
+describe('sampleReport (the fixture of these snapshots)', () => {
+  it('has the hand-checked numbers', () => {
+    const report = sampleReport();
+    expect(report.verdict).toBe('fail');
+    expect(report.prefill.groups[0]?.ranks.map((r) => r.batches)).toEqual([60, 20, 0]);
+    expect(report.prefill.groups[0]?.batches.balance).toBeCloseTo(80 / 3 / 60, 12);
+    expect(report.findings.map((f) => f.code)).toEqual(['IDLE_RANK', 'BATCH_SKEW', 'TOKEN_SKEW', 'QUEUE_SKEW', 'UNPARSEABLE_LINES']);
+  });
+});
+
+describe('renderTable', () => {
+  it('renders ranks, findings, accounting and verdict without colour', () => {
+    expect(renderTable(sampleReport(), plain)).toMatchInlineSnapshot(`
+      "dpskew 0.1.0 · 2 inputs, 2 workers · 160 lines · times in UTC
+
+      Prefill batches by DP rank (1 worker)
+        rank  batches  share                        new tokens  tok share  queue max  p50  p95  mean  run max
+        DP0        60  75.0%  ███████████████           60,000      85.7%         90    1    2   2.5        1
+        DP1        20  25.0%  █████                     10,000      14.3%          1    1    1   1.0        0
+        DP2         0   0.0%  ·                              0       0.0%          -    -    -     -        -
+        balance 0.44 (batches, mean/max) · 0.39 (new tokens) · max share 75.0% · CV 0.94 · Jain 0.53 · χ² p 6.3e-16
+
+      Decode batches by DP rank (1 worker)
+        rank  batches  share                        running mean  run max  queue max  p50  p95  mean
+        DP0        25  50.0%  ██████████                     8.0        8          0    0    0   0.0
+        DP1        25  50.0%  ██████████                     9.0        9          0    0    0   0.0
+        balance 1.00 (batches, mean/max) · max share 50.0% · CV 0.00 · Jain 1.00 · χ² p 1.0000
+
+      Findings
+        FAIL IDLE_RANK  Prefill: DP2 ran no batch while the other 2 of 3 ranks ran 80
+              → An idle rank either receives no requests or its log is missing: check that every node's log is included, then the router's rank selection.
+        FAIL BATCH_SKEW  Prefill batches are skewed: balance 0.44 (mean/max, fail below 0.5); DP0 has 75.0% across 3 ranks
+              → Check how requests pick a DP rank: the router (Dynamo PR #7984 pinned every prefill request to DP0), SGLang --load-balance-method, and explicit data_parallel_rank on requests.
+        FAIL TOKEN_SKEW  Prefill new tokens are skewed: balance 0.39 (mean/max, fail below 0.5); DP0 has 85.7% across 3 ranks
+              → Check how requests pick a DP rank: the router (Dynamo PR #7984 pinned every prefill request to DP0), SGLang --load-balance-method, and explicit data_parallel_rank on requests.
+        WARN QUEUE_SKEW  Prefill queue on DP0 peaked at 90 requests, ≥ 4× the other ranks' median peak (0.5)
+              → Requests pile up on one rank while others have room: the balancer is not following load.
+        INFO UNPARSEABLE_LINES  1 line looked like batch lines but could not be parsed; first reason: prefill batch line without #queue-req
+              → Torn or truncated lines from concurrent writers are normal in small numbers; many of them mean an unknown format, please report it.
+
+      Lines: 160 read = 130 batch + 2 layout + 27 ignored + 1 unparseable + 0 oversized
+      1 line looked like a batch line but could not be parsed; first (logs/n1_prefill_w0.out): [2026-04-14 10:00:09 DP0 TP0] Prefill batch, #new-seq: 1, #new-tok\\x1b[31m
+
+      Verdict: FAIL (3 fail, 1 warn)
+      "
+    `);
+  });
+
+  it('uses colour only when the context says so, and never lets log text carry escapes', () => {
+    const colored = renderTable(sampleReport(), { chalk: new Chalk({ level: 1 }), width: 120 });
+    expect(colored).toContain('\u001b[');
+    const uncolored = renderTable(sampleReport(), plain);
+    expect(uncolored).not.toContain('\u001b');
+    expect(uncolored).toContain('\\x1b[31m');
+  });
+
+  it('drops the share bars on a narrow terminal', () => {
+    const narrow = renderTable(sampleReport(), { ...plain, width: 80 });
+    expect(narrow).not.toContain('█');
+    const tableLines = narrow.split('\n').filter((l) => /^  (DP|rank|balance|max share)/.test(l));
+    expect(Math.max(...tableLines.map((l) => l.length))).toBeLessThanOrEqual(80);
+  });
+
+  it('renders one table per worker with --by worker', () => {
+    const text = renderTable(sampleReport('worker'), plain);
+    expect(text).toContain('Prefill batches by DP rank (worker n1_prefill_w0)');
+    expect(text).toContain('Decode batches by DP rank (worker n2_decode_w0)');
+  });
+});
+
+describe('renderMarkdown', () => {
+  it('renders the PR-ready table without ANSI', () => {
+    const text = renderMarkdown(sampleReport(), plain);
+    expect(text).not.toContain('\u001b');
+    expect(text).toMatchInlineSnapshot(`
+      "### dpskew: FAIL — prefill DP balance 0.44
+
+      **Prefill batch count by DP rank**
+
+      | DP rank | Batches | Share | New tokens | Token share | Peak queue | p95 queue |
+      | --- | ---: | ---: | ---: | ---: | ---: | ---: |
+      | DP0 | 60 | 75.0% | 60,000 | 85.7% | 90 | 2 |
+      | DP1 | 20 | 25.0% | 10,000 | 14.3% | 1 | 1 |
+      | DP2 | 0 | 0.0% | 0 | 0.0% | - | - |
+
+      Balance (mean/max): 0.44 (new tokens 0.39) · peak queue depth: 90 requests on DP0 · χ² p 6.3e-16
+
+      **Decode batch count by DP rank**
+
+      | DP rank | Batches | Share | Mean running | Peak queue | p95 queue |
+      | --- | ---: | ---: | ---: | ---: | ---: |
+      | DP0 | 25 | 50.0% | 8.0 | 0 | 0 |
+      | DP1 | 25 | 50.0% | 9.0 | 0 | 0 |
+
+      Balance (mean/max): 1.00 · peak queue depth: 0 requests on DP0 · χ² p 1.0000
+
+      **Findings**
+
+      - **FAIL** \`IDLE_RANK\`: Prefill: DP2 ran no batch while the other 2 of 3 ranks ran 80
+      - **FAIL** \`BATCH_SKEW\`: Prefill batches are skewed: balance 0.44 (mean/max, fail below 0.5); DP0 has 75.0% across 3 ranks
+      - **FAIL** \`TOKEN_SKEW\`: Prefill new tokens are skewed: balance 0.39 (mean/max, fail below 0.5); DP0 has 85.7% across 3 ranks
+      - **WARN** \`QUEUE_SKEW\`: Prefill queue on DP0 peaked at 90 requests, ≥ 4× the other ranks' median peak (0.5)
+      - **INFO** \`UNPARSEABLE_LINES\`: 1 line looked like batch lines but could not be parsed; first reason: prefill batch line without #queue-req
+
+      <sub>dpskew 0.1.0 · 2 inputs · 160 lines (130 batch, 1 unparseable) · thresholds: warn < 0.8, fail < 0.5</sub>
+      "
+    `);
+  });
+});
+
+describe('renderJson', () => {
+  it('is parseable, newline-terminated, versioned, and carries messages', () => {
+    const text = renderJson(sampleReport(), plain);
+    expect(text.endsWith('}\n')).toBe(true);
+    const json = JSON.parse(text);
+    expect(Object.keys(json)).toEqual([
+      'schemaVersion', 'tool', 'verdict', 'groupBy', 'timezone', 'thresholds', 'totals', 'inputs', 'workers', 'prefill', 'decode', 'findings',
+    ]);
+    expect(json.schemaVersion).toBe(1);
+    expect(json.findings[0]).toMatchObject({ code: 'IDLE_RANK', level: 'fail', phase: 'prefill', worker: null, idleRanks: [2] });
+    expect(Object.keys(json.findings[0]).slice(0, 6)).toEqual(['code', 'level', 'phase', 'worker', 'message', 'advice']);
+    expect(json.prefill.groups[0].ranks[0]).toMatchObject({
+      rank: 0, batches: 60, share: 0.75, newTokens: 60000, queue: { max: 90, p50: 1, p95: 2 }, firstTime: '2026-04-14T10:00:00.000Z',
+    });
+    expect(json.decode.groups[0].ranks[0]).toMatchObject({ newTokens: null, tokenShare: null, running: { max: 8, mean: 8 } });
+  });
+});
