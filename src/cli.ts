@@ -45,6 +45,7 @@ function addCommonOptions(command: Command): Command {
     .option('--min-batches <n>', 'judge a group only with at least max(n, ranks × --min-batches-per-rank) batches', String(d.minBatches))
     .option('--min-batches-per-rank <n>', 'see --min-batches', String(d.minBatchesPerRank))
     .option('--alpha <p>', 'χ² noise gate: a low balance is skew only when p < alpha', String(d.alpha))
+    .option('--routing-mismatch <x>', 'warn when a rank\'s share of routing decisions and of executed prefill batches differ by more than x', String(d.routingMismatch))
     .option('--max-line-bytes <n>', 'lines longer than n bytes are counted as oversized and skipped', String(DEFAULT_MAX_LINE_BYTES))
     .option('--color', 'force colour')
     .option('--no-color', 'no colour (also: NO_COLOR=1, TERM=dumb, or output not a terminal)')

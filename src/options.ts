@@ -28,6 +28,7 @@ export interface RawOptions {
   readonly minBatches?: string;
   readonly minBatchesPerRank?: string;
   readonly alpha?: string;
+  readonly routingMismatch?: string;
   readonly strict?: boolean;
 }
 
@@ -45,6 +46,7 @@ export function parseOptions(raw: RawOptions): Options {
     minBatches: wholeNumber('--min-batches', raw.minBatches, d.minBatches, 0),
     minBatchesPerRank: wholeNumber('--min-batches-per-rank', raw.minBatchesPerRank, d.minBatchesPerRank, 0),
     alpha: fraction('--alpha', raw.alpha, d.alpha),
+    routingMismatch: fraction('--routing-mismatch', raw.routingMismatch, d.routingMismatch),
   });
   if (thresholds.failBalance > thresholds.warnBalance) {
     throw new UsageError(`--fail-balance (${thresholds.failBalance}) must not exceed --warn-balance (${thresholds.warnBalance})`);

@@ -48,8 +48,10 @@ export async function run(paths: readonly string[], options: Options, context: R
     const target = worker;
     let batchLines = 0;
     let layoutLines = 0;
+    let otherLines = 0;
     let unparseable = 0;
     let invalidUtf8 = 0;
+    const families = new Map<string, number>();
     let example: InputSummary['unparseableExample'] = null;
     const scanner = createLineScanner({
       needles,
@@ -65,12 +67,28 @@ export async function run(paths: readonly string[], options: Options, context: R
             return;
           }
           const record = result.record;
-          if (record.kind === 'batch') {
-            batchLines++;
-            target.phases[record.phase].add(record);
-          } else {
-            layoutLines++;
-            target.layouts.push(record);
+          families.set(parser.name, (families.get(parser.name) ?? 0) + 1);
+          switch (record.kind) {
+            case 'batch':
+              batchLines++;
+              target.addBatch(record, parser.name);
+              break;
+            case 'layout':
+              layoutLines++;
+              target.layouts.push(record);
+              break;
+            case 'engine-stats':
+              otherLines++;
+              target.addEngineStats(record);
+              break;
+            case 'routing':
+              otherLines++;
+              target.routing.add(record);
+              break;
+            case 'notice':
+              otherLines++;
+              target.notices.add(record.notice);
+              break;
           }
           return;
         }
@@ -87,14 +105,15 @@ export async function run(paths: readonly string[], options: Options, context: R
       bytes: read.bytes,
       lines: {
         linesRead: lines,
-        recognised: batchLines + layoutLines,
+        recognised: batchLines + layoutLines + otherLines,
         batchLines,
         layoutLines,
-        ignored: lines - oversized - batchLines - layoutLines - unparseable,
+        ignored: lines - oversized - batchLines - layoutLines - otherLines - unparseable,
         unparseable,
         oversized,
         invalidUtf8,
       },
+      families: Object.fromEntries([...families.entries()].sort((a, b) => b[1] - a[1])),
       unparseableExample: example,
       error: read.error === null ? null : read.error.message,
     });
@@ -112,6 +131,7 @@ function unreadableInput(error: InputError, worker: string): InputSummary {
     gzip: false,
     bytes: 0,
     lines: { linesRead: 0, recognised: 0, batchLines: 0, layoutLines: 0, ignored: 0, unparseable: 0, oversized: 0, invalidUtf8: 0 },
+    families: {},
     unparseableExample: null,
     error: error.message,
   };

@@ -6,8 +6,10 @@
  * - lines without a DP label (or with v0.3.6's bogus `DP-1`) are kept apart until the worker's
  *   layout says whether they belong to its single rank.
  */
-import type { BatchRecord, LayoutRecord, Phase } from '../parse/types.ts';
+import type { BatchRecord, EngineStatsRecord, LayoutRecord, NoticeRecord, Phase } from '../parse/types.ts';
+import { EngineStatsAccumulator } from './engine-stats.ts';
 import { RankAccumulator } from './rank-accumulator.ts';
+import { RoutingAccumulator } from './routing.ts';
 
 /** Key for "no TP label" (tp_size 1, or a version that omits TP): sorts before TP0. */
 const NO_TP = -1;
@@ -71,8 +73,49 @@ export class WorkerState {
   readonly inputs: string[] = [];
   readonly layouts: LayoutRecord[] = [];
   readonly phases: Record<Phase, PhaseState> = { prefill: new PhaseState(), decode: new PhaseState() };
+  /** vLLM `Engine NNN:` samples per engine (= DP rank) */
+  readonly engineStats = new Map<number, EngineStatsAccumulator>();
+  /** `N Engines Aggregated:` lines: per-rank data absent */
+  aggregatedStatsLines = 0;
+  /** V0/early-V1 stats lines without an engine index, counted as engine 0 */
+  unrankedStatsLines = 0;
+  readonly routing = new RoutingAccumulator();
+  readonly notices = new Set<NoticeRecord['notice']>();
+  /** ranks seen per parser family on batch lines (TensorRT-LLM logs only rank 0 by default) */
+  readonly batchRanksByFamily = new Map<string, Set<number>>();
+  readonly batchLinesByFamily = new Map<string, number>();
   readonly name: string;
   constructor(name: string) {
     this.name = name;
+  }
+
+  addBatch(record: BatchRecord, family: string): void {
+    this.phases[record.phase].add(record);
+    this.batchLinesByFamily.set(family, (this.batchLinesByFamily.get(family) ?? 0) + 1);
+    const dp = record.ranks.dp;
+    if (dp !== undefined) {
+      let ranks = this.batchRanksByFamily.get(family);
+      if (ranks === undefined) {
+        ranks = new Set();
+        this.batchRanksByFamily.set(family, ranks);
+      }
+      ranks.add(dp);
+    }
+  }
+
+  addEngineStats(record: EngineStatsRecord): void {
+    if (record.aggregatedEngines !== undefined) {
+      this.aggregatedStatsLines++;
+      return;
+    }
+    // V0 and early-V1 lines carry no engine index: a single engine, rank 0 (reference §8).
+    if (record.rank === undefined) this.unrankedStatsLines++;
+    const rank = record.rank ?? 0;
+    let acc = this.engineStats.get(rank);
+    if (acc === undefined) {
+      acc = new EngineStatsAccumulator();
+      this.engineStats.set(rank, acc);
+    }
+    acc.add(record);
   }
 }

@@ -15,4 +15,6 @@ export const DEFAULT_THRESHOLDS: Thresholds = Object.freeze({
   minBatchesPerRank: 10,
   /** χ² noise gate: a low balance is skew only if p < 0.001 */
   alpha: 0.001,
+  /** routed vs executed share of a rank differing by more than 20 points: the router's choice did not stick */
+  routingMismatch: 0.2,
 });

@@ -16,7 +16,12 @@ export interface RankLabels {
   ep: number | undefined;
 }
 
-/** One `Prefill batch` or `Decode batch` line. Every field is present (possibly `undefined`) so records keep one shape. */
+/**
+ * One batch or engine step on one rank: SGLang `Prefill batch` / `Decode batch`, a vLLM
+ * `Iteration(i)` step (prefill when it has context requests), a TensorRT-LLM `print_iter_log`
+ * iteration (prefill when `num_ctx_requests > 0`). Every field is present (possibly `undefined`)
+ * so records keep one shape.
+ */
 export interface BatchRecord {
   readonly kind: 'batch';
   readonly phase: Phase;
@@ -63,7 +68,64 @@ export interface LayoutRecord {
   readonly disaggregationMode: string | undefined;
 }
 
-export type LogRecord = BatchRecord | LayoutRecord;
+/**
+ * A periodic per-engine stats line (vLLM `Engine 001: Avg prompt throughput: …`). Not a batch:
+ * a sample of the engine's queue and throughput over the last logging interval (~5–10 s).
+ */
+export interface EngineStatsRecord {
+  readonly kind: 'engine-stats';
+  readonly time: number | undefined;
+  /** engine index = DP rank; `undefined` for V0/early-V1 lines without an `Engine NNN:` prefix */
+  readonly rank: number | undefined;
+  /** N of `N Engines Aggregated:` (per-rank data absent); `undefined` otherwise */
+  readonly aggregatedEngines: number | undefined;
+  /** `Running: N reqs` */
+  readonly running: number | undefined;
+  /** `Waiting: N reqs` (V1) or `Pending: N reqs` (V0): the queue depth */
+  readonly waiting: number | undefined;
+  /** `Avg prompt throughput: X tokens/s` (prefill tokens computed per second over the interval) */
+  readonly promptThroughput: number | undefined;
+  readonly generationThroughput: number | undefined;
+}
+
+/**
+ * A DP rank carried by a log line: a concrete rank, an explicit "no rank" (`None`), or a leaked
+ * u32::MAX sentinel (4294967295, or another rendering of it such as `Some(4294967295)`).
+ */
+export type DpRankValue =
+  | { readonly kind: 'rank'; readonly value: number }
+  | { readonly kind: 'none' }
+  | { readonly kind: 'sentinel'; readonly raw: string };
+
+/** One routing decision of a Dynamo router or backend handler. */
+export interface RoutingRecord {
+  readonly kind: 'routing';
+  readonly time: number | undefined;
+  /**
+   * Which statement: `kv-selected` (KV router `Selected worker`), `bootstrap` (prefill router
+   * `Built bootstrap_info upfront before prefill`), `pre-selected`, `sticky`, `conditional-disagg`,
+   * `trtllm-handler` (`Using dynamo router dp_rank=…`), `vllm-out-of-range` (`Received DP rank … out of range`).
+   */
+  readonly source: 'kv-selected' | 'bootstrap' | 'pre-selected' | 'sticky' | 'conditional-disagg' | 'trtllm-handler' | 'vllm-out-of-range';
+  /** Dynamo worker_id (u64, kept as a string: it exceeds 2^53); `undefined` when the line has none */
+  readonly workerId: string | undefined;
+  /** `undefined` when the statement carries no dp_rank at all (pre-PR #3597 `Selected worker: <id>`) */
+  readonly dpRank: DpRankValue | undefined;
+  /** `router_mode=` of bootstrap lines (RoundRobin, Random, KV, …) */
+  readonly routerMode: string | undefined;
+}
+
+/** A line that changes what the log can show, turned into a finding. */
+export interface NoticeRecord {
+  readonly kind: 'notice';
+  readonly time: number | undefined;
+  /**
+   * `vllm-stats-disabled`: `AsyncLLM created with api_server_count more than 1; disabling stats logging …`
+   */
+  readonly notice: 'vllm-stats-disabled';
+}
+
+export type LogRecord = BatchRecord | LayoutRecord | EngineStatsRecord | RoutingRecord | NoticeRecord;
 
 export type ParseResult =
   | { readonly kind: 'record'; readonly record: LogRecord }

@@ -15,6 +15,12 @@ export const renderMarkdown: Renderer = (report) => {
     '',
   );
   for (const phase of [report.prefill, report.decode]) out.push(...phaseTables(phase));
+  if (report.routing.decisions > 0) {
+    const r = report.routing;
+    out.push('**Routing decisions by dp_rank**', '', '| dp_rank | Decisions | Share |', '| --- | ---: | ---: |');
+    for (const rank of r.ranks) out.push(`| ${rankLabel(rank.rank)} | ${formatInt(rank.decisions)} | ${formatPercent(rank.share)} |`);
+    out.push(`| None | ${formatInt(r.none)} | |`, `| sentinel | ${formatInt(r.sentinel)} | |`, `| no dp_rank field | ${formatInt(r.absent)} | |`, '');
+  }
   out.push('**Findings**', '');
   if (report.findings.length === 0) out.push('- none');
   for (const f of report.findings) out.push(`- **${f.level.toUpperCase()}** \`${f.code}\`: ${escapeMarkdown(describeFinding(f).message)}`);

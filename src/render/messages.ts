@@ -95,6 +95,44 @@ export function describeFinding(f: Finding): FindingText {
         advice:
           'Point dpskew at SGLang scheduler logs (worker .out/.err files). Under Dynamo set DYN_SKIP_SGLANG_LOG_FORMATTING=1; check the paths.',
       };
+    case 'DP_RANK_PINNED':
+      return {
+        message: `Every one of ${formatInt(f.decisions)} routing decisions for worker ${sanitize(f.workerId || '(unnamed)')} carries ${rankLabel(f.rank)}${f.dpSize === null ? '' : ` although it has ${f.dpSize} ranks`}: the Dynamo PR #7984 signature`,
+        advice:
+          f.dpSize === null && f.level === 'warn'
+            ? 'If these workers run several DP ranks (pass --dp-size to say so), the router is pinning them; in round-robin/random mode it should send dp_rank=None.'
+            : 'The router sends a concrete rank where it should leave the choice to the engine (dp_rank=None); upgrade Dynamo past PR #7984 or check the router mode.',
+      };
+    case 'DP_RANK_SENTINEL':
+      return {
+        message: `${formatInt(f.decisions)} routing decisions carry the u32::MAX "no rank" sentinel as a dp_rank (${f.examples.map(sanitize).join(', ')})`,
+        advice: 'An unset rank leaked through the transport as a number; engines may treat it as out of range or fall back to rank 0 (Dynamo PRs #6736, #7984).',
+      };
+    case 'ROUTING_EXECUTION_MISMATCH':
+      return {
+        message: `${rankLabel(f.rank)} got ${formatPercent(f.routedShare)} of routing decisions but ran ${formatPercent(f.executedShare)} of prefill batches (more than ${formatPercent(f.threshold, 0)} apart)`,
+        advice: 'The engines do not follow the router\'s ranks: check that dp_rank reaches the engine (data_parallel_rank / routed_dp_rank) and that the logs cover the same workers and period.',
+      };
+    case 'ENGINE_SKEW':
+      return {
+        message: `Prefill tokens estimated from engine stats${where} are skewed: balance ${formatRatio(f.balance)} (mean/max, ${f.level} below ${f.threshold}); ${rankLabel(f.maxRank)} has ${formatPercent(f.maxShare)} across ${f.ranks} engines`,
+        advice: 'Check the DP load balancer; for exact per-step counts enable vLLM --enable-logging-iteration-details.',
+      };
+    case 'STATS_AGGREGATED':
+      return {
+        message: `${sanitize(f.worker ?? 'input')}: ${formatInt(f.lines)} vLLM stats lines are "N Engines Aggregated": per-rank data is absent`,
+        advice: 'Run vLLM with --api-server-count 1 and without engine-aggregated logging, or enable --enable-logging-iteration-details for per-rank steps.',
+      };
+    case 'STATS_LOGGING_DISABLED':
+      return {
+        message: `${sanitize(f.worker ?? 'input')}: vLLM disabled stats logging because api_server_count > 1`,
+        advice: 'Start vLLM with --api-server-count 1, or enable --enable-logging-iteration-details to get per-rank steps.',
+      };
+    case 'SINGLE_RANK_LOGGING':
+      return {
+        message: `${sanitize(f.worker ?? 'input')}: all ${formatInt(f.lines)} ${f.family} iteration lines come from one rank, so the other ranks' work is invisible`,
+        advice: 'Set TLLM_PROFILE_LOG_RANKS=all so every attention-DP rank prints its iteration log.',
+      };
   }
   return { message: f.code, advice: '' };
 }

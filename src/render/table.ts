@@ -14,6 +14,7 @@ export const renderTable: Renderer = (report, { chalk, width }) => {
     `${chalk.bold('dpskew')} ${report.tool.version} · ${formatInt(t.inputs)} input${t.inputs === 1 ? '' : 's'}, ${formatInt(report.workers.length)} worker${report.workers.length === 1 ? '' : 's'} · ${formatInt(t.linesRead)} lines · times in ${report.timezone}`,
   );
   for (const phase of [report.prefill, report.decode]) out.push(...renderPhase(phase, report, chalk, width));
+  out.push(...renderEngineStats(report, chalk, width), ...renderRouting(report, chalk));
   out.push('', ...renderFindings(report.findings, chalk));
   out.push('', ...renderAccounting(report, chalk));
   out.push('', `Verdict: ${paintVerdict(report.verdict, chalk)}${verdictTail(report)}`);
@@ -68,6 +69,68 @@ function renderRanks(group: RankGroup, prefill: boolean, chalk: ChalkInstance, w
       return r.rank === maxRank && (group.batches.balance ?? 1) < 0.8 ? chalk.yellow(text) : text;
     }),
   ];
+}
+
+function renderEngineStats(report: Report, chalk: ChalkInstance, width: number): string[] {
+  const out: string[] = [];
+  for (const group of report.engineStats.groups) {
+    const owner = group.worker === null ? 'all workers' : `worker ${sanitize(group.worker)}`;
+    out.push('', chalk.bold('vLLM engine stats by DP rank') + chalk.dim(` (${owner}; prompt tokens estimated from throughput × interval)`));
+    const header = ['rank', 'samples', 'prompt tokens', 'share', 'waiting max', 'p50', 'p95', 'mean', 'running max', 'mean'];
+    const rows = group.ranks.map((r) => [
+      rankLabel(r.rank),
+      formatInt(r.samples),
+      formatInt(r.promptTokens),
+      formatPercent(r.promptShare),
+      formatInt(r.waiting.max),
+      formatInt(r.waiting.p50),
+      formatInt(r.waiting.p95),
+      formatNumber(r.waiting.mean),
+      formatInt(r.running.max),
+      formatNumber(r.running.mean),
+    ]);
+    out.push(...alignRows(header, rows, chalk));
+    const b = group.promptTokens;
+    out.push(...wrapParts([`balance ${formatRatio(b.balance)} (prompt tokens, mean/max)`, `max share ${formatPercent(b.maxShare)}`, `CV ${formatRatio(b.cv)}`], width));
+  }
+  return out;
+}
+
+/** At most this many rank columns in the routing table; more ranks are summed into "other". */
+const MAX_ROUTING_RANK_COLUMNS = 16;
+
+function renderRouting(report: Report, chalk: ChalkInstance): string[] {
+  const r = report.routing;
+  if (r.decisions === 0) return [];
+  const shown = r.ranks.slice(0, MAX_ROUTING_RANK_COLUMNS).map((x) => x.rank);
+  const more = r.ranks.length > shown.length;
+  const header = ['worker', 'decisions', ...shown.map(rankLabel), ...(more ? ['other'] : []), 'None', 'sentinel', 'no rank', 'router mode'];
+  const rows = r.workers.map((w) => {
+    const count = (rank: number): number => w.ranks.find((x) => x.rank === rank)?.decisions ?? 0;
+    const other = w.ranks.filter((x) => !shown.includes(x.rank)).reduce((s, x) => s + x.decisions, 0);
+    return [
+      sanitize(w.workerId || '(unnamed)'),
+      formatInt(w.decisions),
+      ...shown.map((rank) => formatInt(count(rank))),
+      ...(more ? [formatInt(other)] : []),
+      formatInt(w.none),
+      formatInt(w.sentinel),
+      formatInt(w.absent),
+      sanitize(w.routerModes.join(',') || '-'),
+    ];
+  });
+  return [
+    '',
+    chalk.bold('Routing decisions by worker and dp_rank') + chalk.dim(` (${formatInt(r.decisions)} decisions; None = left to the engine)`),
+    ...alignRows(header, rows, chalk),
+  ];
+}
+
+function alignRows(header: readonly string[], rows: readonly (readonly string[])[], chalk: ChalkInstance): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')}`.trimEnd();
+  return [chalk.dim(line(header)), ...rows.map(line)];
 }
 
 function balanceParts(group: RankGroup, prefill: boolean): string[] {

@@ -6,6 +6,10 @@ import { aggregatePhase, type PhaseData, type WorkerContext } from '../aggregate
 import { resolveLayout, resolveRole } from '../aggregate/layout.ts';
 import type { WorkerState } from '../aggregate/worker-state.ts';
 import { detectPhase, type JudgedPhase } from '../detect/detect.ts';
+import { EngineStatsAccumulator } from '../aggregate/engine-stats.ts';
+import { RoutingAccumulator } from '../aggregate/routing.ts';
+import { hiddenStatsFindings, judgeEngineStats, type EngineStatsInput } from '../detect/engine-stats.ts';
+import { detectRouting, summarizeRouting } from '../detect/routing.ts';
 import type { Phase } from '../parse/types.ts';
 import { VERSION } from '../version.ts';
 import { toRankGroup } from './rows.ts';
@@ -42,7 +46,19 @@ export function buildReport(workers: readonly WorkerState[], inputs: readonly In
     prefill: detectPhase(phaseData.prefill, options.thresholds),
     decode: detectPhase(phaseData.decode, options.thresholds),
   };
-  const findings: Finding[] = [...judged.prefill.findings, ...judged.decode.findings];
+  const prefillReport = phaseReport('prefill', judged.prefill, phaseData.prefill, options);
+  const engine = judgeEngineStats(engineStatsInputs(workers, options.groupBy), options.thresholds);
+  const routingAcc = new RoutingAccumulator();
+  for (const w of workers) routingAcc.merge(w.routing);
+  const routing = summarizeRouting(routingAcc);
+  const findings: Finding[] = [
+    ...judged.prefill.findings,
+    ...judged.decode.findings,
+    ...engine.findings,
+    ...hiddenStatsFindings(workers.map((w) => ({ name: w.name, aggregatedStatsLines: w.aggregatedStatsLines, statsDisabled: w.notices.has('vllm-stats-disabled') }))),
+    ...detectRouting(routing, [...routingAcc.sentinelExamples], routingDpSize(contexts, options.dpSize), prefillReport.groups, options.thresholds),
+    ...singleRankLogging(workers),
+  ];
   const totals = sumAccounting(inputs);
   if (totals.unparseable > 0) {
     const first = inputs.find((i) => i.unparseableExample !== null)?.unparseableExample;
@@ -72,8 +88,10 @@ export function buildReport(workers: readonly WorkerState[], inputs: readonly In
     totals: { inputs: inputs.length, bytes: inputs.reduce((s, i) => s + i.bytes, 0), ...totals },
     inputs,
     workers: contexts.map((c) => workerSummary(c)),
-    prefill: phaseReport('prefill', judged.prefill, phaseData.prefill, options),
+    prefill: prefillReport,
     decode: phaseReport('decode', judged.decode, phaseData.decode, options),
+    engineStats: { samples: engine.groups.reduce((s, g) => s + g.ranks.reduce((n, r) => n + r.samples, 0), 0), aggregatedLines: workers.reduce((s, w) => s + w.aggregatedStatsLines, 0), groups: engine.groups },
+    routing,
     findings: sortFindings(findings),
   };
 }
@@ -141,4 +159,45 @@ function workerSummary({ state, layout, role, roleSource }: WorkerContext): Work
     prefillBatches: state.phases.prefill.lines,
     decodeBatches: state.phases.decode.lines,
   };
+}
+
+function engineStatsInputs(workers: readonly WorkerState[], groupBy: GroupBy): EngineStatsInput[] {
+  const withStats = workers.filter((w) => w.engineStats.size > 0);
+  if (groupBy === 'worker') return withStats.map((w) => ({ worker: w.name, ranks: w.engineStats }));
+  if (withStats.length === 0) return [];
+  const merged = new Map<number, EngineStatsAccumulator>();
+  for (const w of withStats) {
+    for (const [rank, acc] of w.engineStats) {
+      const into = merged.get(rank) ?? new EngineStatsAccumulator();
+      into.merge(acc);
+      merged.set(rank, into);
+    }
+  }
+  return [{ worker: null, ranks: merged }];
+}
+
+/** Ranks per routed (prefill) worker: --dp-size, else the largest dp_size among prefill servers' server_args. */
+function routingDpSize(contexts: readonly WorkerContext[], flag: number | null): number | null {
+  if (flag !== null) return flag;
+  const sizes = contexts.filter((c) => c.role === 'prefill' && c.layout.dpSize !== null).map((c) => c.layout.dpSize ?? 0);
+  return sizes.length > 0 ? Math.max(...sizes) : null;
+}
+
+/**
+ * TensorRT-LLM prints iteration logs from rank 0 only unless TLLM_PROFILE_LOG_RANKS=all
+ * (reference §4.2): a worker whose TRT-LLM batch lines all come from one rank cannot show balance.
+ */
+const SINGLE_RANK_FAMILIES = ['trtllm'];
+function singleRankLogging(workers: readonly WorkerState[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const w of workers) {
+    for (const family of SINGLE_RANK_FAMILIES) {
+      const ranks = w.batchRanksByFamily.get(family);
+      const lines = w.batchLinesByFamily.get(family) ?? 0;
+      if (lines > 0 && (ranks === undefined || ranks.size <= 1)) {
+        findings.push({ code: 'SINGLE_RANK_LOGGING', level: 'warn', phase: null, worker: w.name, family, lines });
+      }
+    }
+  }
+  return findings;
 }

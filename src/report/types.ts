@@ -27,6 +27,8 @@ export interface Thresholds {
   readonly minBatchesPerRank: number;
   /** A low balance counts as skew only if a χ² uniformity test rejects "equal shares" at this p-value. */
   readonly alpha: number;
+  /** ROUTING_EXECUTION_MISMATCH: largest |routed share − executed share| of a rank that warns */
+  readonly routingMismatch: number;
 }
 
 export interface Quantiles {
@@ -104,6 +106,8 @@ export interface InputSummary {
   readonly gzip: boolean;
   readonly bytes: number;
   readonly lines: LineAccounting;
+  /** lines recognised per log family (`sglang`, `dynamo`, `vllm`, `trtllm`, `custom`), most first */
+  readonly families: Readonly<Record<string, number>>;
   /** first unparseable line (truncated to 300 chars) and why */
   readonly unparseableExample: { readonly line: string; readonly reason: string } | null;
   /** set when reading failed part-way: the numbers above cover only what was read */
@@ -113,7 +117,7 @@ export interface InputSummary {
 /** linesRead = recognised + ignored + unparseable + oversized (always). */
 export interface LineAccounting {
   readonly linesRead: number;
-  /** batch lines + layout lines */
+  /** batch, layout, engine-stats, routing and notice lines */
   readonly recognised: number;
   readonly batchLines: number;
   readonly layoutLines: number;
@@ -140,6 +144,63 @@ export interface WorkerSummary {
   readonly inputs: readonly string[];
   readonly prefillBatches: number;
   readonly decodeBatches: number;
+}
+
+/** vLLM engine stats samples of one DP rank (engine index). */
+export interface EngineStatsRow {
+  readonly rank: number;
+  readonly worker: string | null;
+  readonly samples: number;
+  /** Σ prompt throughput × interval: estimated prefill tokens */
+  readonly promptTokens: number;
+  readonly promptShare: number;
+  /** `Waiting` (queue depth) over the samples */
+  readonly waiting: Quantiles;
+  readonly running: { readonly max: number | null; readonly mean: number | null };
+  readonly firstTime: string | null;
+  readonly lastTime: string | null;
+}
+
+export interface EngineStatsGroup {
+  readonly worker: string | null;
+  readonly ranks: readonly EngineStatsRow[];
+  /** balance of estimated prompt tokens (no χ²: tokens are not independent events) */
+  readonly promptTokens: BalanceStats;
+}
+
+export interface EngineStatsReport {
+  readonly samples: number;
+  /** `N Engines Aggregated:` lines: per-rank data absent */
+  readonly aggregatedLines: number;
+  readonly groups: readonly EngineStatsGroup[];
+}
+
+/** Routing decisions of one target worker (a Dynamo worker_id; `''` when the lines name none). */
+export interface RoutingWorker {
+  readonly workerId: string;
+  readonly decisions: number;
+  /** concrete dp_rank values, ascending */
+  readonly ranks: ReadonlyArray<{ readonly rank: number; readonly decisions: number }>;
+  /** `dp_rank=None`: the router left the choice to the engine */
+  readonly none: number;
+  /** a leaked u32::MAX (4294967295) */
+  readonly sentinel: number;
+  /** statements without any dp_rank field */
+  readonly absent: number;
+  readonly routerModes: readonly string[];
+  readonly sources: readonly string[];
+  readonly firstTime: string | null;
+  readonly lastTime: string | null;
+}
+
+export interface RoutingReport {
+  readonly decisions: number;
+  readonly workers: readonly RoutingWorker[];
+  /** concrete-rank decisions summed over workers, with their share of concrete-rank decisions */
+  readonly ranks: ReadonlyArray<{ readonly rank: number; readonly decisions: number; readonly share: number }>;
+  readonly none: number;
+  readonly sentinel: number;
+  readonly absent: number;
 }
 
 interface FindingBase {
@@ -183,7 +244,35 @@ export type Finding =
       readonly lines: number;
     })
   | (FindingBase & { readonly code: 'UNPARSEABLE_LINES'; readonly lines: number; readonly example: string; readonly reason: string })
-  | (FindingBase & { readonly code: 'NO_BATCH_LINES'; readonly linesRead: number });
+  | (FindingBase & { readonly code: 'NO_BATCH_LINES'; readonly linesRead: number })
+  | (FindingBase & {
+      readonly code: 'DP_RANK_PINNED';
+      /** the Dynamo worker_id whose decisions all carry one rank */
+      readonly workerId: string;
+      readonly rank: number;
+      readonly decisions: number;
+      /** ranks the worker has, when known (--dp-size, prefill server_args, or KV-router candidates) */
+      readonly dpSize: number | null;
+    })
+  | (FindingBase & { readonly code: 'DP_RANK_SENTINEL'; readonly decisions: number; readonly examples: readonly string[] })
+  | (FindingBase & {
+      readonly code: 'ROUTING_EXECUTION_MISMATCH';
+      readonly rank: number;
+      readonly routedShare: number;
+      readonly executedShare: number;
+      readonly threshold: number;
+    })
+  | (FindingBase & {
+      readonly code: 'ENGINE_SKEW';
+      readonly balance: number;
+      readonly threshold: number;
+      readonly maxRank: number;
+      readonly maxShare: number;
+      readonly ranks: number;
+    })
+  | (FindingBase & { readonly code: 'STATS_AGGREGATED'; readonly lines: number })
+  | (FindingBase & { readonly code: 'STATS_LOGGING_DISABLED' })
+  | (FindingBase & { readonly code: 'SINGLE_RANK_LOGGING'; readonly family: string; readonly lines: number });
 
 export type FindingCode = Finding['code'];
 
@@ -200,5 +289,9 @@ export interface Report {
   readonly workers: readonly WorkerSummary[];
   readonly prefill: PhaseReport;
   readonly decode: PhaseReport;
+  /** vLLM periodic engine stats (empty when the logs have none) */
+  readonly engineStats: EngineStatsReport;
+  /** Dynamo routing decisions (empty when the logs have none) */
+  readonly routing: RoutingReport;
   readonly findings: readonly Finding[];
 }

@@ -51,6 +51,7 @@ function input(
       oversized: 0,
       invalidUtf8: 0,
     },
+    families: { sglang: n.batchLines + n.layoutLines },
     unparseableExample: n.unparseable > 0 ? { line: '[2026-04-14 10:00:09 DP0 TP0] Prefill batch, #new-seq: 1, #new-tok\u001b[31m', reason: 'prefill batch line without #queue-req' } : null,
     error: null,
   };

@@ -1,0 +1,71 @@
+/**
+ * Routing decisions (Dynamo router and handler lines) per target worker and dp_rank. `None`, a
+ * leaked u32::MAX sentinel and "no dp_rank field" are kept apart from concrete ranks: the PR #7984
+ * bug was exactly `0` where `None` was meant.
+ */
+import type { RoutingRecord } from '../parse/types.ts';
+
+export interface RoutingTally {
+  decisions: number;
+  /** concrete rank → decisions */
+  readonly ranks: Map<number, number>;
+  none: number;
+  sentinel: number;
+  /** statements without a dp_rank field (KV router before Dynamo PR #3597) */
+  absent: number;
+  readonly routerModes: Set<string>;
+  readonly sources: Set<RoutingRecord['source']>;
+  firstTime: number | null;
+  lastTime: number | null;
+}
+
+/** Decisions keyed by Dynamo worker_id (`''` when the statement names no worker). */
+export class RoutingAccumulator {
+  readonly byWorker = new Map<string, RoutingTally>();
+  /** example raw renderings of sentinels, for the finding */
+  readonly sentinelExamples = new Set<string>();
+
+  add(record: RoutingRecord): void {
+    const key = record.workerId ?? '';
+    let tally = this.byWorker.get(key);
+    if (tally === undefined) {
+      tally = { decisions: 0, ranks: new Map(), none: 0, sentinel: 0, absent: 0, routerModes: new Set(), sources: new Set(), firstTime: null, lastTime: null };
+      this.byWorker.set(key, tally);
+    }
+    tally.decisions++;
+    tally.sources.add(record.source);
+    if (record.routerMode !== undefined) tally.routerModes.add(record.routerMode);
+    const rank = record.dpRank;
+    if (rank === undefined) tally.absent++;
+    else if (rank.kind === 'none') tally.none++;
+    else if (rank.kind === 'sentinel') {
+      tally.sentinel++;
+      if (this.sentinelExamples.size < 3) this.sentinelExamples.add(rank.raw);
+    } else tally.ranks.set(rank.value, (tally.ranks.get(rank.value) ?? 0) + 1);
+    const time = record.time;
+    if (time !== undefined) {
+      if (tally.firstTime === null || time < tally.firstTime) tally.firstTime = time;
+      if (tally.lastTime === null || time > tally.lastTime) tally.lastTime = time;
+    }
+  }
+
+  merge(other: RoutingAccumulator): void {
+    for (const [key, t] of other.byWorker) {
+      const mine = this.byWorker.get(key);
+      if (mine === undefined) {
+        this.byWorker.set(key, { ...t, ranks: new Map(t.ranks), routerModes: new Set(t.routerModes), sources: new Set(t.sources) });
+        continue;
+      }
+      mine.decisions += t.decisions;
+      mine.none += t.none;
+      mine.sentinel += t.sentinel;
+      mine.absent += t.absent;
+      for (const [rank, n] of t.ranks) mine.ranks.set(rank, (mine.ranks.get(rank) ?? 0) + n);
+      for (const mode of t.routerModes) mine.routerModes.add(mode);
+      for (const source of t.sources) mine.sources.add(source);
+      if (t.firstTime !== null && (mine.firstTime === null || t.firstTime < mine.firstTime)) mine.firstTime = t.firstTime;
+      if (t.lastTime !== null && (mine.lastTime === null || t.lastTime > mine.lastTime)) mine.lastTime = t.lastTime;
+    }
+    for (const example of other.sentinelExamples) if (this.sentinelExamples.size < 3) this.sentinelExamples.add(example);
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Judging vLLM engine stats: balance of estimated prompt tokens per engine (= DP rank), queue
+ * (`Waiting`) skew, and the two ways vLLM hides per-rank data (aggregated lines, stats disabled).
+ */
+import type { EngineStatsAccumulator } from '../aggregate/engine-stats.ts';
+import { isoTime } from '../report/rows.ts';
+import type { EngineStatsGroup, EngineStatsRow, Finding, Level, Thresholds } from '../report/types.ts';
+import { computeBalance } from './balance.ts';
+import { median } from './detect.ts';
+
+export interface EngineStatsInput {
+  /** `null` for all workers merged */
+  readonly worker: string | null;
+  readonly ranks: ReadonlyMap<number, EngineStatsAccumulator>;
+}
+
+export function judgeEngineStats(inputs: readonly EngineStatsInput[], t: Thresholds): { groups: EngineStatsGroup[]; findings: Finding[] } {
+  const groups: EngineStatsGroup[] = [];
+  const findings: Finding[] = [];
+  for (const input of inputs) {
+    const sorted = [...input.ranks.entries()].sort((a, b) => a[0] - b[0]);
+    const promptTokens = computeBalance(sorted.map(([rank, acc]) => ({ rank, value: acc.promptTokens })));
+    const samples = sorted.reduce((s, [, acc]) => s + acc.samples, 0);
+    const ranks: EngineStatsRow[] = sorted.map(([rank, acc]) => ({
+      rank,
+      worker: input.worker,
+      samples: acc.samples,
+      promptTokens: Math.round(acc.promptTokens),
+      promptShare: promptTokens.total > 0 ? acc.promptTokens / promptTokens.total : 0,
+      waiting: { max: acc.waiting.max, p50: acc.waiting.quantile(0.5), p95: acc.waiting.quantile(0.95), mean: acc.waiting.mean() },
+      running: { max: acc.running.max, mean: acc.running.mean() },
+      firstTime: isoTime(acc.firstTime),
+      lastTime: isoTime(acc.lastTime),
+    }));
+    groups.push({ worker: input.worker, ranks, promptTokens: { ...promptTokens, chiSquare: null } });
+    const base = { phase: 'prefill', worker: input.worker } as const;
+    if (sorted.length < 2 || samples < Math.max(t.minBatches, t.minBatchesPerRank * sorted.length)) continue;
+    const balance = promptTokens.balance;
+    if (balance !== null && balance < t.warnBalance) {
+      const level: Level = balance < t.failBalance ? 'fail' : 'warn';
+      findings.push({
+        code: 'ENGINE_SKEW',
+        level,
+        ...base,
+        balance,
+        threshold: level === 'fail' ? t.failBalance : t.warnBalance,
+        maxRank: promptTokens.maxRank ?? 0,
+        maxShare: promptTokens.maxShare ?? 0,
+        ranks: sorted.length,
+      });
+    }
+    const peaks = ranks.map((r) => ({ rank: r.rank, peak: r.waiting.max ?? 0 }));
+    for (const { rank, peak } of peaks) {
+      const others = median(peaks.filter((p) => p.rank !== rank).map((p) => p.peak));
+      if (peak >= t.queueSkewMin && peak >= t.queueSkewFactor * others) {
+        findings.push({ code: 'QUEUE_SKEW', level: 'warn', ...base, rank, peak, othersMedianPeak: others, factor: t.queueSkewFactor });
+      }
+    }
+  }
+  return { groups, findings };
+}
+
+export function hiddenStatsFindings(workers: ReadonlyArray<{ name: string; aggregatedStatsLines: number; statsDisabled: boolean }>): Finding[] {
+  const findings: Finding[] = [];
+  for (const w of workers) {
+    if (w.aggregatedStatsLines > 0) findings.push({ code: 'STATS_AGGREGATED', level: 'warn', phase: null, worker: w.name, lines: w.aggregatedStatsLines });
+    if (w.statsDisabled) findings.push({ code: 'STATS_LOGGING_DISABLED', level: 'warn', phase: null, worker: w.name });
+  }
+  return findings;
+}
