@@ -10,6 +10,7 @@ import { EXIT_FINDINGS, EXIT_NO_DATA, EXIT_OK, EXIT_USAGE, isKnownError, UsageEr
 import { DEFAULT_MAX_LINE_BYTES } from './io/lines.ts';
 import { resolveColor, writeOutput } from './io/output.ts';
 import { parseOptions, type RawOptions } from './options.ts';
+import { PARSERS } from './parse/index.ts';
 import { RENDERERS } from './render/index.ts';
 import type { Verdict } from './report/types.ts';
 import { run } from './run.ts';
@@ -37,6 +38,7 @@ function addCommonOptions(command: Command): Command {
     .argument('[paths...]', 'log files, directories (read recursively) or - for stdin; stdin when omitted')
     .addOption(new Option('-f, --format <format>', 'output format').choices(Object.keys(RENDERERS)).default('table'))
     .addOption(new Option('--by <grouping>', 'rank: DP ranks summed over workers; worker: each worker\'s ranks').choices(['rank', 'worker']).default('rank'))
+    .addOption(new Option('--engine <engine>', 'read only this log family (default: every family, detected per line)').choices(['auto', ...Object.keys(PARSERS)]).default('auto'))
     .option('--dp-size <n>', 'DP ranks per worker, overriding server_args (ranks 0..n-1 are expected)')
     .option('--warn-balance <x>', 'warn when balance (mean/max) is below x', String(d.warnBalance))
     .option('--fail-balance <x>', 'fail when balance is below x', String(d.failBalance))

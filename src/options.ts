@@ -2,12 +2,15 @@
 import { DEFAULT_MAX_LINE_BYTES } from './io/lines.ts';
 import { DEFAULT_THRESHOLDS } from './detect/thresholds.ts';
 import { UsageError } from './errors.ts';
+import { PARSERS, type EngineName } from './parse/index.ts';
 import { RENDERERS, type FormatName } from './render/index.ts';
 import type { GroupBy, Thresholds } from './report/types.ts';
 
 export interface Options {
   readonly format: FormatName;
   readonly groupBy: GroupBy;
+  /** which log families to read: every one (`auto`), or only the one named */
+  readonly engine: EngineName | 'auto';
   /** overrides every worker's dp_size */
   readonly dpSize: number | null;
   readonly maxLineBytes: number;
@@ -19,6 +22,7 @@ export interface Options {
 export interface RawOptions {
   readonly format?: string;
   readonly by?: string;
+  readonly engine?: string;
   readonly dpSize?: string;
   readonly maxLineBytes?: string;
   readonly warnBalance?: string;
@@ -37,6 +41,8 @@ export function parseOptions(raw: RawOptions): Options {
   if (!isFormat(format)) throw new UsageError(`--format must be one of ${Object.keys(RENDERERS).join(', ')} (got '${format}')`);
   const by = raw.by ?? 'rank';
   if (by !== 'rank' && by !== 'worker') throw new UsageError(`--by must be 'rank' or 'worker' (got '${by}')`);
+  const engine = raw.engine ?? 'auto';
+  if (engine !== 'auto' && !isEngine(engine)) throw new UsageError(`--engine must be auto or one of ${Object.keys(PARSERS).join(', ')} (got '${engine}')`);
   const d = DEFAULT_THRESHOLDS;
   const thresholds: Thresholds = Object.freeze({
     warnBalance: fraction('--warn-balance', raw.warnBalance, d.warnBalance),
@@ -54,11 +60,16 @@ export function parseOptions(raw: RawOptions): Options {
   return Object.freeze({
     format,
     groupBy: by,
+    engine,
     dpSize: raw.dpSize === undefined ? null : wholeNumber('--dp-size', raw.dpSize, 1, 1),
     maxLineBytes: wholeNumber('--max-line-bytes', raw.maxLineBytes, DEFAULT_MAX_LINE_BYTES, 64),
     thresholds,
     strict: raw.strict === true,
   });
+}
+
+function isEngine(value: string): value is EngineName {
+  return Object.hasOwn(PARSERS, value);
 }
 
 function isFormat(value: string): value is FormatName {

@@ -32,7 +32,7 @@ export async function run(paths: readonly string[], options: Options, context: R
   const { sources, skipped, errors } = await resolveSources(paths.length === 0 ? ['-'] : paths);
   const inputErrors: InputError[] = [...errors];
   const names = workerNames(sources, context.cwd);
-  const parsers: LineParser[] = Object.values(PARSERS).map((create) => create());
+  const parsers: LineParser[] = options.engine === 'auto' ? Object.values(PARSERS).map((create) => create()) : [PARSERS[options.engine]()];
   const needles = [...new Set(parsers.flatMap((p) => p.needles))];
   const workers = new Map<string, WorkerState>();
   const inputs: InputSummary[] = [];
