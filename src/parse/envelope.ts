@@ -5,6 +5,7 @@
  */
 
 // SGR sequences with ESC, and other CSI sequences (cursor moves from progress bars).
+// eslint-disable-next-line no-control-regex -- matching ESC is the point
 const ANSI_CSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 // ESC-less SGR remnants: `[0m`, `[2m`, `[1;36m`. A rank bracket (`[DP0 TP0]`) or a timestamp
 // (`[2026-…`) never has digits followed directly by `m`.
