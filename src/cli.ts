@@ -58,6 +58,8 @@ function buildProgram(onAction: (mode: Mode, paths: string[], options: CliOption
   const program = new Command('dpskew')
     .description('Per-DP-rank prefill/decode balance, queue depth and skew findings from LLM serving logs (SGLang).')
     .version(VERSION)
+    // Options after `check` belong to `check`, not to the top-level command that shares their names.
+    .enablePositionalOptions()
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   addCommonOptions(program).action((paths: string[], options: CliOptions) => onAction('report', paths, options));
