@@ -22,8 +22,6 @@ export interface RunResult {
   readonly report: Report;
   /** unreadable paths and inputs that failed part-way (their partial numbers are in the report) */
   readonly inputErrors: readonly InputError[];
-  /** directory entries skipped because their names are not log names */
-  readonly skipped: readonly string[];
 }
 
 const EXAMPLE_MAX_CHARS = 300;
@@ -120,8 +118,8 @@ export async function run(paths: readonly string[], options: Options, context: R
   }
   for (const error of errors) inputs.push(unreadableInput(error, names.get(error.path) ?? error.path));
 
-  const report = buildReport([...workers.values()], inputs, options);
-  return { report, inputErrors, skipped };
+  const report = buildReport([...workers.values()], inputs, options, skipped);
+  return { report, inputErrors };
 }
 
 function unreadableInput(error: InputError, worker: string): InputSummary {

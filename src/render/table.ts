@@ -179,6 +179,10 @@ function renderAccounting(report: Report, chalk: ChalkInstance): string[] {
   for (const input of report.inputs) {
     if (input.error !== null) out.push(chalk.red(`  ${sanitize(input.name)}: ${sanitize(input.error)}${input.lines.linesRead > 0 ? ' (numbers cover only the part read)' : ''}`));
   }
+  if (report.skippedFiles.length > 0) {
+    const shown = report.skippedFiles.slice(0, 3).map(sanitize).join(', ');
+    out.push(chalk.dim(`Skipped ${report.skippedFiles.length} file${report.skippedFiles.length === 1 ? '' : 's'} whose names are not log names: ${shown}${report.skippedFiles.length > 3 ? ', …' : ''} (name them to read them)`));
+  }
   const example = report.inputs.find((i) => i.unparseableExample !== null);
   if (t.unparseable > 0 && example?.unparseableExample) {
     const many = t.unparseable !== 1;

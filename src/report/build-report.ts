@@ -32,7 +32,12 @@ export interface ReportOptions {
   readonly thresholds: Thresholds;
 }
 
-export function buildReport(workers: readonly WorkerState[], inputs: readonly InputSummary[], options: ReportOptions): Report {
+export function buildReport(
+  workers: readonly WorkerState[],
+  inputs: readonly InputSummary[],
+  options: ReportOptions,
+  skippedFiles: readonly string[] = [],
+): Report {
   const contexts: WorkerContext[] = workers.map((state) => {
     const layout = resolveLayout(state.layouts, options.dpSize);
     const { role, source } = resolveRole(state.name, layout.disaggregationMode);
@@ -87,6 +92,7 @@ export function buildReport(workers: readonly WorkerState[], inputs: readonly In
     thresholds: options.thresholds,
     totals: { inputs: inputs.length, bytes: inputs.reduce((s, i) => s + i.bytes, 0), ...totals },
     inputs,
+    skippedFiles,
     workers: contexts.map((c) => workerSummary(c)),
     prefill: prefillReport,
     decode: phaseReport('decode', judged.decode, phaseData.decode, options),

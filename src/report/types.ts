@@ -286,6 +286,8 @@ export interface Report {
   readonly thresholds: Thresholds;
   readonly totals: LineAccounting & { readonly inputs: number; readonly bytes: number };
   readonly inputs: readonly InputSummary[];
+  /** files found in directories but not read because their names are not log names (JSON, images, …) */
+  readonly skippedFiles: readonly string[];
   readonly workers: readonly WorkerSummary[];
   readonly prefill: PhaseReport;
   readonly decode: PhaseReport;

@@ -1,6 +1,6 @@
 /** The exit-code contract and terminal manners of the built CLI. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -107,5 +107,24 @@ describe('colour', () => {
     expect((await runCli(['--color', '--no-color'], { stdin: text })).stdout).not.toContain('\u001b[');
     expect((await runCli([], { stdin: text, env: { FORCE_COLOR: '1', NO_COLOR: '1' } })).stdout).not.toContain('\u001b[');
     expect((await runCli(['--format', 'json', '--color'], { stdin: text })).stdout).not.toContain('\u001b[');
+  });
+});
+
+describe('directories', () => {
+  it('reads log names recursively, skips other files and hidden entries, and says what it skipped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpskew-dir-'));
+    const nested = join(dir, 'node1', 'logs');
+    mkdirSync(nested, { recursive: true });
+    writeFileSync(join(nested, 'n1_prefill_w0.out'), balancedLog(10));
+    writeFileSync(join(nested, 'n1_prefill_w0.err'), balancedLog(10));
+    writeFileSync(join(dir, 'n2_prefill_w1.log.1.gz'), gzipSync(balancedLog(5)));
+    writeFileSync(join(dir, 'n2_config.json'), '{"Prefill batch": 1}\n');
+    writeFileSync(join(dir, '.hidden.log'), balancedLog(99));
+    const { json } = await runJson([dir]);
+    expect(json.inputs.map((i) => i.name.slice(dir.length + 1)).sort()).toEqual(['n2_prefill_w1.log.1.gz', 'node1/logs/n1_prefill_w0.err', 'node1/logs/n1_prefill_w0.out']);
+    expect(json.workers.map((w) => w.name).sort()).toEqual(['n1_prefill_w0', 'n2_prefill_w1']);
+    expect(json.prefill.batches).toBe(4 * 25);
+    expect(json.skippedFiles).toEqual([join(dir, 'n2_config.json')]);
+    expect((await runCli([dir])).stdout).toContain('Skipped 1 file whose names are not log names');
   });
 });

@@ -123,7 +123,7 @@ describe('renderJson', () => {
     expect(text.endsWith('}\n')).toBe(true);
     const json = JSON.parse(text);
     expect(Object.keys(json)).toEqual([
-      'schemaVersion', 'tool', 'verdict', 'groupBy', 'timezone', 'thresholds', 'totals', 'inputs', 'workers', 'prefill', 'decode', 'engineStats', 'routing', 'findings',
+      'schemaVersion', 'tool', 'verdict', 'groupBy', 'timezone', 'thresholds', 'totals', 'inputs', 'skippedFiles', 'workers', 'prefill', 'decode', 'engineStats', 'routing', 'findings',
     ]);
     expect(json.schemaVersion).toBe(1);
     expect(json.findings[0]).toMatchObject({ code: 'IDLE_RANK', level: 'fail', phase: 'prefill', worker: null, idleRanks: [2] });
