@@ -1,9 +1,15 @@
-/** The parser registry; its keys are the values of `--engine` (more families arrive with issue #3). */
+/** The parser registry; its keys are the values of `--engine`. Every line is offered to each in turn. */
+import { createDynamoParser } from './dynamo.ts';
 import { createSglangParser } from './sglang.ts';
+import { createTrtllmParser } from './trtllm.ts';
 import type { LineParser } from './types.ts';
+import { createVllmParser } from './vllm.ts';
 
 export const PARSERS = {
   sglang: createSglangParser,
+  dynamo: createDynamoParser,
+  vllm: createVllmParser,
+  trtllm: createTrtllmParser,
 } as const satisfies Record<string, () => LineParser>;
 
 export type EngineName = keyof typeof PARSERS;

@@ -1,0 +1,99 @@
+/**
+ * NVIDIA Dynamo router and backend-handler lines that carry a routing decision
+ * (reference: dynamo-vllm-trtllm-log-formats.md §1, §2). Both output formats: the readable
+ * `tracing` format (`<ISO>  INFO <target>: <message> key=value …`, ANSI or not) and JSONL
+ * (`{"time":…,"message":…, <fields flattened>}`, Python events with `log.target`).
+ *
+ * `Formula for …` lines are per-candidate scores, not decisions: they are ignored.
+ */
+import { stripAnsi } from './envelope.ts';
+import { findTimestamp } from './timestamps.ts';
+import { IGNORED, type DpRankValue, type LineParser, type ParseResult, type RoutingRecord } from './types.ts';
+
+/** Statements in the order they are tried; `needle` is also what the reader pre-filters on. */
+const STATEMENTS: ReadonlyArray<{ readonly needle: string; readonly source: RoutingRecord['source']; readonly needsRank: boolean }> = [
+  // KV router: `Selected worker: …` and the B10 selector's `… selected worker: …` (§2.1).
+  { needle: 'elected worker: ', source: 'kv-selected', needsRank: false },
+  // Prefill router (§2.2).
+  { needle: 'Built bootstrap_info upfront before prefill', source: 'bootstrap', needsRank: true },
+  { needle: 'Using pre-selected prefill worker for bootstrap', source: 'pre-selected', needsRank: true },
+  { needle: 'Using sticky prefill worker for bootstrap', source: 'sticky', needsRank: true },
+  { needle: 'Conditional disagg routing to decode worker', source: 'conditional-disagg', needsRank: true },
+  // TRT-LLM handler (§2.4): only printed when the router sent a rank.
+  { needle: 'Using dynamo router dp_rank=', source: 'trtllm-handler', needsRank: true },
+  // vLLM handler (§2.4, Dynamo PR #6695).
+  { needle: 'is out of range', source: 'vllm-out-of-range', needsRank: true },
+];
+
+const WORKER_ID = /\bworker_id"?\s*[=:]\s*"?(\d+)/;
+const OLD_SELECTED = /elected worker: (\d+),/;
+const DP_RANK = /\bdp_rank[=:]\s*"?(Some\((-?\d+)\)|None|-?\d+)/;
+const OUT_OF_RANGE_RANK = /Received DP rank (\S+) is out of range/;
+const ROUTER_MODE = /\brouter_mode"?\s*[=:]\s*"?([A-Za-z_]+)/;
+const JSON_DP_RANK = /"dp_rank"\s*:\s*("(?:Some\(-?\d+\)|None)"|-?\d+|null)/;
+
+/** Values at or above 2^31 are not ranks: u32::MAX (4294967295) is Dynamo's "not set" sentinel (§2.2). */
+const SENTINEL_FLOOR = 2 ** 31;
+
+export function createDynamoParser(): LineParser {
+  return { name: 'dynamo', needles: STATEMENTS.map((s) => s.needle), parse: parseDynamoLine };
+}
+
+export function parseDynamoLine(raw: string): ParseResult {
+  const statement = STATEMENTS.find((s) => raw.includes(s.needle));
+  if (statement === undefined) return IGNORED;
+  const line = stripAnsi(raw);
+  const json = line.trimStart().startsWith('{') ? parseJsonLine(line) : null;
+  const text = json?.message ?? line;
+  if (!text.includes(statement.needle)) return IGNORED;
+  if (statement.source === 'vllm-out-of-range' && !text.includes('Received DP rank')) return IGNORED;
+
+  // Fields live in the message (readable format, or values formatted into a JSON message) or,
+  // in JSONL, as top-level keys; look in the message first, then the raw line.
+  const workerId = WORKER_ID.exec(text)?.[1] ?? (statement.source === 'kv-selected' ? OLD_SELECTED.exec(text)?.[1] : undefined) ?? WORKER_ID.exec(line)?.[1];
+  let rankText = statement.source === 'vllm-out-of-range' ? OUT_OF_RANGE_RANK.exec(text)?.[1] : (DP_RANK.exec(text)?.[1] ?? undefined);
+  if (rankText === undefined && json !== null) {
+    const m = JSON_DP_RANK.exec(line);
+    if (m?.[1] !== undefined) rankText = m[1].replace(/"/g, '');
+  }
+  if (rankText === undefined && statement.needsRank) return { kind: 'unparseable', reason: `${statement.source} line without dp_rank` };
+  const dpRank = rankText === undefined ? undefined : parseDpRank(rankText);
+  if (dpRank === null) return { kind: 'unparseable', reason: `${statement.source} line with a malformed dp_rank` };
+  if (statement.source !== 'trtllm-handler' && statement.source !== 'vllm-out-of-range' && workerId === undefined) {
+    return { kind: 'unparseable', reason: `${statement.source} line without worker_id` };
+  }
+  const record: RoutingRecord = {
+    kind: 'routing',
+    time: json?.time ?? findTimestamp(line),
+    source: statement.source,
+    workerId,
+    dpRank,
+    routerMode: ROUTER_MODE.exec(line)?.[1],
+  };
+  return { kind: 'record', record };
+}
+
+/** `3`, `Some(3)`, `None`, `null`, `4294967295` → a DpRankValue; `null` when not a rank at all. */
+export function parseDpRank(text: string): DpRankValue | null {
+  if (text === 'None' || text === 'null') return { kind: 'none' };
+  const digits = /^(?:Some\()?(-?\d+)\)?$/.exec(text)?.[1];
+  if (digits === undefined) return null;
+  const value = Number(digits);
+  if (!Number.isFinite(value) || value < 0) return null;
+  if (value >= SENTINEL_FLOOR || !Number.isSafeInteger(value)) return { kind: 'sentinel', raw: text };
+  return { kind: 'rank', value };
+}
+
+/** message and time of a JSONL event; `null` when the line is not a JSON object. */
+function parseJsonLine(line: string): { message: string; time: number | undefined } | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  const message = 'message' in value && typeof value.message === 'string' ? value.message : '';
+  const time = 'time' in value && typeof value.time === 'string' ? findTimestamp(value.time) : undefined;
+  return { message, time };
+}

@@ -1,0 +1,68 @@
+/**
+ * TensorRT-LLM `print_iter_log` lines (reference: dynamo-vllm-trtllm-log-formats.md §4.2), in the
+ * early-2025, late-2025 and 2026 shapes. A context step on a rank (`num_ctx_requests > 0`) is a
+ * prefill batch; a step with only generation tokens is a decode batch.
+ */
+import { stripAnsi } from './envelope.ts';
+import { wallClockToMs } from './timestamps.ts';
+import { IGNORED, type BatchRecord, type LineParser, type ParseResult } from './types.ts';
+
+const ITER = /\biter = (\d+), global_rank = (\d+), rank = (\d+)/;
+const STATES = /states = \{([^}]*)\}/;
+const CTX_REQUESTS = /'num_ctx_requests': (\d+)/;
+const CTX_TOKENS = /'num_ctx_tokens': (\d+)/;
+const GEN_TOKENS = /'num_generation_tokens': (\d+)/;
+const SCHEDULED = /num_scheduled_requests(?:: | = )(\d+)/;
+const UNSCHEDULED = /\bnum_unscheduled = (\d+)/;
+/** Logger header `[MM/DD/YYYY-HH:MM:SS]` (local time, read as UTC). */
+const HEADER_TIME = /\[(\d{2})\/(\d{2})\/(\d{4})-(\d{2}):(\d{2}):(\d{2})\]/;
+const BODY_TIME = /timestamp = (\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})/;
+const PREFIX_RANK = /\[(?:RANK|MPI_Rank) (\d+)\]/;
+
+export function createTrtllmParser(): LineParser {
+  return { name: 'trtllm', needles: ['iter = '], parse: parseTrtllmLine };
+}
+
+export function parseTrtllmLine(raw: string): ParseResult {
+  const line = stripAnsi(raw);
+  const iter = ITER.exec(line);
+  if (iter === null) return IGNORED;
+  const states = STATES.exec(line)?.[1];
+  if (states === undefined) return { kind: 'unparseable', reason: 'TensorRT-LLM iteration line without states' };
+  const ctxRequests = number(CTX_REQUESTS.exec(states)?.[1]);
+  const genTokens = number(GEN_TOKENS.exec(states)?.[1]);
+  if (ctxRequests === undefined) return { kind: 'unparseable', reason: 'TensorRT-LLM states without num_ctx_requests' };
+  if (ctxRequests === 0 && (genTokens ?? 0) === 0) return IGNORED;
+  const prefill = ctxRequests > 0;
+  // The body's `rank =` is the executor's rank (one per attention-DP rank); the logger prefix is the fallback.
+  const rank = number(iter[3]) ?? number(PREFIX_RANK.exec(line)?.[1]);
+  const record: BatchRecord = {
+    kind: 'batch',
+    phase: prefill ? 'prefill' : 'decode',
+    time: timeOf(line),
+    ranks: { dp: rank, tp: undefined, pp: undefined, attnCp: undefined, moeDp: undefined, ep: undefined },
+    newSeq: prefill ? ctxRequests : undefined,
+    newTokens: prefill ? number(CTX_TOKENS.exec(states)?.[1]) : undefined,
+    cachedTokens: undefined,
+    running: number(SCHEDULED.exec(line)?.[1]),
+    queue: number(UNSCHEDULED.exec(line)?.[1]),
+    bootstrapQueue: undefined,
+    inflight: undefined,
+    legacy: false,
+    prefix: 'native',
+  };
+  return { kind: 'record', record };
+}
+
+function number(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+function timeOf(line: string): number | undefined {
+  const h = HEADER_TIME.exec(line);
+  if (h !== null) return wallClockToMs(Number(h[3]), Number(h[1]), Number(h[2]), Number(h[4]), Number(h[5]), Number(h[6]));
+  const b = BODY_TIME.exec(line);
+  return b === null ? undefined : wallClockToMs(Number(b[1]), Number(b[2]), Number(b[3]), Number(b[4]), Number(b[5]), Number(b[6]));
+}

@@ -1,0 +1,81 @@
+/**
+ * vLLM logs (reference: dynamo-vllm-trtllm-log-formats.md §3): periodic `Engine NNN:` stats lines
+ * of every era, `Iteration(i)` step lines inside `(EngineCore_DPk pid=N)` processes, and the
+ * warning that stats logging was disabled.
+ */
+import { stripAnsi } from './envelope.ts';
+import { findTimestamp, wallClockToMs } from './timestamps.ts';
+import { IGNORED, type BatchRecord, type EngineStatsRecord, type LineParser, type ParseResult } from './types.ts';
+
+const STATS =
+  /(?:(?:Engine (\d{1,5})|(\d+) Engines Aggregated): )?Avg prompt throughput: ([\d.]+) tokens\/s, Avg generation throughput: ([\d.]+) tokens\/s, Running: (\d+) reqs, (?:Swapped: \d+ reqs, Pending|Waiting): (\d+) reqs/;
+const ITERATION =
+  /Iteration\((\d+)\): (\d+) context requests, (\d+) context tokens, (\d+) generation requests, (\d+) generation tokens, iteration elapsed time: [\d.]+ ms( \(dummy\))?/;
+/** `(EngineCore_DP3 pid=925)` (v0.9+) or `(EngineCore_3 pid=925)` (v0.8.3): the global DP index (§3.2). */
+const ENGINE_CORE = /\(EngineCore_(?:DP)?(\d+) pid=\d+\)/;
+/** vLLM's own header: `INFO 03-30 06:29:25 [file.py:123]` (no year, local time). */
+const HEADER = /(?:DEBUG|INFO|WARNING|ERROR|CRITICAL) (\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? \[/;
+const STATS_DISABLED = 'api_server_count more than 1';
+
+/** Placeholder year for vLLM's year-less stamps (a leap year, so 02-29 exists): times compare only within one log. */
+export const VLLM_PLACEHOLDER_YEAR = 2000;
+
+export function createVllmParser(): LineParser {
+  return { name: 'vllm', needles: ['Avg prompt throughput', 'Iteration(', STATS_DISABLED], parse: parseVllmLine };
+}
+
+export function parseVllmLine(raw: string): ParseResult {
+  const line = stripAnsi(raw);
+  if (line.includes('Avg prompt throughput')) {
+    const m = STATS.exec(line);
+    if (m === null) return { kind: 'unparseable', reason: 'vLLM stats line without Running/Waiting' };
+    const record: EngineStatsRecord = {
+      kind: 'engine-stats',
+      time: timeOf(line, m.index),
+      rank: m[1] === undefined ? undefined : Number(m[1]),
+      aggregatedEngines: m[2] === undefined ? undefined : Number(m[2]),
+      promptThroughput: Number(m[3]),
+      generationThroughput: Number(m[4]),
+      running: Number(m[5]),
+      waiting: Number(m[6]),
+    };
+    return { kind: 'record', record };
+  }
+  if (line.includes('Iteration(')) {
+    const m = ITERATION.exec(line);
+    if (m === null) return line.includes('context requests') ? { kind: 'unparseable', reason: 'vLLM iteration line without its counts' } : IGNORED;
+    // Dummy steps pad idle DP peers (vLLM PR #41406); they are not work.
+    if (m[6] !== undefined) return IGNORED;
+    const contextRequests = Number(m[2]);
+    const generationRequests = Number(m[4]);
+    if (contextRequests === 0 && generationRequests === 0) return IGNORED;
+    const dp = ENGINE_CORE.exec(line)?.[1];
+    const prefill = contextRequests > 0;
+    const record: BatchRecord = {
+      kind: 'batch',
+      phase: prefill ? 'prefill' : 'decode',
+      time: timeOf(line, m.index),
+      ranks: { dp: dp === undefined ? undefined : Number(dp), tp: undefined, pp: undefined, attnCp: undefined, moeDp: undefined, ep: undefined },
+      newSeq: prefill ? contextRequests : undefined,
+      newTokens: prefill ? Number(m[3]) : undefined,
+      cachedTokens: undefined,
+      running: prefill ? undefined : generationRequests,
+      queue: undefined,
+      bootstrapQueue: undefined,
+      inflight: undefined,
+      legacy: false,
+      prefix: dp === undefined ? 'none' : 'native',
+    };
+    return { kind: 'record', record };
+  }
+  if (line.includes(STATS_DISABLED)) return { kind: 'record', record: { kind: 'notice', time: timeOf(line, line.length), notice: 'vllm-stats-disabled' } };
+  return IGNORED;
+}
+
+/** vLLM header time (placeholder year), else an ISO stamp (Dynamo's vLLM formatter) before the message. */
+function timeOf(line: string, messageAt: number): number | undefined {
+  const before = line.slice(0, messageAt);
+  const m = HEADER.exec(before);
+  if (m !== null) return wallClockToMs(VLLM_PLACEHOLDER_YEAR, Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]));
+  return findTimestamp(before);
+}

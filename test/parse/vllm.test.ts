@@ -1,0 +1,90 @@
+/** vLLM lines (reference: dynamo-vllm-trtllm-log-formats.md §3, §6 F-V*). */
+import { describe, expect, it } from 'vitest';
+import { parseVllmLine } from '../../src/parse/vllm.ts';
+import type { BatchRecord, EngineStatsRecord, ParseResult } from '../../src/parse/types.ts';
+
+function recordOf<K extends 'engine-stats' | 'batch'>(result: ParseResult, kind: K): K extends 'batch' ? BatchRecord : EngineStatsRecord;
+function recordOf(result: ParseResult, kind: string): unknown {
+  if (result.kind !== 'record' || result.record.kind !== kind) throw new Error(`not a ${kind} record: ${JSON.stringify(result)}`);
+  return result.record;
+}
+
+const T = (md: string, hms: string) => Date.parse(`2000-${md}T${hms}Z`);
+
+describe('stats lines', () => {
+  it.each<[string, string, Partial<EngineStatsRecord>]>([
+    [
+      'F-V3 V1 Engine 000 with APIServer prefix',
+      '(APIServer pid=1) INFO 07-29 07:14:56 [loggers.py:310] Engine 000: Avg prompt throughput: 0.0 tokens/s, Avg generation throughput: 1.2 tokens/s, Running: 1 reqs, Waiting: 0 reqs, GPU KV cache usage: 0.0%, Prefix cache hit rate: 0.0%',
+      { rank: 0, running: 1, waiting: 0, promptThroughput: 0, generationThroughput: 1.2, time: T('07-29', '07:14:56') },
+    ],
+    [
+      'F-V4 prompt throughput',
+      '(APIServer pid=719) INFO 06-05 14:58:56 [loggers.py:271] Engine 000: Avg prompt throughput: 2870.5 tokens/s, Avg generation throughput: 0.8 tokens/s, Running: 10 reqs, Waiting: 0 reqs, GPU KV cache usage: 20.8%, Prefix cache hit rate: 0.0%',
+      { rank: 0, running: 10, promptThroughput: 2870.5 },
+    ],
+    [
+      'Engine 001 with Preemptions and MFU',
+      'INFO 03-30 06:46:52 [loggers.py:259] Engine 001: Avg prompt throughput: 24.2 tokens/s, Avg generation throughput: 11.3 tokens/s, Running: 3 reqs, Waiting: 12 reqs, Preemptions: 2, GPU KV cache usage: 1.0%, Prefix cache hit rate: 0.0%, MFU: 1.2 TF/s/GPU 3.4 GB/s/GPU',
+      { rank: 1, running: 3, waiting: 12 },
+    ],
+    [
+      'aggregated engines (F-V5 shape)',
+      '(ApiServer_0 pid=2386147) INFO 03-30 06:46:52 [loggers.py:259] 2 Engines Aggregated: Avg prompt throughput: 24.2 tokens/s, Avg generation throughput: 11.3 tokens/s, Running: 1 reqs, Waiting: 0 reqs, GPU KV cache usage: 0.0%',
+      { rank: undefined, aggregatedEngines: 2 },
+    ],
+    [
+      'V0 engine with Pending',
+      'INFO 05-26 03:09:40 [metrics.py:455] Avg prompt throughput: 120.5 tokens/s, Avg generation throughput: 33.0 tokens/s, Running: 4 reqs, Swapped: 0 reqs, Pending: 7 reqs, GPU KV cache usage: 5.1%, CPU KV cache usage: 0.0%.',
+      { rank: undefined, waiting: 7, running: 4 },
+    ],
+    [
+      'under Dynamo (ISO time, coloured)',
+      '\u001b[2m2026-03-01T10:00:00.123456Z\u001b[0m \u001b[32m INFO\u001b[0m loggers.log: Engine 002: Avg prompt throughput: 1234.5 tokens/s, Avg generation throughput: 10.0 tokens/s, Running: 5 reqs, Waiting: 2 reqs, GPU KV cache usage: 1.0%, Prefix cache hit rate: 0.0%',
+      { rank: 2, waiting: 2, time: Date.parse('2026-03-01T10:00:00.123Z') },
+    ],
+  ])('%s', (_label, line, expected) => {
+    expect(recordOf(parseVllmLine(line), 'engine-stats')).toMatchObject(expected);
+  });
+});
+
+describe('iteration lines', () => {
+  const iteration = (proc: string, ctx: number, gen: number, dummy = false) =>
+    `${proc} INFO 05-26 03:10:00 [core.py:900] Iteration(91): ${ctx} context requests, ${ctx * 512} context tokens, ${gen} generation requests, ${gen} generation tokens, iteration elapsed time: 12.34 ms${dummy ? ' (dummy)' : ''}`;
+
+  it('a context step on EngineCore_DP1 is a prefill batch on DP1', () => {
+    expect(recordOf(parseVllmLine(iteration('(EngineCore_DP1 pid=925)', 2, 3)), 'batch')).toMatchObject({
+      phase: 'prefill',
+      ranks: { dp: 1 },
+      newSeq: 2,
+      newTokens: 1024,
+      prefix: 'native',
+    });
+  });
+
+  it('a generation-only step is a decode batch; coloured and nested prefixes work; old EngineCore_k naming too', () => {
+    expect(recordOf(parseVllmLine(iteration('\u001b[1;36m(EngineCore_DP3 pid=1)\u001b[0;0m', 0, 8)), 'batch')).toMatchObject({ phase: 'decode', ranks: { dp: 3 }, running: 8 });
+    expect(recordOf(parseVllmLine(iteration('(EngineCore_DP2 pid=925) (RayWorkerProc pid=8272)', 1, 0)), 'batch').ranks.dp).toBe(2);
+    expect(recordOf(parseVllmLine(iteration('(EngineCore_1 pid=2095613)', 1, 0)), 'batch').ranks.dp).toBe(1);
+  });
+
+  it('dummy steps and empty steps are ignored', () => {
+    expect(parseVllmLine(iteration('(EngineCore_DP1 pid=925)', 0, 0, true))).toEqual({ kind: 'ignored' });
+    expect(parseVllmLine(iteration('(EngineCore_DP1 pid=925)', 0, 0))).toEqual({ kind: 'ignored' });
+  });
+
+  it('F-V8 abbreviated lines are unparseable, not miscounted', () => {
+    expect(parseVllmLine('(EngineCore_DP1 ...) Iteration(90): 0 context requests, ... 0 generation tokens, ... ms (dummy)').kind).toBe('unparseable');
+  });
+});
+
+describe('notices', () => {
+  it('recognises the api_server_count warning', () => {
+    const result = parseVllmLine('(APIServer pid=1) WARNING 03-30 06:29:20 [async_llm.py:150] AsyncLLM created with api_server_count more than 1; disabling stats logging to avoid incomplete stats.');
+    expect(result).toMatchObject({ kind: 'record', record: { kind: 'notice', notice: 'vllm-stats-disabled' } });
+  });
+
+  it('ignores other lines', () => {
+    expect(parseVllmLine("INFO 05-26 03:09:21 [cli_args.py:300] non-default args: {'tensor_parallel_size': 2, 'data_parallel_size': 2}")).toEqual({ kind: 'ignored' });
+  });
+});
