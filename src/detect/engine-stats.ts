@@ -6,7 +6,7 @@ import type { EngineStatsAccumulator } from '../aggregate/engine-stats.ts';
 import { isoTime } from '../report/rows.ts';
 import type { EngineStatsGroup, EngineStatsRow, Finding, Level, Thresholds } from '../report/types.ts';
 import { computeBalance } from './balance.ts';
-import { median } from './detect.ts';
+import { median, type GroupOutcome } from './detect.ts';
 
 export interface EngineStatsInput {
   /** `null` for all workers merged */
@@ -14,9 +14,13 @@ export interface EngineStatsInput {
   readonly ranks: ReadonlyMap<number, EngineStatsAccumulator>;
 }
 
-export function judgeEngineStats(inputs: readonly EngineStatsInput[], t: Thresholds): { groups: EngineStatsGroup[]; findings: Finding[] } {
+export function judgeEngineStats(
+  inputs: readonly EngineStatsInput[],
+  t: Thresholds,
+): { groups: EngineStatsGroup[]; findings: Finding[]; outcomes: GroupOutcome[] } {
   const groups: EngineStatsGroup[] = [];
   const findings: Finding[] = [];
+  const outcomes: GroupOutcome[] = [];
   for (const input of inputs) {
     const sorted = [...input.ranks.entries()].sort((a, b) => a[0] - b[0]);
     const promptTokens = computeBalance(sorted.map(([rank, acc]) => ({ rank, value: acc.promptTokens })));
@@ -34,7 +38,11 @@ export function judgeEngineStats(inputs: readonly EngineStatsInput[], t: Thresho
     }));
     groups.push({ worker: input.worker, ranks, promptTokens: { ...promptTokens, chiSquare: null } });
     const base = { phase: 'prefill', worker: input.worker } as const;
-    if (sorted.length < 2 || samples < Math.max(t.minBatches, t.minBatchesPerRank * sorted.length)) continue;
+    if (samples < Math.max(t.minBatches, t.minBatchesPerRank * sorted.length)) {
+      outcomes.push('insufficient');
+      continue;
+    }
+    const before = findings.length;
     const balance = promptTokens.balance;
     if (balance !== null && balance < t.warnBalance) {
       const level: Level = balance < t.failBalance ? 'fail' : 'warn';
@@ -49,15 +57,17 @@ export function judgeEngineStats(inputs: readonly EngineStatsInput[], t: Thresho
         ranks: sorted.length,
       });
     }
-    const peaks = ranks.map((r) => ({ rank: r.rank, peak: r.waiting.max ?? 0 }));
+    const peaks = sorted.length < 2 ? [] : ranks.map((r) => ({ rank: r.rank, peak: r.waiting.max ?? 0 }));
     for (const { rank, peak } of peaks) {
       const others = median(peaks.filter((p) => p.rank !== rank).map((p) => p.peak));
       if (peak >= t.queueSkewMin && peak >= t.queueSkewFactor * others) {
         findings.push({ code: 'QUEUE_SKEW', level: 'warn', ...base, rank, peak, othersMedianPeak: others, factor: t.queueSkewFactor });
       }
     }
+    const mine = findings.slice(before);
+    outcomes.push(mine.some((f) => f.level === 'fail') ? 'fail' : mine.length > 0 ? 'warn' : 'ok');
   }
-  return { groups, findings };
+  return { groups, findings, outcomes };
 }
 
 export function hiddenStatsFindings(workers: ReadonlyArray<{ name: string; aggregatedStatsLines: number; statsDisabled: boolean }>): Finding[] {

@@ -173,7 +173,7 @@ function renderAccounting(report: Report, chalk: ChalkInstance): string[] {
   const t = report.totals;
   const out = [
     chalk.dim(
-      `Lines: ${formatInt(t.linesRead)} read = ${formatInt(t.batchLines)} batch + ${formatInt(t.layoutLines)} layout + ${formatInt(t.ignored)} ignored + ${formatInt(t.unparseable)} unparseable + ${formatInt(t.oversized)} oversized`,
+      `Lines: ${formatInt(t.linesRead)} read = ${formatInt(t.recognised)} recognised (${formatInt(t.batchLines)} batch, ${formatInt(t.layoutLines)} layout, ${formatInt(t.recognised - t.batchLines - t.layoutLines)} routing/stats) + ${formatInt(t.ignored)} ignored + ${formatInt(t.unparseable)} unparseable + ${formatInt(t.oversized)} oversized`,
     ),
   ];
   for (const input of report.inputs) {

@@ -5,7 +5,7 @@
 import { aggregatePhase, type PhaseData, type WorkerContext } from '../aggregate/aggregate.ts';
 import { resolveLayout, resolveRole } from '../aggregate/layout.ts';
 import type { WorkerState } from '../aggregate/worker-state.ts';
-import { detectPhase, type JudgedPhase } from '../detect/detect.ts';
+import { detectPhase, type GroupOutcome, type JudgedPhase } from '../detect/detect.ts';
 import { EngineStatsAccumulator } from '../aggregate/engine-stats.ts';
 import { RoutingAccumulator } from '../aggregate/routing.ts';
 import { hiddenStatsFindings, judgeEngineStats, type EngineStatsInput } from '../detect/engine-stats.ts';
@@ -78,15 +78,21 @@ export function buildReport(
       reason: first?.reason ?? '',
     });
   }
-  const anyPhase = judged.prefill.groups.length + judged.decode.groups.length > 0;
-  if (!anyPhase || totals.batchLines === 0) {
+  const routingFindings = findings.filter((f) => ROUTING_CODES.has(f.code));
+  const outcomes: GroupOutcome[] = [
+    ...judged.prefill.groups.map((g) => g.outcome),
+    ...judged.decode.groups.map((g) => g.outcome),
+    ...engine.outcomes,
+    ...(routing.decisions > 0 ? [routingOutcome(routing.decisions, routingFindings, options.thresholds)] : []),
+  ];
+  if (totals.batchLines === 0 && engine.groups.length === 0 && routing.decisions === 0) {
     findings.push({ code: 'NO_BATCH_LINES', level: 'warn', phase: null, worker: null, linesRead: totals.linesRead });
   }
 
   return {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'dpskew', version: VERSION },
-    verdict: decideVerdict(judged, findings),
+    verdict: decideVerdict(outcomes, findings),
     groupBy: options.groupBy,
     timezone: 'UTC',
     thresholds: options.thresholds,
@@ -118,14 +124,22 @@ const ORDER: Record<Verdict, number> = { ok: 0, insufficient: 1, warn: 2, fail: 
  * fail if anything failed; `insufficient` if no group could be judged; otherwise the worst of the
  * judged groups and of the findings (ok < insufficient < warn < fail).
  */
-function decideVerdict(judged: Record<Phase, JudgedPhase>, findings: readonly Finding[]): Verdict {
+function decideVerdict(outcomes: readonly GroupOutcome[], findings: readonly Finding[]): Verdict {
   if (findings.some((f) => f.level === 'fail')) return 'fail';
-  const outcomes = [...judged.prefill.groups, ...judged.decode.groups].map((g) => g.outcome);
   if (outcomes.every((o) => o === 'insufficient')) return 'insufficient'; // also when there is no group at all
   let verdict: Verdict = 'ok';
   for (const outcome of outcomes) if (ORDER[outcome] > ORDER[verdict]) verdict = outcome;
   if (findings.some((f) => f.level === 'warn') && ORDER[verdict] < ORDER.warn) verdict = 'warn';
   return verdict;
+}
+
+const ROUTING_CODES = new Set<Finding['code']>(['DP_RANK_PINNED', 'DP_RANK_SENTINEL', 'ROUTING_EXECUTION_MISMATCH']);
+
+/** Routing decisions are judged like a group: enough of them, and the worst routing finding. */
+function routingOutcome(decisions: number, findings: readonly Finding[], t: Thresholds): GroupOutcome {
+  if (findings.some((f) => f.level === 'fail')) return 'fail';
+  if (findings.some((f) => f.level === 'warn')) return 'warn';
+  return decisions >= t.minBatches ? 'ok' : 'insufficient';
 }
 
 const LEVEL_ORDER = { fail: 0, warn: 1, info: 2 } as const;

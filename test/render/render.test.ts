@@ -47,7 +47,7 @@ describe('renderTable', () => {
         INFO UNPARSEABLE_LINES  1 line looked like batch lines but could not be parsed; first reason: prefill batch line without #queue-req
               → Torn or truncated lines from concurrent writers are normal in small numbers; many of them mean an unknown format, please report it.
 
-      Lines: 160 read = 130 batch + 2 layout + 27 ignored + 1 unparseable + 0 oversized
+      Lines: 160 read = 132 recognised (130 batch, 2 layout, 0 routing/stats) + 27 ignored + 1 unparseable + 0 oversized
       1 line looked like a batch line but could not be parsed; first (logs/n1_prefill_w0.out): [2026-04-14 10:00:09 DP0 TP0] Prefill batch, #new-seq: 1, #new-tok\\x1b[31m
 
       Verdict: FAIL (3 fail, 1 warn)
