@@ -3,6 +3,7 @@
  * The thin edge: argv → Options → run() → renderer → stdout → process.exitCode.
  * The only file that reads process.argv/env, writes to the console or sets the exit code.
  */
+import { readFileSync } from 'node:fs';
 import { Chalk } from 'chalk';
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_THRESHOLDS } from './detect/thresholds.ts';
@@ -17,7 +18,15 @@ import { run } from './run.ts';
 import { VERSION } from './version.ts';
 
 type Mode = 'report' | 'check';
-type CliOptions = RawOptions & { readonly color?: boolean };
+type CliOptions = RawOptions & { readonly color?: boolean; readonly patternFile?: string };
+
+function readPatternFile(path: string): string[] {
+  try {
+    return readFileSync(path, 'utf8').split(/\r?\n/);
+  } catch (error) {
+    throw new UsageError(`--pattern-file ${path}: ${error instanceof Error && 'code' in error && error.code === 'ENOENT' ? 'no such file' : String(error)}`);
+  }
+}
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -38,7 +47,9 @@ function addCommonOptions(command: Command): Command {
     .argument('[paths...]', 'log files, directories (read recursively) or - for stdin; stdin when omitted')
     .addOption(new Option('-f, --format <format>', 'output format').choices(Object.keys(RENDERERS)).default('table'))
     .addOption(new Option('--by <grouping>', 'rank: DP ranks summed over workers; worker: each worker\'s ranks').choices(['rank', 'worker']).default('rank'))
-    .addOption(new Option('--engine <engine>', 'read only this log family (default: every family, detected per line)').choices(['auto', ...Object.keys(PARSERS)]).default('auto'))
+    .addOption(new Option('--engine <engine>', 'read only this log family (default: every family, detected per line; custom: only --pattern)').choices(['auto', ...Object.keys(PARSERS), 'custom']).default('auto'))
+    .option('--pattern <regex>', 'extra line pattern with named groups rank (required), kind, queue, tokens, running, ts; repeatable; linear-time engine', collect, [])
+    .option('--pattern-file <file>', 'read --pattern lines from a file (one per line, # comments)')
     .option('--dp-size <n>', 'DP ranks per worker, overriding server_args (ranks 0..n-1 are expected)')
     .option('--warn-balance <x>', 'warn when balance (mean/max) is below x', String(d.warnBalance))
     .option('--fail-balance <x>', 'fail when balance is below x', String(d.failBalance))
@@ -52,6 +63,10 @@ function addCommonOptions(command: Command): Command {
     .option('--color', 'force colour')
     .option('--no-color', 'no colour (also: NO_COLOR=1, TERM=dumb, or output not a terminal)')
     .addHelpText('after', EXIT_CODES_HELP);
+}
+
+function collect(value: string, previous: readonly string[]): string[] {
+  return [...previous, value];
 }
 
 function buildProgram(onAction: (mode: Mode, paths: string[], options: CliOptions) => Promise<void>): Command {
@@ -73,7 +88,7 @@ function buildProgram(onAction: (mode: Mode, paths: string[], options: CliOption
 }
 
 async function main(mode: Mode, paths: string[], raw: CliOptions, program: Command): Promise<void> {
-  const options = parseOptions(raw);
+  const options = parseOptions({ ...raw, patternFileLines: raw.patternFile === undefined ? [] : readPatternFile(raw.patternFile) });
   if (paths.length === 0 && process.stdin.isTTY === true) {
     process.stderr.write(`error: no input: give log files or directories, or pipe logs into dpskew\n\n${program.helpInformation()}`);
     process.exitCode = EXIT_USAGE;

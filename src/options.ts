@@ -2,6 +2,7 @@
 import { DEFAULT_MAX_LINE_BYTES } from './io/lines.ts';
 import { DEFAULT_THRESHOLDS } from './detect/thresholds.ts';
 import { UsageError } from './errors.ts';
+import { compilePattern } from './parse/custom.ts';
 import { PARSERS, type EngineName } from './parse/index.ts';
 import { RENDERERS, type FormatName } from './render/index.ts';
 import type { GroupBy, Thresholds } from './report/types.ts';
@@ -9,8 +10,10 @@ import type { GroupBy, Thresholds } from './report/types.ts';
 export interface Options {
   readonly format: FormatName;
   readonly groupBy: GroupBy;
-  /** which log families to read: every one (`auto`), or only the one named */
-  readonly engine: EngineName | 'auto';
+  /** which log families to read: every one (`auto`), only the one named, or only `--pattern`s (`custom`) */
+  readonly engine: EngineName | 'auto' | 'custom';
+  /** `--pattern` and `--pattern-file` patterns, compiled on the linear-time engine */
+  readonly patterns: readonly RegExp[];
   /** overrides every worker's dp_size */
   readonly dpSize: number | null;
   readonly maxLineBytes: number;
@@ -23,6 +26,9 @@ export interface RawOptions {
   readonly format?: string;
   readonly by?: string;
   readonly engine?: string;
+  readonly pattern?: readonly string[];
+  /** patterns read from `--pattern-file` by the CLI (one per line; blank lines and `#` comments skipped) */
+  readonly patternFileLines?: readonly string[];
   readonly dpSize?: string;
   readonly maxLineBytes?: string;
   readonly warnBalance?: string;
@@ -42,7 +48,18 @@ export function parseOptions(raw: RawOptions): Options {
   const by = raw.by ?? 'rank';
   if (by !== 'rank' && by !== 'worker') throw new UsageError(`--by must be 'rank' or 'worker' (got '${by}')`);
   const engine = raw.engine ?? 'auto';
-  if (engine !== 'auto' && !isEngine(engine)) throw new UsageError(`--engine must be auto or one of ${Object.keys(PARSERS).join(', ')} (got '${engine}')`);
+  if (engine !== 'auto' && engine !== 'custom' && !isEngine(engine)) {
+    throw new UsageError(`--engine must be auto, custom or one of ${Object.keys(PARSERS).join(', ')} (got '${engine}')`);
+  }
+  const sources = [...(raw.pattern ?? []), ...(raw.patternFileLines ?? []).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'))];
+  const patterns = sources.map((source) => {
+    try {
+      return compilePattern(source);
+    } catch (error) {
+      throw new UsageError(`--pattern: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  });
+  if (engine === 'custom' && patterns.length === 0) throw new UsageError('--engine custom needs at least one --pattern or --pattern-file');
   const d = DEFAULT_THRESHOLDS;
   const thresholds: Thresholds = Object.freeze({
     warnBalance: fraction('--warn-balance', raw.warnBalance, d.warnBalance),
@@ -61,6 +78,7 @@ export function parseOptions(raw: RawOptions): Options {
     format,
     groupBy: by,
     engine,
+    patterns,
     dpSize: raw.dpSize === undefined ? null : wholeNumber('--dp-size', raw.dpSize, 1, 1),
     maxLineBytes: wholeNumber('--max-line-bytes', raw.maxLineBytes, DEFAULT_MAX_LINE_BYTES, 64),
     thresholds,

@@ -8,6 +8,7 @@ import { createLineScanner } from './io/lines.ts';
 import { readInput } from './io/read-input.ts';
 import { resolveSources, workerNames } from './io/sources.ts';
 import type { Options } from './options.ts';
+import { createCustomParser } from './parse/custom.ts';
 import { PARSERS } from './parse/index.ts';
 import type { LineParser } from './parse/types.ts';
 import { buildReport } from './report/build-report.ts';
@@ -30,7 +31,7 @@ export async function run(paths: readonly string[], options: Options, context: R
   const { sources, skipped, errors } = await resolveSources(paths.length === 0 ? ['-'] : paths);
   const inputErrors: InputError[] = [...errors];
   const names = workerNames(sources, context.cwd);
-  const parsers: LineParser[] = options.engine === 'auto' ? Object.values(PARSERS).map((create) => create()) : [PARSERS[options.engine]()];
+  const parsers = selectParsers(options);
   const needles = [...new Set(parsers.flatMap((p) => p.needles))];
   const workers = new Map<string, WorkerState>();
   const inputs: InputSummary[] = [];
@@ -133,4 +134,12 @@ function unreadableInput(error: InputError, worker: string): InputSummary {
     unparseableExample: null,
     error: error.message,
   };
+}
+
+/** User patterns first (they are the user's word on their format), then the engines asked for. */
+function selectParsers(options: Options): LineParser[] {
+  const custom = options.patterns.length > 0 ? [createCustomParser(options.patterns)] : [];
+  if (options.engine === 'custom') return custom;
+  const engines = options.engine === 'auto' ? Object.values(PARSERS).map((create) => create()) : [PARSERS[options.engine]()];
+  return [...custom, ...engines];
 }

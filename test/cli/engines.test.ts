@@ -103,3 +103,17 @@ describe('detection and --engine', () => {
     expect((await runCli(['--engine', 'nope'], { stdin: '' })).code).toBe(2);
   });
 });
+
+describe('--pattern', () => {
+  it('reads an unknown format through a user pattern, and refuses a bad one with exit 2', async () => {
+    const text = Array.from({ length: 40 }, (_, i) => `t=2026-01-01T00:00:${String(i % 60).padStart(2, '0')}Z worker batch on rank ${i % 4}, queue ${i % 5}`).join('\n');
+    const pattern = 't=(?<ts>\\S+) worker batch on rank (?<rank>\\d+), queue (?<queue>\\d+)';
+    const { json } = await runJson(['--engine', 'custom', '--pattern', pattern], { stdin: text });
+    expect(batchesByRank(json)).toEqual({ DP0: 10, DP1: 10, DP2: 10, DP3: 10 });
+    expect(json.inputs[0]?.families).toEqual({ custom: 40 });
+    const bad = await runCli(['--pattern', '(x)\\1(?<rank>\\d)'], { stdin: text });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('cannot run in linear time');
+    expect((await runCli(['--engine', 'custom'], { stdin: text })).code).toBe(2);
+  });
+});
