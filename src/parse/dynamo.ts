@@ -7,7 +7,7 @@
  * `Formula for …` lines are per-candidate scores, not decisions: they are ignored.
  */
 import { stripAnsi } from './envelope.ts';
-import { findTimestamp } from './timestamps.ts';
+import { findLoggerTimestamp, findTimestamp } from './timestamps.ts';
 import { IGNORED, type DpRankValue, type LineParser, type ParseResult, type RoutingRecord } from './types.ts';
 
 /** Statements in the order they are tried; `needle` is also what the reader pre-filters on. */
@@ -27,7 +27,7 @@ const STATEMENTS: ReadonlyArray<{ readonly needle: string; readonly source: Rout
 
 const WORKER_ID = /\bworker_id"?\s*[=:]\s*"?(\d+)/;
 const OLD_SELECTED = /elected worker: (\d+),/;
-const DP_RANK = /\bdp_rank[=:]\s*"?(Some\((-?\d+)\)|None|-?\d+)/;
+const DP_RANK = /\bdp_rank"?\s*[=:]\s*"?(Some\((-?\d+)\)|None|null|-?\d+)/;
 const OUT_OF_RANGE_RANK = /Received DP rank (\S+) is out of range/;
 const ROUTER_MODE = /\brouter_mode"?\s*[=:]\s*"?([A-Za-z_]+)/;
 const JSON_DP_RANK = /"dp_rank"\s*:\s*("(?:Some\(-?\d+\)|None)"|-?\d+|null)/;
@@ -43,7 +43,9 @@ export function parseDynamoLine(raw: string): ParseResult {
   const statement = STATEMENTS.find((s) => raw.includes(s.needle));
   if (statement === undefined) return IGNORED;
   const line = stripAnsi(raw);
-  const json = line.trimStart().startsWith('{') ? parseJsonLine(line) : null;
+  // JSONL, possibly behind an envelope (srun label, kubectl prefix or timestamp).
+  const jsonAt = line.indexOf('{"');
+  const json = jsonAt !== -1 && line.endsWith('}') ? parseJsonLine(line.slice(jsonAt)) : null;
   const text = json?.message ?? line;
   if (!text.includes(statement.needle)) return IGNORED;
   if (statement.source === 'vllm-out-of-range' && !text.includes('Received DP rank')) return IGNORED;
@@ -64,7 +66,7 @@ export function parseDynamoLine(raw: string): ParseResult {
   }
   const record: RoutingRecord = {
     kind: 'routing',
-    time: json?.time ?? findTimestamp(line),
+    time: json?.time ?? findLoggerTimestamp(line),
     source: statement.source,
     workerId,
     dpRank,

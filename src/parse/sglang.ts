@@ -10,7 +10,7 @@
  * - `server_args=ServerArgs(...)` layout lines (§4.1).
  */
 import { stripAnsi } from './envelope.ts';
-import { findTimestamp, wallClockToMs } from './timestamps.ts';
+import { findLoggerTimestamp, wallClockToMs } from './timestamps.ts';
 import { IGNORED, type BatchRecord, type LayoutRecord, type LineParser, type ParseResult, type RankLabels } from './types.ts';
 
 // `Prefill batch` + optional v0.3 mixed-chunk part + optional iteration tag + `.` or `,`.
@@ -150,7 +150,7 @@ function parsePrefix(before: string): { ranks: RankLabels; time: number | undefi
       setRank(ranks, t[1] ?? '', Number(t[2]));
     }
   }
-  return { ranks, time: findTimestamp(before), prefix: ranks === NO_RANKS ? 'none' : 'custom' };
+  return { ranks, time: findLoggerTimestamp(before), prefix: ranks === NO_RANKS ? 'none' : 'custom' };
 }
 
 function setRank(ranks: { -readonly [K in keyof RankLabels]: RankLabels[K] }, tag: string, value: number): void {

@@ -30,3 +30,15 @@ export function findTimestamp(text: string): number | undefined {
   const digits = zone.slice(1).replace(':', '');
   return t - sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4))) * 60_000;
 }
+
+const LEVELLED_ISO = /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?)\s+(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|CRITICAL)\b/;
+
+/**
+ * The timestamp of a `tracing`-style logger (`<ISO> <LEVEL> …`, Dynamo §1.1): the ISO stamp
+ * directly followed by a level, so a `kubectl logs --timestamps` stamp in front is passed over.
+ * Falls back to the first timestamp in the text.
+ */
+export function findLoggerTimestamp(text: string): number | undefined {
+  const m = LEVELLED_ISO.exec(text);
+  return m?.[1] === undefined ? findTimestamp(text) : findTimestamp(m[1]);
+}
