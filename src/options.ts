@@ -3,6 +3,7 @@ import { DEFAULT_MAX_LINE_BYTES } from './io/lines.ts';
 import { DEFAULT_THRESHOLDS } from './detect/thresholds.ts';
 import { UsageError } from './errors.ts';
 import { compilePattern } from './parse/custom.ts';
+import { createZone, UTC_ZONE, type Zone } from './parse/timestamps.ts';
 import { PARSERS, type EngineName } from './parse/index.ts';
 import { RENDERERS, type FormatName } from './render/index.ts';
 import type { GroupBy, Thresholds } from './report/types.ts';
@@ -14,6 +15,8 @@ export interface Options {
   readonly engine: EngineName | 'auto' | 'custom';
   /** `--pattern` and `--pattern-file` patterns, compiled on the linear-time engine */
   readonly patterns: readonly RegExp[];
+  /** the zone of zone-less timestamps (`--tz`, default UTC) */
+  readonly zone: Zone;
   /** overrides every worker's dp_size */
   readonly dpSize: number | null;
   readonly maxLineBytes: number;
@@ -26,6 +29,7 @@ export interface RawOptions {
   readonly format?: string;
   readonly by?: string;
   readonly engine?: string;
+  readonly tz?: string;
   readonly pattern?: readonly string[];
   /** patterns read from `--pattern-file` by the CLI (one per line; blank lines and `#` comments skipped) */
   readonly patternFileLines?: readonly string[];
@@ -79,11 +83,21 @@ export function parseOptions(raw: RawOptions): Options {
     groupBy: by,
     engine,
     patterns,
+    zone: parseZone(raw.tz),
     dpSize: raw.dpSize === undefined ? null : wholeNumber('--dp-size', raw.dpSize, 1, 1),
     maxLineBytes: wholeNumber('--max-line-bytes', raw.maxLineBytes, DEFAULT_MAX_LINE_BYTES, 64),
     thresholds,
     strict: raw.strict === true,
   });
+}
+
+function parseZone(name: string | undefined): Zone {
+  if (name === undefined) return UTC_ZONE;
+  try {
+    return createZone(name);
+  } catch {
+    throw new UsageError(`--tz must be an IANA time zone such as UTC, Europe/Berlin or America/Los_Angeles (got '${name}')`);
+  }
 }
 
 function isEngine(value: string): value is EngineName {

@@ -119,7 +119,7 @@ export async function run(paths: readonly string[], options: Options, context: R
   }
   for (const error of errors) inputs.push(unreadableInput(error, names.get(error.path) ?? error.path));
 
-  const report = buildReport([...workers.values()], inputs, options, skipped);
+  const report = buildReport([...workers.values()], inputs, { ...options, timezone: options.zone.name }, skipped);
   return { report, inputErrors };
 }
 
@@ -138,8 +138,9 @@ function unreadableInput(error: InputError, worker: string): InputSummary {
 
 /** User patterns first (they are the user's word on their format), then the engines asked for. */
 function selectParsers(options: Options): LineParser[] {
-  const custom = options.patterns.length > 0 ? [createCustomParser(options.patterns)] : [];
+  const zone = options.zone;
+  const custom = options.patterns.length > 0 ? [createCustomParser(options.patterns, zone)] : [];
   if (options.engine === 'custom') return custom;
-  const engines = options.engine === 'auto' ? Object.values(PARSERS).map((create) => create()) : [PARSERS[options.engine]()];
+  const engines = options.engine === 'auto' ? Object.values(PARSERS).map((create) => create(zone)) : [PARSERS[options.engine](zone)];
   return [...custom, ...engines];
 }

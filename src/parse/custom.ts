@@ -8,7 +8,7 @@
  * (backreferences, lookaround) are refused when the pattern is compiled, with exit code 2.
  */
 import { setFlagsFromString } from 'node:v8';
-import { findTimestamp } from './timestamps.ts';
+import { findTimestamp, UTC_ZONE, type Zone } from './timestamps.ts';
 import { IGNORED, type BatchRecord, type LineParser, type ParseResult } from './types.ts';
 
 const GROUPS = ['rank', 'kind', 'queue', 'tokens', 'running', 'ts'] as const;
@@ -47,7 +47,7 @@ export function compilePattern(source: string): RegExp {
 }
 
 /** A parser trying each pattern in order; every line is a candidate (needle ''). */
-export function createCustomParser(patterns: readonly RegExp[]): LineParser {
+export function createCustomParser(patterns: readonly RegExp[], zone: Zone = UTC_ZONE): LineParser {
   return {
     name: 'custom',
     needles: [''],
@@ -62,7 +62,7 @@ export function createCustomParser(patterns: readonly RegExp[]): LineParser {
         const record: BatchRecord = {
           kind: 'batch',
           phase: kind.startsWith('d') ? 'decode' : 'prefill',
-          time: g['ts'] === undefined ? undefined : findTimestamp(g['ts']),
+          time: g['ts'] === undefined ? undefined : findTimestamp(g['ts'], zone),
           ranks: { dp: rank, tp: undefined, pp: undefined, attnCp: undefined, moeDp: undefined, ep: undefined },
           newSeq: undefined,
           newTokens: int(g['tokens']),

@@ -7,7 +7,7 @@
  * `Formula for …` lines are per-candidate scores, not decisions: they are ignored.
  */
 import { stripAnsi } from './envelope.ts';
-import { findLoggerTimestamp, findTimestamp } from './timestamps.ts';
+import { findLoggerTimestamp, findTimestamp, UTC_ZONE, type Zone } from './timestamps.ts';
 import { IGNORED, type DpRankValue, type LineParser, type ParseResult, type RoutingRecord } from './types.ts';
 
 /** Statements in the order they are tried; `needle` is also what the reader pre-filters on. */
@@ -35,17 +35,18 @@ const JSON_DP_RANK = /"dp_rank"\s*:\s*("(?:Some\(-?\d+\)|None)"|-?\d+|null)/;
 /** Values at or above 2^31 are not ranks: u32::MAX (4294967295) is Dynamo's "not set" sentinel (§2.2). */
 const SENTINEL_FLOOR = 2 ** 31;
 
-export function createDynamoParser(): LineParser {
-  return { name: 'dynamo', needles: STATEMENTS.map((s) => s.needle), parse: parseDynamoLine };
+export function createDynamoParser(zone: Zone = UTC_ZONE): LineParser {
+  return { name: 'dynamo', needles: STATEMENTS.map((s) => s.needle), parse: (line) => parseDynamoLine(line, zone) };
 }
 
-export function parseDynamoLine(raw: string): ParseResult {
+/** @param zone the zone of a zone-less stamp (Dynamo always prints `Z` or an offset, so rarely used) */
+export function parseDynamoLine(raw: string, zone: Zone = UTC_ZONE): ParseResult {
   const statement = STATEMENTS.find((s) => raw.includes(s.needle));
   if (statement === undefined) return IGNORED;
   const line = stripAnsi(raw);
   // JSONL, possibly behind an envelope (srun label, kubectl prefix or timestamp).
   const jsonAt = line.indexOf('{"');
-  const json = jsonAt !== -1 && line.endsWith('}') ? parseJsonLine(line.slice(jsonAt)) : null;
+  const json = jsonAt !== -1 && line.endsWith('}') ? parseJsonLine(line.slice(jsonAt), zone) : null;
   const text = json?.message ?? line;
   if (!text.includes(statement.needle)) return IGNORED;
   if (statement.source === 'vllm-out-of-range' && !text.includes('Received DP rank')) return IGNORED;
@@ -66,7 +67,7 @@ export function parseDynamoLine(raw: string): ParseResult {
   }
   const record: RoutingRecord = {
     kind: 'routing',
-    time: json?.time ?? findLoggerTimestamp(line),
+    time: json?.time ?? findLoggerTimestamp(line, zone),
     source: statement.source,
     workerId,
     dpRank,
@@ -87,7 +88,7 @@ export function parseDpRank(text: string): DpRankValue | null {
 }
 
 /** message and time of a JSONL event; `null` when the line is not a JSON object. */
-function parseJsonLine(line: string): { message: string; time: number | undefined } | null {
+function parseJsonLine(line: string, zone: Zone): { message: string; time: number | undefined } | null {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -96,6 +97,6 @@ function parseJsonLine(line: string): { message: string; time: number | undefine
   }
   if (typeof value !== 'object' || value === null) return null;
   const message = 'message' in value && typeof value.message === 'string' ? value.message : '';
-  const time = 'time' in value && typeof value.time === 'string' ? findTimestamp(value.time) : undefined;
+  const time = 'time' in value && typeof value.time === 'string' ? findTimestamp(value.time, zone) : undefined;
   return { message, time };
 }

@@ -2,6 +2,7 @@
 import { createDynamoParser } from './dynamo.ts';
 import { createSglangParser } from './sglang.ts';
 import { createTrtllmParser } from './trtllm.ts';
+import type { Zone } from './timestamps.ts';
 import type { LineParser } from './types.ts';
 import { createVllmParser } from './vllm.ts';
 
@@ -10,6 +11,6 @@ export const PARSERS = {
   dynamo: createDynamoParser,
   vllm: createVllmParser,
   trtllm: createTrtllmParser,
-} as const satisfies Record<string, () => LineParser>;
+} as const satisfies Record<string, (zone?: Zone) => LineParser>;
 
 export type EngineName = keyof typeof PARSERS;

@@ -10,7 +10,7 @@
  * - `server_args=ServerArgs(...)` layout lines (§4.1).
  */
 import { stripAnsi } from './envelope.ts';
-import { findLoggerTimestamp, wallClockToMs } from './timestamps.ts';
+import { findLoggerTimestamp, UTC_ZONE, wallClockToMs, type Zone } from './timestamps.ts';
 import { IGNORED, type BatchRecord, type LayoutRecord, type LineParser, type ParseResult, type RankLabels } from './types.ts';
 
 // `Prefill batch` + optional v0.3 mixed-chunk part + optional iteration tag + `.` or `,`.
@@ -39,11 +39,12 @@ const REQUIRED = { Prefill: ['#new-token', '#queue-req'], Decode: ['#running-req
 /** Keys whose presence marks the ≥ v0.4.3.post3 decode shape (§2.2 D3+). */
 const MODERN_DECODE_KEYS = ['cuda graph', 'cpu graph', 'npu graph', 'musa graph', 'largest-len', 'pre-allocated usage'];
 
-export function createSglangParser(): LineParser {
-  return { name: 'sglang', needles: ['batch', 'server_args='], parse: parseSglangLine };
+export function createSglangParser(zone: Zone = UTC_ZONE): LineParser {
+  return { name: 'sglang', needles: ['batch', 'server_args='], parse: (line) => parseSglangLine(line, zone) };
 }
 
-export function parseSglangLine(raw: string): ParseResult {
+/** @param zone the zone of zone-less timestamps (`--tz`) */
+export function parseSglangLine(raw: string, zone: Zone = UTC_ZONE): ParseResult {
   const prefillAt = raw.indexOf('Prefill batch');
   const decodeAt = prefillAt === -1 ? raw.indexOf('Decode batch') : -1;
   if (prefillAt === -1 && decodeAt === -1) {
@@ -61,7 +62,7 @@ export function parseSglangLine(raw: string): ParseResult {
   for (const key of REQUIRED[kind]) {
     if (!fields.has(key)) return { kind: 'unparseable', reason: `${kind.toLowerCase()} batch line without ${key}` };
   }
-  const { ranks, time, prefix } = parsePrefix(line.slice(0, at));
+  const { ranks, time, prefix } = parsePrefix(line.slice(0, at), zone);
   const mixedRunning = header[2] === undefined ? undefined : count(header[2]);
   const dot = header[3] === '.';
   const legacy =
@@ -124,7 +125,7 @@ function count(text: string): number | undefined {
 
 const NO_RANKS: RankLabels = Object.freeze({ dp: undefined, tp: undefined, pp: undefined, attnCp: undefined, moeDp: undefined, ep: undefined });
 
-function parsePrefix(before: string): { ranks: RankLabels; time: number | undefined; prefix: BatchRecord['prefix'] } {
+function parsePrefix(before: string, zone: Zone): { ranks: RankLabels; time: number | undefined; prefix: BatchRecord['prefix'] } {
   // Native: the text right before the message is `[<stamp><ranks>] `.
   if (before.endsWith('] ')) {
     const open = before.lastIndexOf('[', before.length - 2);
@@ -138,7 +139,7 @@ function parsePrefix(before: string): { ranks: RankLabels; time: number | undefi
       const time =
         m[1] === undefined
           ? undefined
-          : wallClockToMs(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), m[7] === undefined ? 0 : Number(m[7]));
+          : wallClockToMs(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), m[7] === undefined ? 0 : Number(m[7]), zone);
       return { ranks, time, prefix: 'native' };
     }
   }
@@ -150,7 +151,7 @@ function parsePrefix(before: string): { ranks: RankLabels; time: number | undefi
       setRank(ranks, t[1] ?? '', Number(t[2]));
     }
   }
-  return { ranks, time: findLoggerTimestamp(before), prefix: ranks === NO_RANKS ? 'none' : 'custom' };
+  return { ranks, time: findLoggerTimestamp(before, zone), prefix: ranks === NO_RANKS ? 'none' : 'custom' };
 }
 
 function setRank(ranks: { -readonly [K in keyof RankLabels]: RankLabels[K] }, tag: string, value: number): void {

@@ -1,33 +1,95 @@
-/** Timestamp parsing shared by the parsers. All results are ms since the epoch. */
+/** Timestamp parsing shared by the parsers. All results are ms since the epoch (UTC). */
+
+/** How zone-less wall-clock stamps (SGLang, vLLM, TensorRT-LLM) become instants: `--tz`. */
+export interface Zone {
+  readonly name: string;
+  /** the instant at which this zone's clocks showed `wallMs` (a wall-clock reading encoded as if UTC) */
+  toUtc(wallMs: number): number;
+}
+
+export const UTC_ZONE: Zone = Object.freeze({ name: 'UTC', toUtc: (wallMs: number) => wallMs });
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * An IANA zone (`Europe/Berlin`, `America/Los_Angeles`, `UTC`, `Etc/GMT-8`). Offsets come from Intl,
+ * cached per wall-clock hour, so DST is honoured at the cost of one Intl call per hour of log.
+ * Throws RangeError for an unknown zone.
+ */
+export function createZone(name: string): Zone {
+  if (name === 'UTC') return UTC_ZONE;
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone: name,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  });
+  const offsetAt = (utcMs: number): number => {
+    const parts: Record<string, number> = {};
+    for (const part of format.formatToParts(new Date(utcMs))) parts[part.type] = Number(part.value);
+    const wall = Date.UTC(parts['year'] ?? 1970, (parts['month'] ?? 1) - 1, parts['day'] ?? 1, parts['hour'] ?? 0, parts['minute'] ?? 0, parts['second'] ?? 0);
+    return wall - Math.floor(utcMs / 1000) * 1000;
+  };
+  const cache = new Map<number, number>();
+  return {
+    name: format.resolvedOptions().timeZone,
+    toUtc: (wallMs) => {
+      const hour = Math.floor(wallMs / HOUR_MS);
+      let result = cache.get(hour);
+      if (result === undefined) {
+        const start = hour * HOUR_MS;
+        // UTC = wall − offset; the offset is taken at the instant itself (a second step), so the
+        // hour after a DST change gets the new offset.
+        result = -offsetAt(start - offsetAt(start));
+        if (cache.size > 100_000) cache.clear();
+        cache.set(hour, result);
+      }
+      return wallMs + result;
+    },
+  };
+}
 
 /**
  * A wall-clock reading without a zone (SGLang's `YYYY-MM-DD HH:MM:SS[.mmm]`), read as UTC.
  * Returns `undefined` for impossible dates (month 13, hour 25, Feb 30).
  */
-export function wallClockToMs(year: number, month: number, day: number, hour: number, minute: number, second: number, ms = 0): number | undefined {
+export function wallClockToMs(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+  ms = 0,
+  zone: Zone = UTC_ZONE,
+): number | undefined {
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
   const t = Date.UTC(year, month - 1, day, hour, minute, second, ms);
   // Date.UTC rolls Feb 30 over into March: reject instead of inventing a date.
-  return new Date(t).getUTCDate() === day ? t : undefined;
+  return new Date(t).getUTCDate() === day ? zone.toUtc(t) : undefined;
 }
 
 const ISO = /(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?/;
 
 /**
  * The first `YYYY-MM-DD[T ]HH:MM:SS[.f…][Z|±hh:mm]` in `text`: ISO-8601 with any fractional
- * precision (kept to ms) and an optional zone; zone-less stamps are read as UTC.
+ * precision (kept to ms) and an optional zone; zone-less stamps are read in `zone`.
  */
-export function findTimestamp(text: string): number | undefined {
+export function findTimestamp(text: string, zone: Zone = UTC_ZONE): number | undefined {
   const m = ISO.exec(text);
   if (m === null) return undefined;
   const frac = m[7] ?? '';
   const ms = frac === '' ? 0 : Number(frac.slice(0, 3).padEnd(3, '0'));
-  const t = wallClockToMs(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms);
+  const suffix = m[8];
+  const t = wallClockToMs(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms, suffix === undefined ? zone : UTC_ZONE);
   if (t === undefined) return undefined;
-  const zone = m[8];
-  if (zone === undefined || zone === 'Z') return t;
-  const sign = zone.startsWith('-') ? -1 : 1;
-  const digits = zone.slice(1).replace(':', '');
+  if (suffix === undefined || suffix === 'Z') return t;
+  const sign = suffix.startsWith('-') ? -1 : 1;
+  const digits = suffix.slice(1).replace(':', '');
   return t - sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4))) * 60_000;
 }
 
@@ -38,7 +100,7 @@ const LEVELLED_ISO = /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[
  * directly followed by a level, so a `kubectl logs --timestamps` stamp in front is passed over.
  * Falls back to the first timestamp in the text.
  */
-export function findLoggerTimestamp(text: string): number | undefined {
+export function findLoggerTimestamp(text: string, zone: Zone = UTC_ZONE): number | undefined {
   const m = LEVELLED_ISO.exec(text);
-  return m?.[1] === undefined ? findTimestamp(text) : findTimestamp(m[1]);
+  return m?.[1] === undefined ? findTimestamp(text, zone) : findTimestamp(m[1], zone);
 }

@@ -4,7 +4,7 @@
  * prefill batch; a step with only generation tokens is a decode batch.
  */
 import { stripAnsi } from './envelope.ts';
-import { wallClockToMs } from './timestamps.ts';
+import { UTC_ZONE, wallClockToMs, type Zone } from './timestamps.ts';
 import { IGNORED, type BatchRecord, type LineParser, type ParseResult } from './types.ts';
 
 const ITER = /\biter = (\d+), global_rank = (\d+), rank = (\d+)/;
@@ -19,11 +19,12 @@ const HEADER_TIME = /\[(\d{2})\/(\d{2})\/(\d{4})-(\d{2}):(\d{2}):(\d{2})\]/;
 const BODY_TIME = /timestamp = (\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})/;
 const PREFIX_RANK = /\[(?:RANK|MPI_Rank) (\d+)\]/;
 
-export function createTrtllmParser(): LineParser {
-  return { name: 'trtllm', needles: ['iter = '], parse: parseTrtllmLine };
+export function createTrtllmParser(zone: Zone = UTC_ZONE): LineParser {
+  return { name: 'trtllm', needles: ['iter = '], parse: (line) => parseTrtllmLine(line, zone) };
 }
 
-export function parseTrtllmLine(raw: string): ParseResult {
+/** @param zone the zone of TensorRT-LLM's local stamps (`--tz`) */
+export function parseTrtllmLine(raw: string, zone: Zone = UTC_ZONE): ParseResult {
   const line = stripAnsi(raw);
   const iter = ITER.exec(line);
   if (iter === null) return IGNORED;
@@ -39,7 +40,7 @@ export function parseTrtllmLine(raw: string): ParseResult {
   const record: BatchRecord = {
     kind: 'batch',
     phase: prefill ? 'prefill' : 'decode',
-    time: timeOf(line),
+    time: timeOf(line, zone),
     ranks: { dp: rank, tp: undefined, pp: undefined, attnCp: undefined, moeDp: undefined, ep: undefined },
     newSeq: prefill ? ctxRequests : undefined,
     newTokens: prefill ? number(CTX_TOKENS.exec(states)?.[1]) : undefined,
@@ -60,9 +61,9 @@ function number(text: string | undefined): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
-function timeOf(line: string): number | undefined {
+function timeOf(line: string, zone: Zone): number | undefined {
   const h = HEADER_TIME.exec(line);
-  if (h !== null) return wallClockToMs(Number(h[3]), Number(h[1]), Number(h[2]), Number(h[4]), Number(h[5]), Number(h[6]));
+  if (h !== null) return wallClockToMs(Number(h[3]), Number(h[1]), Number(h[2]), Number(h[4]), Number(h[5]), Number(h[6]), 0, zone);
   const b = BODY_TIME.exec(line);
-  return b === null ? undefined : wallClockToMs(Number(b[1]), Number(b[2]), Number(b[3]), Number(b[4]), Number(b[5]), Number(b[6]));
+  return b === null ? undefined : wallClockToMs(Number(b[1]), Number(b[2]), Number(b[3]), Number(b[4]), Number(b[5]), Number(b[6]), 0, zone);
 }

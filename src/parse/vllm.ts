@@ -4,7 +4,7 @@
  * warning that stats logging was disabled.
  */
 import { stripAnsi } from './envelope.ts';
-import { findTimestamp, wallClockToMs } from './timestamps.ts';
+import { findTimestamp, UTC_ZONE, wallClockToMs, type Zone } from './timestamps.ts';
 import { IGNORED, type BatchRecord, type EngineStatsRecord, type LineParser, type ParseResult } from './types.ts';
 
 const STATS =
@@ -20,18 +20,19 @@ const STATS_DISABLED = 'api_server_count more than 1';
 /** Placeholder year for vLLM's year-less stamps (a leap year, so 02-29 exists): times compare only within one log. */
 export const VLLM_PLACEHOLDER_YEAR = 2000;
 
-export function createVllmParser(): LineParser {
-  return { name: 'vllm', needles: ['Avg prompt throughput', 'Iteration(', STATS_DISABLED], parse: parseVllmLine };
+export function createVllmParser(zone: Zone = UTC_ZONE): LineParser {
+  return { name: 'vllm', needles: ['Avg prompt throughput', 'Iteration(', STATS_DISABLED], parse: (line) => parseVllmLine(line, zone) };
 }
 
-export function parseVllmLine(raw: string): ParseResult {
+/** @param zone the zone of vLLM's zone-less local stamps (`--tz`) */
+export function parseVllmLine(raw: string, zone: Zone = UTC_ZONE): ParseResult {
   const line = stripAnsi(raw);
   if (line.includes('Avg prompt throughput')) {
     const m = STATS.exec(line);
     if (m === null) return { kind: 'unparseable', reason: 'vLLM stats line without Running/Waiting' };
     const record: EngineStatsRecord = {
       kind: 'engine-stats',
-      time: timeOf(line, m.index),
+      time: timeOf(line, m.index, zone),
       rank: m[1] === undefined ? undefined : Number(m[1]),
       aggregatedEngines: m[2] === undefined ? undefined : Number(m[2]),
       promptThroughput: Number(m[3]),
@@ -54,7 +55,7 @@ export function parseVllmLine(raw: string): ParseResult {
     const record: BatchRecord = {
       kind: 'batch',
       phase: prefill ? 'prefill' : 'decode',
-      time: timeOf(line, m.index),
+      time: timeOf(line, m.index, zone),
       ranks: { dp: dp === undefined ? undefined : Number(dp), tp: undefined, pp: undefined, attnCp: undefined, moeDp: undefined, ep: undefined },
       newSeq: prefill ? contextRequests : undefined,
       newTokens: prefill ? Number(m[3]) : undefined,
@@ -68,14 +69,14 @@ export function parseVllmLine(raw: string): ParseResult {
     };
     return { kind: 'record', record };
   }
-  if (line.includes(STATS_DISABLED)) return { kind: 'record', record: { kind: 'notice', time: timeOf(line, line.length), notice: 'vllm-stats-disabled' } };
+  if (line.includes(STATS_DISABLED)) return { kind: 'record', record: { kind: 'notice', time: timeOf(line, line.length, zone), notice: 'vllm-stats-disabled' } };
   return IGNORED;
 }
 
 /** vLLM header time (placeholder year), else an ISO stamp (Dynamo's vLLM formatter) before the message. */
-function timeOf(line: string, messageAt: number): number | undefined {
+function timeOf(line: string, messageAt: number, zone: Zone): number | undefined {
   const before = line.slice(0, messageAt);
   const m = HEADER.exec(before);
-  if (m !== null) return wallClockToMs(VLLM_PLACEHOLDER_YEAR, Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]));
-  return findTimestamp(before);
+  if (m !== null) return wallClockToMs(VLLM_PLACEHOLDER_YEAR, Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), 0, zone);
+  return findTimestamp(before, zone);
 }

@@ -11,7 +11,7 @@ export const renderTable: Renderer = (report, { chalk, width }) => {
   const out: string[] = [];
   const t = report.totals;
   out.push(
-    `${chalk.bold('dpskew')} ${report.tool.version} · ${formatInt(t.inputs)} input${t.inputs === 1 ? '' : 's'}, ${formatInt(report.workers.length)} worker${report.workers.length === 1 ? '' : 's'} · ${formatInt(t.linesRead)} lines · times in ${report.timezone}`,
+    `${chalk.bold('dpskew')} ${report.tool.version} · ${formatInt(t.inputs)} input${t.inputs === 1 ? '' : 's'}, ${formatInt(report.workers.length)} worker${report.workers.length === 1 ? '' : 's'} · ${formatInt(t.linesRead)} lines · zone-less times read as ${report.timezone}`,
   );
   for (const phase of [report.prefill, report.decode]) out.push(...renderPhase(phase, report, chalk, width));
   out.push(...renderEngineStats(report, chalk, width), ...renderRouting(report, chalk));

@@ -28,6 +28,8 @@ import {
 
 export interface ReportOptions {
   readonly groupBy: GroupBy;
+  /** zone of zone-less timestamps, echoed in the report */
+  readonly timezone?: string;
   readonly dpSize: number | null;
   readonly thresholds: Thresholds;
 }
@@ -94,7 +96,7 @@ export function buildReport(
     tool: { name: 'dpskew', version: VERSION },
     verdict: decideVerdict(outcomes, findings),
     groupBy: options.groupBy,
-    timezone: 'UTC',
+    timezone: options.timezone ?? 'UTC',
     thresholds: options.thresholds,
     totals: { inputs: inputs.length, bytes: inputs.reduce((s, i) => s + i.bytes, 0), ...totals },
     inputs,

@@ -281,8 +281,8 @@ export interface Report {
   readonly tool: { readonly name: 'dpskew'; readonly version: string };
   readonly verdict: Verdict;
   readonly groupBy: GroupBy;
-  /** zone in which zone-less timestamps were read */
-  readonly timezone: 'UTC';
+  /** IANA zone in which zone-less timestamps were read (`--tz`); all times in the report are UTC */
+  readonly timezone: string;
   readonly thresholds: Thresholds;
   readonly totals: LineAccounting & { readonly inputs: number; readonly bytes: number };
   readonly inputs: readonly InputSummary[];

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { parseSglangLine } from '../../src/parse/sglang.ts';
+import { createZone, findLoggerTimestamp, findTimestamp, wallClockToMs } from '../../src/parse/timestamps.ts';
+
+describe('timestamps', () => {
+  it.each([
+    ['2026-04-14T10:00:00Z', Date.UTC(2026, 3, 14, 10)],
+    ['2026-04-14T10:00:00.123456789Z', Date.UTC(2026, 3, 14, 10, 0, 0, 123)],
+    ['2026-04-14T12:00:00+02:00', Date.UTC(2026, 3, 14, 10)],
+    ['2026-04-14T05:30:00-0430', Date.UTC(2026, 3, 14, 10)],
+    ['x [2026-04-14 10:00:00] y', Date.UTC(2026, 3, 14, 10)],
+    ['2026-13-01T00:00:00Z', undefined],
+    ['no time', undefined],
+  ])('findTimestamp(%j)', (text, expected) => {
+    expect(findTimestamp(text)).toBe(expected);
+  });
+
+  it('prefers the logger stamp over a kubectl --timestamps stamp', () => {
+    expect(findLoggerTimestamp('2026-04-14T10:00:09.9Z 2026-04-14T10:00:00.000001Z  INFO x: y')).toBe(Date.UTC(2026, 3, 14, 10));
+  });
+
+  it('reads zone-less stamps in --tz, across DST, and leaves zoned stamps alone', () => {
+    const berlin = createZone('Europe/Berlin');
+    expect(wallClockToMs(2026, 1, 15, 12, 0, 0, 0, berlin)).toBe(Date.UTC(2026, 0, 15, 11)); // CET, +1
+    expect(wallClockToMs(2026, 7, 15, 12, 0, 0, 0, berlin)).toBe(Date.UTC(2026, 6, 15, 10)); // CEST, +2
+    expect(wallClockToMs(2026, 3, 29, 3, 30, 0, 0, berlin)).toBe(Date.UTC(2026, 2, 29, 1, 30)); // just after the change
+    expect(findTimestamp('2026-07-15T12:00:00Z', berlin)).toBe(Date.UTC(2026, 6, 15, 12));
+    expect(findTimestamp('2026-07-15 12:00:00', createZone('America/Los_Angeles'))).toBe(Date.UTC(2026, 6, 15, 19));
+    const line = '[2026-07-15 12:00:00 DP1] Prefill batch, #new-seq: 1, #new-token: 1, #cached-token: 0, #running-req: 0, #queue-req: 0';
+    const parsed = parseSglangLine(line, berlin);
+    expect(parsed.kind === 'record' && parsed.record.kind === 'batch' ? parsed.record.time : null).toBe(Date.UTC(2026, 6, 15, 10));
+  });
+
+  it('rejects unknown zones', () => {
+    expect(() => createZone('Mars/Olympus')).toThrow(RangeError);
+  });
+});
