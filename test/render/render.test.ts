@@ -20,7 +20,7 @@ describe('sampleReport (the fixture of these snapshots)', () => {
 describe('renderTable', () => {
   it('renders ranks, findings, accounting and verdict without colour', () => {
     expect(renderTable(sampleReport(), plain)).toMatchInlineSnapshot(`
-      "dpskew 0.1.0 · 2 inputs, 2 workers · 160 lines · times in UTC
+      "dpskew 0.1.0 · 2 inputs, 2 workers · 160 lines · zone-less times read as UTC
 
       Prefill batches by DP rank (1 worker)
         rank  batches  share                        new tokens  tok share  queue max  p50  p95  mean  run max
