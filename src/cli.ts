@@ -60,6 +60,16 @@ function addCommonOptions(command: Command): Command {
     .option('--min-batches-per-rank <n>', 'see --min-batches', String(d.minBatchesPerRank))
     .option('--alpha <p>', 'χ² noise gate: a low balance is skew only when p < alpha', String(d.alpha))
     .option('--routing-mismatch <x>', 'warn when a rank\'s share of routing decisions and of executed prefill batches differ by more than x', String(d.routingMismatch))
+    .option('--window <size>', 'time window for balance over time: auto (about 300 windows, snapped to 5s…10m) or a duration (30s, 5m)', 'auto')
+    .option('--since <time>', 'only lines at or after this time: a timestamp (read in --tz) or +duration from the log\'s start')
+    .option('--until <time>', 'only lines before this time: a timestamp or -duration from the log\'s end')
+    .option('--skip-warmup <duration>', 'leave out the first duration of the log (same as --since +duration)')
+    .option('--idle-min <duration>', 'IDLE_PERIOD: report a rank idle at least this long while its peers worked', `${d.idleMinSeconds}s`)
+    .option('--window-skew-share <x>', 'WINDOW_SKEW: warn when more than this share of active windows is skewed', String(d.windowSkewShare))
+    .option('--queued-idle-warn <x>', 'QUEUED_WHILE_PEER_IDLE: warn above this share of active windows', String(d.queuedIdleWarn))
+    .option('--queued-idle-fail <x>', 'QUEUED_WHILE_PEER_IDLE: fail above this share of active windows', String(d.queuedIdleFail))
+    .option('--ceiling-min-lines <n>', 'RUNNING_CEILING: queued lines with one constant #running-req needed', String(d.ceilingMinLines))
+    .option('--no-chart', 'no charts in the table output')
     .option('--max-line-bytes <n>', 'lines longer than n bytes are counted as oversized and skipped', String(DEFAULT_MAX_LINE_BYTES))
     .option('--color', 'force colour')
     .option('--no-color', 'no colour (also: NO_COLOR=1, TERM=dumb, or output not a terminal)')
@@ -97,7 +107,7 @@ async function main(mode: Mode, paths: string[], raw: CliOptions, program: Comma
   }
   const { report, inputErrors } = await run(paths, options, { stdin: process.stdin, cwd: process.cwd() });
   const color = options.format === 'table' && resolveColor(raw.color, process.env, process.stdout.isTTY === true);
-  const text = RENDERERS[options.format](report, { chalk: new Chalk({ level: color ? 1 : 0 }), width: process.stdout.columns ?? 80 });
+  const text = RENDERERS[options.format](report, { chalk: new Chalk({ level: color ? 1 : 0 }), width: process.stdout.columns || 80, chart: options.chart });
   const exitCode = inputErrors.length > 0 ? EXIT_USAGE : mode === 'check' ? checkExitCode(report.verdict, options.strict) : EXIT_OK;
   process.exitCode = exitCode;
   await writeOutput(text);

@@ -3,7 +3,7 @@ import { DEFAULT_MAX_LINE_BYTES } from './io/lines.ts';
 import { DEFAULT_THRESHOLDS } from './detect/thresholds.ts';
 import { UsageError } from './errors.ts';
 import { compilePattern } from './parse/custom.ts';
-import { createZone, UTC_ZONE, type Zone } from './parse/timestamps.ts';
+import { createZone, findTimestamp, UTC_ZONE, type Zone } from './parse/timestamps.ts';
 import { PARSERS, type EngineName } from './parse/index.ts';
 import { RENDERERS, type FormatName } from './render/index.ts';
 import type { GroupBy, Thresholds } from './report/types.ts';
@@ -23,7 +23,20 @@ export interface Options {
   readonly thresholds: Thresholds;
   /** `check`: warn-level findings fail too */
   readonly strict: boolean;
+  /** window size in ms, or `auto` */
+  readonly window: number | 'auto';
+  /** time filter; bounds relative to the log's start/end are resolved by run() after a first pass */
+  readonly since: TimeBound | null;
+  readonly until: TimeBound | null;
+  /** draw charts in the table output */
+  readonly chart: boolean;
 }
+
+/** `--since`/`--until`: an instant, or an offset from the log's first (`+5m`) or last (`-10m`) timestamp. */
+export type TimeBound =
+  | { readonly kind: 'absolute'; readonly ms: number }
+  | { readonly kind: 'fromStart'; readonly ms: number }
+  | { readonly kind: 'fromEnd'; readonly ms: number };
 
 export interface RawOptions {
   readonly format?: string;
@@ -43,6 +56,16 @@ export interface RawOptions {
   readonly minBatchesPerRank?: string;
   readonly alpha?: string;
   readonly routingMismatch?: string;
+  readonly idleMin?: string;
+  readonly windowSkewShare?: string;
+  readonly queuedIdleWarn?: string;
+  readonly queuedIdleFail?: string;
+  readonly ceilingMinLines?: string;
+  readonly window?: string;
+  readonly since?: string;
+  readonly until?: string;
+  readonly skipWarmup?: string;
+  readonly chart?: boolean;
   readonly strict?: boolean;
 }
 
@@ -63,6 +86,7 @@ export function parseOptions(raw: RawOptions): Options {
       throw new UsageError(`--pattern: ${error instanceof Error ? error.message : String(error)}`);
     }
   });
+  const zone = parseZone(raw.tz);
   if (engine === 'custom' && patterns.length === 0) throw new UsageError('--engine custom needs at least one --pattern or --pattern-file');
   const d = DEFAULT_THRESHOLDS;
   const thresholds: Thresholds = Object.freeze({
@@ -74,6 +98,11 @@ export function parseOptions(raw: RawOptions): Options {
     minBatchesPerRank: wholeNumber('--min-batches-per-rank', raw.minBatchesPerRank, d.minBatchesPerRank, 0),
     alpha: fraction('--alpha', raw.alpha, d.alpha),
     routingMismatch: fraction('--routing-mismatch', raw.routingMismatch, d.routingMismatch),
+    idleMinSeconds: raw.idleMin === undefined ? d.idleMinSeconds : parseDuration('--idle-min', raw.idleMin) / 1000,
+    windowSkewShare: fraction('--window-skew-share', raw.windowSkewShare, d.windowSkewShare),
+    queuedIdleWarn: fraction('--queued-idle-warn', raw.queuedIdleWarn, d.queuedIdleWarn),
+    queuedIdleFail: fraction('--queued-idle-fail', raw.queuedIdleFail, d.queuedIdleFail),
+    ceilingMinLines: wholeNumber('--ceiling-min-lines', raw.ceilingMinLines, d.ceilingMinLines, 1),
   });
   if (thresholds.failBalance > thresholds.warnBalance) {
     throw new UsageError(`--fail-balance (${thresholds.failBalance}) must not exceed --warn-balance (${thresholds.warnBalance})`);
@@ -83,12 +112,60 @@ export function parseOptions(raw: RawOptions): Options {
     groupBy: by,
     engine,
     patterns,
-    zone: parseZone(raw.tz),
+    zone,
     dpSize: raw.dpSize === undefined ? null : wholeNumber('--dp-size', raw.dpSize, 1, 1),
     maxLineBytes: wholeNumber('--max-line-bytes', raw.maxLineBytes, DEFAULT_MAX_LINE_BYTES, 64),
     thresholds,
     strict: raw.strict === true,
+    window: raw.window === undefined || raw.window === 'auto' ? 'auto' : positiveDuration('--window', raw.window),
+    ...timeFilter(raw, zone),
+    chart: raw.chart !== false,
   });
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `90`, `30s`, `5m`, `1h30m`, `250ms` → milliseconds (a bare number is seconds). */
+export function parseDuration(flag: string, text: string): number {
+  const trimmed = text.trim();
+  if (/^\d+(?:\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
+  let total = 0;
+  let rest = trimmed;
+  while (rest !== '') {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)/.exec(rest);
+    if (m === null) throw new UsageError(`${flag} expects a duration such as 30s, 5m or 1h30m (got '${text}')`);
+    total += Number(m[1]) * (UNIT_MS[m[2] ?? 's'] ?? 1000);
+    rest = rest.slice(m[0].length);
+  }
+  if (trimmed === '') throw new UsageError(`${flag} expects a duration such as 30s, 5m or 1h30m (got '${text}')`);
+  return total;
+}
+
+function positiveDuration(flag: string, text: string): number {
+  const ms = parseDuration(flag, text);
+  if (ms <= 0) throw new UsageError(`${flag} must be longer than 0 (got '${text}')`);
+  return ms;
+}
+
+/** `--since`, `--until` and `--skip-warmup` (= `--since +<duration>`), which cannot be combined with `--since`. */
+function timeFilter(raw: RawOptions, zone: Zone): { since: TimeBound | null; until: TimeBound | null } {
+  if (raw.skipWarmup !== undefined && raw.since !== undefined) throw new UsageError('--skip-warmup and --since both set the start: use one');
+  const since = raw.skipWarmup !== undefined ? { kind: 'fromStart' as const, ms: parseDuration('--skip-warmup', raw.skipWarmup) } : parseBound('--since', raw.since, zone);
+  const until = parseBound('--until', raw.until, zone);
+  if (since?.kind === 'absolute' && until?.kind === 'absolute' && since.ms >= until.ms) throw new UsageError('--since must be before --until');
+  return { since, until };
+}
+
+function parseBound(flag: string, text: string | undefined, zone: Zone): TimeBound | null {
+  if (text === undefined) return null;
+  const trimmed = text.trim();
+  if (trimmed.startsWith('+')) return { kind: 'fromStart', ms: parseDuration(flag, trimmed.slice(1)) };
+  if (trimmed.startsWith('-')) return { kind: 'fromEnd', ms: parseDuration(flag, trimmed.slice(1)) };
+  const ms = findTimestamp(trimmed, zone);
+  if (ms === undefined) {
+    throw new UsageError(`${flag} expects a timestamp (2026-04-14 10:05:00, 2026-04-14T10:05:00Z) or an offset from the log's start (+5m) or end (-10m) (got '${text}')`);
+  }
+  return { kind: 'absolute', ms };
 }
 
 function parseZone(name: string | undefined): Zone {

@@ -3,11 +3,11 @@
  */
 import type { Readable } from 'node:stream';
 import { WorkerState } from './aggregate/worker-state.ts';
-import type { InputError } from './errors.ts';
+import { UsageError, type InputError } from './errors.ts';
 import { createLineScanner } from './io/lines.ts';
 import { readInput } from './io/read-input.ts';
-import { resolveSources, workerNames } from './io/sources.ts';
-import type { Options } from './options.ts';
+import { resolveSources, workerNames, type Source } from './io/sources.ts';
+import type { Options, TimeBound } from './options.ts';
 import { createCustomParser } from './parse/custom.ts';
 import { PARSERS } from './parse/index.ts';
 import type { LineParser } from './parse/types.ts';
@@ -35,6 +35,7 @@ export async function run(paths: readonly string[], options: Options, context: R
   const needles = [...new Set(parsers.flatMap((p) => p.needles))];
   const workers = new Map<string, WorkerState>();
   const inputs: InputSummary[] = [];
+  const range = await resolveTimeRange(options, sources, parsers, needles, context);
 
   for (const source of sources) {
     const workerName = names.get(source.name) ?? source.name;
@@ -48,6 +49,7 @@ export async function run(paths: readonly string[], options: Options, context: R
     let batchLines = 0;
     let layoutLines = 0;
     let otherLines = 0;
+    let outOfRange = 0;
     let unparseable = 0;
     let invalidUtf8 = 0;
     const families = new Map<string, number>();
@@ -67,6 +69,10 @@ export async function run(paths: readonly string[], options: Options, context: R
           }
           const record = result.record;
           families.set(parser.name, (families.get(parser.name) ?? 0) + 1);
+          if (range !== null && record.kind !== 'layout' && !inRange(record.time, range)) {
+            outOfRange++;
+            return;
+          }
           switch (record.kind) {
             case 'batch':
               batchLines++;
@@ -104,10 +110,11 @@ export async function run(paths: readonly string[], options: Options, context: R
       bytes: read.bytes,
       lines: {
         linesRead: lines,
-        recognised: batchLines + layoutLines + otherLines,
+        recognised: batchLines + layoutLines + otherLines + outOfRange,
         batchLines,
         layoutLines,
-        ignored: lines - oversized - batchLines - layoutLines - otherLines - unparseable,
+        outOfRange,
+        ignored: lines - oversized - batchLines - layoutLines - otherLines - outOfRange - unparseable,
         unparseable,
         oversized,
         invalidUtf8,
@@ -119,7 +126,7 @@ export async function run(paths: readonly string[], options: Options, context: R
   }
   for (const error of errors) inputs.push(unreadableInput(error, names.get(error.path) ?? error.path));
 
-  const report = buildReport([...workers.values()], inputs, { ...options, timezone: options.zone.name }, skipped);
+  const report = buildReport([...workers.values()], inputs, { ...options, timezone: options.zone.name, timeRange: range }, skipped);
   return { report, inputErrors };
 }
 
@@ -129,7 +136,7 @@ function unreadableInput(error: InputError, worker: string): InputSummary {
     worker,
     gzip: false,
     bytes: 0,
-    lines: { linesRead: 0, recognised: 0, batchLines: 0, layoutLines: 0, ignored: 0, unparseable: 0, oversized: 0, invalidUtf8: 0 },
+    lines: { linesRead: 0, recognised: 0, batchLines: 0, layoutLines: 0, outOfRange: 0, ignored: 0, unparseable: 0, oversized: 0, invalidUtf8: 0 },
     families: {},
     unparseableExample: null,
     error: error.message,
@@ -143,4 +150,65 @@ function selectParsers(options: Options): LineParser[] {
   if (options.engine === 'custom') return custom;
   const engines = options.engine === 'auto' ? Object.values(PARSERS).map((create) => create(zone)) : [PARSERS[options.engine](zone)];
   return [...custom, ...engines];
+}
+
+/** [since, until) in ms; either end may be open. */
+export interface TimeRange {
+  readonly since: number | null;
+  readonly until: number | null;
+}
+
+/** A record outside the range, or without a timestamp while a range is set, is left out. */
+function inRange(time: number | undefined, range: TimeRange): boolean {
+  if (time === undefined) return false;
+  return (range.since === null || time >= range.since) && (range.until === null || time < range.until);
+}
+
+/**
+ * The time filter in absolute terms. Offsets from the log's start or end need its first and last
+ * timestamps: a first pass reads every file input once more (stdin cannot be read twice).
+ */
+async function resolveTimeRange(
+  options: Options,
+  sources: readonly Source[],
+  parsers: readonly LineParser[],
+  needles: readonly string[],
+  context: RunContext,
+): Promise<TimeRange | null> {
+  const { since, until } = options;
+  if (since === null && until === null) return null;
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  if ((since !== null && since.kind !== 'absolute') || (until !== null && until.kind !== 'absolute')) {
+    if (sources.some((s) => s.path === '-')) {
+      throw new UsageError('--since/--until relative to the log (+5m, -10m) and --skip-warmup need file inputs: stdin cannot be read twice; use absolute times');
+    }
+    for (const source of sources) {
+      const scanner = createLineScanner({
+        needles,
+        maxLineBytes: options.maxLineBytes,
+        onCandidate: (line) => {
+          for (const parser of parsers) {
+            const result = parser.parse(line);
+            if (result.kind !== 'record') continue;
+            const time = result.record.kind === 'layout' ? undefined : result.record.time;
+            if (time !== undefined) {
+              if (time < first) first = time;
+              if (time > last) last = time;
+            }
+            return;
+          }
+        },
+      });
+      await readInput(source, context.stdin, scanner.push);
+      scanner.end();
+    }
+  }
+  const resolve = (bound: TimeBound | null): number | null => {
+    if (bound === null) return null;
+    if (bound.kind === 'absolute') return bound.ms;
+    if (!Number.isFinite(first)) return null;
+    return bound.kind === 'fromStart' ? first + bound.ms : last - bound.ms;
+  };
+  return { since: resolve(since), until: resolve(until) };
 }

@@ -1,6 +1,20 @@
-/** Running totals of one rank's batch lines: O(1) per line, memory independent of line count. */
+/**
+ * Running totals of one rank's batch lines: O(1) per line. Memory does not grow with the number of
+ * lines: besides fixed totals it keeps one small bucket per BUCKET_MS of log time that had batches
+ * (the raw material of time windows), so it grows only with the run's duration.
+ */
 import type { BatchRecord } from '../parse/types.ts';
 import { IntHistogram } from './int-histogram.ts';
+
+/** Finest time resolution kept: 5 s, the smallest window `--window auto` picks (prior-art.md §5). */
+export const BUCKET_MS = 5_000;
+
+/** One BUCKET_MS slice of one rank: batches, Σ new tokens, peak queue (−1: no queue value). */
+export interface Bucket {
+  batches: number;
+  newTokens: number;
+  maxQueue: number;
+}
 
 export class RankAccumulator {
   batches = 0;
@@ -11,6 +25,12 @@ export class RankAccumulator {
   readonly running = new IntHistogram();
   firstTime: number | null = null;
   lastTime: number | null = null;
+  /** bucket index (⌊time / BUCKET_MS⌋) → totals; batches without a timestamp are not bucketed */
+  readonly buckets = new Map<number, Bucket>();
+  /** lines with #queue-req > 0, and the range of #running-req on them (RUNNING_CEILING) */
+  queuedLines = 0;
+  runningMinWhenQueued: number | null = null;
+  runningMaxWhenQueued: number | null = null;
 
   add(record: BatchRecord): void {
     this.batches++;
@@ -19,11 +39,25 @@ export class RankAccumulator {
     if (record.cachedTokens !== undefined) this.cachedTokens += record.cachedTokens;
     if (record.queue !== undefined) this.queue.add(record.queue);
     if (record.running !== undefined) this.running.add(record.running);
+    if (record.queue !== undefined && record.queue > 0 && record.running !== undefined) {
+      this.queuedLines++;
+      if (this.runningMinWhenQueued === null || record.running < this.runningMinWhenQueued) this.runningMinWhenQueued = record.running;
+      if (this.runningMaxWhenQueued === null || record.running > this.runningMaxWhenQueued) this.runningMaxWhenQueued = record.running;
+    }
     const time = record.time;
     if (time !== undefined) {
       // Lines are not time-ordered across files and ranks, so keep min and max rather than first and last seen.
       if (this.firstTime === null || time < this.firstTime) this.firstTime = time;
       if (this.lastTime === null || time > this.lastTime) this.lastTime = time;
+      const index = Math.floor(time / BUCKET_MS);
+      let bucket = this.buckets.get(index);
+      if (bucket === undefined) {
+        bucket = { batches: 0, newTokens: 0, maxQueue: -1 };
+        this.buckets.set(index, bucket);
+      }
+      bucket.batches++;
+      bucket.newTokens += record.newTokens ?? 0;
+      if (record.queue !== undefined && record.queue > bucket.maxQueue) bucket.maxQueue = record.queue;
     }
   }
 
@@ -36,5 +70,21 @@ export class RankAccumulator {
     this.running.merge(other.running);
     if (other.firstTime !== null && (this.firstTime === null || other.firstTime < this.firstTime)) this.firstTime = other.firstTime;
     if (other.lastTime !== null && (this.lastTime === null || other.lastTime > this.lastTime)) this.lastTime = other.lastTime;
+    for (const [index, b] of other.buckets) {
+      const mine = this.buckets.get(index);
+      if (mine === undefined) this.buckets.set(index, { ...b });
+      else {
+        mine.batches += b.batches;
+        mine.newTokens += b.newTokens;
+        mine.maxQueue = Math.max(mine.maxQueue, b.maxQueue);
+      }
+    }
+    this.queuedLines += other.queuedLines;
+    if (other.runningMinWhenQueued !== null && (this.runningMinWhenQueued === null || other.runningMinWhenQueued < this.runningMinWhenQueued)) {
+      this.runningMinWhenQueued = other.runningMinWhenQueued;
+    }
+    if (other.runningMaxWhenQueued !== null && (this.runningMaxWhenQueued === null || other.runningMaxWhenQueued > this.runningMaxWhenQueued)) {
+      this.runningMaxWhenQueued = other.runningMaxWhenQueued;
+    }
   }
 }

@@ -17,4 +17,13 @@ export const DEFAULT_THRESHOLDS: Thresholds = Object.freeze({
   alpha: 0.001,
   /** routed vs executed share of a rank differing by more than 20 points: the router's choice did not stick */
   routingMismatch: 0.2,
+  /** a rank idle for a minute while its peers worked is worth a look */
+  idleMinSeconds: 60,
+  /** "warn on skew in ≥ 10 % of active windows" (prior-art.md §5) */
+  windowSkewShare: 0.1,
+  /** queued while a peer was idle: warn above 5 %, fail above 20 % of active windows (prior-art.md §5) */
+  queuedIdleWarn: 0.05,
+  queuedIdleFail: 0.2,
+  /** #running-req constant over ≥ 20 queued lines: a cap (SGLang #30294) rather than chance */
+  ceilingMinLines: 20,
 });

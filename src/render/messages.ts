@@ -133,6 +133,37 @@ export function describeFinding(f: Finding): FindingText {
         message: `${sanitize(f.worker ?? 'input')}: all ${formatInt(f.lines)} ${f.family} iteration lines come from one rank, so the other ranks' work is invisible`,
         advice: 'Set TLLM_PROFILE_LOG_RANKS=all so every attention-DP rank prints its iteration log.',
       };
+    case 'WINDOW_SKEW':
+      return {
+        message: `${phase} balance over time: ${formatPercent(f.skewedShare)} of active ${f.windowSeconds}-s windows are skewed (more than ${formatPercent(f.threshold, 0)}); worst at ${shortTime(f.worstStart)} with balance ${formatRatio(f.worstBalance)}`,
+        advice: 'Whole-run totals hide this: look at the windows around the worst one (--format json has them) and what the router did then.',
+      };
+    case 'IDLE_PERIOD':
+      return {
+        message: `${phase}: ${rankLabel(f.rank)} ran nothing for ${formatDuration(f.seconds)} (${shortTime(f.start)} – ${shortTime(f.end)}) while the other ranks ran ${formatInt(f.peerBatches)} batches${f.morePeriods > 0 ? `; ${f.morePeriods} more such period${f.morePeriods === 1 ? '' : 's'}` : ''}`,
+        advice: 'Check that rank\'s scheduler at that time (stalls, errors, a restart) and whether the router stopped sending it requests.',
+      };
+    case 'QUEUED_WHILE_PEER_IDLE':
+      return {
+        message: `${phase}: in ${formatPercent(f.share)} of active windows (${formatInt(f.windows)}) one rank had requests queued while another ran nothing (above ${formatPercent(f.threshold, 0)})`,
+        advice: 'Work waits on one rank while another has capacity: the balancer is not moving load (SGLang load-balance method, router dp_rank).',
+      };
+    case 'RUNNING_CEILING':
+      return {
+        message: `${phase}: ${rankLabel(f.rank)} held #running-req at exactly ${formatInt(f.running)} on all ${formatInt(f.queuedLines)} lines where requests were queued`,
+        advice: 'A cap, not demand: check --max-running-requests and KV-cache capacity for that rank (SGLang #30294).',
+      };
   }
   return { message: f.code, advice: '' };
+}
+
+/** `2026-04-14T10:08:00.000Z` → `10:08:00` (the report header says the day and that times are UTC). */
+function shortTime(iso: string): string {
+  return iso.length >= 19 ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}Z` : iso;
+}
+
+function formatDuration(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  const minutes = seconds / 60;
+  return Number.isInteger(minutes) ? `${minutes} min` : `${minutes.toFixed(1)} min`;
 }

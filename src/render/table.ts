@@ -2,18 +2,22 @@
 import type { ChalkInstance } from 'chalk';
 import type { Finding, Level, PhaseReport, RankGroup, Report, Verdict } from '../report/types.ts';
 import { capitalize, formatInt, formatNumber, formatPercent, formatPValue, formatRatio, rankLabel, sanitize, shareBar } from './format.ts';
+import { renderCharts } from './chart.ts';
 import { describeFinding } from './messages.ts';
 import type { Renderer } from './types.ts';
 
 const BAR_WIDTH = 20;
 
-export const renderTable: Renderer = (report, { chalk, width }) => {
+export const renderTable: Renderer = (report, context) => {
+  const { chalk, width } = context;
   const out: string[] = [];
   const t = report.totals;
   out.push(
     `${chalk.bold('dpskew')} ${report.tool.version} · ${formatInt(t.inputs)} input${t.inputs === 1 ? '' : 's'}, ${formatInt(report.workers.length)} worker${report.workers.length === 1 ? '' : 's'} · ${formatInt(t.linesRead)} lines · zone-less times read as ${report.timezone}`,
   );
   for (const phase of [report.prefill, report.decode]) out.push(...renderPhase(phase, report, chalk, width));
+  out.push(...renderWindows(report, chalk, width));
+  if (context.chart) out.push(...renderCharts(report, chalk, width));
   out.push(...renderEngineStats(report, chalk, width), ...renderRouting(report, chalk));
   out.push('', ...renderFindings(report.findings, chalk));
   out.push('', ...renderAccounting(report, chalk));
@@ -69,6 +73,34 @@ function renderRanks(group: RankGroup, prefill: boolean, chalk: ChalkInstance, w
       return r.rank === maxRank && (group.batches.balance ?? 1) < 0.8 ? chalk.yellow(text) : text;
     }),
   ];
+}
+
+/** One summary line per phase: window size, balance over time, worst window, idle periods. */
+function renderWindows(report: Report, chalk: ChalkInstance, width: number): string[] {
+  const w = report.windows;
+  if (w === null) return [];
+  const out: string[] = [];
+  for (const phase of [w.prefill, w.decode]) {
+    if (phase === null) continue;
+    out.push('', chalk.bold(`${capitalize(phase.phase)} over time`) + chalk.dim(` (${w.count} windows of ${w.sizeSeconds} s${w.auto ? ', auto' : ''}; ${phase.activeWindows} active)`));
+    const parts = [
+      `window balance min ${formatRatio(phase.balance.min)}`,
+      `p10 ${formatRatio(phase.balance.p10)}`,
+      `p50 ${formatRatio(phase.balance.p50)}`,
+      `skewed windows ${formatPercent(phase.skewedShare)}`,
+      `queued while a peer idled ${formatPercent(phase.queuedWhilePeerIdleShare)}`,
+    ];
+    out.push(...wrapParts(parts, width));
+    if (phase.worst !== null) {
+      out.push(`  worst window ${phase.worst.start.slice(0, 19)}Z: balance ${formatRatio(phase.worst.balance)}, batches ${phase.worst.batches.map((b, i) => `${rankLabel(phase.ranks[i] ?? i)} ${b}`).join(' ')}`);
+    }
+    if (phase.firstIdle !== null) out.push(`  first idle: ${rankLabel(phase.firstIdle.rank)} at ${phase.firstIdle.start.slice(0, 19)}Z`);
+    for (const p of phase.idlePeriods.slice(0, 5)) {
+      out.push(`  idle: ${rankLabel(p.rank)} ${p.start.slice(0, 19)}Z – ${p.end.slice(11, 19)}Z (${p.seconds} s) while peers ran ${formatInt(p.peerBatches)} batches`);
+    }
+    if (phase.idlePeriods.length > 5) out.push(chalk.dim(`  … ${phase.idlePeriods.length - 5} more idle periods (--format json lists them)`));
+  }
+  return out;
 }
 
 function renderEngineStats(report: Report, chalk: ChalkInstance, width: number): string[] {

@@ -6,6 +6,8 @@ export interface RenderContext {
   readonly chalk: ChalkInstance;
   /** terminal width in columns (80 when unknown) */
   readonly width: number;
+  /** draw charts over time (`--no-chart` turns them off) */
+  readonly chart: boolean;
 }
 
 export type Renderer = (report: Report, context: RenderContext) => string;

@@ -10,9 +10,10 @@ import { EngineStatsAccumulator } from '../aggregate/engine-stats.ts';
 import { RoutingAccumulator } from '../aggregate/routing.ts';
 import { hiddenStatsFindings, judgeEngineStats, type EngineStatsInput } from '../detect/engine-stats.ts';
 import { detectRouting, summarizeRouting } from '../detect/routing.ts';
+import { analyzeWindows, type WindowInput } from '../detect/windows.ts';
 import type { Phase } from '../parse/types.ts';
 import { VERSION } from '../version.ts';
-import { toRankGroup } from './rows.ts';
+import { isoTime, toRankGroup } from './rows.ts';
 import {
   SCHEMA_VERSION,
   type Finding,
@@ -28,8 +29,12 @@ import {
 
 export interface ReportOptions {
   readonly groupBy: GroupBy;
+  /** window size in ms, or `auto` (default) */
+  readonly window?: number | 'auto';
   /** zone of zone-less timestamps, echoed in the report */
   readonly timezone?: string;
+  /** time filter applied while reading, echoed in the report */
+  readonly timeRange?: { readonly since: number | null; readonly until: number | null } | null;
   readonly dpSize: number | null;
   readonly thresholds: Thresholds;
 }
@@ -58,9 +63,11 @@ export function buildReport(
   const routingAcc = new RoutingAccumulator();
   for (const w of workers) routingAcc.merge(w.routing);
   const routing = summarizeRouting(routingAcc);
+  const timeline = analyzeWindows(windowInputs(contexts, phaseData, judged, options.groupBy), options.window ?? 'auto', options.thresholds);
   const findings: Finding[] = [
     ...judged.prefill.findings,
     ...judged.decode.findings,
+    ...timeline.findings,
     ...engine.findings,
     ...hiddenStatsFindings(workers.map((w) => ({ name: w.name, aggregatedStatsLines: w.aggregatedStatsLines, statsDisabled: w.notices.has('vllm-stats-disabled') }))),
     ...detectRouting(routing, [...routingAcc.sentinelExamples], routingDpSize(contexts, options.dpSize), prefillReport.groups, options.thresholds),
@@ -97,6 +104,7 @@ export function buildReport(
     verdict: decideVerdict(outcomes, findings),
     groupBy: options.groupBy,
     timezone: options.timezone ?? 'UTC',
+    timeRange: options.timeRange == null ? null : { since: isoTime(options.timeRange.since), until: isoTime(options.timeRange.until) },
     thresholds: options.thresholds,
     totals: { inputs: inputs.length, bytes: inputs.reduce((s, i) => s + i.bytes, 0), ...totals },
     inputs,
@@ -104,6 +112,7 @@ export function buildReport(
     workers: contexts.map((c) => workerSummary(c)),
     prefill: prefillReport,
     decode: phaseReport('decode', judged.decode, phaseData.decode, options),
+    windows: timeline.windows,
     engineStats: { samples: engine.groups.reduce((s, g) => s + g.ranks.reduce((n, r) => n + r.samples, 0), 0), aggregatedLines: workers.reduce((s, w) => s + w.aggregatedStatsLines, 0), groups: engine.groups },
     routing,
     findings: sortFindings(findings),
@@ -151,12 +160,13 @@ function sortFindings(findings: readonly Finding[]): Finding[] {
 }
 
 function sumAccounting(inputs: readonly InputSummary[]): LineAccounting {
-  const sum = { linesRead: 0, recognised: 0, batchLines: 0, layoutLines: 0, ignored: 0, unparseable: 0, oversized: 0, invalidUtf8: 0 };
+  const sum = { linesRead: 0, recognised: 0, batchLines: 0, layoutLines: 0, outOfRange: 0, ignored: 0, unparseable: 0, oversized: 0, invalidUtf8: 0 };
   for (const { lines } of inputs) {
     sum.linesRead += lines.linesRead;
     sum.recognised += lines.recognised;
     sum.batchLines += lines.batchLines;
     sum.layoutLines += lines.layoutLines;
+    sum.outOfRange += lines.outOfRange;
     sum.ignored += lines.ignored;
     sum.unparseable += lines.unparseable;
     sum.oversized += lines.oversized;
@@ -181,6 +191,24 @@ function workerSummary({ state, layout, role, roleSource }: WorkerContext): Work
     prefillBatches: state.phases.prefill.lines,
     decodeBatches: state.phases.decode.lines,
   };
+}
+
+/**
+ * Windows are judged on DP ranks merged across workers, for the phases that were judged at all
+ * (not on too little data, nor on the TP0-only logging artefact).
+ */
+function windowInputs(
+  contexts: readonly WorkerContext[],
+  phaseData: Record<Phase, PhaseData>,
+  judged: Record<Phase, JudgedPhase>,
+  groupBy: GroupBy,
+): WindowInput[] {
+  const phases: Phase[] = ['prefill', 'decode'];
+  return phases.map((phase) => {
+    const judgeable = judged[phase].groups.some((g) => g.outcome !== 'insufficient' && g.data.tp0OnlyWorkers.length === 0);
+    const merged = groupBy === 'rank' ? phaseData[phase].groups[0] : aggregatePhase(phase, contexts, 'rank').groups[0];
+    return { phase, group: judgeable ? merged : undefined };
+  });
 }
 
 function engineStatsInputs(workers: readonly WorkerState[], groupBy: GroupBy): EngineStatsInput[] {

@@ -29,6 +29,16 @@ export interface Thresholds {
   readonly alpha: number;
   /** ROUTING_EXECUTION_MISMATCH: largest |routed share − executed share| of a rank that warns */
   readonly routingMismatch: number;
+  /** IDLE_PERIOD: a rank idle at least this long (seconds) while its peers worked */
+  readonly idleMinSeconds: number;
+  /** WINDOW_SKEW: warn when more than this share of active windows is significantly skewed */
+  readonly windowSkewShare: number;
+  /** QUEUED_WHILE_PEER_IDLE: share of active windows that warns … */
+  readonly queuedIdleWarn: number;
+  /** … and that fails */
+  readonly queuedIdleFail: number;
+  /** RUNNING_CEILING: at least this many queued lines with one constant #running-req */
+  readonly ceilingMinLines: number;
 }
 
 export interface Quantiles {
@@ -114,13 +124,15 @@ export interface InputSummary {
   readonly error: string | null;
 }
 
-/** linesRead = recognised + ignored + unparseable + oversized (always). */
+/** linesRead = recognised + ignored + unparseable + oversized (always); recognised includes outOfRange. */
 export interface LineAccounting {
   readonly linesRead: number;
   /** batch, layout, engine-stats, routing and notice lines */
   readonly recognised: number;
   readonly batchLines: number;
   readonly layoutLines: number;
+  /** recognised lines left out by --since/--until/--skip-warmup (or without a timestamp while they are set) */
+  readonly outOfRange: number;
   readonly ignored: number;
   readonly unparseable: number;
   /** lines longer than the line-length bound: skipped without being parsed */
@@ -144,6 +156,60 @@ export interface WorkerSummary {
   readonly inputs: readonly string[];
   readonly prefillBatches: number;
   readonly decodeBatches: number;
+}
+
+/** One time window of one phase: per-rank values in the order of `PhaseWindows.ranks`. */
+export interface WindowRow {
+  /** ISO-8601 UTC start of the window */
+  readonly start: string;
+  readonly batches: readonly number[];
+  readonly newTokens: readonly number[];
+  /** peak #queue-req in the window, `null` where the rank logged no queue value */
+  readonly maxQueue: ReadonlyArray<number | null>;
+  /** mean/max of batches over ranks; `null` for a window where nobody worked */
+  readonly balance: number | null;
+}
+
+export interface IdlePeriod {
+  readonly rank: number;
+  readonly start: string;
+  readonly end: string;
+  readonly seconds: number;
+  /** batches the other ranks ran meanwhile */
+  readonly peerBatches: number;
+}
+
+export interface PhaseWindows {
+  readonly phase: Phase;
+  readonly ranks: readonly number[];
+  /** windows where some rank ran a batch (the others are skipped, not called balanced) */
+  readonly activeWindows: number;
+  /** window balance over active windows */
+  readonly balance: { readonly min: number | null; readonly p10: number | null; readonly p50: number | null; readonly mean: number | null };
+  /** the active window with the lowest balance that χ² calls skew (else the lowest overall) */
+  readonly worst: { readonly start: string; readonly end: string; readonly balance: number; readonly batches: readonly number[] } | null;
+  /** share of active windows with balance below the warn threshold and χ² p < alpha */
+  readonly skewedShare: number | null;
+  /** idle periods ≥ idleMinSeconds with enough peer work to be more than chance, longest first */
+  readonly idlePeriods: readonly IdlePeriod[];
+  /** first time a rank went idle while its peers worked (a period ≥ one window, significant) */
+  readonly firstIdle: { readonly rank: number; readonly start: string } | null;
+  /** share of active windows where one rank had #queue-req > 0 while a peer ran nothing */
+  readonly queuedWhilePeerIdleShare: number | null;
+  /** the windows themselves; adjacent windows are merged (`mergedWindows` per row) to stay bounded */
+  readonly rows: readonly WindowRow[];
+  readonly mergedWindows: number;
+}
+
+export interface WindowsReport {
+  readonly sizeSeconds: number;
+  /** chosen by `--window auto` (about 300 windows, snapped to 5/10/15/30/60/120/300/600 s) */
+  readonly auto: boolean;
+  readonly start: string;
+  readonly end: string;
+  readonly count: number;
+  readonly prefill: PhaseWindows | null;
+  readonly decode: PhaseWindows | null;
 }
 
 /** vLLM engine stats samples of one DP rank (engine index). */
@@ -272,7 +338,27 @@ export type Finding =
     })
   | (FindingBase & { readonly code: 'STATS_AGGREGATED'; readonly lines: number })
   | (FindingBase & { readonly code: 'STATS_LOGGING_DISABLED' })
-  | (FindingBase & { readonly code: 'SINGLE_RANK_LOGGING'; readonly family: string; readonly lines: number });
+  | (FindingBase & { readonly code: 'SINGLE_RANK_LOGGING'; readonly family: string; readonly lines: number })
+  | (FindingBase & {
+      readonly code: 'WINDOW_SKEW';
+      readonly skewedShare: number;
+      readonly threshold: number;
+      readonly worstStart: string;
+      readonly worstBalance: number;
+      readonly windowSeconds: number;
+    })
+  | (FindingBase & {
+      readonly code: 'IDLE_PERIOD';
+      readonly rank: number;
+      readonly start: string;
+      readonly end: string;
+      readonly seconds: number;
+      readonly peerBatches: number;
+      /** further idle periods of the same rank */
+      readonly morePeriods: number;
+    })
+  | (FindingBase & { readonly code: 'QUEUED_WHILE_PEER_IDLE'; readonly share: number; readonly threshold: number; readonly windows: number })
+  | (FindingBase & { readonly code: 'RUNNING_CEILING'; readonly rank: number; readonly running: number; readonly queuedLines: number });
 
 export type FindingCode = Finding['code'];
 
@@ -283,6 +369,8 @@ export interface Report {
   readonly groupBy: GroupBy;
   /** IANA zone in which zone-less timestamps were read (`--tz`); all times in the report are UTC */
   readonly timezone: string;
+  /** the time filter applied while reading (`--since`, `--until`, `--skip-warmup`), resolved to instants */
+  readonly timeRange: { readonly since: string | null; readonly until: string | null } | null;
   readonly thresholds: Thresholds;
   readonly totals: LineAccounting & { readonly inputs: number; readonly bytes: number };
   readonly inputs: readonly InputSummary[];
@@ -291,6 +379,8 @@ export interface Report {
   readonly workers: readonly WorkerSummary[];
   readonly prefill: PhaseReport;
   readonly decode: PhaseReport;
+  /** time windows (`null` when no batch line had a timestamp) */
+  readonly windows: WindowsReport | null;
   /** vLLM periodic engine stats (empty when the logs have none) */
   readonly engineStats: EngineStatsReport;
   /** Dynamo routing decisions (empty when the logs have none) */

@@ -46,6 +46,7 @@ function input(
       recognised: n.batchLines + n.layoutLines,
       batchLines: n.batchLines,
       layoutLines: n.layoutLines,
+      outOfRange: 0,
       ignored: n.linesRead - n.batchLines - n.layoutLines - n.unparseable,
       unparseable: n.unparseable,
       oversized: 0,

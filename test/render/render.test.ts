@@ -5,7 +5,7 @@ import { renderMarkdown } from '../../src/render/markdown.ts';
 import { renderTable } from '../../src/render/table.ts';
 import { sampleReport } from '../helpers/report.ts';
 
-const plain = { chalk: new Chalk({ level: 0 }), width: 120 };
+const plain = { chalk: new Chalk({ level: 0 }), width: 120, chart: false };
 
 describe('sampleReport (the fixture of these snapshots)', () => {
   it('has the hand-checked numbers', () => {
@@ -13,7 +13,7 @@ describe('sampleReport (the fixture of these snapshots)', () => {
     expect(report.verdict).toBe('fail');
     expect(report.prefill.groups[0]?.ranks.map((r) => r.batches)).toEqual([60, 20, 0]);
     expect(report.prefill.groups[0]?.batches.balance).toBeCloseTo(80 / 3 / 60, 12);
-    expect(report.findings.map((f) => f.code)).toEqual(['IDLE_RANK', 'BATCH_SKEW', 'TOKEN_SKEW', 'QUEUE_SKEW', 'UNPARSEABLE_LINES']);
+    expect(report.findings.map((f) => f.code)).toEqual(['IDLE_RANK', 'BATCH_SKEW', 'TOKEN_SKEW', 'QUEUE_SKEW', 'RUNNING_CEILING', 'UNPARSEABLE_LINES']);
   });
 });
 
@@ -35,6 +35,14 @@ describe('renderTable', () => {
         DP1        25  50.0%  ██████████                     9.0        9          0    0    0   0.0
         balance 1.00 (batches, mean/max) · max share 50.0% · CV 0.00 · Jain 1.00 · χ² p 1.0000
 
+      Prefill over time (12 windows of 5 s, auto; 12 active)
+        window balance min 0.40 · p10 0.40 · p50 0.47 · skewed windows 0.0% · queued while a peer idled 0.0%
+        worst window 2026-04-14T10:00:10Z: balance 0.40, batches DP0 5 DP1 1 DP2 0
+
+      Decode over time (12 windows of 5 s, auto; 10 active)
+        window balance min 0.83 · p10 0.83 · p50 0.83 · skewed windows 0.0% · queued while a peer idled 0.0%
+        worst window 2026-04-14T10:00:00Z: balance 0.83, batches DP0 3 DP1 2
+
       Findings
         FAIL IDLE_RANK  Prefill: DP2 ran no batch while the other 2 of 3 ranks ran 80
               → An idle rank either receives no requests or its log is missing: check that every node's log is included, then the router's rank selection.
@@ -44,19 +52,21 @@ describe('renderTable', () => {
               → Check how requests pick a DP rank: the router (Dynamo PR #7984 pinned every prefill request to DP0), SGLang --load-balance-method, and explicit data_parallel_rank on requests.
         WARN QUEUE_SKEW  Prefill queue on DP0 peaked at 90 requests, ≥ 4× the other ranks' median peak (0.5)
               → Requests pile up on one rank while others have room: the balancer is not following load.
+        WARN RUNNING_CEILING  Prefill: DP0 held #running-req at exactly 1 on all 41 lines where requests were queued
+              → A cap, not demand: check --max-running-requests and KV-cache capacity for that rank (SGLang #30294).
         INFO UNPARSEABLE_LINES  1 line looked like batch lines but could not be parsed; first reason: prefill batch line without #queue-req
               → Torn or truncated lines from concurrent writers are normal in small numbers; many of them mean an unknown format, please report it.
 
       Lines: 160 read = 132 recognised (130 batch, 2 layout, 0 routing/stats) + 27 ignored + 1 unparseable + 0 oversized
       1 line looked like a batch line but could not be parsed; first (logs/n1_prefill_w0.out): [2026-04-14 10:00:09 DP0 TP0] Prefill batch, #new-seq: 1, #new-tok\\x1b[31m
 
-      Verdict: FAIL (3 fail, 1 warn)
+      Verdict: FAIL (3 fail, 2 warn)
       "
     `);
   });
 
   it('uses colour only when the context says so, and never lets log text carry escapes', () => {
-    const colored = renderTable(sampleReport(), { chalk: new Chalk({ level: 1 }), width: 120 });
+    const colored = renderTable(sampleReport(), { chalk: new Chalk({ level: 1 }), width: 120, chart: false });
     expect(colored).toContain('\u001b[');
     const uncolored = renderTable(sampleReport(), plain);
     expect(uncolored).not.toContain('\u001b');
@@ -109,6 +119,7 @@ describe('renderMarkdown', () => {
       - **FAIL** \`BATCH_SKEW\`: Prefill batches are skewed: balance 0.44 (mean/max, fail below 0.5); DP0 has 75.0% across 3 ranks
       - **FAIL** \`TOKEN_SKEW\`: Prefill new tokens are skewed: balance 0.39 (mean/max, fail below 0.5); DP0 has 85.7% across 3 ranks
       - **WARN** \`QUEUE_SKEW\`: Prefill queue on DP0 peaked at 90 requests, ≥ 4× the other ranks' median peak (0.5)
+      - **WARN** \`RUNNING_CEILING\`: Prefill: DP0 held #running-req at exactly 1 on all 41 lines where requests were queued
       - **INFO** \`UNPARSEABLE_LINES\`: 1 line looked like batch lines but could not be parsed; first reason: prefill batch line without #queue-req
 
       <sub>dpskew 0.1.0 · 2 inputs · 160 lines (130 batch, 1 unparseable) · thresholds: warn < 0.8, fail < 0.5</sub>
@@ -123,7 +134,7 @@ describe('renderJson', () => {
     expect(text.endsWith('}\n')).toBe(true);
     const json = JSON.parse(text);
     expect(Object.keys(json)).toEqual([
-      'schemaVersion', 'tool', 'verdict', 'groupBy', 'timezone', 'thresholds', 'totals', 'inputs', 'skippedFiles', 'workers', 'prefill', 'decode', 'engineStats', 'routing', 'findings',
+      'schemaVersion', 'tool', 'verdict', 'groupBy', 'timezone', 'timeRange', 'thresholds', 'totals', 'inputs', 'skippedFiles', 'workers', 'prefill', 'decode', 'windows', 'engineStats', 'routing', 'findings',
     ]);
     expect(json.schemaVersion).toBe(1);
     expect(json.findings[0]).toMatchObject({ code: 'IDLE_RANK', level: 'fail', phase: 'prefill', worker: null, idleRanks: [2] });
