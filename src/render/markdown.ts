@@ -21,6 +21,21 @@ export const renderMarkdown: Renderer = (report) => {
     for (const rank of r.ranks) out.push(`| ${rankLabel(rank.rank)} | ${formatInt(rank.decisions)} | ${formatPercent(rank.share)} |`);
     out.push(`| None | ${formatInt(r.none)} | |`, `| sentinel | ${formatInt(r.sentinel)} | |`, `| no dp_rank field | ${formatInt(r.absent)} | |`, '');
   }
+  const w = report.windows;
+  for (const phase of w === null ? [] : [w.prefill, w.decode]) {
+    if (phase === null || phase.activeWindows === 0) continue;
+    out.push(
+      `**${capitalize(phase.phase)} over time** (${w?.sizeSeconds ?? 0}-s windows): window balance p10 ${formatRatio(phase.balance.p10)}, min ${formatRatio(phase.balance.min)}; skewed windows ${formatPercent(phase.skewedShare)}; queued while a peer idled ${formatPercent(phase.queuedWhilePeerIdleShare)}`,
+      '',
+    );
+    if (phase.worst !== null) {
+      out.push(`- worst window ${phase.worst.start.slice(0, 19).replace('T', ' ')}Z: balance ${formatRatio(phase.worst.balance)} (${phase.worst.batches.map((b, i) => `${rankLabel(phase.ranks[i] ?? i)} ${b}`).join(', ')})`);
+    }
+    for (const p of phase.idlePeriods.slice(0, 10)) {
+      out.push(`- ${rankLabel(p.rank)} idle ${p.start.slice(0, 19).replace('T', ' ')}Z – ${p.end.slice(11, 19)}Z (${p.seconds} s) while peers ran ${formatInt(p.peerBatches)} batches`);
+    }
+    out.push('');
+  }
   out.push('**Findings**', '');
   if (report.findings.length === 0) out.push('- none');
   for (const f of report.findings) out.push(`- **${f.level.toUpperCase()}** \`${f.code}\`: ${escapeMarkdown(describeFinding(f).message)}`);

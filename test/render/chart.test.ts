@@ -21,6 +21,7 @@ function report(ranks: number, seconds: number): Report {
 
 const plain = new Chalk({ level: 0 });
 const colored = new Chalk({ level: 1 });
+// eslint-disable-next-line no-control-regex -- stripping ESC sequences is the point
 const visible = (line: string) => line.replace(/\u001b\[[0-9;]*m/g, '');
 
 describe.each([

@@ -113,6 +113,14 @@ describe('renderMarkdown', () => {
 
       Balance (mean/max): 1.00 · peak queue depth: 0 requests on DP0 · χ² p 1.0000
 
+      **Prefill over time** (5-s windows): window balance p10 0.40, min 0.40; skewed windows 0.0%; queued while a peer idled 0.0%
+
+      - worst window 2026-04-14 10:00:10Z: balance 0.40 (DP0 5, DP1 1, DP2 0)
+
+      **Decode over time** (5-s windows): window balance p10 0.83, min 0.83; skewed windows 0.0%; queued while a peer idled 0.0%
+
+      - worst window 2026-04-14 10:00:00Z: balance 0.83 (DP0 3, DP1 2)
+
       **Findings**
 
       - **FAIL** \`IDLE_RANK\`: Prefill: DP2 ran no batch while the other 2 of 3 ranks ran 80
