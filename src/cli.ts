@@ -10,6 +10,8 @@ import { DEFAULT_THRESHOLDS } from './detect/thresholds.ts';
 import { EXIT_FINDINGS, EXIT_NO_DATA, EXIT_OK, EXIT_USAGE, isKnownError, UsageError } from './errors.ts';
 import { DEFAULT_MAX_LINE_BYTES } from './io/lines.ts';
 import { resolveColor, writeOutput } from './io/output.ts';
+import { METRICS } from './check/metrics.ts';
+import { DEFAULT_CONFIG_FILE, loadConfig, mergeConfig } from './config.ts';
 import { parseOptions, type RawOptions } from './options.ts';
 import { PARSERS } from './parse/index.ts';
 import { RENDERERS } from './render/index.ts';
@@ -18,7 +20,7 @@ import { run } from './run.ts';
 import { VERSION } from './version.ts';
 
 type Mode = 'report' | 'check';
-type CliOptions = RawOptions & { readonly color?: boolean; readonly patternFile?: string };
+type CliOptions = RawOptions & { readonly color?: boolean; readonly patternFile?: string; readonly config?: string; readonly listMetrics?: boolean };
 
 function readPatternFile(path: string): string[] {
   try {
@@ -73,6 +75,7 @@ function addCommonOptions(command: Command): Command {
     .option('--max-line-bytes <n>', 'lines longer than n bytes are counted as oversized and skipped', String(DEFAULT_MAX_LINE_BYTES))
     .option('--color', 'force colour')
     .option('--no-color', 'no colour (also: NO_COLOR=1, TERM=dumb, or output not a terminal)')
+    .option('--config <file>', `settings as JSON (flags' camelCase names, "assert", "warn"); default: ./${DEFAULT_CONFIG_FILE} if present`)
     .addHelpText('after', EXIT_CODES_HELP);
 }
 
@@ -80,7 +83,7 @@ function collect(value: string, previous: readonly string[]): string[] {
   return [...previous, value];
 }
 
-function buildProgram(onAction: (mode: Mode, paths: string[], options: CliOptions) => Promise<void>): Command {
+function buildProgram(onAction: (mode: Mode, paths: string[], options: CliOptions, command: Command) => Promise<void>): Command {
   const program = new Command('dpskew')
     .description('Per-DP-rank prefill/decode balance, queue depth and skew findings from LLM serving logs (SGLang).')
     .version(VERSION)
@@ -88,46 +91,58 @@ function buildProgram(onAction: (mode: Mode, paths: string[], options: CliOption
     .enablePositionalOptions()
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
-  addCommonOptions(program).action((paths: string[], options: CliOptions) => onAction('report', paths, options));
+  addCommonOptions(program).action((paths: string[], options: CliOptions, command: Command) => onAction('report', paths, options, command));
   const check = program
     .command('check')
     .description('Judge the logs for CI: exit 1 on fail-level findings, 3 when there is nothing to judge.')
     .exitOverride()
-    .option('--strict', 'warn-level findings fail too');
-  addCommonOptions(check).action((paths: string[], options: CliOptions) => onAction('check', paths, options));
+    .option('--strict', 'warn-level findings fail too')
+    .option('--assert <expr>', "fail unless <metric><op><number> holds, e.g. 'prefill.balance>=0.7' (repeatable)", collect, [])
+    .option('--warn <expr>', 'like --assert, but a failure only warns (repeatable)', collect, [])
+    .option('--list-metrics', 'list the metric names --assert and --warn accept, and exit');
+  addCommonOptions(check).action((paths: string[], options: CliOptions, command: Command) => onAction('check', paths, options, command));
   return program;
 }
 
-async function main(mode: Mode, paths: string[], raw: CliOptions, program: Command): Promise<void> {
-  const options = parseOptions({ ...raw, patternFileLines: raw.patternFile === undefined ? [] : readPatternFile(raw.patternFile) });
+async function main(mode: Mode, paths: string[], flags: CliOptions, command: Command): Promise<void> {
+  if (flags.listMetrics === true) {
+    const width = Math.max(...METRICS.map((m) => m.name.length));
+    await writeOutput(`${METRICS.map((m) => `${m.name.padEnd(width)}  ${m.description}`).join('\n')}\n`);
+    return;
+  }
+  const { values: config } = loadConfig(flags.config, process.cwd());
+  const raw = mergeConfig(config, flags, (key) => command.getOptionValueSource(key) === 'cli');
+  const options = parseOptions({ ...raw, patternFileLines: flags.patternFile === undefined ? [] : readPatternFile(flags.patternFile) });
   if (paths.length === 0 && process.stdin.isTTY === true) {
-    process.stderr.write(`error: no input: give log files or directories, or pipe logs into dpskew\n\n${program.helpInformation()}`);
+    process.stderr.write(`error: no input: give log files or directories, or pipe logs into dpskew\n\n${command.helpInformation()}`);
     process.exitCode = EXIT_USAGE;
     return;
   }
   const { report, inputErrors } = await run(paths, options, { stdin: process.stdin, cwd: process.cwd() });
-  const color = options.format === 'table' && resolveColor(raw.color, process.env, process.stdout.isTTY === true);
+  const color = options.format === 'table' && resolveColor(flags.color, process.env, process.stdout.isTTY === true);
   const text = RENDERERS[options.format](report, { chalk: new Chalk({ level: color ? 1 : 0 }), width: process.stdout.columns || 80, chart: options.chart });
-  const exitCode = inputErrors.length > 0 ? EXIT_USAGE : mode === 'check' ? checkExitCode(report.verdict, options.strict) : EXIT_OK;
+  const assertionsPassed = report.assertions.length > 0 && report.assertions.every((a) => a.passed);
+  const exitCode = inputErrors.length > 0 ? EXIT_USAGE : mode === 'check' ? checkExitCode(report.verdict, options.strict, assertionsPassed) : EXIT_OK;
   process.exitCode = exitCode;
   await writeOutput(text);
   for (const error of inputErrors) process.stderr.write(`error: ${error.path}: ${error.message}\n`);
 }
 
-function checkExitCode(verdict: Verdict, strict: boolean): number {
+/** @param assertionsPassed the user's assertions all held: their gate has data, so "insufficient" findings do not make it 3 */
+function checkExitCode(verdict: Verdict, strict: boolean, assertionsPassed: boolean): number {
   switch (verdict) {
     case 'fail':
       return EXIT_FINDINGS;
     case 'warn':
       return strict ? EXIT_FINDINGS : EXIT_OK;
     case 'insufficient':
-      return EXIT_NO_DATA;
+      return assertionsPassed ? EXIT_OK : EXIT_NO_DATA;
     case 'ok':
       return EXIT_OK;
   }
 }
 
-const program: Command = buildProgram((mode, paths, options) => main(mode, paths, options, mode === 'check' ? (program.commands[0] ?? program) : program));
+const program: Command = buildProgram((mode, paths, options, command) => main(mode, paths, options, command));
 try {
   await program.parseAsync(process.argv);
 } catch (error) {

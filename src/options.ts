@@ -2,6 +2,7 @@
 import { DEFAULT_MAX_LINE_BYTES } from './io/lines.ts';
 import { DEFAULT_THRESHOLDS } from './detect/thresholds.ts';
 import { UsageError } from './errors.ts';
+import { parseAssertion, type Assertion } from './check/assertions.ts';
 import { compilePattern } from './parse/custom.ts';
 import { createZone, findTimestamp, UTC_ZONE, type Zone } from './parse/timestamps.ts';
 import { PARSERS, type EngineName } from './parse/index.ts';
@@ -30,6 +31,8 @@ export interface Options {
   readonly until: TimeBound | null;
   /** draw charts in the table output */
   readonly chart: boolean;
+  /** `check --assert` (level fail) and `--warn` (level warn) */
+  readonly assertions: readonly Assertion[];
 }
 
 /** `--since`/`--until`: an instant, or an offset from the log's first (`+5m`) or last (`-10m`) timestamp. */
@@ -67,6 +70,8 @@ export interface RawOptions {
   readonly skipWarmup?: string;
   readonly chart?: boolean;
   readonly strict?: boolean;
+  readonly assert?: readonly string[];
+  readonly warn?: readonly string[];
 }
 
 export function parseOptions(raw: RawOptions): Options {
@@ -120,6 +125,7 @@ export function parseOptions(raw: RawOptions): Options {
     window: raw.window === undefined || raw.window === 'auto' ? 'auto' : positiveDuration('--window', raw.window),
     ...timeFilter(raw, zone),
     chart: raw.chart !== false,
+    assertions: [...(raw.assert ?? []).map((e) => parseAssertion(e, 'fail')), ...(raw.warn ?? []).map((e) => parseAssertion(e, 'warn'))],
   });
 }
 

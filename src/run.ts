@@ -3,6 +3,7 @@
  */
 import type { Readable } from 'node:stream';
 import { WorkerState } from './aggregate/worker-state.ts';
+import { applyAssertions } from './check/assertions.ts';
 import { UsageError, type InputError } from './errors.ts';
 import { createLineScanner } from './io/lines.ts';
 import { readInput } from './io/read-input.ts';
@@ -126,7 +127,7 @@ export async function run(paths: readonly string[], options: Options, context: R
   }
   for (const error of errors) inputs.push(unreadableInput(error, names.get(error.path) ?? error.path));
 
-  const report = buildReport([...workers.values()], inputs, { ...options, timezone: options.zone.name, timeRange: range }, skipped);
+  const report = applyAssertions(buildReport([...workers.values()], inputs, { ...options, timezone: options.zone.name, timeRange: range }, skipped), options.assertions);
   return { report, inputErrors };
 }
 

@@ -5,6 +5,7 @@
 import type { PhaseReport, RankGroup } from '../report/types.ts';
 import { capitalize, formatInt, formatPercent, formatPValue, formatRatio, rankLabel, sanitize } from './format.ts';
 import { describeFinding } from './messages.ts';
+import { formatAssertionValue } from './table.ts';
 import type { Renderer } from './types.ts';
 
 export const renderMarkdown: Renderer = (report) => {
@@ -33,6 +34,13 @@ export const renderMarkdown: Renderer = (report) => {
     }
     for (const p of phase.idlePeriods.slice(0, 10)) {
       out.push(`- ${rankLabel(p.rank)} idle ${p.start.slice(0, 19).replace('T', ' ')}Z – ${p.end.slice(11, 19)}Z (${p.seconds} s) while peers ran ${formatInt(p.peerBatches)} batches`);
+    }
+    out.push('');
+  }
+  if (report.assertions.length > 0) {
+    out.push('**Assertions**', '', '| | Assertion | Value |', '| --- | --- | ---: |');
+    for (const a of report.assertions) {
+      out.push(`| ${a.passed ? '✅ pass' : a.level === 'fail' ? '❌ fail' : '⚠️ warn'} | \`${escapeMarkdown(a.expression)}\` | ${a.actual === null ? 'no data' : formatAssertionValue(a.actual)} |`);
     }
     out.push('');
   }

@@ -19,6 +19,7 @@ export const renderTable: Renderer = (report, context) => {
   out.push(...renderWindows(report, chalk, width));
   if (context.chart) out.push(...renderCharts(report, chalk, width));
   out.push(...renderEngineStats(report, chalk, width), ...renderRouting(report, chalk));
+  if (report.assertions.length > 0) out.push('', ...renderAssertions(report, chalk));
   out.push('', ...renderFindings(report.findings, chalk));
   out.push('', ...renderAccounting(report, chalk));
   out.push('', `Verdict: ${paintVerdict(report.verdict, chalk)}${verdictTail(report)}`);
@@ -188,6 +189,21 @@ function wrapParts(parts: readonly string[], width: number): string[] {
   }
   if (current !== '') lines.push(current);
   return lines;
+}
+
+function renderAssertions(report: Report, chalk: ChalkInstance): string[] {
+  return [
+    chalk.bold('Assertions'),
+    ...report.assertions.map((a) => {
+      const label = a.passed ? chalk.green('PASS') : a.level === 'fail' ? chalk.red.bold('FAIL') : chalk.yellow.bold('WARN');
+      const actual = a.actual === null ? 'no data' : `${a.metric} = ${formatAssertionValue(a.actual)}`;
+      return `  ${label} ${sanitize(a.expression)}  (${actual})`;
+    }),
+  ];
+}
+
+export function formatAssertionValue(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toPrecision(4).replace(/\.?0+$/, '');
 }
 
 function renderFindings(findings: readonly Finding[], chalk: ChalkInstance): string[] {

@@ -116,6 +116,7 @@ export function buildReport(
     engineStats: { samples: engine.groups.reduce((s, g) => s + g.ranks.reduce((n, r) => n + r.samples, 0), 0), aggregatedLines: workers.reduce((s, w) => s + w.aggregatedStatsLines, 0), groups: engine.groups },
     routing,
     findings: sortFindings(findings),
+    assertions: [],
   };
 }
 

@@ -269,6 +269,18 @@ export interface RoutingReport {
   readonly absent: number;
 }
 
+/** One `--assert` (level fail) or `--warn` (level warn) expression and how it came out. */
+export interface AssertionResult {
+  readonly expression: string;
+  readonly level: 'fail' | 'warn';
+  readonly metric: string;
+  readonly operator: '<' | '<=' | '>' | '>=' | '==' | '!=';
+  readonly threshold: number;
+  /** the metric's value; `null` when the logs hold no data for it (the assertion then fails) */
+  readonly actual: number | null;
+  readonly passed: boolean;
+}
+
 interface FindingBase {
   readonly level: Level;
   /** the phase the finding is about, `null` when it is about the inputs */
@@ -386,4 +398,6 @@ export interface Report {
   /** Dynamo routing decisions (empty when the logs have none) */
   readonly routing: RoutingReport;
   readonly findings: readonly Finding[];
+  /** `dpskew check --assert/--warn` results (empty without assertions) */
+  readonly assertions: readonly AssertionResult[];
 }
