@@ -3,7 +3,7 @@
  * The thin edge: argv → Options → run() → renderer → stdout → process.exitCode.
  * The only file that reads process.argv/env, writes to the console or sets the exit code.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Chalk } from 'chalk';
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_THRESHOLDS } from './detect/thresholds.ts';
@@ -19,8 +19,22 @@ import type { Verdict } from './report/types.ts';
 import { run } from './run.ts';
 import { VERSION } from './version.ts';
 
-type Mode = 'report' | 'check';
-type CliOptions = RawOptions & { readonly color?: boolean; readonly patternFile?: string; readonly config?: string; readonly listMetrics?: boolean };
+type Mode = 'report' | 'check' | 'merge';
+type CliOptions = RawOptions & {
+  readonly color?: boolean;
+  readonly patternFile?: string;
+  readonly config?: string;
+  readonly listMetrics?: boolean;
+  readonly save?: string;
+};
+
+function writeFile(path: string, text: string, flag: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (error) {
+    throw new UsageError(`${flag} ${path}: cannot write it (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
 
 function readPatternFile(path: string): string[] {
   try {
@@ -75,6 +89,7 @@ function addCommonOptions(command: Command): Command {
     .option('--max-line-bytes <n>', 'lines longer than n bytes are counted as oversized and skipped', String(DEFAULT_MAX_LINE_BYTES))
     .option('--color', 'force colour')
     .option('--no-color', 'no colour (also: NO_COLOR=1, TERM=dumb, or output not a terminal)')
+    .option('--save <file>', 'also write a mergeable summary (exact counts, histograms, windows) for dpskew merge')
     .option('--config <file>', `settings as JSON (flags' camelCase names, "assert", "warn"); default: ./${DEFAULT_CONFIG_FILE} if present`)
     .addHelpText('after', EXIT_CODES_HELP);
 }
@@ -101,6 +116,11 @@ function buildProgram(onAction: (mode: Mode, paths: string[], options: CliOption
     .option('--warn <expr>', 'like --assert, but a failure only warns (repeatable)', collect, [])
     .option('--list-metrics', 'list the metric names --assert and --warn accept, and exit');
   addCommonOptions(check).action((paths: string[], options: CliOptions, command: Command) => onAction('check', paths, options, command));
+  const merge = program
+    .command('merge')
+    .description('Merge summaries written with --save (one per node or file) into one report, as if all logs were analysed at once.')
+    .exitOverride();
+  addCommonOptions(merge).action((paths: string[], options: CliOptions, command: Command) => onAction('merge', paths, options, command));
   return program;
 }
 
@@ -118,7 +138,14 @@ async function main(mode: Mode, paths: string[], flags: CliOptions, command: Com
     process.exitCode = EXIT_USAGE;
     return;
   }
-  const { report, inputErrors } = await run(paths, options, { stdin: process.stdin, cwd: process.cwd() });
+  if (mode === 'merge') {
+    const notSummaries = paths.filter((p) => !p.endsWith('.json'));
+    if (paths.length === 0 || notSummaries.length > 0) {
+      throw new UsageError(`merge takes summary files written by --save (*.json)${notSummaries.length > 0 ? `, not ${notSummaries.join(', ')}` : ''}`);
+    }
+  }
+  const { report, inputErrors, summary } = await run(paths, options, { stdin: process.stdin, cwd: process.cwd() });
+  if (flags.save !== undefined) writeFile(flags.save, `${JSON.stringify(summary())}\n`, '--save');
   const color = options.format === 'table' && resolveColor(flags.color, process.env, process.stdout.isTTY === true);
   const text = RENDERERS[options.format](report, { chalk: new Chalk({ level: color ? 1 : 0 }), width: process.stdout.columns || 80, chart: options.chart });
   const assertionsPassed = report.assertions.length > 0 && report.assertions.every((a) => a.passed);

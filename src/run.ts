@@ -1,10 +1,11 @@
 /**
  * run(paths, options) → Report: io → parse → aggregate → detect. No console, no exit codes.
  */
+import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { WorkerState } from './aggregate/worker-state.ts';
 import { applyAssertions } from './check/assertions.ts';
-import { UsageError, type InputError } from './errors.ts';
+import { InputError, UsageError } from './errors.ts';
 import { createLineScanner } from './io/lines.ts';
 import { readInput } from './io/read-input.ts';
 import { resolveSources, workerNames, type Source } from './io/sources.ts';
@@ -13,7 +14,9 @@ import { createCustomParser } from './parse/custom.ts';
 import { PARSERS } from './parse/index.ts';
 import type { LineParser } from './parse/types.ts';
 import { buildReport } from './report/build-report.ts';
+import { mergeWorker, parseSummary, SUMMARY_FORMAT, toSummary, workersFromSummaries, type Summary, type SummarySettings } from './report/summary.ts';
 import type { InputSummary, Report } from './report/types.ts';
+import { VERSION } from './version.ts';
 
 export interface RunContext {
   readonly stdin: Readable;
@@ -22,6 +25,8 @@ export interface RunContext {
 
 export interface RunResult {
   readonly report: Report;
+  /** the mergeable summary of everything analysed (`--save`) */
+  readonly summary: () => Summary;
   /** unreadable paths and inputs that failed part-way (their partial numbers are in the report) */
   readonly inputErrors: readonly InputError[];
 }
@@ -29,8 +34,10 @@ export interface RunResult {
 const EXAMPLE_MAX_CHARS = 300;
 
 export async function run(paths: readonly string[], options: Options, context: RunContext): Promise<RunResult> {
-  const { sources, skipped, errors } = await resolveSources(paths.length === 0 ? ['-'] : paths);
+  const resolved = await resolveSources(paths.length === 0 ? ['-'] : paths);
+  const { skipped, errors } = resolved;
   const inputErrors: InputError[] = [...errors];
+  const { summaries, logs: sources } = await splitSummaries(resolved.sources, inputErrors);
   const names = workerNames(sources, context.cwd);
   const parsers = selectParsers(options);
   const needles = [...new Set(parsers.flatMap((p) => p.needles))];
@@ -127,8 +134,32 @@ export async function run(paths: readonly string[], options: Options, context: R
   }
   for (const error of errors) inputs.push(unreadableInput(error, names.get(error.path) ?? error.path));
 
-  const report = applyAssertions(buildReport([...workers.values()], inputs, { ...options, timezone: options.zone.name, timeRange: range }, skipped), options.assertions);
-  return { report, inputErrors };
+  const settings: SummarySettings = {
+    timezone: options.zone.name,
+    engine: options.engine,
+    patterns: options.patterns.map((p) => p.source),
+    timeRange: range,
+    maxLineBytes: options.maxLineBytes,
+  };
+  // Saved summaries join the workers read here; a worker seen in both is merged, as files of one worker are.
+  const usable = summaries.filter((summary) => {
+    const problem = settingsMismatch(summary.summary.settings, settings);
+    if (problem !== null) inputErrors.push(new InputError(summary.file, `summary read with ${problem}; pass the same settings to merge it`));
+    return problem === null;
+  });
+  const allWorkers = new Map(workers);
+  for (const w of workersFromSummaries(usable.map((u) => u.summary))) {
+    const mine = allWorkers.get(w.name);
+    if (mine === undefined) allWorkers.set(w.name, w);
+    else mergeWorker(mine, w);
+  }
+  const allInputs = [...inputs, ...usable.flatMap((u) => u.summary.inputs)];
+  const allSkipped = [...skipped, ...usable.flatMap((u) => u.summary.skippedFiles)];
+  const report = applyAssertions(
+    buildReport([...allWorkers.values()], allInputs, { ...options, timezone: options.zone.name, timeRange: range }, allSkipped),
+    options.assertions,
+  );
+  return { report, inputErrors, summary: () => toSummary([...allWorkers.values()], allInputs, allSkipped, settings, VERSION) };
 }
 
 function unreadableInput(error: InputError, worker: string): InputSummary {
@@ -212,4 +243,49 @@ async function resolveTimeRange(
     return bound.kind === 'fromStart' ? first + bound.ms : last - bound.ms;
   };
   return { since: resolve(since), until: resolve(until) };
+}
+
+/**
+ * Explicit `.json` inputs that are dpskew summaries (`--save`) are merged rather than read as logs;
+ * any other file, `.json` or not, is a log.
+ */
+async function splitSummaries(
+  sources: readonly Source[],
+  errors: InputError[],
+): Promise<{ summaries: Array<{ file: string; summary: Summary }>; logs: Source[] }> {
+  const summaries: Array<{ file: string; summary: Summary }> = [];
+  const logs: Source[] = [];
+  for (const source of sources) {
+    if (source.path === '-' || !source.path.endsWith('.json')) {
+      logs.push(source);
+      continue;
+    }
+    let head = '';
+    try {
+      head = (await readFile(source.path, 'utf8')).slice(0, 4096);
+    } catch {
+      logs.push(source); // reading it as a log reports the error
+      continue;
+    }
+    if (!head.includes(`"format": "${SUMMARY_FORMAT}"`) && !head.includes(`"format":"${SUMMARY_FORMAT}"`)) {
+      logs.push(source);
+      continue;
+    }
+    try {
+      summaries.push({ file: source.name, summary: parseSummary(await readFile(source.path, 'utf8'), source.name) });
+    } catch (error) {
+      if (error instanceof InputError) errors.push(error);
+      else throw error;
+    }
+  }
+  return { summaries, logs };
+}
+
+/** What differs between the settings a summary was read with and this run's, or `null`. */
+function settingsMismatch(saved: SummarySettings, current: SummarySettings): string | null {
+  if (saved.timezone !== current.timezone) return `--tz ${saved.timezone}`;
+  if (saved.engine !== current.engine) return `--engine ${saved.engine}`;
+  if (saved.patterns.join('\n') !== current.patterns.join('\n')) return 'other --pattern';
+  if (JSON.stringify(saved.timeRange) !== JSON.stringify(current.timeRange)) return 'another --since/--until';
+  return null;
 }

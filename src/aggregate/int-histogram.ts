@@ -16,6 +16,20 @@ export class IntHistogram {
     if (this.max === null || value > this.max) this.max = value;
   }
 
+  /** `count` samples of `value` at once (restoring a saved histogram). */
+  addMany(value: number, count: number): void {
+    if (count <= 0) return;
+    this.counts.set(value, (this.counts.get(value) ?? 0) + count);
+    this.count += count;
+    this.sum += value * count;
+    if (this.max === null || value > this.max) this.max = value;
+  }
+
+  /** [value, count] pairs, in no particular order. */
+  entries(): IterableIterator<[number, number]> {
+    return this.counts.entries();
+  }
+
   merge(other: IntHistogram): void {
     for (const [value, n] of other.counts) this.counts.set(value, (this.counts.get(value) ?? 0) + n);
     this.count += other.count;

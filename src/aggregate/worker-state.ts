@@ -54,6 +54,28 @@ export class PhaseState {
     acc.add(record);
   }
 
+  /** Add another part of the same worker's log (a merged summary). */
+  merge(other: PhaseState): void {
+    for (const [dp, byTp] of other.byDp) {
+      let mine = this.byDp.get(dp);
+      if (mine === undefined) {
+        mine = new Map();
+        this.byDp.set(dp, mine);
+      }
+      for (const [tp, acc] of byTp) {
+        const into = mine.get(tp);
+        if (into === undefined) mine.set(tp, acc);
+        else into.merge(acc);
+      }
+    }
+    this.unlabeled.merge(other.unlabeled);
+    this.pipelineDuplicates += other.pipelineDuplicates;
+    this.dpMinusOne += other.dpMinusOne;
+    this.legacyLines += other.legacyLines;
+    this.nonZeroTpLines += other.nonZeroTpLines;
+    this.lines += other.lines;
+  }
+
   /** The logging rank of each DP group (lowest TP label) and how many lines the others held. */
   resolve(): { readonly ranks: Map<number, RankAccumulator>; readonly tpDuplicates: number } {
     const ranks = new Map<number, RankAccumulator>();

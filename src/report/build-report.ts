@@ -40,11 +40,14 @@ export interface ReportOptions {
 }
 
 export function buildReport(
-  workers: readonly WorkerState[],
-  inputs: readonly InputSummary[],
+  unorderedWorkers: readonly WorkerState[],
+  unorderedInputs: readonly InputSummary[],
   options: ReportOptions,
   skippedFiles: readonly string[] = [],
 ): Report {
+  // Name order, so a report does not depend on the order inputs were given or summaries merged.
+  const workers = [...unorderedWorkers].sort((a, b) => compareNames(a.name, b.name));
+  const inputs = [...unorderedInputs].sort((a, b) => compareNames(a.name, b.name));
   const contexts: WorkerContext[] = workers.map((state) => {
     const layout = resolveLayout(state.layouts, options.dpSize);
     const { role, source } = resolveRole(state.name, layout.disaggregationMode);
@@ -108,7 +111,7 @@ export function buildReport(
     thresholds: options.thresholds,
     totals: { inputs: inputs.length, bytes: inputs.reduce((s, i) => s + i.bytes, 0), ...totals },
     inputs,
-    skippedFiles,
+    skippedFiles: [...skippedFiles].sort(compareNames),
     workers: contexts.map((c) => workerSummary(c)),
     prefill: prefillReport,
     decode: phaseReport('decode', judged.decode, phaseData.decode, options),
@@ -251,4 +254,8 @@ function singleRankLogging(workers: readonly WorkerState[]): Finding[] {
     }
   }
   return findings;
+}
+
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,0 +1,309 @@
+/**
+ * Mergeable summaries (`--save FILE`, `dpskew merge`): the accumulated state of every worker, not
+ * the rendered report. Counts, sums and maxima are exact; queue and running distributions are kept
+ * as exact histograms (value → count), so merged quantiles are exact too (error bound 0); time
+ * buckets (5 s) are kept, so windows merge exactly. The one estimate that does not merge exactly is
+ * vLLM's prompt tokens (throughput × interval) for an engine whose stats lines are split across
+ * summaries: the first sample of each part uses the default 10-s interval.
+ *
+ * Merging summaries of disjoint inputs gives the same report as analysing all inputs at once,
+ * because workers with the same name are merged the same way one run merges a worker's files.
+ */
+import { EngineStatsAccumulator } from '../aggregate/engine-stats.ts';
+import { IntHistogram } from '../aggregate/int-histogram.ts';
+import { RankAccumulator } from '../aggregate/rank-accumulator.ts';
+import { RoutingAccumulator, type RoutingTally } from '../aggregate/routing.ts';
+import { PhaseState, WorkerState } from '../aggregate/worker-state.ts';
+import { InputError } from '../errors.ts';
+import type { LayoutRecord, NoticeRecord, Phase, RoutingRecord } from '../parse/types.ts';
+import type { InputSummary } from './types.ts';
+
+export const SUMMARY_FORMAT = 'dpskew-summary';
+export const SUMMARY_VERSION = 1;
+
+export interface Summary {
+  readonly format: typeof SUMMARY_FORMAT;
+  readonly summaryVersion: typeof SUMMARY_VERSION;
+  readonly tool: { readonly name: 'dpskew'; readonly version: string };
+  /** settings that changed what was read; merging summaries read differently is refused */
+  readonly settings: SummarySettings;
+  readonly inputs: readonly InputSummary[];
+  readonly skippedFiles: readonly string[];
+  readonly workers: readonly WorkerJson[];
+}
+
+export interface SummarySettings {
+  readonly timezone: string;
+  readonly engine: string;
+  readonly patterns: readonly string[];
+  readonly timeRange: { readonly since: number | null; readonly until: number | null } | null;
+  readonly maxLineBytes: number;
+}
+
+type Histogram = ReadonlyArray<readonly [number, number]>;
+
+interface RankJson {
+  readonly batches: number;
+  readonly newTokens: number;
+  readonly newSeqs: number;
+  readonly cachedTokens: number;
+  readonly queue: Histogram;
+  readonly running: Histogram;
+  readonly firstTime: number | null;
+  readonly lastTime: number | null;
+  /** [bucket index, batches, new tokens, max queue] */
+  readonly buckets: ReadonlyArray<readonly [number, number, number, number]>;
+  readonly queuedLines: number;
+  readonly runningMinWhenQueued: number | null;
+  readonly runningMaxWhenQueued: number | null;
+}
+
+interface PhaseJson {
+  /** [dp, [[tp, rank]]] */
+  readonly byDp: ReadonlyArray<readonly [number, ReadonlyArray<readonly [number, RankJson]>]>;
+  readonly unlabeled: RankJson;
+  readonly pipelineDuplicates: number;
+  readonly dpMinusOne: number;
+  readonly legacyLines: number;
+  readonly nonZeroTpLines: number;
+  readonly lines: number;
+}
+
+interface EngineJson {
+  readonly samples: number;
+  readonly promptTokens: number;
+  readonly waiting: Histogram;
+  readonly running: Histogram;
+  readonly firstTime: number | null;
+  readonly lastTime: number | null;
+}
+
+interface TallyJson {
+  readonly decisions: number;
+  readonly ranks: Histogram;
+  readonly none: number;
+  readonly sentinel: number;
+  readonly absent: number;
+  readonly routerModes: readonly string[];
+  readonly sources: readonly RoutingRecord['source'][];
+  readonly firstTime: number | null;
+  readonly lastTime: number | null;
+}
+
+export interface WorkerJson {
+  readonly name: string;
+  readonly inputs: readonly string[];
+  readonly layouts: readonly LayoutRecord[];
+  readonly phases: Readonly<Record<Phase, PhaseJson>>;
+  readonly engineStats: ReadonlyArray<readonly [number, EngineJson]>;
+  readonly aggregatedStatsLines: number;
+  readonly unrankedStatsLines: number;
+  readonly routing: { readonly byWorker: ReadonlyArray<readonly [string, TallyJson]>; readonly sentinelExamples: readonly string[] };
+  readonly notices: readonly NoticeRecord['notice'][];
+  readonly batchRanksByFamily: ReadonlyArray<readonly [string, readonly number[]]>;
+  readonly batchLinesByFamily: ReadonlyArray<readonly [string, number]>;
+}
+
+export function toSummary(
+  workers: readonly WorkerState[],
+  inputs: readonly InputSummary[],
+  skippedFiles: readonly string[],
+  settings: SummarySettings,
+  version: string,
+): Summary {
+  return { format: SUMMARY_FORMAT, summaryVersion: SUMMARY_VERSION, tool: { name: 'dpskew', version }, settings, inputs, skippedFiles, workers: workers.map(workerToJson) };
+}
+
+/** Parse and check a summary file's text; throws InputError naming the file. */
+export function parseSummary(text: string, file: string): Summary {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new InputError(file, 'not a dpskew summary: not valid JSON');
+  }
+  if (!isSummary(data)) throw new InputError(file, `not a dpskew summary (write one with --save): no "format": "${SUMMARY_FORMAT}"`);
+  if (data.summaryVersion !== SUMMARY_VERSION) throw new InputError(file, `summary version ${String(data.summaryVersion)} is not supported (this dpskew reads ${SUMMARY_VERSION})`);
+  return data;
+}
+
+function isSummary(data: unknown): data is Summary {
+  return typeof data === 'object' && data !== null && 'format' in data && data.format === SUMMARY_FORMAT && 'workers' in data && Array.isArray(data.workers);
+}
+
+/** Workers of several summaries, those with the same name merged, in name order. */
+export function workersFromSummaries(summaries: readonly Summary[]): WorkerState[] {
+  const byName = new Map<string, WorkerState>();
+  for (const summary of summaries) {
+    for (const json of summary.workers) {
+      const state = workerFromJson(json);
+      const existing = byName.get(state.name);
+      if (existing === undefined) byName.set(state.name, state);
+      else mergeWorker(existing, state);
+    }
+  }
+  return [...byName.values()];
+}
+
+/** Add `from` (another part of the same worker) into `into`. */
+export function mergeWorker(into: WorkerState, from: WorkerState): void {
+  into.inputs.push(...from.inputs);
+  into.layouts.push(...from.layouts);
+  for (const phase of ['prefill', 'decode'] as const) into.phases[phase].merge(from.phases[phase]);
+  for (const [rank, acc] of from.engineStats) {
+    const mine = into.engineStats.get(rank);
+    if (mine === undefined) into.engineStats.set(rank, acc);
+    else mine.merge(acc);
+  }
+  into.aggregatedStatsLines += from.aggregatedStatsLines;
+  into.unrankedStatsLines += from.unrankedStatsLines;
+  into.routing.merge(from.routing);
+  for (const notice of from.notices) into.notices.add(notice);
+  for (const [family, ranks] of from.batchRanksByFamily) {
+    const mine = into.batchRanksByFamily.get(family) ?? new Set<number>();
+    for (const r of ranks) mine.add(r);
+    into.batchRanksByFamily.set(family, mine);
+  }
+  for (const [family, n] of from.batchLinesByFamily) into.batchLinesByFamily.set(family, (into.batchLinesByFamily.get(family) ?? 0) + n);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function histogramToJson(h: IntHistogram): Histogram {
+  return [...h.entries()].sort((a, b) => a[0] - b[0]);
+}
+
+function histogramFromJson(pairs: Histogram): IntHistogram {
+  const h = new IntHistogram();
+  for (const [value, count] of pairs) h.addMany(value, count);
+  return h;
+}
+
+function rankToJson(a: RankAccumulator): RankJson {
+  return {
+    batches: a.batches,
+    newTokens: a.newTokens,
+    newSeqs: a.newSeqs,
+    cachedTokens: a.cachedTokens,
+    queue: histogramToJson(a.queue),
+    running: histogramToJson(a.running),
+    firstTime: a.firstTime,
+    lastTime: a.lastTime,
+    buckets: [...a.buckets.entries()].sort((x, y) => x[0] - y[0]).map(([i, b]) => [i, b.batches, b.newTokens, b.maxQueue] as const),
+    queuedLines: a.queuedLines,
+    runningMinWhenQueued: a.runningMinWhenQueued,
+    runningMaxWhenQueued: a.runningMaxWhenQueued,
+  };
+}
+
+function rankFromJson(j: RankJson): RankAccumulator {
+  const a = new RankAccumulator();
+  a.batches = j.batches;
+  a.newTokens = j.newTokens;
+  a.newSeqs = j.newSeqs;
+  a.cachedTokens = j.cachedTokens;
+  a.queue.merge(histogramFromJson(j.queue));
+  a.running.merge(histogramFromJson(j.running));
+  a.firstTime = j.firstTime;
+  a.lastTime = j.lastTime;
+  for (const [i, batches, newTokens, maxQueue] of j.buckets) a.buckets.set(i, { batches, newTokens, maxQueue });
+  a.queuedLines = j.queuedLines;
+  a.runningMinWhenQueued = j.runningMinWhenQueued;
+  a.runningMaxWhenQueued = j.runningMaxWhenQueued;
+  return a;
+}
+
+function phaseToJson(p: PhaseState): PhaseJson {
+  return {
+    byDp: [...p.byDp.entries()].sort((a, b) => a[0] - b[0]).map(([dp, byTp]) => [dp, [...byTp.entries()].sort((a, b) => a[0] - b[0]).map(([tp, acc]) => [tp, rankToJson(acc)] as const)] as const),
+    unlabeled: rankToJson(p.unlabeled),
+    pipelineDuplicates: p.pipelineDuplicates,
+    dpMinusOne: p.dpMinusOne,
+    legacyLines: p.legacyLines,
+    nonZeroTpLines: p.nonZeroTpLines,
+    lines: p.lines,
+  };
+}
+
+function phaseFromJson(j: PhaseJson): PhaseState {
+  const p = new PhaseState();
+  for (const [dp, byTp] of j.byDp) p.byDp.set(dp, new Map(byTp.map(([tp, acc]) => [tp, rankFromJson(acc)])));
+  p.unlabeled.merge(rankFromJson(j.unlabeled));
+  p.pipelineDuplicates = j.pipelineDuplicates;
+  p.dpMinusOne = j.dpMinusOne;
+  p.legacyLines = j.legacyLines;
+  p.nonZeroTpLines = j.nonZeroTpLines;
+  p.lines = j.lines;
+  return p;
+}
+
+function engineToJson(a: EngineStatsAccumulator): EngineJson {
+  return { samples: a.samples, promptTokens: a.promptTokens, waiting: histogramToJson(a.waiting), running: histogramToJson(a.running), firstTime: a.firstTime, lastTime: a.lastTime };
+}
+
+function engineFromJson(j: EngineJson): EngineStatsAccumulator {
+  const a = new EngineStatsAccumulator();
+  a.samples = j.samples;
+  a.promptTokens = j.promptTokens;
+  a.waiting.merge(histogramFromJson(j.waiting));
+  a.running.merge(histogramFromJson(j.running));
+  a.firstTime = j.firstTime;
+  a.lastTime = j.lastTime;
+  return a;
+}
+
+function tallyToJson(t: RoutingTally): TallyJson {
+  return {
+    decisions: t.decisions,
+    ranks: [...t.ranks.entries()].sort((a, b) => a[0] - b[0]),
+    none: t.none,
+    sentinel: t.sentinel,
+    absent: t.absent,
+    routerModes: [...t.routerModes].sort(),
+    sources: [...t.sources].sort(),
+    firstTime: t.firstTime,
+    lastTime: t.lastTime,
+  };
+}
+
+function tallyFromJson(j: TallyJson): RoutingTally {
+  return { ...j, ranks: new Map(j.ranks.map(([r, n]) => [r, n])), routerModes: new Set(j.routerModes), sources: new Set(j.sources) };
+}
+
+function workerToJson(w: WorkerState): WorkerJson {
+  return {
+    name: w.name,
+    inputs: w.inputs,
+    layouts: w.layouts,
+    phases: { prefill: phaseToJson(w.phases.prefill), decode: phaseToJson(w.phases.decode) },
+    engineStats: [...w.engineStats.entries()].sort((a, b) => a[0] - b[0]).map(([rank, acc]) => [rank, engineToJson(acc)] as const),
+    aggregatedStatsLines: w.aggregatedStatsLines,
+    unrankedStatsLines: w.unrankedStatsLines,
+    routing: {
+      byWorker: [...w.routing.byWorker.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([id, t]) => [id, tallyToJson(t)] as const),
+      sentinelExamples: [...w.routing.sentinelExamples],
+    },
+    notices: [...w.notices].sort(),
+    batchRanksByFamily: [...w.batchRanksByFamily.entries()].sort().map(([f, ranks]) => [f, [...ranks].sort((a, b) => a - b)] as const),
+    batchLinesByFamily: [...w.batchLinesByFamily.entries()].sort(),
+  };
+}
+
+function workerFromJson(j: WorkerJson): WorkerState {
+  const w = new WorkerState(j.name);
+  w.inputs.push(...j.inputs);
+  w.layouts.push(...j.layouts);
+  w.phases.prefill.merge(phaseFromJson(j.phases.prefill));
+  w.phases.decode.merge(phaseFromJson(j.phases.decode));
+  for (const [rank, acc] of j.engineStats) w.engineStats.set(rank, engineFromJson(acc));
+  w.aggregatedStatsLines = j.aggregatedStatsLines;
+  w.unrankedStatsLines = j.unrankedStatsLines;
+  const routing = new RoutingAccumulator();
+  for (const [id, t] of j.routing.byWorker) routing.byWorker.set(id, tallyFromJson(t));
+  for (const e of j.routing.sentinelExamples) routing.sentinelExamples.add(e);
+  w.routing.merge(routing);
+  for (const n of j.notices) w.notices.add(n);
+  for (const [f, ranks] of j.batchRanksByFamily) w.batchRanksByFamily.set(f, new Set(ranks));
+  for (const [f, n] of j.batchLinesByFamily) w.batchLinesByFamily.set(f, n);
+  return w;
+}

@@ -1,0 +1,105 @@
+/** Issue #5 end to end: assertions, config files, saved summaries and merge. */
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli, runJson } from './run-cli.ts';
+
+const BEFORE = join(ROOT, 'examples/pr7984-before');
+const AFTER = join(ROOT, 'examples/pr7984-after');
+
+describe('check --assert / --warn', () => {
+  it('a misspelled metric is a usage error naming it, never a pass', async () => {
+    const { code, stderr } = await runCli(['check', AFTER, '--assert', 'prefil.balance>=0.5']);
+    expect(code).toBe(2);
+    expect(stderr).toContain("unknown metric 'prefil.balance'");
+    expect(stderr).toContain('did you mean prefill.balance');
+  });
+
+  it.each(['prefill.balance=>0.5', 'prefill.balance >= ', '>= 0.5', 'prefill.balance>=0.5x'])('malformed %j exits 2', async (expr) => {
+    expect((await runCli(['check', AFTER, '--assert', expr])).code).toBe(2);
+  });
+
+  it('passing assertions exit 0; a failing one exits 1; a failing --warn only warns', async () => {
+    const passing = await runJson(['check', AFTER, '--assert', 'prefill.balance>=0.7', '--assert', 'prefill.maxShare<0.5', '--assert', 'idleRanks==0', '--assert', 'prefill.queue.max<=500', '--assert', 'window.balance.p10>=0.5']);
+    expect(passing.result.code).toBe(0);
+    expect(passing.json.assertions.map((a) => a.passed)).toEqual([true, true, true, true, true]);
+    const failing = await runJson(['check', BEFORE, '--assert', 'prefill.maxShare<50%']);
+    expect(failing.result.code).toBe(1);
+    expect(failing.json.assertions[0]).toMatchObject({ metric: 'prefill.maxShare', operator: '<', threshold: 0.5, passed: false });
+    expect(failing.json.assertions[0]?.actual).toBeCloseTo(6111 / 6159, 10);
+    const warned = await runJson(['check', AFTER, '--warn', 'prefill.balance>=0.999']);
+    expect(warned.result.code).toBe(0);
+    expect(warned.json.verdict).toBe('warn');
+    expect((await runCli(['check', AFTER, '--warn', 'prefill.balance>=0.999', '--strict'])).code).toBe(1);
+  });
+
+  it('an assertion on a metric without data fails', async () => {
+    const { result, json } = await runJson(['check', AFTER, '--assert', 'engine.balance>=0.5']);
+    expect(json.assertions[0]).toMatchObject({ actual: null, passed: false });
+    expect(result.code).toBe(1);
+  });
+
+  it('--list-metrics lists every name the grammar accepts', async () => {
+    const { code, stdout } = await runCli(['check', '--list-metrics']);
+    expect(code).toBe(0);
+    for (const name of ['prefill.balance', 'prefill.maxShare', 'idleRanks', 'prefill.queue.max', 'window.balance.p10', 'routing.pinnedWorkers']) {
+      expect(stdout).toMatch(new RegExp(`^${name.replace(/\./g, '\\.')}\\s`, 'm'));
+    }
+  });
+});
+
+describe('config files', () => {
+  it('are read from ./.dpskew.json or --config, and flags override them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpskew-config-'));
+    writeFileSync(join(dir, '.dpskew.json'), JSON.stringify({ assert: ['prefill.balance>=0.9'], failBalance: 0.3, window: '1m' }));
+    const fromCwd = await runJson(['check', AFTER], { cwd: dir });
+    expect(fromCwd.json.assertions).toHaveLength(1);
+    expect(fromCwd.json.thresholds.failBalance).toBe(0.3);
+    expect(fromCwd.json.windows?.sizeSeconds).toBe(60);
+    const overridden = await runJson(['check', AFTER, '--fail-balance', '0.4', '--window', '30s'], { cwd: dir });
+    expect(overridden.json.thresholds.failBalance).toBe(0.4);
+    expect(overridden.json.windows?.sizeSeconds).toBe(30);
+    const strict = join(dir, 'strict.json');
+    writeFileSync(strict, JSON.stringify({ assert: ['prefill.balance>=0.9999'] }));
+    expect((await runCli(['check', AFTER, '--config', strict])).code).toBe(1);
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ warnBalanse: 0.9 }));
+    const bad = await runCli(['check', AFTER, '--config', join(dir, 'bad.json')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown setting "warnBalanse"');
+    expect((await runCli(['check', AFTER, '--config', join(dir, 'missing.json')])).code).toBe(2);
+  });
+});
+
+describe('--save and merge', () => {
+  it('one summary per worker file, merged, equals analysing the directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpskew-save-'));
+    for (const file of readdirSync(BEFORE)) {
+      const { code } = await runCli([join(BEFORE, file), '--save', join(dir, `${file}.json`), '--format', 'json']);
+      expect(code).toBe(0);
+    }
+    const direct = await runJson([BEFORE]);
+    const merged = await runJson(['merge', ...readdirSync(dir).map((f) => join(dir, f))]);
+    expect(merged.result.code).toBe(0);
+    expect(merged.json).toEqual(direct.json);
+  });
+
+  it('merges hierarchically and mixes summaries with logs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpskew-tree-'));
+    const files = readdirSync(AFTER).map((f) => join(AFTER, f));
+    await runCli([...files.slice(0, 6), '--save', join(dir, 'a.json')]);
+    await runCli([...files.slice(6, 9), '--save', join(dir, 'b.json')]);
+    await runCli(['merge', join(dir, 'b.json'), '--save', join(dir, 'b2.json')]);
+    const mixed = await runJson([join(dir, 'a.json'), join(dir, 'b2.json'), ...files.slice(9)]);
+    expect(mixed.json).toEqual((await runJson([AFTER])).json);
+  });
+
+  it('refuses summaries read with other settings, and merge refuses logs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpskew-tz-'));
+    await runCli([AFTER, '--tz', 'Europe/Berlin', '--save', join(dir, 'berlin.json')]);
+    const { code, stderr } = await runCli(['merge', join(dir, 'berlin.json')]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--tz Europe/Berlin');
+    expect((await runCli(['merge', AFTER])).code).toBe(2);
+  });
+});
