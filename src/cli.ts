@@ -3,7 +3,8 @@
  * The thin edge: argv → Options → run() → renderer → stdout → process.exitCode.
  * The only file that reads process.argv/env, writes to the console or sets the exit code.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import { Chalk } from 'chalk';
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_THRESHOLDS } from './detect/thresholds.ts';
@@ -14,8 +15,11 @@ import { METRICS } from './check/metrics.ts';
 import { DEFAULT_CONFIG_FILE, loadConfig, mergeConfig } from './config.ts';
 import { parseOptions, type RawOptions } from './options.ts';
 import { PARSERS } from './parse/index.ts';
+import { renderAnnotations, renderStepSummary } from './render/github.ts';
 import { RENDERERS } from './render/index.ts';
-import type { Verdict } from './report/types.ts';
+import { renderJunit } from './render/junit.ts';
+import type { RenderContext } from './render/types.ts';
+import type { Report, Verdict } from './report/types.ts';
 import { run } from './run.ts';
 import { VERSION } from './version.ts';
 
@@ -26,7 +30,28 @@ type CliOptions = RawOptions & {
   readonly config?: string;
   readonly listMetrics?: boolean;
   readonly save?: string;
+  readonly out?: string;
+  readonly junit?: string;
+  readonly github?: boolean;
 };
+
+/** `--out`: the format follows the file's extension. */
+function renderForFile(path: string, report: Report, strict: boolean, context: RenderContext): string {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.md' || ext === '.markdown') return RENDERERS.markdown(report, context);
+  if (ext === '.csv') return RENDERERS.csv(report, context);
+  if (ext === '.xml') return renderJunit(report, strict);
+  if (ext === '.json' || ext === '') return RENDERERS.json(report, context);
+  throw new UsageError(`--out ${path}: unknown extension '${ext}' (use .json, .md, .csv or .xml)`);
+}
+
+function appendFile(path: string, text: string): void {
+  try {
+    appendFileSync(path, text);
+  } catch (error) {
+    throw new UsageError(`GITHUB_STEP_SUMMARY ${path}: cannot append to it (${error instanceof Error ? error.message : String(error)})`);
+  }
+}
 
 function writeFile(path: string, text: string, flag: string): void {
   try {
@@ -89,6 +114,9 @@ function addCommonOptions(command: Command): Command {
     .option('--max-line-bytes <n>', 'lines longer than n bytes are counted as oversized and skipped', String(DEFAULT_MAX_LINE_BYTES))
     .option('--color', 'force colour')
     .option('--no-color', 'no colour (also: NO_COLOR=1, TERM=dumb, or output not a terminal)')
+    .option('--out <file>', 'also write a machine format to a file (by extension: .json, .md, .csv, .xml = JUnit) while stdout keeps --format')
+    .option('--junit <file>', 'write a JUnit XML report: one testcase per assertion and per fail/warn finding')
+    .option('--github', 'GitHub Actions annotations and a job summary in $GITHUB_STEP_SUMMARY (automatic when GITHUB_ACTIONS=true)')
     .option('--save <file>', 'also write a mergeable summary (exact counts, histograms, windows) for dpskew merge')
     .option('--config <file>', `settings as JSON (flags' camelCase names, "assert", "warn"); default: ./${DEFAULT_CONFIG_FILE} if present`)
     .addHelpText('after', EXIT_CODES_HELP);
@@ -149,6 +177,17 @@ async function main(mode: Mode, paths: string[], flags: CliOptions, command: Com
   const color = options.format === 'table' && resolveColor(flags.color, process.env, process.stdout.isTTY === true);
   const text = RENDERERS[options.format](report, { chalk: new Chalk({ level: color ? 1 : 0 }), width: process.stdout.columns || 80, chart: options.chart });
   const assertionsPassed = report.assertions.length > 0 && report.assertions.every((a) => a.passed);
+  const plainContext = { chalk: new Chalk({ level: 0 }), width: 100, chart: false };
+  if (flags.out !== undefined) writeFile(flags.out, renderForFile(flags.out, report, options.strict, plainContext), '--out');
+  if (flags.junit !== undefined) writeFile(flags.junit, renderJunit(report, options.strict), '--junit');
+  if (flags.github === true || process.env['GITHUB_ACTIONS'] === 'true') {
+    const annotations = renderAnnotations(report, options.strict);
+    // Annotations go with human output on stdout; next to JSON or CSV they go to stderr (the runner reads both).
+    if (options.format === 'json' || options.format === 'csv') process.stderr.write(annotations);
+    else await writeOutput(annotations);
+    const summaryFile = process.env['GITHUB_STEP_SUMMARY'];
+    if (summaryFile !== undefined && summaryFile !== '') appendFile(summaryFile, renderStepSummary(report, plainContext));
+  }
   const exitCode = inputErrors.length > 0 ? EXIT_USAGE : mode === 'check' ? checkExitCode(report.verdict, options.strict, assertionsPassed) : EXIT_OK;
   process.exitCode = exitCode;
   await writeOutput(text);

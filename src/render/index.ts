@@ -1,4 +1,5 @@
 /** Renderer registry: its keys are the values of `--format`. */
+import { renderCsv } from './csv.ts';
 import { renderJson } from './json.ts';
 import { renderMarkdown } from './markdown.ts';
 import { renderTable } from './table.ts';
@@ -8,6 +9,7 @@ export const RENDERERS = {
   table: renderTable,
   json: renderJson,
   markdown: renderMarkdown,
+  csv: renderCsv,
 } as const satisfies Record<string, Renderer>;
 
 export type FormatName = keyof typeof RENDERERS;

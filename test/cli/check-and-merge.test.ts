@@ -1,5 +1,5 @@
 /** Issue #5 end to end: assertions, config files, saved summaries and merge. */
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -101,5 +101,39 @@ describe('--save and merge', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('--tz Europe/Berlin');
     expect((await runCli(['merge', AFTER])).code).toBe(2);
+  });
+});
+
+describe('CI outputs', () => {
+  it('--junit, --out and GitHub annotations plus step summary under GITHUB_ACTIONS', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpskew-ci-'));
+    const summary = join(dir, 'summary.md');
+    writeFileSync(summary, '# earlier step\n');
+    const { code, stdout } = await runCli(
+      ['check', BEFORE, '--assert', 'prefill.balance>=0.7', '--junit', join(dir, 'junit.xml'), '--out', join(dir, 'report.json')],
+      { env: { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary } },
+    );
+    expect(code).toBe(1);
+    expect(stdout).toContain('::error title=dpskew BATCH_SKEW::');
+    expect(stdout).toContain('::error title=dpskew --assert::prefill.balance>=0.7 is false');
+    expect(stdout).toContain('Verdict: FAIL');
+    const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
+    expect(junit).toContain('<testcase classname="dpskew.assert" name="prefill.balance&gt;=0.7"');
+    expect(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')).verdict).toBe('fail');
+    const md = readFileSync(summary, 'utf8');
+    expect(md.startsWith('# earlier step\n### dpskew: FAIL')).toBe(true);
+  });
+
+  it('keeps JSON on stdout parseable by sending annotations to stderr', async () => {
+    const { stdout, stderr } = await runCli([BEFORE, '--format', 'json', '--github']);
+    expect(JSON.parse(stdout).verdict).toBe('fail');
+    expect(stderr).toContain('::error title=dpskew BATCH_SKEW::');
+  });
+
+  it('--format csv prints one row per rank', async () => {
+    const { stdout } = await runCli([AFTER, '--format', 'csv']);
+    const rows = stdout.trimEnd().split('\r\n');
+    expect(rows).toHaveLength(1 + 4 + 8);
+    expect(rows[1]).toMatch(/^prefill,,0,1936,/);
   });
 });
