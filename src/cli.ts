@@ -19,7 +19,9 @@ import { renderAnnotations, renderStepSummary } from './render/github.ts';
 import { RENDERERS } from './render/index.ts';
 import { renderJunit } from './render/junit.ts';
 import type { RenderContext } from './render/types.ts';
-import type { Report, Verdict } from './report/types.ts';
+import { SCHEMA_VERSION, type Report, type Verdict } from './report/types.ts';
+import { compareReports } from './compare/compare.ts';
+import { renderComparison } from './render/compare.ts';
 import { run } from './run.ts';
 import { VERSION } from './version.ts';
 
@@ -144,6 +146,17 @@ function buildProgram(onAction: (mode: Mode, paths: string[], options: CliOption
     .option('--warn <expr>', 'like --assert, but a failure only warns (repeatable)', collect, [])
     .option('--list-metrics', 'list the metric names --assert and --warn accept, and exit');
   addCommonOptions(check).action((paths: string[], options: CliOptions, command: Command) => onAction('check', paths, options, command));
+  const compare = program
+    .command('compare')
+    .description('Compare two runs side by side (each a log directory, a file, a --save summary or a saved --format json report).')
+    .exitOverride()
+    .argument('<before>', 'the run before')
+    .argument('<after>', 'the run after')
+    .option('--fail-on-regression', 'exit 1 when the after side is worse (lower balance beyond the threshold, or a worse verdict)')
+    .option('--regression-threshold <x>', 'balance drop that counts as a regression', '0.05');
+  addComparisonOptions(compare).action((before: string, after: string, options: CliOptions & ComparisonFlags, command: Command) =>
+    compareMain(before, after, options, command),
+  );
   const merge = program
     .command('merge')
     .description('Merge summaries written with --save (one per node or file) into one report, as if all logs were analysed at once.')
@@ -195,6 +208,64 @@ async function main(mode: Mode, paths: string[], flags: CliOptions, command: Com
 }
 
 /** @param assertionsPassed the user's assertions all held: their gate has data, so "insufficient" findings do not make it 3 */
+interface ComparisonFlags {
+  readonly failOnRegression?: boolean;
+  readonly regressionThreshold?: string;
+}
+
+/** compare shares the analysis flags, without the ones that make no sense for two sides. */
+function addComparisonOptions(command: Command): Command {
+  const d = DEFAULT_THRESHOLDS;
+  return command
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'markdown']).default('table'))
+    .addOption(new Option('--engine <engine>', 'read only this log family').choices(['auto', ...Object.keys(PARSERS)]).default('auto'))
+    .option('--tz <zone>', 'IANA time zone of timestamps printed without one', 'UTC')
+    .option('--dp-size <n>', 'DP ranks per worker, overriding server_args')
+    .option('--warn-balance <x>', 'warn when balance is below x', String(d.warnBalance))
+    .option('--fail-balance <x>', 'fail when balance is below x', String(d.failBalance))
+    .option('--since <time>', 'only lines at or after this time')
+    .option('--until <time>', 'only lines before this time')
+    .option('--color', 'force colour')
+    .option('--no-color', 'no colour')
+    .option('--config <file>', `settings as JSON; default: ./${DEFAULT_CONFIG_FILE} if present`);
+}
+
+async function compareMain(beforePath: string, afterPath: string, flags: CliOptions & ComparisonFlags, command: Command): Promise<void> {
+  const { values: config } = loadConfig(flags.config, process.cwd());
+  const options = parseOptions(mergeConfig({ ...config, assert: [], warn: [] }, flags, (key) => command.getOptionValueSource(key) === 'cli'));
+  const threshold = Number(flags.regressionThreshold ?? '0.05');
+  if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1) throw new UsageError('--regression-threshold must be between 0 and 1');
+  const errors: string[] = [];
+  const load = async (path: string): Promise<Report> => {
+    const saved = readSavedReport(path);
+    if (saved !== null) return saved;
+    const result = await run([path], options, { stdin: process.stdin, cwd: process.cwd() });
+    for (const e of result.inputErrors) errors.push(`error: ${e.path}: ${e.message}`);
+    return result.report;
+  };
+  const comparison = compareReports(await load(beforePath), await load(afterPath), { before: beforePath, after: afterPath }, threshold);
+  const color = options.format === 'table' && resolveColor(flags.color, process.env, process.stdout.isTTY === true);
+  process.exitCode = errors.length > 0 ? EXIT_USAGE : flags.failOnRegression === true && comparison.regression ? EXIT_FINDINGS : EXIT_OK;
+  await writeOutput(renderComparison(comparison, options.format, new Chalk({ level: color ? 1 : 0 })));
+  for (const e of errors) process.stderr.write(`${e}\n`);
+}
+
+/** A report saved with --format json / --out, or `null` when `path` is something else. */
+function readSavedReport(path: string): Report | null {
+  if (!path.endsWith('.json')) return null;
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return null;
+  }
+  return isReport(data) ? data : null;
+}
+
+function isReport(data: unknown): data is Report {
+  return typeof data === 'object' && data !== null && 'schemaVersion' in data && data.schemaVersion === SCHEMA_VERSION && 'prefill' in data && 'decode' in data && 'verdict' in data;
+}
+
 function checkExitCode(verdict: Verdict, strict: boolean, assertionsPassed: boolean): number {
   switch (verdict) {
     case 'fail':

@@ -137,3 +137,28 @@ describe('CI outputs', () => {
     expect(rows[1]).toMatch(/^prefill,,0,1936,/);
   });
 });
+
+describe('compare', () => {
+  it('reproduces the PR evidence side by side, in markdown ready for a pull request', async () => {
+    const { code, stdout } = await runCli(['compare', BEFORE, AFTER, '--format', 'markdown']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('### dpskew: FAIL → OK');
+    expect(stdout).toContain('| DP0 | 6,111 | 99.2% | 1,936 | 25.1% | −74.1 pt |');
+    expect(stdout).toContain('| DP1 | 16 | 0.3% | 1,931 | 25.0% |');
+    expect(stdout).toContain('Peak queue depth: 771 → 83 requests');
+  });
+
+  it('--fail-on-regression exits 1 only when the after side is worse; sides may be saved reports or summaries', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpskew-compare-'));
+    await runCli([BEFORE, '--out', join(dir, 'before.json')]);
+    await runCli([AFTER, '--save', join(dir, 'after-summary.json')]);
+    const improved = await runJson(['compare', join(dir, 'before.json'), join(dir, 'after-summary.json'), '--fail-on-regression']);
+    expect(improved.result.code).toBe(0);
+    const worse = await runCli(['compare', AFTER, join(dir, 'before.json'), '--fail-on-regression']);
+    expect(worse.code).toBe(1);
+    expect(worse.stdout).toContain('regression: verdict ok → fail');
+    expect((await runCli(['compare', AFTER, join(dir, 'before.json')])).code).toBe(0);
+    const json = JSON.parse((await runCli(['compare', BEFORE, AFTER, '--format', 'json'])).stdout);
+    expect(json).toMatchObject({ kind: 'comparison', schemaVersion: 1, regression: false, before: { verdict: 'fail' }, after: { verdict: 'ok' } });
+  });
+});
