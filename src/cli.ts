@@ -94,6 +94,7 @@ function addCommonOptions(command: Command): Command {
     .option('--pattern <regex>', 'extra line pattern with named groups rank (required), kind, queue, tokens, running, ts; repeatable; linear-time engine', collect, [])
     .option('--pattern-file <file>', 'read --pattern lines from a file (one per line, # comments)')
     .option('--tz <zone>', 'IANA time zone of timestamps printed without one (SGLang, vLLM, TensorRT-LLM)', 'UTC')
+    .option('--name <worker>', 'worker name for stdin (default: stdin), e.g. the pod a kubectl logs stream comes from')
     .option('--dp-size <n>', 'DP ranks per worker, overriding server_args (ranks 0..n-1 are expected)')
     .option('--warn-balance <x>', 'warn when balance (mean/max) is below x', String(d.warnBalance))
     .option('--fail-balance <x>', 'fail when balance is below x', String(d.failBalance))

@@ -31,6 +31,8 @@ export interface Options {
   readonly until: TimeBound | null;
   /** draw charts in the table output */
   readonly chart: boolean;
+  /** worker name for stdin (`--name`), default `stdin` */
+  readonly stdinName: string | null;
   /** `check --assert` (level fail) and `--warn` (level warn) */
   readonly assertions: readonly Assertion[];
 }
@@ -72,6 +74,7 @@ export interface RawOptions {
   readonly strict?: boolean;
   readonly assert?: readonly string[];
   readonly warn?: readonly string[];
+  readonly name?: string;
 }
 
 export function parseOptions(raw: RawOptions): Options {
@@ -125,6 +128,7 @@ export function parseOptions(raw: RawOptions): Options {
     window: raw.window === undefined || raw.window === 'auto' ? 'auto' : positiveDuration('--window', raw.window),
     ...timeFilter(raw, zone),
     chart: raw.chart !== false,
+    stdinName: raw.name === undefined || raw.name.trim() === '' ? null : raw.name.trim(),
     assertions: [...(raw.assert ?? []).map((e) => parseAssertion(e, 'fail')), ...(raw.warn ?? []).map((e) => parseAssertion(e, 'warn'))],
   });
 }

@@ -39,6 +39,7 @@ export async function run(paths: readonly string[], options: Options, context: R
   const inputErrors: InputError[] = [...errors];
   const { summaries, logs: sources } = await splitSummaries(resolved.sources, inputErrors);
   const names = workerNames(sources, context.cwd);
+  if (options.stdinName !== null) names.set('-', options.stdinName);
   const parsers = selectParsers(options);
   const needles = [...new Set(parsers.flatMap((p) => p.needles))];
   const workers = new Map<string, WorkerState>();
