@@ -8,7 +8,7 @@ import { extname } from 'node:path';
 import { Chalk } from 'chalk';
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_THRESHOLDS } from './detect/thresholds.ts';
-import { EXIT_FINDINGS, EXIT_NO_DATA, EXIT_OK, EXIT_USAGE, isKnownError, UsageError } from './errors.ts';
+import { EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_NO_DATA, EXIT_OK, EXIT_USAGE, isKnownError, UsageError } from './errors.ts';
 import { DEFAULT_MAX_LINE_BYTES } from './io/lines.ts';
 import { resolveColor, writeOutput } from './io/output.ts';
 import { METRICS } from './check/metrics.ts';
@@ -77,6 +77,7 @@ Exit codes:
   1  check: a fail-level finding (warn-level too with --strict)
   2  usage error, unreadable input or corrupt gzip (one line on stderr)
   3  check: nothing to judge (no batch lines, or too few to support a verdict)
+  130  interrupted (Ctrl-C): the partial report was printed
 
 Examples:
   dpskew logs/                          per-rank report of a directory of worker logs
@@ -186,7 +187,13 @@ async function main(mode: Mode, paths: string[], flags: CliOptions, command: Com
       throw new UsageError(`merge takes summary files written by --save (*.json)${notSummaries.length > 0 ? `, not ${notSummaries.join(', ')}` : ''}`);
     }
   }
-  const { report, inputErrors, summary } = await run(paths, options, { stdin: process.stdin, cwd: process.cwd() });
+  // Ctrl-C: stop reading and print what was read, marked partial, then exit 130; a second Ctrl-C exits at once.
+  const interrupt = new AbortController();
+  process.once('SIGINT', () => {
+    interrupt.abort();
+    process.once('SIGINT', () => process.exit(EXIT_INTERRUPTED));
+  });
+  const { report, inputErrors, summary } = await run(paths, options, { stdin: process.stdin, cwd: process.cwd(), signal: interrupt.signal });
   if (flags.save !== undefined) writeFile(flags.save, `${JSON.stringify(summary())}\n`, '--save');
   const color = options.format === 'table' && resolveColor(flags.color, process.env, process.stdout.isTTY === true);
   const text = RENDERERS[options.format](report, { chalk: new Chalk({ level: color ? 1 : 0 }), width: process.stdout.columns || 80, chart: options.chart });
@@ -203,9 +210,11 @@ async function main(mode: Mode, paths: string[], flags: CliOptions, command: Com
     if (summaryFile !== undefined && summaryFile !== '') appendFile(summaryFile, renderStepSummary(report, plainContext));
   }
   const exitCode = inputErrors.length > 0 ? EXIT_USAGE : mode === 'check' ? checkExitCode(report.verdict, options.strict, assertionsPassed) : EXIT_OK;
-  process.exitCode = exitCode;
+  process.exitCode = report.interrupted ? EXIT_INTERRUPTED : exitCode;
   await writeOutput(text);
   for (const error of inputErrors) process.stderr.write(`error: ${error.path}: ${error.message}\n`);
+  // stdin may still be open (a pipe still writing): nothing more will be read.
+  if (report.interrupted) process.exit(EXIT_INTERRUPTED);
 }
 
 /** @param assertionsPassed the user's assertions all held: their gate has data, so "insufficient" findings do not make it 3 */

@@ -6,6 +6,8 @@ export const EXIT_FINDINGS = 1;
 export const EXIT_USAGE = 2;
 /** `check`: nothing to judge (no batch lines, or not enough to support a verdict) */
 export const EXIT_NO_DATA = 3;
+/** Ctrl-C: the partial report was printed (128 + SIGINT) */
+export const EXIT_INTERRUPTED = 130;
 
 /** A mistake in how dpskew was called; the message names the flag and says what to do. */
 export class UsageError extends Error {

@@ -21,6 +21,8 @@ import { VERSION } from './version.ts';
 export interface RunContext {
   readonly stdin: Readable;
   readonly cwd: string;
+  /** Ctrl-C: stop reading, and report what was read, marked `interrupted` */
+  readonly signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -47,6 +49,7 @@ export async function run(paths: readonly string[], options: Options, context: R
   const range = await resolveTimeRange(options, sources, parsers, needles, context);
 
   for (const source of sources) {
+    if (context.signal?.aborted === true) break;
     const workerName = names.get(source.name) ?? source.name;
     let worker = workers.get(workerName);
     if (worker === undefined) {
@@ -108,7 +111,7 @@ export async function run(paths: readonly string[], options: Options, context: R
         }
       },
     });
-    const read = await readInput(source, context.stdin, scanner.push);
+    const read = await readInput(source, context.stdin, scanner.push, context.signal);
     scanner.end();
     if (read.error !== null) inputErrors.push(read.error);
     const { lines, oversized } = scanner.counts;
@@ -156,10 +159,11 @@ export async function run(paths: readonly string[], options: Options, context: R
   }
   const allInputs = [...inputs, ...usable.flatMap((u) => u.summary.inputs)];
   const allSkipped = [...skipped, ...usable.flatMap((u) => u.summary.skippedFiles)];
-  const report = applyAssertions(
+  const built = applyAssertions(
     buildReport([...allWorkers.values()], allInputs, { ...options, timezone: options.zone.name, timeRange: range }, allSkipped),
     options.assertions,
   );
+  const report = context.signal?.aborted === true ? { ...built, interrupted: true } : built;
   return { report, inputErrors, summary: () => toSummary([...allWorkers.values()], allInputs, allSkipped, settings, VERSION) };
 }
 

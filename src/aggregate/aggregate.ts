@@ -7,7 +7,7 @@ import type { Phase } from '../parse/types.ts';
 import type { GroupBy, Role } from '../report/types.ts';
 import type { WorkerLayout } from './layout.ts';
 import { RankAccumulator } from './rank-accumulator.ts';
-import type { WorkerState } from './worker-state.ts';
+import { MAX_RANKS, type WorkerState } from './worker-state.ts';
 
 export interface WorkerContext {
   readonly state: WorkerState;
@@ -38,6 +38,8 @@ export interface PhaseData {
   readonly dpMinusOne: ReadonlyArray<{ readonly worker: string; readonly lines: number }>;
   /** prefill-role workers that logged no Prefill batch line at all */
   readonly silentPrefillServers: readonly string[];
+  /** batch lines dropped because a worker had more than MAX_RANKS distinct ranks */
+  readonly rankOverflow: number;
 }
 
 interface WorkerRanks {
@@ -54,6 +56,7 @@ export function aggregatePhase(phase: Phase, workers: readonly WorkerContext[], 
   const silentPrefillServers: string[] = [];
   let duplicatesDropped = 0;
   let unattributed = 0;
+  let rankOverflow = 0;
 
   for (const { state, layout, role } of workers) {
     const phaseState = state.phases[phase];
@@ -62,6 +65,7 @@ export function aggregatePhase(phase: Phase, workers: readonly WorkerContext[], 
     participants.push(state.name);
     if (phase === 'prefill' && role === 'prefill' && phaseState.lines === 0) silentPrefillServers.push(state.name);
 
+    rankOverflow += phaseState.rankOverflow;
     const { ranks, tpDuplicates } = phaseState.resolve();
     duplicatesDropped += phaseState.pipelineDuplicates + tpDuplicates;
     if (phaseState.dpMinusOne > 0) dpMinusOne.push({ worker: state.name, lines: phaseState.dpMinusOne });
@@ -88,7 +92,9 @@ export function aggregatePhase(phase: Phase, workers: readonly WorkerContext[], 
     const expected = new Set<number>(expectedByLayout ?? []);
     if (expectedByLayout === null && observed.length > 0) {
       // No layout: a gap below the highest rank seen is a rank that never logged.
-      for (let r = 0; r <= Math.max(...observed); r++) expected.add(r);
+      const highest = Math.max(...observed);
+      // Fill gaps only where they are plausible ranks; a lone DP123456 from a torn line is not a layout.
+      if (highest < MAX_RANKS) for (let r = 0; r <= highest; r++) expected.add(r);
     }
     for (const r of expected) if (!ranks.has(r)) ranks.set(r, new RankAccumulator());
 
@@ -105,7 +111,7 @@ export function aggregatePhase(phase: Phase, workers: readonly WorkerContext[], 
         ? []
         : [mergeWorkers(perWorker)];
   const batches = perWorker.reduce((sum, w) => sum + [...w.ranks.values()].reduce((s, a) => s + a.batches, 0), 0);
-  return { phase, participants, batches, duplicatesDropped, unattributed, groups, unlabeled, dpMinusOne, silentPrefillServers };
+  return { phase, participants, batches, duplicatesDropped, unattributed, groups, unlabeled, dpMinusOne, silentPrefillServers, rankOverflow };
 }
 
 function mergeWorkers(workers: readonly WorkerRanks[]): RankGroupData {

@@ -1,6 +1,7 @@
 /** A worker's DP layout and role, from its `server_args` lines, its file name and `--dp-size`. */
 import type { LayoutRecord, Phase } from '../parse/types.ts';
 import type { Role } from '../report/types.ts';
+import { MAX_RANKS } from './worker-state.ts';
 
 export interface WorkerLayout {
   readonly dpSize: number | null;
@@ -76,8 +77,9 @@ export function resolveRole(
   return { role: 'unknown', source: 'none' };
 }
 
+/** Ranks from..to−1, capped at MAX_RANKS of them (a garbage dp_size must not allocate billions). */
 function range(from: number, to: number): Set<number> {
   const out = new Set<number>();
-  for (let r = from; r < to; r++) out.add(r);
+  for (let r = from; r < Math.min(to, from + MAX_RANKS); r++) out.add(r);
   return out;
 }

@@ -9,6 +9,12 @@ import { IntHistogram } from './int-histogram.ts';
 /** Finest time resolution kept: 5 s, the smallest window `--window auto` picks (prior-art.md §5). */
 export const BUCKET_MS = 5_000;
 
+/**
+ * Most buckets kept per rank: a week of 5-s buckets. Timestamps spread wider (garbled or mixed-up
+ * logs) stop being bucketed and are counted in `unbucketed`; totals still count them.
+ */
+export const MAX_BUCKETS = 120_960;
+
 /** One BUCKET_MS slice of one rank: batches, Σ new tokens, peak queue (−1: no queue value). */
 export interface Bucket {
   batches: number;
@@ -27,6 +33,8 @@ export class RankAccumulator {
   lastTime: number | null = null;
   /** bucket index (⌊time / BUCKET_MS⌋) → totals; batches without a timestamp are not bucketed */
   readonly buckets = new Map<number, Bucket>();
+  /** timed batches not bucketed because MAX_BUCKETS was reached */
+  unbucketed = 0;
   /** lines with #queue-req > 0, and the range of #running-req on them (RUNNING_CEILING) */
   queuedLines = 0;
   runningMinWhenQueued: number | null = null;
@@ -51,13 +59,17 @@ export class RankAccumulator {
       if (this.lastTime === null || time > this.lastTime) this.lastTime = time;
       const index = Math.floor(time / BUCKET_MS);
       let bucket = this.buckets.get(index);
-      if (bucket === undefined) {
+      if (bucket === undefined && this.buckets.size < MAX_BUCKETS) {
         bucket = { batches: 0, newTokens: 0, maxQueue: -1 };
         this.buckets.set(index, bucket);
       }
-      bucket.batches++;
-      bucket.newTokens += record.newTokens ?? 0;
-      if (record.queue !== undefined && record.queue > bucket.maxQueue) bucket.maxQueue = record.queue;
+      if (bucket === undefined) {
+        this.unbucketed++;
+      } else {
+        bucket.batches++;
+        bucket.newTokens += record.newTokens ?? 0;
+        if (record.queue !== undefined && record.queue > bucket.maxQueue) bucket.maxQueue = record.queue;
+      }
     }
   }
 
@@ -70,9 +82,11 @@ export class RankAccumulator {
     this.running.merge(other.running);
     if (other.firstTime !== null && (this.firstTime === null || other.firstTime < this.firstTime)) this.firstTime = other.firstTime;
     if (other.lastTime !== null && (this.lastTime === null || other.lastTime > this.lastTime)) this.lastTime = other.lastTime;
+    this.unbucketed += other.unbucketed;
     for (const [index, b] of other.buckets) {
       const mine = this.buckets.get(index);
-      if (mine === undefined) this.buckets.set(index, { ...b });
+      if (mine === undefined && this.buckets.size >= MAX_BUCKETS) this.unbucketed += b.batches;
+      else if (mine === undefined) this.buckets.set(index, { ...b });
       else {
         mine.batches += b.batches;
         mine.newTokens += b.newTokens;

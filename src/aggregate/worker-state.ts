@@ -14,6 +14,13 @@ import { RoutingAccumulator } from './routing.ts';
 /** Key for "no TP label" (tp_size 1, or a version that omits TP): sorts before TP0. */
 const NO_TP = -1;
 
+/**
+ * Most distinct DP ranks (and TP labels per DP rank) kept per worker and phase. The largest real
+ * deployments have a few hundred; past this, labels are garbage (torn lines, fuzz) and further new
+ * ranks are counted in `rankOverflow` (finding TOO_MANY_RANKS) instead of growing memory.
+ */
+export const MAX_RANKS = 4096;
+
 export class PhaseState {
   /** dp → tp → totals */
   readonly byDp = new Map<number, Map<number, RankAccumulator>>();
@@ -24,6 +31,8 @@ export class PhaseState {
   legacyLines = 0;
   /** lines whose TP label is not 0 */
   nonZeroTpLines = 0;
+  /** lines of ranks beyond MAX_RANKS, not counted anywhere else */
+  rankOverflow = 0;
   lines = 0;
 
   add(record: BatchRecord): void {
@@ -42,12 +51,20 @@ export class PhaseState {
     if (tp !== undefined && tp !== 0) this.nonZeroTpLines++;
     let byTp = this.byDp.get(dp);
     if (byTp === undefined) {
+      if (this.byDp.size >= MAX_RANKS || dp >= MAX_RANKS * 16) {
+        this.rankOverflow++;
+        return;
+      }
       byTp = new Map();
       this.byDp.set(dp, byTp);
     }
     const tpKey = tp ?? NO_TP;
     let acc = byTp.get(tpKey);
     if (acc === undefined) {
+      if (byTp.size >= MAX_RANKS) {
+        this.rankOverflow++;
+        return;
+      }
       acc = new RankAccumulator();
       byTp.set(tpKey, acc);
     }
@@ -73,6 +90,7 @@ export class PhaseState {
     this.dpMinusOne += other.dpMinusOne;
     this.legacyLines += other.legacyLines;
     this.nonZeroTpLines += other.nonZeroTpLines;
+    this.rankOverflow += other.rankOverflow;
     this.lines += other.lines;
   }
 

@@ -7,6 +7,7 @@ import type { Phase } from '../parse/types.ts';
 import type { BalanceStats, Finding, Level, Thresholds } from '../report/types.ts';
 import { computeBalance } from './balance.ts';
 import { chiSquareUniform } from './chi-square.ts';
+import { MAX_RANKS } from '../aggregate/worker-state.ts';
 
 /** How a group came out: judged (with the worst level found) or not judgeable. */
 export type GroupOutcome = 'ok' | 'warn' | 'fail' | 'insufficient';
@@ -40,6 +41,9 @@ export function detectPhase(data: PhaseData, thresholds: Thresholds): JudgedPhas
   }
   for (const d of data.dpMinusOne) {
     findings.push({ code: 'LOGGING_ARTIFACT', kind: 'dp-minus-one-label', level: 'info', phase: data.phase, worker: d.worker, lines: d.lines });
+  }
+  if (data.rankOverflow > 0) {
+    findings.push({ code: 'TOO_MANY_RANKS', level: 'warn', phase: data.phase, worker: null, lines: data.rankOverflow, limit: MAX_RANKS });
   }
   for (const worker of data.silentPrefillServers) {
     findings.push({ code: 'LOGGING_ARTIFACT', kind: 'prefill-server-without-prefill-lines', level: 'warn', phase: data.phase, worker, lines: 0 });

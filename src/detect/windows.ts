@@ -24,6 +24,8 @@ export const AUTO_WINDOW_TARGET = 300;
 export const WINDOW_SNAPS_S = [5, 10, 15, 30, 60, 120, 300, 600] as const;
 /** JSON keeps at most this many window rows per phase; more are merged pairwise-adjacent. */
 export const MAX_WINDOW_ROWS = 1000;
+/** At most this many windows: a longer span (or garbled timestamps years apart) widens the window. */
+export const MAX_WINDOWS = 20_000;
 /** A window can show "queued while a peer was idle" only with this many batches per rank on average. */
 export const MIN_EXPECTED_PER_RANK = 5;
 
@@ -35,10 +37,14 @@ export interface WindowInput {
 
 /** Window size for a span: `auto` → span/300 snapped up; an explicit size is rounded up to whole buckets. */
 export function chooseWindowMs(spanMs: number, requestedMs: number | 'auto'): number {
-  if (requestedMs !== 'auto') return Math.max(BUCKET_MS, Math.ceil(requestedMs / BUCKET_MS) * BUCKET_MS);
-  const wanted = spanMs / AUTO_WINDOW_TARGET / 1000;
-  const snap = WINDOW_SNAPS_S.find((s) => s >= wanted) ?? WINDOW_SNAPS_S[WINDOW_SNAPS_S.length - 1] ?? 600;
-  return snap * 1000;
+  let size: number;
+  if (requestedMs !== 'auto') {
+    size = Math.max(BUCKET_MS, Math.ceil(requestedMs / BUCKET_MS) * BUCKET_MS);
+  } else {
+    const wanted = spanMs / AUTO_WINDOW_TARGET / 1000;
+    size = (WINDOW_SNAPS_S.find((s) => s >= wanted) ?? WINDOW_SNAPS_S[WINDOW_SNAPS_S.length - 1] ?? 600) * 1000;
+  }
+  return spanMs / size > MAX_WINDOWS ? Math.ceil(spanMs / MAX_WINDOWS / BUCKET_MS) * BUCKET_MS : size;
 }
 
 export function analyzeWindows(

@@ -20,10 +20,15 @@ export interface ReadResult {
   readonly error: InputError | null;
 }
 
+/**
+ * @param signal aborts the read (Ctrl-C): the result then carries an `interrupted` error and the
+ *   consumer has seen only part of the input
+ */
 export async function readInput(
   source: Source,
   stdin: Readable,
   onChunk: (chunk: Buffer) => void,
+  signal?: AbortSignal,
 ): Promise<ReadResult> {
   let bytes = 0;
   let gzip = false;
@@ -34,6 +39,11 @@ export async function readInput(
     return { gzip, bytes, error: new InputError(source.name, errorText(error), { cause: error }) };
   }
   const iterator: AsyncIterator<unknown> = raw[Symbol.asyncIterator]();
+  // A pending read (a pipe that is still open) only ends when its stream is destroyed.
+  const onAbort = (): void => {
+    raw.destroy();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
   const nextChunk = async (): Promise<Buffer | null> => {
     const step = await iterator.next();
     if (step.done === true) return null;
@@ -62,13 +72,16 @@ export async function readInput(
     const sink = async (chunks: AsyncIterable<Buffer>): Promise<void> => {
       for await (const chunk of chunks) onChunk(chunk);
     };
-    if (gzip) await pipeline(rest, createGunzip(), sink);
-    else await pipeline(rest, sink);
+    const options = signal === undefined ? {} : { signal };
+    if (gzip) await pipeline(rest, createGunzip(), sink, options);
+    else await pipeline(rest, sink, options);
     return { gzip, bytes, error: null };
   } catch (error) {
+    if (signal?.aborted === true) return { gzip, bytes, error: new InputError(source.name, 'interrupted: read only in part') };
     const message = gzip ? `corrupt or truncated gzip data (${errorText(error)})` : errorText(error);
     return { gzip, bytes, error: new InputError(source.name, message, { cause: error }) };
   } finally {
+    signal?.removeEventListener('abort', onAbort);
     await iterator.return?.();
   }
 }

@@ -15,6 +15,7 @@ export const renderMarkdown: Renderer = (report) => {
     `### dpskew: ${report.verdict.toUpperCase()}${headline === null ? '' : ` — prefill DP balance ${formatRatio(headline)}`}`,
     '',
   );
+  if (report.interrupted) out.push('**Partial report: interrupted before all input was read.**', '');
   for (const phase of [report.prefill, report.decode]) out.push(...phaseTables(phase));
   if (report.routing.decisions > 0) {
     const r = report.routing;

@@ -133,6 +133,11 @@ export function describeFinding(f: Finding): FindingText {
         message: `${sanitize(f.worker ?? 'input')}: all ${formatInt(f.lines)} ${f.family} iteration lines come from one rank, so the other ranks' work is invisible`,
         advice: 'Set TLLM_PROFILE_LOG_RANKS=all so every attention-DP rank prints its iteration log.',
       };
+    case 'TOO_MANY_RANKS':
+      return {
+        message: `${phase}: ${formatInt(f.lines)} batch lines carry ranks beyond the first ${formatInt(f.limit)} distinct ones of a worker and were not counted`,
+        advice: 'So many ranks means torn or garbled rank labels (or a format dpskew misreads): look at the lines with odd DP labels.',
+      };
     case 'WINDOW_SKEW':
       return {
         message: `${phase} balance over time: ${formatPercent(f.skewedShare)} of active ${f.windowSeconds}-s windows are skewed (more than ${formatPercent(f.threshold, 0)}); worst at ${shortTime(f.worstStart)} with balance ${formatRatio(f.worstBalance)}`,

@@ -120,6 +120,7 @@ export function buildReport(
     routing,
     findings: sortFindings(findings),
     assertions: [],
+    interrupted: false,
   };
 }
 

@@ -53,6 +53,7 @@ interface RankJson {
   readonly lastTime: number | null;
   /** [bucket index, batches, new tokens, max queue] */
   readonly buckets: ReadonlyArray<readonly [number, number, number, number]>;
+  readonly unbucketed: number;
   readonly queuedLines: number;
   readonly runningMinWhenQueued: number | null;
   readonly runningMaxWhenQueued: number | null;
@@ -66,6 +67,7 @@ interface PhaseJson {
   readonly dpMinusOne: number;
   readonly legacyLines: number;
   readonly nonZeroTpLines: number;
+  readonly rankOverflow: number;
   readonly lines: number;
 }
 
@@ -190,6 +192,7 @@ function rankToJson(a: RankAccumulator): RankJson {
     firstTime: a.firstTime,
     lastTime: a.lastTime,
     buckets: [...a.buckets.entries()].sort((x, y) => x[0] - y[0]).map(([i, b]) => [i, b.batches, b.newTokens, b.maxQueue] as const),
+    unbucketed: a.unbucketed,
     queuedLines: a.queuedLines,
     runningMinWhenQueued: a.runningMinWhenQueued,
     runningMaxWhenQueued: a.runningMaxWhenQueued,
@@ -207,6 +210,7 @@ function rankFromJson(j: RankJson): RankAccumulator {
   a.firstTime = j.firstTime;
   a.lastTime = j.lastTime;
   for (const [i, batches, newTokens, maxQueue] of j.buckets) a.buckets.set(i, { batches, newTokens, maxQueue });
+  a.unbucketed = j.unbucketed;
   a.queuedLines = j.queuedLines;
   a.runningMinWhenQueued = j.runningMinWhenQueued;
   a.runningMaxWhenQueued = j.runningMaxWhenQueued;
@@ -221,6 +225,7 @@ function phaseToJson(p: PhaseState): PhaseJson {
     dpMinusOne: p.dpMinusOne,
     legacyLines: p.legacyLines,
     nonZeroTpLines: p.nonZeroTpLines,
+    rankOverflow: p.rankOverflow,
     lines: p.lines,
   };
 }
@@ -233,6 +238,7 @@ function phaseFromJson(j: PhaseJson): PhaseState {
   p.dpMinusOne = j.dpMinusOne;
   p.legacyLines = j.legacyLines;
   p.nonZeroTpLines = j.nonZeroTpLines;
+  p.rankOverflow = j.rankOverflow;
   p.lines = j.lines;
   return p;
 }

@@ -369,6 +369,7 @@ export type Finding =
       /** further idle periods of the same rank */
       readonly morePeriods: number;
     })
+  | (FindingBase & { readonly code: 'TOO_MANY_RANKS'; readonly lines: number; readonly limit: number })
   | (FindingBase & { readonly code: 'QUEUED_WHILE_PEER_IDLE'; readonly share: number; readonly threshold: number; readonly windows: number })
   | (FindingBase & { readonly code: 'RUNNING_CEILING'; readonly rank: number; readonly running: number; readonly queuedLines: number });
 
@@ -400,4 +401,6 @@ export interface Report {
   readonly findings: readonly Finding[];
   /** `dpskew check --assert/--warn` results (empty without assertions) */
   readonly assertions: readonly AssertionResult[];
+  /** true when the run was interrupted (Ctrl-C): the numbers cover only what was read */
+  readonly interrupted: boolean;
 }
