@@ -12,8 +12,16 @@ const ANSI_CSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 const BARE_SGR = /\[(?:\d{1,3}(?:;\d{1,3})*)?m/g;
 const MAYBE_BARE_SGR = /\[\d{0,3}(?:;\d{1,3})*m/;
 
-/** `line` without colour codes; the same string (no allocation) when it has none. */
+/**
+ * `line` without colour codes; the same string (no allocation) when it has none. Removal repeats
+ * until nothing is left to remove (`[[0mm` → `[m` → ``), so stripping twice equals stripping once.
+ */
 export function stripAnsi(line: string): string {
-  if (line.includes('\x1b')) return line.replace(ANSI_CSI, '').replace(BARE_SGR, '');
-  return MAYBE_BARE_SGR.test(line) ? line.replace(BARE_SGR, '') : line;
+  let out = line.includes('\x1b') ? line.replace(ANSI_CSI, '') : line;
+  if (!MAYBE_BARE_SGR.test(out)) return out;
+  for (;;) {
+    const next = out.replace(BARE_SGR, '');
+    if (next === out) return out;
+    out = next;
+  }
 }

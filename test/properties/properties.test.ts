@@ -1,0 +1,102 @@
+/**
+ * Properties that must hold for any input: chunking, file order and split+merge do not change the
+ * report; envelope stripping is idempotent.
+ */
+import fc from 'fast-check';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { stripAnsi } from '../../src/parse/envelope.ts';
+import { renderJson } from '../../src/render/json.ts';
+import type { Report } from '../../src/report/types.ts';
+import { accountingHolds, runOnChunks } from '../helpers/run-in-process.ts';
+import { Chalk } from 'chalk';
+
+const json = (report: Report) => renderJson(report, { chalk: new Chalk({ level: 0 }), width: 80, chart: false });
+
+const prefill = fc
+  .record({ dp: fc.integer({ min: 0, max: 5 }), tp: fc.integer({ min: 0, max: 2 }), s: fc.integer({ min: 0, max: 900 }), q: fc.integer({ min: 0, max: 300 }), tok: fc.integer({ min: 1, max: 9000 }) })
+  .map(({ dp, tp, s, q, tok }) => {
+    const t = new Date(Date.UTC(2026, 3, 14, 10, 0, s)).toISOString().slice(0, 19).replace('T', ' ');
+    return `[${t} DP${dp} TP${tp}] Prefill batch, #new-seq: 1, #new-token: ${tok}, #cached-token: 0, token usage: 0.01, #running-req: 2, #queue-req: ${q}, `;
+  });
+const decode = fc.record({ dp: fc.integer({ min: 0, max: 5 }), s: fc.integer({ min: 0, max: 900 }) }).map(({ dp, s }) => {
+  const t = new Date(Date.UTC(2026, 3, 14, 10, 0, s)).toISOString().slice(0, 19).replace('T', ' ');
+  return `[${t} DP${dp} TP${dp}] Decode batch, #running-req: 8, #token: 100, token usage: 0.01, cuda graph: True, gen throughput (token/s): 1.00, #queue-req: 1`;
+});
+const routing = fc.record({ w: fc.integer({ min: 1, max: 3 }), dp: fc.oneof(fc.constant('None'), fc.integer({ min: 0, max: 3 }).map((d) => `Some(${d})`)) }).map(
+  ({ w, dp }) => `2026-04-14T10:00:00.000001Z DEBUG x: Built bootstrap_info upfront before prefill worker_id=${w} dp_rank=${dp} bootstrap_host=h bootstrap_port=1 bootstrap_room=2 router_mode=RoundRobin`,
+);
+const noise = fc.oneof(
+  fc.constant('[2026-04-14 10:00:00] INFO:     127.0.0.1:1 - "POST /generate HTTP/1.1" 200 OK'),
+  fc.string({ maxLength: 60 }),
+  fc.constant('[2026-04-14 10:00:00 DP0 TP0] Prefill batch, #new-seq: 1, #new-tok'),
+);
+const logLine = fc.oneof({ weight: 4, arbitrary: prefill }, { weight: 2, arbitrary: decode }, { weight: 1, arbitrary: routing }, { weight: 2, arbitrary: noise });
+const log = fc.array(logLine, { minLength: 1, maxLength: 120 }).map((lines) => `${lines.join('\n')}\n`);
+
+/** Cut a buffer at the given (sorted, deduplicated) offsets. */
+function cut(buffer: Buffer, offsets: readonly number[]): Buffer[] {
+  const points = [...new Set(offsets.map((o) => o % (buffer.length + 1)))].sort((a, b) => a - b);
+  const chunks: Buffer[] = [];
+  let from = 0;
+  for (const p of points) {
+    chunks.push(buffer.subarray(from, p));
+    from = p;
+  }
+  chunks.push(buffer.subarray(from));
+  return chunks.filter((c) => c.length > 0);
+}
+
+describe('properties', () => {
+  it('any split of the byte stream into chunks gives the identical report', async () => {
+    await fc.assert(
+      fc.asyncProperty(log, fc.array(fc.nat(), { maxLength: 30 }), async (text, offsets) => {
+        const bytes = Buffer.from(text);
+        const whole = await runOnChunks([bytes]);
+        const split = await runOnChunks(cut(bytes, offsets));
+        expect(json(split.report)).toBe(json(whole.report));
+        expect(accountingHolds(whole)).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('file order does not matter, and splitting into files then merging their summaries equals reading them all', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(log, { minLength: 2, maxLength: 4 }), async (texts) => {
+        const dir = mkdtempSync(join(tmpdir(), 'dpskew-prop-'));
+        const files = texts.map((text, i) => {
+          const file = join(dir, `w${i}_prefill_w${i}.log`);
+          writeFileSync(file, text);
+          return file;
+        });
+        const forward = await runOnChunks([], {}, files);
+        const backward = await runOnChunks([], {}, [...files].reverse());
+        expect(json(backward.report)).toBe(json(forward.report));
+        const summaries = await Promise.all(
+          files.map(async (file, i) => {
+            const path = join(dir, `s${i}.json`);
+            writeFileSync(path, JSON.stringify((await runOnChunks([], {}, [file])).summary()));
+            return path;
+          }),
+        );
+        const merged = await runOnChunks([], {}, summaries);
+        expect(json(merged.report)).toBe(json(forward.report));
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('envelope stripping is idempotent', () => {
+    const piece = fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('\u001b[2m', '\u001b[0m', '[0m', '[32m', '[1;36m', '[DP0 TP0]', '[2026-01-01 00:00:00]', '\u001b[K', '['));
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
+        const once = stripAnsi(pieces.join(''));
+        expect(stripAnsi(once)).toBe(once);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
