@@ -66,9 +66,9 @@ describe('hostile input', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dpskew-esc-'));
     writeFileSync(join(dir, 'evil\u001b[2Jname.log'), `${prefill(0)}[2026-04-14 10:00:00 DP0 TP0] Prefill batch, #new-seq: 1, \u001b]0;pwned\u0007 #new-tok\n`);
     const { stdout } = await runCli([dir]);
-    expect(stdout).not.toMatch(/\u001b|\u0007/);
+    expect(stdout.includes('\u001b') || stdout.includes('\u0007')).toBe(false);
     expect(stdout).toContain('\\x1b');
     const md = await runCli([dir, '--format', 'markdown']);
-    expect(md.stdout).not.toMatch(/\u001b|\u0007/);
+    expect(md.stdout.includes('\u001b') || md.stdout.includes('\u0007')).toBe(false);
   });
 });
