@@ -15,9 +15,6 @@ import { IGNORED, type BatchRecord, type LayoutRecord, type LineParser, type Par
 
 // `Prefill batch` + optional v0.3 mixed-chunk part + optional iteration tag + `.` or `,`.
 const HEADER = /(Prefill|Decode) batch(?:\(mixed #running-req: (\d+)\))?(?: \[\d+\])?([.,])/y;
-// Native prefix bracket content: optional date, time, optional ms, rank tags.
-const NATIVE_BRACKET = /^(?:(\d{4})-(\d{2})-(\d{2}) )?(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}))?((?: [A-Z_]+-?\d+)*)$/;
-const RANK_TOKEN = /^(DP|PP|ATTN_CP|MOE_DP|TP|EP)(-?\d+)$/;
 // Rank tags anywhere inside a bracket of a custom format; `\b` keeps MOE_DP from matching DP.
 const CUSTOM_RANK = /\b(DP|PP|ATTN_CP|MOE_DP|TP|EP)(-?\d+)\b/g;
 const BRACKET = /\[([^\]]*)\]/g;
@@ -34,10 +31,10 @@ const LAYOUT = {
 } as const;
 
 /** Fields each phase must carry for its line to count (present in every release, §2). */
-const REQUIRED = { Prefill: ['#new-token', '#queue-req'], Decode: ['#running-req', '#queue-req'] } as const;
+const REQUIRED = { Prefill: ['#new-token: ', '#queue-req: '], Decode: ['#running-req: ', '#queue-req: '] } as const;
 
 /** Keys whose presence marks the ≥ v0.4.3.post3 decode shape (§2.2 D3+). */
-const MODERN_DECODE_KEYS = ['cuda graph', 'cpu graph', 'npu graph', 'musa graph', 'largest-len', 'pre-allocated usage'];
+const MODERN_DECODE_KEYS = ['cuda graph: ', 'cpu graph: ', 'npu graph: ', 'musa graph: ', 'largest-len: ', 'pre-allocated usage: '];
 
 export function createSglangParser(zone: Zone = UTC_ZONE): LineParser {
   return { name: 'sglang', needles: ['batch', 'server_args='], parse: (line) => parseSglangLine(line, zone) };
@@ -58,62 +55,73 @@ export function parseSglangLine(raw: string, zone: Zone = UTC_ZONE): ParseResult
   // `Prefill batch` inside another message (no `.`/`,` after it) is not a batch line.
   if (header === null) return IGNORED;
   const kind = header[1] === 'Prefill' ? 'Prefill' : 'Decode';
-  const fields = parseFields(line, HEADER.lastIndex);
+  const body = HEADER.lastIndex;
   for (const key of REQUIRED[kind]) {
-    if (!fields.has(key)) return { kind: 'unparseable', reason: `${kind.toLowerCase()} batch line without ${key}` };
+    if (line.indexOf(key, body) === -1) return { kind: 'unparseable', reason: `${kind.toLowerCase()} batch line without ${key.slice(0, -2)}` };
   }
+  const queue = countAfter(line, '#queue-req: ', body);
+  // A field present but not a count (e.g. torn into `#queue-req: 1[2026-…`) makes the line unusable.
+  if (queue === undefined || queue === MALFORMED) return { kind: 'unparseable', reason: `${kind.toLowerCase()} batch line with a malformed #queue-req` };
   const { ranks, time, prefix } = parsePrefix(line.slice(0, at), zone);
   const mixedRunning = header[2] === undefined ? undefined : count(header[2]);
   const dot = header[3] === '.';
   const legacy =
     kind === 'Prefill'
-      ? mixedRunning !== undefined || (dot && fields.has('cache hit rate'))
-      : dot && !MODERN_DECODE_KEYS.some((k) => fields.has(k));
+      ? mixedRunning !== undefined || (dot && line.includes('cache hit rate: ', body))
+      : dot && !MODERN_DECODE_KEYS.some((k) => line.includes(k, body));
   const record: BatchRecord = {
     kind: 'batch',
     phase: kind === 'Prefill' ? 'prefill' : 'decode',
     time,
     ranks,
-    newSeq: numberField(fields, '#new-seq'),
-    newTokens: numberField(fields, '#new-token'),
-    cachedTokens: numberField(fields, '#cached-token'),
-    running: mixedRunning ?? numberField(fields, '#running-req'),
-    queue: numberField(fields, '#queue-req'),
+    newSeq: value(line, '#new-seq: ', body),
+    newTokens: value(line, '#new-token: ', body),
+    cachedTokens: value(line, '#cached-token: ', body),
+    running: mixedRunning ?? value(line, '#running-req: ', body),
+    queue,
     // §7 aliases: the bootstrap backlog was renamed twice, the in-flight KV queue once. On decode
     // lines `#prealloc-req` is the decode-side pre-allocation queue, the same "waiting for KV" role.
-    bootstrapQueue: numberField(fields, '#unbootstrapped-req') ?? numberField(fields, '#prealloc-req') ?? numberField(fields, '#bootstrap-req'),
-    inflight: numberField(fields, '#transferring-req') ?? numberField(fields, '#inflight-req') ?? numberField(fields, '#transfer-req'),
+    bootstrapQueue: value(line, '#unbootstrapped-req: ', body) ?? value(line, '#prealloc-req: ', body) ?? value(line, '#bootstrap-req: ', body),
+    inflight: value(line, '#transferring-req: ', body) ?? value(line, '#inflight-req: ', body) ?? value(line, '#transfer-req: ', body),
     legacy,
     prefix,
   };
-  // A field present but not a count (e.g. torn into `#queue-req: 1[2026-…`) makes the line unusable.
-  if (record.queue === undefined) return { kind: 'unparseable', reason: `${kind.toLowerCase()} batch line with a malformed #queue-req` };
   return { kind: 'record', record };
 }
 
+/** `countAfter` found the key but no well-formed count after it. */
+const MALFORMED = -1;
+
 /**
- * `key: value` pairs after the header, split on `, `. Segments without `: ` (v0.4.9's
- * `#token: full=N, swa=N` continuation) are skipped; the first occurrence of a key wins.
+ * The count after the first `key` at or after `from` (keys end in `: `): `undefined` when the key
+ * is absent, MALFORMED when what follows is not a whole number ending at `,`, a space or the end.
+ * Hand-written because it runs for every field of every batch line (the hot path).
  */
-function parseFields(line: string, from: number): Map<string, string> {
-  const fields = new Map<string, string>();
-  let start = from;
-  while (start < line.length) {
-    let end = line.indexOf(', ', start);
-    if (end === -1) end = line.length;
-    const colon = line.indexOf(': ', start);
-    if (colon !== -1 && colon < end) {
-      const key = line.slice(start, colon).trim();
-      if (!fields.has(key)) fields.set(key, line.slice(colon + 2, end).trim());
-    }
-    start = end + 2;
+function countAfter(line: string, key: string, from: number): number | undefined {
+  const at = line.indexOf(key, from);
+  if (at === -1) return undefined;
+  let i = at + key.length;
+  let n = 0;
+  const start = i;
+  for (; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    n = n * 10 + (c - 48);
   }
-  return fields;
+  const digits = i - start;
+  // 15 digits stay below 2^53; more would lose precision, so they are not a count we can trust.
+  if (digits === 0 || digits > 15) return MALFORMED;
+  if (i < line.length) {
+    const c = line.charCodeAt(i);
+    if (c !== 44 /* , */ && c !== 32 /* space */ && c !== 13 /* CR */) return MALFORMED;
+  }
+  return n;
 }
 
-function numberField(fields: Map<string, string>, key: string): number | undefined {
-  const value = fields.get(key);
-  return value === undefined ? undefined : count(value.endsWith(',') ? value.slice(0, -1) : value);
+/** A count field's value, `undefined` when absent or malformed. */
+function value(line: string, key: string, from: number): number | undefined {
+  const n = countAfter(line, key, from);
+  return n === MALFORMED ? undefined : n;
 }
 
 /** A non-negative safe integer, or `undefined`. */
@@ -128,20 +136,10 @@ const NO_RANKS: RankLabels = Object.freeze({ dp: undefined, tp: undefined, pp: u
 function parsePrefix(before: string, zone: Zone): { ranks: RankLabels; time: number | undefined; prefix: BatchRecord['prefix'] } {
   // Native: the text right before the message is `[<stamp><ranks>] `.
   if (before.endsWith('] ')) {
-    const open = before.lastIndexOf('[', before.length - 2);
-    const m = open === -1 ? null : NATIVE_BRACKET.exec(before.slice(open + 1, before.length - 2));
-    if (m !== null) {
-      const ranks = { ...NO_RANKS };
-      for (const token of (m[8] ?? '').split(' ')) {
-        const t = RANK_TOKEN.exec(token);
-        if (t !== null) setRank(ranks, t[1] ?? '', Number(t[2]));
-      }
-      const time =
-        m[1] === undefined
-          ? undefined
-          : wallClockToMs(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), m[7] === undefined ? 0 : Number(m[7]), zone);
-      return { ranks, time, prefix: 'native' };
-    }
+    const close = before.length - 2;
+    const open = before.lastIndexOf('[', close);
+    const native = open === -1 ? null : parseNativeBracket(before, open + 1, close, zone);
+    if (native !== null) return native;
   }
   // Custom formats (`[ts][file.py:1][INFO]: …`, ranks somewhere in a bracket) and Dynamo's ISO reformat.
   let ranks: RankLabels = NO_RANKS;
@@ -152,6 +150,63 @@ function parsePrefix(before: string, zone: Zone): { ranks: RankLabels; time: num
     }
   }
   return { ranks, time: findLoggerTimestamp(before, zone), prefix: ranks === NO_RANKS ? 'none' : 'custom' };
+}
+
+/**
+ * `[YYYY-MM-DD HH:MM:SS[.mmm] TAGn TAGn …]` (date optional, §1.1) between `from` and `to`, parsed by
+ * hand: it runs for every batch line. `null` when the bracket is not SGLang's.
+ */
+function parseNativeBracket(s: string, from: number, to: number, zone: Zone): { ranks: RankLabels; time: number | undefined; prefix: 'native' } | null {
+  let i = from;
+  let date: { year: number; month: number; day: number } | null = null;
+  if (to - i >= 19 && s.charCodeAt(i + 4) === 45 && s.charCodeAt(i + 7) === 45 && s.charCodeAt(i + 10) === 32) {
+    const year = digits(s, i, 4);
+    const month = digits(s, i + 5, 2);
+    const day = digits(s, i + 8, 2);
+    if (year < 0 || month < 0 || day < 0) return null;
+    date = { year, month, day };
+    i += 11;
+  }
+  if (to - i < 8 || s.charCodeAt(i + 2) !== 58 || s.charCodeAt(i + 5) !== 58) return null;
+  const hour = digits(s, i, 2);
+  const minute = digits(s, i + 3, 2);
+  const second = digits(s, i + 6, 2);
+  if (hour < 0 || minute < 0 || second < 0) return null;
+  i += 8;
+  let ms = 0;
+  if (i < to && s.charCodeAt(i) === 46) {
+    ms = digits(s, i + 1, 3);
+    if (ms < 0 || to - i < 4) return null;
+    i += 4;
+  }
+  const ranks = { dp: undefined, tp: undefined, pp: undefined, attnCp: undefined, moeDp: undefined, ep: undefined };
+  while (i < to) {
+    if (s.charCodeAt(i) !== 32) return null;
+    const tagStart = ++i;
+    while (i < to && ((s.charCodeAt(i) >= 65 && s.charCodeAt(i) <= 90) || s.charCodeAt(i) === 95)) i++;
+    if (i === tagStart) return null;
+    const tag = s.slice(tagStart, i);
+    const negative = i < to && s.charCodeAt(i) === 45;
+    if (negative) i++;
+    const numberStart = i;
+    let n = 0;
+    while (i < to && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57) n = n * 10 + (s.charCodeAt(i++) - 48);
+    if (i === numberStart || i - numberStart > 9) return null;
+    setRank(ranks, tag, negative ? -n : n);
+  }
+  const time = date === null ? undefined : wallClockToMs(date.year, date.month, date.day, hour, minute, second, ms, zone);
+  return { ranks, time, prefix: 'native' };
+}
+
+/** The `count` decimal digits at `at` as a number, or −1 if any is not a digit. */
+function digits(s: string, at: number, count: number): number {
+  let n = 0;
+  for (let i = at; i < at + count; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    n = n * 10 + (c - 48);
+  }
+  return n;
 }
 
 function setRank(ranks: { -readonly [K in keyof RankLabels]: RankLabels[K] }, tag: string, value: number): void {

@@ -67,10 +67,23 @@ export function wallClockToMs(
   ms = 0,
   zone: Zone = UTC_ZONE,
 ): number | undefined {
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
-  const t = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  // Date.UTC rolls Feb 30 over into March: reject instead of inventing a date.
-  return new Date(t).getUTCDate() === day ? zone.toUtc(t) : undefined;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 60) return undefined;
+  // Consecutive lines share their minute: reuse its Date.UTC (this runs for every batch line).
+  const key = (((year * 13 + month) * 32 + day) * 24 + hour) * 60 + minute;
+  if (key !== lastMinuteKey) {
+    lastMinuteKey = key;
+    lastMinuteMs = Date.UTC(year, month - 1, day, hour, minute);
+  }
+  return zone.toUtc(lastMinuteMs + second * 1000 + ms);
+}
+
+let lastMinuteKey = -1;
+let lastMinuteMs = 0;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2 && ((year % 4 === 0 && year % 100 !== 0) || year % 400 === 0)) return 29;
+  return DAYS_IN_MONTH[month - 1] ?? 31;
 }
 
 const ISO = /(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?/;
