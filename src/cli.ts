@@ -115,6 +115,7 @@ function addCommonOptions(command: Command): Command {
     .option('--queued-idle-fail <x>', 'QUEUED_WHILE_PEER_IDLE: fail above this share of active windows', String(d.queuedIdleFail))
     .option('--ceiling-min-lines <n>', 'RUNNING_CEILING: queued lines with one constant #running-req needed', String(d.ceilingMinLines))
     .option('--no-chart', 'no charts in the table output')
+    .option('--implied-rank-from-room', 'show the DP rank each request\'s bootstrap_room implies (room mod dp_size; an inference, not a logged fact)')
     .option('--max-line-bytes <n>', 'lines longer than n bytes are counted as oversized and skipped', String(DEFAULT_MAX_LINE_BYTES))
     .option('--color', 'force colour')
     .option('--no-color', 'no colour (also: NO_COLOR=1, TERM=dumb, or output not a terminal)')

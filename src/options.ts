@@ -31,6 +31,8 @@ export interface Options {
   readonly until: TimeBound | null;
   /** draw charts in the table output */
   readonly chart: boolean;
+  /** `--implied-rank-from-room` */
+  readonly impliedRankFromRoom: boolean;
   /** worker name for stdin (`--name`), default `stdin` */
   readonly stdinName: string | null;
   /** `check --assert` (level fail) and `--warn` (level warn) */
@@ -75,6 +77,7 @@ export interface RawOptions {
   readonly assert?: readonly string[];
   readonly warn?: readonly string[];
   readonly name?: string;
+  readonly impliedRankFromRoom?: boolean;
 }
 
 export function parseOptions(raw: RawOptions): Options {
@@ -128,6 +131,7 @@ export function parseOptions(raw: RawOptions): Options {
     window: raw.window === undefined || raw.window === 'auto' ? 'auto' : positiveDuration('--window', raw.window),
     ...timeFilter(raw, zone),
     chart: raw.chart !== false,
+    impliedRankFromRoom: raw.impliedRankFromRoom === true,
     stdinName: raw.name === undefined || raw.name.trim() === '' ? null : raw.name.trim(),
     assertions: [...(raw.assert ?? []).map((e) => parseAssertion(e, 'fail')), ...(raw.warn ?? []).map((e) => parseAssertion(e, 'warn'))],
   });

@@ -11,6 +11,7 @@ import { readInput } from './io/read-input.ts';
 import { resolveSources, workerNames, type Source } from './io/sources.ts';
 import type { Options, TimeBound } from './options.ts';
 import { createCustomParser } from './parse/custom.ts';
+import { createRequestParser } from './parse/requests.ts';
 import { PARSERS } from './parse/index.ts';
 import type { LineParser } from './parse/types.ts';
 import { buildReport } from './report/build-report.ts';
@@ -106,6 +107,10 @@ export async function run(paths: readonly string[], options: Options, context: R
               otherLines++;
               target.notices.add(record.notice);
               break;
+            case 'request':
+              otherLines++;
+              target.requests.add(record);
+              break;
           }
           return;
         }
@@ -186,7 +191,8 @@ function selectParsers(options: Options): LineParser[] {
   const custom = options.patterns.length > 0 ? [createCustomParser(options.patterns, zone)] : [];
   if (options.engine === 'custom') return custom;
   const engines = options.engine === 'auto' ? Object.values(PARSERS).map((create) => create(zone)) : [PARSERS[options.engine](zone)];
-  return [...custom, ...engines];
+  // Per-request lines come last: a line another family recognises is that family's.
+  return [...custom, ...engines, createRequestParser(zone)];
 }
 
 /** [since, until) in ms; either end may be open. */

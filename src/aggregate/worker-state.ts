@@ -9,6 +9,7 @@
 import type { BatchRecord, EngineStatsRecord, LayoutRecord, NoticeRecord, Phase } from '../parse/types.ts';
 import { EngineStatsAccumulator } from './engine-stats.ts';
 import { RankAccumulator } from './rank-accumulator.ts';
+import { RequestAccumulator } from './requests.ts';
 import { RoutingAccumulator } from './routing.ts';
 
 /** Key for "no TP label" (tp_size 1, or a version that omits TP): sorts before TP0. */
@@ -120,6 +121,7 @@ export class WorkerState {
   /** V0/early-V1 stats lines without an engine index, counted as engine 0 */
   unrankedStatsLines = 0;
   readonly routing = new RoutingAccumulator();
+  readonly requests = new RequestAccumulator();
   readonly notices = new Set<NoticeRecord['notice']>();
   /** ranks seen per parser family on batch lines (TensorRT-LLM logs only rank 0 by default) */
   readonly batchRanksByFamily = new Map<string, Set<number>>();

@@ -54,7 +54,7 @@ export function detectRouting(
   const findings: Finding[] = [];
   const base = { phase: 'prefill', worker: null } as const;
   if (routing.sentinel > 0) {
-    findings.push({ code: 'DP_RANK_SENTINEL', level: 'fail', ...base, decisions: routing.sentinel, examples: sentinelExamples });
+    findings.push({ code: 'DP_RANK_SENTINEL', level: 'fail', ...base, decisions: routing.sentinel, examples: sentinelExamples, origin: 'routing' });
   }
   if (dpSize !== 1) {
     for (const w of routing.workers) {

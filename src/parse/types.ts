@@ -125,7 +125,24 @@ export interface NoticeRecord {
   readonly notice: 'vllm-stats-disabled';
 }
 
-export type LogRecord = BatchRecord | LayoutRecord | EngineStatsRecord | RoutingRecord | NoticeRecord;
+/**
+ * One per-request line that says which DP rank the request asked for (and, on SGLang `Finish:`
+ * lines, which rank ran it): SGLang `--log-requests`, or any engine's debug print with a dp_rank.
+ */
+export interface RequestRecord {
+  readonly kind: 'request';
+  readonly time: number | undefined;
+  /** `sglang-receive`, `sglang-finish`, or `generic` (a per-request line of any engine) */
+  readonly source: 'sglang-receive' | 'sglang-finish' | 'generic';
+  /** the rank the request carried (`data_parallel_rank`, `routed_dp_rank`, `dp_rank`, …); `undefined` if none */
+  readonly requested: DpRankValue | undefined;
+  /** the rank that ran it (`meta_info['dp_rank']` of a Finish line), when logged */
+  readonly executed: number | undefined;
+  /** `bootstrap_room` as decimal text (a u64: too large for a number) */
+  readonly bootstrapRoom: string | undefined;
+}
+
+export type LogRecord = BatchRecord | LayoutRecord | EngineStatsRecord | RoutingRecord | NoticeRecord | RequestRecord;
 
 export type ParseResult =
   | { readonly kind: 'record'; readonly record: LogRecord }

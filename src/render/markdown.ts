@@ -23,6 +23,13 @@ export const renderMarkdown: Renderer = (report) => {
     for (const rank of r.ranks) out.push(`| ${rankLabel(rank.rank)} | ${formatInt(rank.decisions)} | ${formatPercent(rank.share)} |`);
     out.push(`| None | ${formatInt(r.none)} | |`, `| sentinel | ${formatInt(r.sentinel)} | |`, `| no dp_rank field | ${formatInt(r.absent)} | |`, '');
   }
+  if (report.requests.lines > 0) {
+    out.push('**Requests by requested dp_rank**', '', '| source | lines | None | explicit ranks | sentinel |', '| --- | ---: | ---: | --- | ---: |');
+    for (const src of report.requests.sources) {
+      out.push(`| ${src.source} | ${formatInt(src.lines)} | ${formatInt(src.none)} | ${src.ranks.map((x) => `${rankLabel(x.rank)} ${formatInt(x.requests)}`).join(', ') || '-'} | ${formatInt(src.sentinel)} |`);
+    }
+    out.push('');
+  }
   const w = report.windows;
   for (const phase of w === null ? [] : [w.prefill, w.decode]) {
     if (phase === null || phase.activeWindows === 0) continue;

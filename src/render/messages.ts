@@ -103,9 +103,19 @@ export function describeFinding(f: Finding): FindingText {
             ? 'If these workers run several DP ranks (pass --dp-size to say so), the router is pinning them; in round-robin/random mode it should send dp_rank=None.'
             : 'The router sends a concrete rank where it should leave the choice to the engine (dp_rank=None); upgrade Dynamo past PR #7984 or check the router mode.',
       };
+    case 'REQUESTED_RANK_PINNED':
+      return {
+        message: `${sanitize(f.worker ?? 'input')}: every one of ${formatInt(f.requests)} requests (${f.source}) that named a DP rank asked for ${rankLabel(f.rank)}${f.dpSize === null ? '' : ` although the server has ${f.dpSize} ranks`}`,
+        advice: 'Something upstream (the router, a handler) pins requests to one rank; after the Dynamo PR #7984 fix they carry data_parallel_rank=None and the engine balances.',
+      };
+    case 'REQUESTS_NONE_SHARE':
+      return {
+        message: `${sanitize(f.worker ?? 'input')}: ${formatPercent(f.noneShare)} of ${formatInt(f.requests)} requests (${f.source}) carried no DP rank (None), leaving the choice to the engine`,
+        advice: 'Information: None is what round-robin/random routing should send.',
+      };
     case 'DP_RANK_SENTINEL':
       return {
-        message: `${formatInt(f.decisions)} routing decisions carry the u32::MAX "no rank" sentinel as a dp_rank (${f.examples.map(sanitize).join(', ')})`,
+        message: `${formatInt(f.decisions)} ${f.origin === 'requests' ? 'requests' : 'routing decisions'} carry the u32::MAX "no rank" sentinel as a dp_rank (${f.examples.map(sanitize).join(', ')})`,
         advice: 'An unset rank leaked through the transport as a number; engines may treat it as out of range or fall back to rank 0 (Dynamo PRs #6736, #7984).',
       };
     case 'ROUTING_EXECUTION_MISMATCH':

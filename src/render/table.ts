@@ -18,7 +18,7 @@ export const renderTable: Renderer = (report, context) => {
   for (const phase of [report.prefill, report.decode]) out.push(...renderPhase(phase, report, chalk, width));
   out.push(...renderWindows(report, chalk, width));
   if (context.chart) out.push(...renderCharts(report, chalk, width));
-  out.push(...renderEngineStats(report, chalk, width), ...renderRouting(report, chalk));
+  out.push(...renderEngineStats(report, chalk, width), ...renderRouting(report, chalk), ...renderRequests(report, chalk));
   if (report.assertions.length > 0) out.push('', ...renderAssertions(report, chalk));
   out.push('', ...renderFindings(report.findings, chalk));
   out.push('', ...renderAccounting(report, chalk));
@@ -158,6 +158,32 @@ function renderRouting(report: Report, chalk: ChalkInstance): string[] {
     chalk.bold('Routing decisions by worker and dp_rank') + chalk.dim(` (${formatInt(r.decisions)} decisions; None = left to the engine)`),
     ...alignRows(header, rows, chalk),
   ];
+}
+
+/** Requested ranks per source, next to what the engines executed per rank. */
+function renderRequests(report: Report, chalk: ChalkInstance): string[] {
+  const r = report.requests;
+  if (r.lines === 0) return [];
+  const executed = report.prefill.groups[0]?.ranks ?? [];
+  const rankSet = new Set<number>([...executed.map((x) => x.rank), ...r.sources.flatMap((s) => [...s.ranks, ...s.executed].map((x) => x.rank))]);
+  const ranks = [...rankSet].sort((a, b) => a - b).slice(0, MAX_ROUTING_RANK_COLUMNS);
+  const header = ['requests', 'lines', 'None', ...ranks.map(rankLabel), 'sentinel'];
+  const rows = r.sources.map((s) => [
+    `${s.source} (asked)`,
+    formatInt(s.lines),
+    `${formatInt(s.none)}${s.noneShare === null ? '' : ` (${formatPercent(s.noneShare, 0)})`}`,
+    ...ranks.map((rank) => formatInt(s.ranks.find((x) => x.rank === rank)?.requests ?? 0)),
+    formatInt(s.sentinel),
+  ]);
+  for (const s of r.sources.filter((x) => x.executed.length > 0)) {
+    rows.push([`${s.source} (ran on)`, formatInt(s.lines), '', ...ranks.map((rank) => formatInt(s.executed.find((x) => x.rank === rank)?.requests ?? 0)), '']);
+  }
+  if (r.impliedByRoom !== null) {
+    const implied = r.impliedByRoom;
+    rows.push([`room mod ${implied.dpSize} (inferred)`, formatInt(implied.rooms), '', ...ranks.map((rank) => formatInt(implied.ranks.find((x) => x.rank === rank)?.requests ?? 0)), '']);
+  }
+  if (executed.length > 0) rows.push(['prefill batches (ran)', formatInt(report.prefill.batches), '', ...ranks.map((rank) => formatInt(executed.find((x) => x.rank === rank)?.batches ?? 0)), '']);
+  return ['', chalk.bold('Requests by DP rank') + chalk.dim(' (per-request lines: the rank each asked for, next to what the engines ran)'), ...alignRows(header, rows, chalk)];
 }
 
 function alignRows(header: readonly string[], rows: readonly (readonly string[])[], chalk: ChalkInstance): string[] {

@@ -10,6 +10,8 @@ import { EngineStatsAccumulator } from '../aggregate/engine-stats.ts';
 import { RoutingAccumulator } from '../aggregate/routing.ts';
 import { hiddenStatsFindings, judgeEngineStats, type EngineStatsInput } from '../detect/engine-stats.ts';
 import { detectRouting, summarizeRouting } from '../detect/routing.ts';
+import { RequestAccumulator } from '../aggregate/requests.ts';
+import { detectRequests, summarizeRequests } from '../detect/requests.ts';
 import { analyzeWindows, type WindowInput } from '../detect/windows.ts';
 import type { Phase } from '../parse/types.ts';
 import { VERSION } from '../version.ts';
@@ -33,6 +35,8 @@ export interface ReportOptions {
   readonly window?: number | 'auto';
   /** zone of zone-less timestamps, echoed in the report */
   readonly timezone?: string;
+  /** show the rank bootstrap_room implies (`--implied-rank-from-room`) */
+  readonly impliedRankFromRoom?: boolean;
   /** time filter applied while reading, echoed in the report */
   readonly timeRange?: { readonly since: number | null; readonly until: number | null } | null;
   readonly dpSize: number | null;
@@ -66,6 +70,14 @@ export function buildReport(
   const routingAcc = new RoutingAccumulator();
   for (const w of workers) routingAcc.merge(w.routing);
   const routing = summarizeRouting(routingAcc);
+  const requestAcc = new RequestAccumulator();
+  for (const w of workers) requestAcc.merge(w.requests);
+  const requests = summarizeRequests(requestAcc, options.impliedRankFromRoom === true ? impliedDpSize(contexts, options.dpSize) : null);
+  const requestFindings = contexts.flatMap((c) =>
+    c.state.requests.bySource.size === 0
+      ? []
+      : detectRequests(c.state.name, c.state.requests.bySource, options.dpSize ?? c.layout.dpSize ?? routingDpSize(contexts, null), [...c.state.requests.sentinelExamples], options.thresholds),
+  );
   const timeline = analyzeWindows(windowInputs(contexts, phaseData, judged, options.groupBy), options.window ?? 'auto', options.thresholds);
   const findings: Finding[] = [
     ...judged.prefill.findings,
@@ -75,6 +87,7 @@ export function buildReport(
     ...hiddenStatsFindings(workers.map((w) => ({ name: w.name, aggregatedStatsLines: w.aggregatedStatsLines, statsDisabled: w.notices.has('vllm-stats-disabled') }))),
     ...detectRouting(routing, [...routingAcc.sentinelExamples], routingDpSize(contexts, options.dpSize), prefillReport.groups, options.thresholds),
     ...singleRankLogging(workers),
+    ...requestFindings,
   ];
   const totals = sumAccounting(inputs);
   if (totals.unparseable > 0) {
@@ -96,8 +109,9 @@ export function buildReport(
     ...judged.decode.groups.map((g) => g.outcome),
     ...engine.outcomes,
     ...(routing.decisions > 0 ? [routingOutcome(routing.decisions, routingFindings, options.thresholds)] : []),
+    ...(requests.lines > 0 ? [routingOutcome(requests.lines, requestFindings, options.thresholds)] : []),
   ];
-  if (totals.batchLines === 0 && engine.groups.length === 0 && routing.decisions === 0) {
+  if (totals.batchLines === 0 && engine.groups.length === 0 && routing.decisions === 0 && requests.lines === 0) {
     findings.push({ code: 'NO_BATCH_LINES', level: 'warn', phase: null, worker: null, linesRead: totals.linesRead });
   }
 
@@ -118,6 +132,7 @@ export function buildReport(
     windows: timeline.windows,
     engineStats: { samples: engine.groups.reduce((s, g) => s + g.ranks.reduce((n, r) => n + r.samples, 0), 0), aggregatedLines: workers.reduce((s, w) => s + w.aggregatedStatsLines, 0), groups: engine.groups },
     routing,
+    requests,
     findings: sortFindings(findings),
     assertions: [],
     interrupted: false,
@@ -229,6 +244,12 @@ function engineStatsInputs(workers: readonly WorkerState[], groupBy: GroupBy): E
     }
   }
   return [{ worker: null, ranks: merged }];
+}
+
+/** dp_size for --implied-rank-from-room: --dp-size, else the prefill servers', else any worker's. */
+function impliedDpSize(contexts: readonly WorkerContext[], flag: number | null): number | null {
+  const any = contexts.map((c) => c.layout.dpSize).filter((d): d is number => d !== null);
+  return routingDpSize(contexts, flag) ?? (any.length > 0 ? Math.max(...any) : null);
 }
 
 /** Ranks per routed (prefill) worker: --dp-size, else the largest dp_size among prefill servers' server_args. */

@@ -12,6 +12,7 @@
 import { EngineStatsAccumulator } from '../aggregate/engine-stats.ts';
 import { IntHistogram } from '../aggregate/int-histogram.ts';
 import { RankAccumulator } from '../aggregate/rank-accumulator.ts';
+import { RequestAccumulator } from '../aggregate/requests.ts';
 import { RoutingAccumulator, type RoutingTally } from '../aggregate/routing.ts';
 import { PhaseState, WorkerState } from '../aggregate/worker-state.ts';
 import { InputError } from '../errors.ts';
@@ -92,6 +93,17 @@ interface TallyJson {
   readonly lastTime: number | null;
 }
 
+interface RequestTallyJson {
+  readonly lines: number;
+  readonly none: number;
+  readonly sentinel: number;
+  readonly absent: number;
+  readonly ranks: Histogram;
+  readonly executed: Histogram;
+  readonly roomMods: ReadonlyArray<readonly [number, readonly number[]]>;
+  readonly rooms: number;
+}
+
 export interface WorkerJson {
   readonly name: string;
   readonly inputs: readonly string[];
@@ -102,6 +114,8 @@ export interface WorkerJson {
   readonly unrankedStatsLines: number;
   readonly routing: { readonly byWorker: ReadonlyArray<readonly [string, TallyJson]>; readonly sentinelExamples: readonly string[] };
   readonly notices: readonly NoticeRecord['notice'][];
+  readonly requests: ReadonlyArray<readonly [string, RequestTallyJson]>;
+  readonly requestSentinelExamples: readonly string[];
   readonly batchRanksByFamily: ReadonlyArray<readonly [string, readonly number[]]>;
   readonly batchLinesByFamily: ReadonlyArray<readonly [string, number]>;
 }
@@ -160,6 +174,7 @@ export function mergeWorker(into: WorkerState, from: WorkerState): void {
   into.aggregatedStatsLines += from.aggregatedStatsLines;
   into.unrankedStatsLines += from.unrankedStatsLines;
   into.routing.merge(from.routing);
+  into.requests.merge(from.requests);
   for (const notice of from.notices) into.notices.add(notice);
   for (const [family, ranks] of from.batchRanksByFamily) {
     const mine = into.batchRanksByFamily.get(family) ?? new Set<number>();
@@ -290,6 +305,20 @@ function workerToJson(w: WorkerState): WorkerJson {
       sentinelExamples: [...w.routing.sentinelExamples],
     },
     notices: [...w.notices].sort(),
+    requests: [...w.requests.bySource.entries()].sort().map(([source, t]) => [
+      source,
+      {
+        lines: t.lines,
+        none: t.none,
+        sentinel: t.sentinel,
+        absent: t.absent,
+        ranks: [...t.ranks.entries()].sort((a, b) => a[0] - b[0]),
+        executed: [...t.executed.entries()].sort((a, b) => a[0] - b[0]),
+        roomMods: [...t.roomMods.entries()].sort((a, b) => a[0] - b[0]),
+        rooms: t.rooms,
+      },
+    ] as const),
+    requestSentinelExamples: [...w.requests.sentinelExamples],
     batchRanksByFamily: [...w.batchRanksByFamily.entries()].sort().map(([f, ranks]) => [f, [...ranks].sort((a, b) => a - b)] as const),
     batchLinesByFamily: [...w.batchLinesByFamily.entries()].sort(),
   };
@@ -309,6 +338,18 @@ function workerFromJson(j: WorkerJson): WorkerState {
   for (const e of j.routing.sentinelExamples) routing.sentinelExamples.add(e);
   w.routing.merge(routing);
   for (const n of j.notices) w.notices.add(n);
+  const requests = new RequestAccumulator();
+  for (const [source, t] of j.requests) {
+    if (source !== 'sglang-receive' && source !== 'sglang-finish' && source !== 'generic') continue;
+    requests.bySource.set(source, {
+      ...t,
+      ranks: new Map(t.ranks.map(([r, n]) => [r, n])),
+      executed: new Map(t.executed.map(([r, n]) => [r, n])),
+      roomMods: new Map(t.roomMods.map(([m, c]) => [m, [...c]])),
+    });
+  }
+  for (const e of j.requestSentinelExamples) requests.sentinelExamples.add(e);
+  w.requests.merge(requests);
   for (const [f, ranks] of j.batchRanksByFamily) w.batchRanksByFamily.set(f, new Set(ranks));
   for (const [f, n] of j.batchLinesByFamily) w.batchLinesByFamily.set(f, n);
   return w;

@@ -281,6 +281,31 @@ export interface AssertionResult {
   readonly passed: boolean;
 }
 
+/** Requests of one kind of per-request line, by the rank they asked for (and ran on, when logged). */
+export interface RequestSource {
+  readonly source: 'sglang-receive' | 'sglang-finish' | 'generic';
+  readonly lines: number;
+  /** `None`: no rank asked for, the engine's balancer chooses */
+  readonly none: number;
+  readonly sentinel: number;
+  readonly absent: number;
+  readonly ranks: ReadonlyArray<{ readonly rank: number; readonly requests: number }>;
+  /** meta_info dp_rank of SGLang Finish lines */
+  readonly executed: ReadonlyArray<{ readonly rank: number; readonly requests: number }>;
+  /** share of lines with a requested rank that asked for None */
+  readonly noneShare: number | null;
+}
+
+export interface RequestsReport {
+  readonly lines: number;
+  readonly sources: readonly RequestSource[];
+  /**
+   * `--implied-rank-from-room`: bootstrap_room mod dp_size per request, the rank SGLang PD prefill
+   * routes to by default (follow_bootstrap_room). An inference, not a logged fact.
+   */
+  readonly impliedByRoom: { readonly dpSize: number; readonly rooms: number; readonly ranks: ReadonlyArray<{ readonly rank: number; readonly requests: number }> } | null;
+}
+
 interface FindingBase {
   readonly level: Level;
   /** the phase the finding is about, `null` when it is about the inputs */
@@ -332,7 +357,21 @@ export type Finding =
       /** ranks the worker has, when known (--dp-size, prefill server_args, or KV-router candidates) */
       readonly dpSize: number | null;
     })
-  | (FindingBase & { readonly code: 'DP_RANK_SENTINEL'; readonly decisions: number; readonly examples: readonly string[] })
+  | (FindingBase & {
+      readonly code: 'DP_RANK_SENTINEL';
+      /** routing decisions or request lines carrying it */
+      readonly decisions: number;
+      readonly examples: readonly string[];
+      readonly origin: 'routing' | 'requests';
+    })
+  | (FindingBase & {
+      readonly code: 'REQUESTED_RANK_PINNED';
+      readonly rank: number;
+      readonly requests: number;
+      readonly dpSize: number | null;
+      readonly source: string;
+    })
+  | (FindingBase & { readonly code: 'REQUESTS_NONE_SHARE'; readonly noneShare: number; readonly requests: number; readonly source: string })
   | (FindingBase & {
       readonly code: 'ROUTING_EXECUTION_MISMATCH';
       readonly rank: number;
@@ -398,6 +437,8 @@ export interface Report {
   readonly engineStats: EngineStatsReport;
   /** Dynamo routing decisions (empty when the logs have none) */
   readonly routing: RoutingReport;
+  /** per-request dp_rank evidence (empty when the logs have none) */
+  readonly requests: RequestsReport;
   readonly findings: readonly Finding[];
   /** `dpskew check --assert/--warn` results (empty without assertions) */
   readonly assertions: readonly AssertionResult[];

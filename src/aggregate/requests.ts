@@ -1,0 +1,84 @@
+/**
+ * Per-request rank evidence per source: how many requests carried no rank (None), which concrete
+ * rank, or the u32::MAX sentinel; which rank ran them when the log says; and, for
+ * `--implied-rank-from-room`, bootstrap_room modulo every dp_size up to MAX_ROOM_MODULUS.
+ */
+import type { RequestRecord } from '../parse/types.ts';
+
+/** Rooms are folded modulo 1…64 as they stream by, so the dp_size can be chosen at the end. */
+export const MAX_ROOM_MODULUS = 64;
+
+export interface RequestTally {
+  lines: number;
+  none: number;
+  sentinel: number;
+  /** lines that name no requested rank (e.g. Finish lines with only meta_info) */
+  absent: number;
+  readonly ranks: Map<number, number>;
+  readonly executed: Map<number, number>;
+  /** modulus → counts per remainder */
+  readonly roomMods: Map<number, number[]>;
+  rooms: number;
+}
+
+export class RequestAccumulator {
+  readonly bySource = new Map<RequestRecord['source'], RequestTally>();
+  readonly sentinelExamples = new Set<string>();
+
+  add(record: RequestRecord): void {
+    let t = this.bySource.get(record.source);
+    if (t === undefined) {
+      t = emptyTally();
+      this.bySource.set(record.source, t);
+    }
+    t.lines++;
+    const r = record.requested;
+    if (r === undefined) t.absent++;
+    else if (r.kind === 'none') t.none++;
+    else if (r.kind === 'sentinel') {
+      t.sentinel++;
+      if (this.sentinelExamples.size < 3) this.sentinelExamples.add(r.raw);
+    } else t.ranks.set(r.value, (t.ranks.get(r.value) ?? 0) + 1);
+    if (record.executed !== undefined) t.executed.set(record.executed, (t.executed.get(record.executed) ?? 0) + 1);
+    if (record.bootstrapRoom !== undefined && /^\d{1,20}$/.test(record.bootstrapRoom)) {
+      const room = BigInt(record.bootstrapRoom);
+      t.rooms++;
+      for (let m = 1; m <= MAX_ROOM_MODULUS; m++) {
+        let counts = t.roomMods.get(m);
+        if (counts === undefined) {
+          counts = Array.from({ length: m }, () => 0);
+          t.roomMods.set(m, counts);
+        }
+        const rem = Number(room % BigInt(m));
+        counts[rem] = (counts[rem] ?? 0) + 1;
+      }
+    }
+  }
+
+  merge(other: RequestAccumulator): void {
+    for (const [source, t] of other.bySource) {
+      const mine = this.bySource.get(source);
+      if (mine === undefined) {
+        this.bySource.set(source, { ...t, ranks: new Map(t.ranks), executed: new Map(t.executed), roomMods: new Map([...t.roomMods].map(([m, c]) => [m, [...c]])) });
+        continue;
+      }
+      mine.lines += t.lines;
+      mine.none += t.none;
+      mine.sentinel += t.sentinel;
+      mine.absent += t.absent;
+      mine.rooms += t.rooms;
+      for (const [k, n] of t.ranks) mine.ranks.set(k, (mine.ranks.get(k) ?? 0) + n);
+      for (const [k, n] of t.executed) mine.executed.set(k, (mine.executed.get(k) ?? 0) + n);
+      for (const [m, counts] of t.roomMods) {
+        const into = mine.roomMods.get(m) ?? Array.from({ length: m }, () => 0);
+        counts.forEach((n, i) => (into[i] = (into[i] ?? 0) + n));
+        mine.roomMods.set(m, into);
+      }
+    }
+    for (const e of other.sentinelExamples) if (this.sentinelExamples.size < 3) this.sentinelExamples.add(e);
+  }
+}
+
+export function emptyTally(): RequestTally {
+  return { lines: 0, none: 0, sentinel: 0, absent: 0, ranks: new Map(), executed: new Map(), roomMods: new Map(), rooms: 0 };
+}
