@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { WorkerState } from './aggregate/worker-state.ts';
 import { applyAssertions } from './check/assertions.ts';
 import { InputError, UsageError } from './errors.ts';
+import { accounting, createLineHandler, emptyTally, familiesOf, type TimeRange } from './ingest.ts';
 import { createLineScanner } from './io/lines.ts';
 import { readInput } from './io/read-input.ts';
 import { resolveSources, workerNames, type Source } from './io/sources.ts';
@@ -34,7 +35,6 @@ export interface RunResult {
   readonly inputErrors: readonly InputError[];
 }
 
-const EXAMPLE_MAX_CHARS = 300;
 
 export async function run(paths: readonly string[], options: Options, context: RunContext): Promise<RunResult> {
   const resolved = await resolveSources(paths.length === 0 ? ['-'] : paths);
@@ -58,64 +58,8 @@ export async function run(paths: readonly string[], options: Options, context: R
       workers.set(workerName, worker);
     }
     worker.inputs.push(source.name);
-    const target = worker;
-    let batchLines = 0;
-    let layoutLines = 0;
-    let otherLines = 0;
-    let outOfRange = 0;
-    let unparseable = 0;
-    let invalidUtf8 = 0;
-    const families = new Map<string, number>();
-    let example: InputSummary['unparseableExample'] = null;
-    const scanner = createLineScanner({
-      needles,
-      maxLineBytes: options.maxLineBytes,
-      onCandidate: (line) => {
-        if (line.includes('\uFFFD')) invalidUtf8++;
-        for (const parser of parsers) {
-          const result = parser.parse(line);
-          if (result.kind === 'ignored') continue;
-          if (result.kind === 'unparseable') {
-            unparseable++;
-            example ??= { line: line.slice(0, EXAMPLE_MAX_CHARS), reason: result.reason };
-            return;
-          }
-          const record = result.record;
-          families.set(parser.name, (families.get(parser.name) ?? 0) + 1);
-          if (range !== null && record.kind !== 'layout' && !inRange(record.time, range)) {
-            outOfRange++;
-            return;
-          }
-          switch (record.kind) {
-            case 'batch':
-              batchLines++;
-              target.addBatch(record, parser.name);
-              break;
-            case 'layout':
-              layoutLines++;
-              target.layouts.push(record);
-              break;
-            case 'engine-stats':
-              otherLines++;
-              target.addEngineStats(record);
-              break;
-            case 'routing':
-              otherLines++;
-              target.routing.add(record);
-              break;
-            case 'notice':
-              otherLines++;
-              target.notices.add(record.notice);
-              break;
-            case 'request':
-              otherLines++;
-              target.requests.add(record);
-              break;
-          }
-          return;
-        }
-      },
-    });
+    const tally = emptyTally();
+    const scanner = createLineScanner({ needles, maxLineBytes: options.maxLineBytes, onCandidate: createLineHandler(parsers, worker, tally, range) });
     const read = await readInput(source, context.stdin, scanner.push, context.signal);
     scanner.end();
     if (read.error !== null) inputErrors.push(read.error);
@@ -125,19 +69,9 @@ export async function run(paths: readonly string[], options: Options, context: R
       worker: workerName,
       gzip: read.gzip,
       bytes: read.bytes,
-      lines: {
-        linesRead: lines,
-        recognised: batchLines + layoutLines + otherLines + outOfRange,
-        batchLines,
-        layoutLines,
-        outOfRange,
-        ignored: lines - oversized - batchLines - layoutLines - otherLines - outOfRange - unparseable,
-        unparseable,
-        oversized,
-        invalidUtf8,
-      },
-      families: Object.fromEntries([...families.entries()].sort((a, b) => b[1] - a[1])),
-      unparseableExample: example,
+      lines: accounting(tally, lines, oversized),
+      families: familiesOf(tally),
+      unparseableExample: tally.example,
       error: read.error === null ? null : read.error.message,
     });
   }
@@ -193,18 +127,6 @@ function selectParsers(options: Options): LineParser[] {
   const engines = options.engine === 'auto' ? Object.values(PARSERS).map((create) => create(zone)) : [PARSERS[options.engine](zone)];
   // Per-request lines come last: a line another family recognises is that family's.
   return [...custom, ...engines, createRequestParser(zone)];
-}
-
-/** [since, until) in ms; either end may be open. */
-export interface TimeRange {
-  readonly since: number | null;
-  readonly until: number | null;
-}
-
-/** A record outside the range, or without a timestamp while a range is set, is left out. */
-function inRange(time: number | undefined, range: TimeRange): boolean {
-  if (time === undefined) return false;
-  return (range.since === null || time >= range.since) && (range.until === null || time < range.until);
 }
 
 /**
