@@ -3,7 +3,8 @@
  * `run()` (whole files) and `watch` (growing files), so both read lines the same way.
  */
 import type { WorkerState } from './aggregate/worker-state.ts';
-import type { LineParser } from './parse/types.ts';
+import { decodeCandidate, isAsciiCandidate, type CandidateHandler } from './io/lines.ts';
+import type { LineParser, LogRecord } from './parse/types.ts';
 import type { InputSummary, LineAccounting } from './report/types.ts';
 
 const EXAMPLE_MAX_CHARS = 300;
@@ -30,8 +31,27 @@ export function emptyTally(): LineTally {
   return { batchLines: 0, layoutLines: 0, otherLines: 0, outOfRange: 0, unparseable: 0, invalidUtf8: 0, families: new Map(), example: null };
 }
 
-/** The handler for candidate lines of one input: offers each to the parsers in order, first taker wins. */
-export function createLineHandler(parsers: readonly LineParser[], target: WorkerState, tally: LineTally, range: TimeRange | null): (line: string) => void {
+/**
+ * The handler for candidate lines of one input: offers each to the parsers in order, first taker
+ * wins. A pure-ASCII line goes first to the first parser's byte-level fast path, if it has one;
+ * only lines the fast path declines are decoded.
+ */
+export function createLineHandler(parsers: readonly LineParser[], target: WorkerState, tally: LineTally, range: TimeRange | null): CandidateHandler {
+  const take = createRecordSink(target, tally, range);
+  const handleText = createTextLineHandler(parsers, target, tally, range);
+  const first = parsers[0];
+  const fast = first?.parseAscii;
+  if (first === undefined || fast === undefined) return (line) => handleText(decodeCandidate(line));
+  return (line) => {
+    const record = isAsciiCandidate(line) ? fast(line) : null;
+    if (record === null) handleText(decodeCandidate(line));
+    else take(first.name, record);
+  };
+}
+
+/** The same handler for decoded lines: no fast path (the reference reader, live mode on line streams). */
+export function createTextLineHandler(parsers: readonly LineParser[], target: WorkerState, tally: LineTally, range: TimeRange | null): (line: string) => void {
+  const take = createRecordSink(target, tally, range);
   return (line) => {
     if (line.includes('\uFFFD')) tally.invalidUtf8++;
     for (const parser of parsers) {
@@ -42,39 +62,45 @@ export function createLineHandler(parsers: readonly LineParser[], target: Worker
         tally.example ??= { line: line.slice(0, EXAMPLE_MAX_CHARS), reason: result.reason };
         return;
       }
-      const record = result.record;
-      tally.families.set(parser.name, (tally.families.get(parser.name) ?? 0) + 1);
-      if (range !== null && record.kind !== 'layout' && !inRange(record.time, range)) {
-        tally.outOfRange++;
-        return;
-      }
-      switch (record.kind) {
-        case 'batch':
-          tally.batchLines++;
-          target.addBatch(record, parser.name);
-          break;
-        case 'layout':
-          tally.layoutLines++;
-          target.layouts.push(record);
-          break;
-        case 'engine-stats':
-          tally.otherLines++;
-          target.addEngineStats(record);
-          break;
-        case 'routing':
-          tally.otherLines++;
-          target.routing.add(record);
-          break;
-        case 'notice':
-          tally.otherLines++;
-          target.notices.add(record.notice);
-          break;
-        case 'request':
-          tally.otherLines++;
-          target.requests.add(record);
-          break;
-      }
+      take(parser.name, result.record);
       return;
+    }
+  };
+}
+
+/** Counts a recognised record and adds it to the worker, unless the time filter leaves it out. */
+function createRecordSink(target: WorkerState, tally: LineTally, range: TimeRange | null): (parserName: string, record: LogRecord) => void {
+  return (parserName, record) => {
+    tally.families.set(parserName, (tally.families.get(parserName) ?? 0) + 1);
+    if (range !== null && record.kind !== 'layout' && !inRange(record.time, range)) {
+      tally.outOfRange++;
+      return;
+    }
+    switch (record.kind) {
+      case 'batch':
+        tally.batchLines++;
+        target.addBatch(record, parserName);
+        break;
+      case 'layout':
+        tally.layoutLines++;
+        target.layouts.push(record);
+        break;
+      case 'engine-stats':
+        tally.otherLines++;
+        target.addEngineStats(record);
+        break;
+      case 'routing':
+        tally.otherLines++;
+        target.routing.add(record);
+        break;
+      case 'notice':
+        tally.otherLines++;
+        target.notices.add(record.notice);
+        break;
+      case 'request':
+        tally.otherLines++;
+        target.requests.add(record);
+        break;
     }
   };
 }

@@ -7,7 +7,7 @@ import { WorkerState } from './aggregate/worker-state.ts';
 import { applyAssertions } from './check/assertions.ts';
 import { InputError, UsageError } from './errors.ts';
 import { accounting, createLineHandler, emptyTally, familiesOf, type TimeRange } from './ingest.ts';
-import { createLineScanner } from './io/lines.ts';
+import { createLineScanner, decodeCandidate } from './io/lines.ts';
 import { readInput } from './io/read-input.ts';
 import { resolveSources, workerNames, type Source } from './io/sources.ts';
 import type { Options, TimeBound } from './options.ts';
@@ -152,7 +152,8 @@ async function resolveTimeRange(
       const scanner = createLineScanner({
         needles,
         maxLineBytes: options.maxLineBytes,
-        onCandidate: (line) => {
+        onCandidate: (candidate) => {
+          const line = decodeCandidate(candidate);
           for (const parser of parsers) {
             const result = parser.parse(line);
             if (result.kind !== 'record') continue;

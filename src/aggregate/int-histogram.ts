@@ -2,36 +2,59 @@
  * Exact distribution of small non-negative integers (queue depths, running requests): a count per
  * distinct value. Memory grows with the number of distinct values, not with the number of samples,
  * and two histograms merge exactly.
+ *
+ * Values below DENSE_LIMIT are counted in an array (one increment per sample: this runs for every
+ * batch line); others, and anything that is not a non-negative integer, in a map.
  */
+const DENSE_LIMIT = 4096;
+
 export class IntHistogram {
-  private readonly counts = new Map<number, number>();
+  /** dense[v] = samples equal to v, for integers 0 ≤ v < dense.length ≤ DENSE_LIMIT */
+  private readonly dense: number[] = [];
+  private readonly sparse = new Map<number, number>();
   count = 0;
   sum = 0;
   max: number | null = null;
 
   add(value: number): void {
-    this.counts.set(value, (this.counts.get(value) ?? 0) + 1);
-    this.count++;
-    this.sum += value;
-    if (this.max === null || value > this.max) this.max = value;
+    this.addMany(value, 1);
   }
 
   /** `count` samples of `value` at once (restoring a saved histogram). */
   addMany(value: number, count: number): void {
     if (count <= 0) return;
-    this.counts.set(value, (this.counts.get(value) ?? 0) + count);
+    const dense = this.dense;
+    if (value >= 0 && value < DENSE_LIMIT && Number.isInteger(value)) {
+      while (dense.length <= value) dense.push(0);
+      dense[value] = (dense[value] ?? 0) + count;
+    } else {
+      this.sparse.set(value, (this.sparse.get(value) ?? 0) + count);
+    }
     this.count += count;
     this.sum += value * count;
     if (this.max === null || value > this.max) this.max = value;
   }
 
-  /** [value, count] pairs, in no particular order. */
-  entries(): IterableIterator<[number, number]> {
-    return this.counts.entries();
+  /** [value, count] pairs of the values seen, in ascending value order. */
+  entries(): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    for (let v = 0; v < this.dense.length; v++) {
+      const n = this.dense[v] ?? 0;
+      if (n > 0) out.push([v, n]);
+    }
+    for (const entry of this.sparse) out.push(entry);
+    return out.sort((a, b) => a[0] - b[0]);
   }
 
   merge(other: IntHistogram): void {
-    for (const [value, n] of other.counts) this.counts.set(value, (this.counts.get(value) ?? 0) + n);
+    for (const [value, n] of other.entries()) {
+      if (value >= 0 && value < DENSE_LIMIT && Number.isInteger(value)) {
+        while (this.dense.length <= value) this.dense.push(0);
+        this.dense[value] = (this.dense[value] ?? 0) + n;
+      } else {
+        this.sparse.set(value, (this.sparse.get(value) ?? 0) + n);
+      }
+    }
     this.count += other.count;
     this.sum += other.sum;
     if (other.max !== null && (this.max === null || other.max > this.max)) this.max = other.max;
@@ -49,10 +72,9 @@ export class IntHistogram {
   quantile(p: number): number | null {
     if (this.count === 0) return null;
     const rank = Math.max(1, Math.ceil(p * this.count));
-    const values = [...this.counts.keys()].sort((a, b) => a - b);
     let seen = 0;
-    for (const value of values) {
-      seen += this.counts.get(value) ?? 0;
+    for (const [value, n] of this.entries()) {
+      seen += n;
       if (seen >= rank) return value;
     }
     return this.max;

@@ -39,6 +39,8 @@ export class RankAccumulator {
   queuedLines = 0;
   runningMinWhenQueued: number | null = null;
   runningMaxWhenQueued: number | null = null;
+  private lastIndex = Number.NaN;
+  private lastBucket: Bucket | undefined = undefined;
 
   add(record: BatchRecord): void {
     this.batches++;
@@ -58,10 +60,15 @@ export class RankAccumulator {
       if (this.firstTime === null || time < this.firstTime) this.firstTime = time;
       if (this.lastTime === null || time > this.lastTime) this.lastTime = time;
       const index = Math.floor(time / BUCKET_MS);
-      let bucket = this.buckets.get(index);
+      // Consecutive lines of a rank mostly share a bucket: skip the map lookup then.
+      let bucket = index === this.lastIndex ? this.lastBucket : this.buckets.get(index);
       if (bucket === undefined && this.buckets.size < MAX_BUCKETS) {
         bucket = { batches: 0, newTokens: 0, maxQueue: -1 };
         this.buckets.set(index, bucket);
+      }
+      if (bucket !== undefined) {
+        this.lastIndex = index;
+        this.lastBucket = bucket;
       }
       if (bucket === undefined) {
         this.unbucketed++;

@@ -22,6 +22,9 @@ const NO_TP = -1;
  */
 export const MAX_RANKS = 4096;
 
+/** DP ranks below this get a lookup cache entry (PhaseState.recent). */
+const RECENT_RANKS = 1024;
+
 export class PhaseState {
   /** dp → tp → totals */
   readonly byDp = new Map<number, Map<number, RankAccumulator>>();
@@ -35,6 +38,8 @@ export class PhaseState {
   /** lines of ranks beyond MAX_RANKS, not counted anywhere else */
   rankOverflow = 0;
   lines = 0;
+  /** per dp below RECENT_RANKS: the TP label and accumulator of its last line (a lookup cache) */
+  private readonly recent: Array<{ readonly tp: number; readonly acc: RankAccumulator } | undefined> = [];
 
   add(record: BatchRecord): void {
     this.lines++;
@@ -50,6 +55,13 @@ export class PhaseState {
       return;
     }
     if (tp !== undefined && tp !== 0) this.nonZeroTpLines++;
+    const tpKey = tp ?? NO_TP;
+    // The accumulator of the last few (dp, tp) pairs seen, by dp: lines cycle over a worker's ranks.
+    const cached = dp < RECENT_RANKS ? this.recent[dp] : undefined;
+    if (cached !== undefined && cached.tp === tpKey) {
+      cached.acc.add(record);
+      return;
+    }
     let byTp = this.byDp.get(dp);
     if (byTp === undefined) {
       if (this.byDp.size >= MAX_RANKS || dp >= MAX_RANKS * 16) {
@@ -59,7 +71,6 @@ export class PhaseState {
       byTp = new Map();
       this.byDp.set(dp, byTp);
     }
-    const tpKey = tp ?? NO_TP;
     let acc = byTp.get(tpKey);
     if (acc === undefined) {
       if (byTp.size >= MAX_RANKS) {
@@ -69,6 +80,7 @@ export class PhaseState {
       acc = new RankAccumulator();
       byTp.set(tpKey, acc);
     }
+    if (dp < RECENT_RANKS) this.recent[dp] = { tp: tpKey, acc };
     acc.add(record);
   }
 
@@ -127,6 +139,8 @@ export class WorkerState {
   readonly batchRanksByFamily = new Map<string, Set<number>>();
   readonly batchLinesByFamily = new Map<string, number>();
   readonly name: string;
+  private lastFamily = '';
+  private lastFamilyRanks: Set<number> | undefined = undefined;
   constructor(name: string) {
     this.name = name;
   }
@@ -136,11 +150,13 @@ export class WorkerState {
     this.batchLinesByFamily.set(family, (this.batchLinesByFamily.get(family) ?? 0) + 1);
     const dp = record.ranks.dp;
     if (dp !== undefined) {
-      let ranks = this.batchRanksByFamily.get(family);
+      let ranks = family === this.lastFamily ? this.lastFamilyRanks : this.batchRanksByFamily.get(family);
       if (ranks === undefined) {
         ranks = new Set();
         this.batchRanksByFamily.set(family, ranks);
       }
+      this.lastFamily = family;
+      this.lastFamilyRanks = ranks;
       ranks.add(dp);
     }
   }

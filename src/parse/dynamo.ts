@@ -21,8 +21,9 @@ const STATEMENTS: ReadonlyArray<{ readonly needle: string; readonly source: Rout
   { needle: 'Conditional disagg routing to decode worker', source: 'conditional-disagg', needsRank: true },
   // TRT-LLM handler (§2.4): only printed when the router sent a rank.
   { needle: 'Using dynamo router dp_rank=', source: 'trtllm-handler', needsRank: true },
-  // vLLM handler (§2.4, Dynamo PR #6695).
-  { needle: 'is out of range', source: 'vllm-out-of-range', needsRank: true },
+  // vLLM handler (§2.4, Dynamo PR #6695): `Received DP rank {r} is out of range …`. The needle is
+  // the rarer half (capitals), which the reader finds faster; the other half is checked below.
+  { needle: 'Received DP rank', source: 'vllm-out-of-range', needsRank: true },
 ];
 
 const WORKER_ID = /\bworker_id"?\s*[=:]\s*"?(\d+)/;
@@ -49,7 +50,7 @@ export function parseDynamoLine(raw: string, zone: Zone = UTC_ZONE): ParseResult
   const json = jsonAt !== -1 && line.endsWith('}') ? parseJsonLine(line.slice(jsonAt), zone) : null;
   const text = json?.message ?? line;
   if (!text.includes(statement.needle)) return IGNORED;
-  if (statement.source === 'vllm-out-of-range' && !text.includes('Received DP rank')) return IGNORED;
+  if (statement.source === 'vllm-out-of-range' && !text.includes('is out of range')) return IGNORED;
 
   // Fields live in the message (readable format, or values formatted into a JSON message) or,
   // in JSONL, as top-level keys; look in the message first, then the raw line.

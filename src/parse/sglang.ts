@@ -10,6 +10,7 @@
  * - `server_args=ServerArgs(...)` layout lines (§4.1).
  */
 import { stripAnsi } from './envelope.ts';
+import { parseSglangAscii } from './sglang-ascii.ts';
 import { findLoggerTimestamp, UTC_ZONE, wallClockToMs, type Zone } from './timestamps.ts';
 import { IGNORED, type BatchRecord, type LayoutRecord, type LineParser, type ParseResult, type RankLabels } from './types.ts';
 
@@ -37,7 +38,12 @@ const REQUIRED = { Prefill: ['#new-token: ', '#queue-req: '], Decode: ['#running
 const MODERN_DECODE_KEYS = ['cuda graph: ', 'cpu graph: ', 'npu graph: ', 'musa graph: ', 'largest-len: ', 'pre-allocated usage: '];
 
 export function createSglangParser(zone: Zone = UTC_ZONE): LineParser {
-  return { name: 'sglang', needles: ['batch', 'server_args='], parse: (line) => parseSglangLine(line, zone) };
+  return {
+    name: 'sglang',
+    needles: ['batch', 'server_args='],
+    parse: (line) => parseSglangLine(line, zone),
+    parseAscii: (line) => parseSglangAscii(line, zone),
+  };
 }
 
 /** @param zone the zone of zone-less timestamps (`--tz`) */

@@ -1,3 +1,5 @@
+import type { CandidateLine } from '../io/lines.ts';
+
 /**
  * What a parser turns one log line into. Parsers are pure and never throw: a bad line is data
  * (`unparseable` with a reason), an uninteresting line is `ignored`.
@@ -159,6 +161,13 @@ export interface LineParser {
   readonly needles: readonly string[];
   /** Parse one decoded line (no trailing `\r`/`\n`). Never throws. */
   parse(line: string): ParseResult;
+  /**
+   * Optional fast path for a pure-ASCII candidate read in place (no decoding): the record `parse`
+   * would return for that line, or `null` to leave the line to `parse` (any shape it does not
+   * handle). It must never disagree with `parse`: tests compare the two on every fixture line.
+   * Never throws.
+   */
+  readonly parseAscii?: (line: CandidateLine) => LogRecord | null;
 }
 
 /** Shared singleton so ignoring a line allocates nothing. */

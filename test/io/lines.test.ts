@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createLineScanner } from '../../src/io/lines.ts';
+import { createLineScanner, decodeCandidate } from '../../src/io/lines.ts';
 
 function scan(chunks: readonly (string | Buffer)[], maxLineBytes = 1000, needles = ['batch']) {
   const seen: string[] = [];
-  const scanner = createLineScanner({ needles, maxLineBytes, onCandidate: (line) => seen.push(line) });
+  const scanner = createLineScanner({ needles, maxLineBytes, onCandidate: (line) => seen.push(decodeCandidate(line)) });
   for (const chunk of chunks) scanner.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   scanner.end();
   return { seen, counts: { ...scanner.counts } };

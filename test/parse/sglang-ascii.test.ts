@@ -1,0 +1,122 @@
+/**
+ * The SGLang byte-level fast path against the full parser: on every line of every fixture, example
+ * and reference document, and on mutated lines, it returns either `null` (the full parser decides)
+ * or exactly the full parser's record.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { CandidateLine } from '../../src/io/lines.ts';
+import { parseSglangAscii } from '../../src/parse/sglang-ascii.ts';
+import { parseSglangLine } from '../../src/parse/sglang.ts';
+import { createZone } from '../../src/parse/timestamps.ts';
+import type { LogRecord } from '../../src/parse/types.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const REFERENCE = join(ROOT, '..', 'shared', 'reference');
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+/** Every line holding `batch` in the fixtures, the examples and the reference documents. */
+const LINES = [...filesUnder(join(ROOT, 'fixtures')), ...filesUnder(join(ROOT, 'examples')), ...filesUnder(REFERENCE)]
+  .filter((path) => !path.endsWith('.gz'))
+  .flatMap((path) => readFileSync(path, 'utf8').split(/\r?\n/))
+  .map((line) => line.replace(/^\s*(?:[-*] )?`?/, '').replace(/`\s*$/, ''))
+  .filter((line) => line.includes('batch') && /^[\x20-\x7e]*$/.test(line));
+
+/** The line as the scanner hands it over: inside a slice, with other lines around it. */
+function candidateOf(line: string): CandidateLine {
+  const before = 'noise before\n[2026-04-14 10:00:00] INFO: x\n';
+  const text = `${before}${line}\n[2026-04-14 10:00:01 DP0] after batch\n`;
+  return { text, bytes: Buffer.from(`PAD${text}`, 'latin1'), base: 3, start: before.length, end: before.length + line.length, sliceAscii: true, sliceEscape: null };
+}
+
+function fullRecord(line: string, zone = createZone('UTC')): LogRecord | null {
+  const result = parseSglangLine(line, zone);
+  return result.kind === 'record' ? result.record : null;
+}
+
+describe('parseSglangAscii', () => {
+  it('agrees with parseSglangLine on every batch line of the fixtures, examples and reference documents', () => {
+    expect(LINES.length).toBeGreaterThan(5000);
+    let taken = 0;
+    for (const line of LINES) {
+      const fast = parseSglangAscii(candidateOf(line));
+      if (fast === null) continue;
+      taken++;
+      expect(fast, line).toEqual(fullRecord(line));
+    }
+    // Not vacuous: the fast path takes the bulk of real scheduler lines.
+    expect(taken / LINES.length).toBeGreaterThan(0.9);
+  });
+
+  it('reads zone-less stamps in --tz like the full parser', () => {
+    const berlin = createZone('Europe/Berlin');
+    const line = '[2026-03-29 01:59:59 DP1 TP1] Prefill batch, #new-seq: 1, #new-token: 8, #cached-token: 0, token usage: 0.00, #running-req: 0, #queue-req: 3';
+    expect(parseSglangAscii(candidateOf(line), berlin)).toEqual(fullRecord(line, berlin));
+    expect(parseSglangAscii(candidateOf(line), berlin)?.time).toBe(Date.UTC(2026, 2, 29, 0, 59, 59));
+  });
+
+  it.each([
+    ['legacy dot header', '[2024-08-01 10:00:00 DP0] Prefill batch. #new-seq: 1, #new-token: 8, #cached-token: 0, cache hit rate: 0.00%, #running-req: 0, #queue-req: 0'],
+    ['iteration tag', '[2026-04-14 10:00:00 DP0] Prefill batch [12], #new-seq: 1, #new-token: 8, #running-req: 0, #queue-req: 0'],
+    ['mixed chunk', '[2024-08-01 10:00:00] Prefill batch(mixed #running-req: 3). #new-seq: 1, #new-token: 8, #queue-req: 0'],
+    ['time-only stamp', '[10:00:00 DP0] Prefill batch, #new-seq: 1, #new-token: 8, #running-req: 0, #queue-req: 0'],
+    ['srun label', '0: [2026-04-14 10:00:00 DP0] Prefill batch, #new-seq: 1, #new-token: 8, #running-req: 0, #queue-req: 0'],
+    ['ANSI colour', '\u001b[32m[2026-04-14 10:00:00 DP0]\u001b[0m Prefill batch, #new-seq: 1, #new-token: 8, #running-req: 0, #queue-req: 0'],
+    ['ESC-less colour', '[2026-04-14 10:00:00 DP0] Prefill batch, #new-seq: 1, #new-token: 8, #running-req: 0, #queue-req: 0[0m'],
+    ['DP-1', '[2026-04-14 10:00:00 DP-1 TP0] Decode batch, #running-req: 1, #token: 5, #queue-req: 0'],
+    ['repeated tag', '[2026-04-14 10:00:00 DP1 DP2] Decode batch, #running-req: 1, #token: 5, #queue-req: 0'],
+    ['unknown tag', '[2026-04-14 10:00:00 XP1] Decode batch, #running-req: 1, #token: 5, #queue-req: 0'],
+    ['milliseconds cut short', '[2026-04-14 10:00:00.12 DP0] Decode batch, #running-req: 1, #queue-req: 0'],
+    ['malformed queue', '[2026-04-14 10:00:00 DP0] Decode batch, #running-req: 1, #queue-req: 1x'],
+    ['malformed other count', '[2026-04-14 10:00:00 DP0] Prefill batch, #new-seq: x, #new-token: 8, #queue-req: 0'],
+    ['16-digit count', '[2026-04-14 10:00:00 DP0] Decode batch, #running-req: 1234567890123456, #queue-req: 0'],
+    ['missing #new-token', '[2026-04-14 10:00:00 DP0] Prefill batch, #new-seq: 1, #running-req: 0, #queue-req: 0'],
+    ['missing #queue-req', '[2026-04-14 10:00:00 DP0] Decode batch, #running-req: 1, #token: 5'],
+    ['decode line naming a prefill batch', '[2026-04-14 10:00:00 DP0] Decode batch, #running-req: 1, #queue-req: 0, note: Prefill batch, #new-token: 1, #queue-req: 9'],
+    ['second bracket', '[2026-04-14 10:00:00 DP0] Decode batch, #running-req: 1, #queue-req: 0 [x]'],
+  ])('leaves %s to the full parser', (_name, line) => {
+    expect(parseSglangAscii(candidateOf(line))).toBeNull();
+  });
+
+  it('keeps the first of repeated keys, the aliases in the full parser order, and impossible dates untimed', () => {
+    for (const line of [
+      '[2026-04-14 10:00:00 DP3 TP3 EP3] Decode batch, #running-req: 4, #queue-req: 2, #queue-req: 9, #prealloc-req: 1, #transfer-req: 2',
+      '[2026-04-14 10:00:00 DP0] Prefill batch, #new-seq: 1, #new-token: 8, #unbootstrapped-req: 5, #bootstrap-req: 7, #transferring-req: 1, #inflight-req: 2, #queue-req: 0',
+      '[2026-02-30 10:00:00 DP0] Prefill batch, #new-seq: 1, #new-token: 8, #queue-req: 0',
+      '[2026-04-14 10:00:00.250 ATTN_CP1 MOE_DP2 PP0 DP5] Prefill batch, #new-seq: 1, #new-token: 8, #queue-req: 0',
+      '[2026-04-14 10:00:00 DP01] Prefill batch, ##queue-req: 1, #new-token: 8, #queue-req: 0,',
+    ]) {
+      const fast = parseSglangAscii(candidateOf(line));
+      expect(fast, line).not.toBeNull();
+      expect(fast, line).toEqual(fullRecord(line));
+    }
+  });
+
+  it('never disagrees on mutated real lines', () => {
+    const seeds = LINES.filter((_, i) => i % 97 === 0).slice(0, 60);
+    const printable = fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c));
+    fc.assert(
+      fc.property(fc.constantFrom(...seeds), fc.array(fc.tuple(fc.nat(), fc.nat(3), printable), { maxLength: 4 }), (seed, edits) => {
+        let line = seed;
+        for (const [position, op, char] of edits) {
+          const at = position % (line.length + 1);
+          if (op === 0) line = line.slice(0, at) + char + line.slice(at);
+          else if (op === 1) line = line.slice(0, at) + line.slice(at + 1);
+          else line = line.slice(0, at) + char + line.slice(at + 1);
+        }
+        const fast = parseSglangAscii(candidateOf(line));
+        return fast === null || JSON.stringify(fast) === JSON.stringify(fullRecord(line));
+      }),
+      { numRuns: 3000, seed: 7984 },
+    );
+  });
+});
