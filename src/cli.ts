@@ -4,6 +4,7 @@
  * The only file that reads process.argv/env, writes to the console or sets the exit code.
  */
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { Chalk } from 'chalk';
 import { Command, CommanderError, Option } from 'commander';
@@ -23,6 +24,8 @@ import { SCHEMA_VERSION, type Report, type Verdict } from './report/types.ts';
 import { compareReports } from './compare/compare.ts';
 import { renderComparison } from './render/compare.ts';
 import { run } from './run.ts';
+import { renderProgress } from './render/progress.ts';
+import type { ReadProgress } from './read/read-sources.ts';
 import { VERSION } from './version.ts';
 
 type Mode = 'report' | 'check' | 'merge';
@@ -35,6 +38,7 @@ type CliOptions = RawOptions & {
   readonly out?: string;
   readonly junit?: string;
   readonly github?: boolean;
+  readonly quiet?: boolean;
 };
 
 /** `--out`: the format follows the file's extension. */
@@ -117,6 +121,8 @@ function addCommonOptions(command: Command): Command {
     .option('--no-chart', 'no charts in the table output')
     .option('--implied-rank-from-room', 'show the DP rank each request\'s bootstrap_room implies (room mod dp_size; an inference, not a logged fact)')
     .option('--max-line-bytes <n>', 'lines longer than n bytes are counted as oversized and skipped', String(DEFAULT_MAX_LINE_BYTES))
+    .option('-j, --jobs <n>', 'threads to read with (1: no worker threads)', String(availableParallelism()))
+    .option('-q, --quiet', 'no progress line on stderr (it is only drawn on a terminal, never in CI)')
     .option('--color', 'force colour')
     .option('--no-color', 'no colour (also: NO_COLOR=1, TERM=dumb, or output not a terminal)')
     .option('--out <file>', 'also write a machine format to a file (by extension: .json, .md, .csv, .xml = JUnit) while stdout keeps --format')
@@ -194,7 +200,14 @@ async function main(mode: Mode, paths: string[], flags: CliOptions, command: Com
     interrupt.abort();
     process.once('SIGINT', () => process.exit(EXIT_INTERRUPTED));
   });
-  const { report, inputErrors, summary } = await run(paths, options, { stdin: process.stdin, cwd: process.cwd(), signal: interrupt.signal });
+  const progress = createProgressLine(flags.quiet === true, process.stderr, process.env);
+  const { report, inputErrors, summary } = await run(paths, options, {
+    stdin: process.stdin,
+    cwd: process.cwd(),
+    signal: interrupt.signal,
+    ...(progress === null ? {} : { onProgress: progress.update }),
+  });
+  progress?.clear();
   if (flags.save !== undefined) writeFile(flags.save, `${JSON.stringify(summary())}\n`, '--save');
   const color = options.format === 'table' && resolveColor(flags.color, process.env, process.stdout.isTTY === true);
   const text = RENDERERS[options.format](report, { chalk: new Chalk({ level: color ? 1 : 0 }), width: process.stdout.columns || 80, chart: options.chart });
@@ -216,6 +229,34 @@ async function main(mode: Mode, paths: string[], flags: CliOptions, command: Com
   for (const error of inputErrors) process.stderr.write(`error: ${error.path}: ${error.message}\n`);
   // stdin may still be open (a pipe still writing): nothing more will be read.
   if (report.interrupted) process.exit(EXIT_INTERRUPTED);
+}
+
+/** Redraws at most this often. */
+const PROGRESS_INTERVAL_MS = 250;
+/** Runs shorter than this never show a progress line. */
+const PROGRESS_DELAY_MS = 1000;
+
+/**
+ * The progress line on stderr (bytes read, rate, percent when the size is known), for long runs on
+ * a terminal only: never in a pipe, under CI (CI or GITHUB_ACTIONS set), with TERM=dumb or --quiet.
+ */
+function createProgressLine(quiet: boolean, stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): { update: (p: ReadProgress) => void; clear: () => void } | null {
+  if (quiet || stream.isTTY !== true || (env['CI'] ?? '') !== '' || env['GITHUB_ACTIONS'] === 'true' || env['TERM'] === 'dumb') return null;
+  const started = Date.now();
+  let drawnAt = 0;
+  let drawn = false;
+  return {
+    update: (p) => {
+      const now = Date.now();
+      if (now - started < PROGRESS_DELAY_MS || now - drawnAt < PROGRESS_INTERVAL_MS) return;
+      drawnAt = now;
+      drawn = true;
+      stream.write(`\r\u001b[2K${renderProgress(p, now - started)}`);
+    },
+    clear: () => {
+      if (drawn) stream.write('\r\u001b[2K');
+    },
+  };
 }
 
 /** @param assertionsPassed the user's assertions all held: their gate has data, so "insufficient" findings do not make it 3 */

@@ -35,6 +35,7 @@ const STRING_KEYS = [
   'since',
   'until',
   'skipWarmup',
+  'jobs',
 ] as const;
 const BOOLEAN_KEYS = ['strict', 'chart'] as const;
 const LIST_KEYS = ['assert', 'warn', 'pattern'] as const;

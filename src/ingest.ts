@@ -2,6 +2,7 @@
  * From decoded candidate lines to worker state, with the line accounting of one input. Shared by
  * `run()` (whole files) and `watch` (growing files), so both read lines the same way.
  */
+import { KeyCounts } from './aggregate/key-counts.ts';
 import type { WorkerState } from './aggregate/worker-state.ts';
 import { decodeCandidate, isAsciiCandidate, type CandidateHandler } from './io/lines.ts';
 import type { LineParser, LogRecord } from './parse/types.ts';
@@ -23,12 +24,12 @@ export interface LineTally {
   outOfRange: number;
   unparseable: number;
   invalidUtf8: number;
-  readonly families: Map<string, number>;
+  readonly families: KeyCounts;
   example: InputSummary['unparseableExample'];
 }
 
 export function emptyTally(): LineTally {
-  return { batchLines: 0, layoutLines: 0, otherLines: 0, outOfRange: 0, unparseable: 0, invalidUtf8: 0, families: new Map(), example: null };
+  return { batchLines: 0, layoutLines: 0, otherLines: 0, outOfRange: 0, unparseable: 0, invalidUtf8: 0, families: new KeyCounts(), example: null };
 }
 
 /**
@@ -71,7 +72,7 @@ export function createTextLineHandler(parsers: readonly LineParser[], target: Wo
 /** Counts a recognised record and adds it to the worker, unless the time filter leaves it out. */
 function createRecordSink(target: WorkerState, tally: LineTally, range: TimeRange | null): (parserName: string, record: LogRecord) => void {
   return (parserName, record) => {
-    tally.families.set(parserName, (tally.families.get(parserName) ?? 0) + 1);
+    tally.families.add(parserName);
     if (range !== null && record.kind !== 'layout' && !inRange(record.time, range)) {
       tally.outOfRange++;
       return;
@@ -122,11 +123,46 @@ export function accounting(tally: LineTally, lines: number, oversized: number): 
 }
 
 export function familiesOf(tally: LineTally): Record<string, number> {
-  return Object.fromEntries([...tally.families.entries()].sort((a, b) => b[1] - a[1]));
+  return Object.fromEntries(tally.families.entries().sort((a, b) => b[1] - a[1]));
 }
 
 /** A record outside the range, or without a timestamp while a range is set, is left out. */
 export function inRange(time: number | undefined, range: TimeRange): boolean {
   if (time === undefined) return false;
   return (range.since === null || time >= range.since) && (range.until === null || time < range.until);
+}
+
+/** A tally as plain data (it crosses to and from worker threads). */
+export interface TallyJson {
+  readonly batchLines: number;
+  readonly layoutLines: number;
+  readonly otherLines: number;
+  readonly outOfRange: number;
+  readonly unparseable: number;
+  readonly invalidUtf8: number;
+  /** in first-seen order */
+  readonly families: ReadonlyArray<readonly [string, number]>;
+  readonly example: InputSummary['unparseableExample'];
+}
+
+export function tallyToJson(t: LineTally): TallyJson {
+  return { ...t, families: t.families.entries() };
+}
+
+export function tallyFromJson(j: TallyJson): LineTally {
+  const families = new KeyCounts();
+  for (const [family, n] of j.families) families.add(family, n);
+  return { ...j, families };
+}
+
+/** Add the tally of the part of an input that comes after `into`'s: first-seen order and the first example are kept. */
+export function mergeTally(into: LineTally, from: LineTally): void {
+  into.batchLines += from.batchLines;
+  into.layoutLines += from.layoutLines;
+  into.otherLines += from.otherLines;
+  into.outOfRange += from.outOfRange;
+  into.unparseable += from.unparseable;
+  into.invalidUtf8 += from.invalidUtf8;
+  into.families.merge(from.families);
+  into.example ??= from.example;
 }

@@ -37,6 +37,8 @@ export interface Options {
   readonly stdinName: string | null;
   /** `check --assert` (level fail) and `--warn` (level warn) */
   readonly assertions: readonly Assertion[];
+  /** threads to read with (`--jobs`); 1 reads in the main thread */
+  readonly jobs: number;
 }
 
 /** `--since`/`--until`: an instant, or an offset from the log's first (`+5m`) or last (`-10m`) timestamp. */
@@ -78,6 +80,7 @@ export interface RawOptions {
   readonly warn?: readonly string[];
   readonly name?: string;
   readonly impliedRankFromRoom?: boolean;
+  readonly jobs?: string;
 }
 
 export function parseOptions(raw: RawOptions): Options {
@@ -134,7 +137,17 @@ export function parseOptions(raw: RawOptions): Options {
     impliedRankFromRoom: raw.impliedRankFromRoom === true,
     stdinName: raw.name === undefined || raw.name.trim() === '' ? null : raw.name.trim(),
     assertions: [...(raw.assert ?? []).map((e) => parseAssertion(e, 'fail')), ...(raw.warn ?? []).map((e) => parseAssertion(e, 'warn'))],
+    jobs: jobsOf(raw.jobs),
   });
+}
+
+/** More threads than this only add memory: reading is bound by the cores and the disk. */
+const MAX_JOBS = 256;
+
+function jobsOf(raw: string | undefined): number {
+  const jobs = wholeNumber('--jobs', raw, 1, 1);
+  if (jobs > MAX_JOBS) throw new UsageError(`--jobs must be at most ${MAX_JOBS} (got ${jobs})`);
+  return jobs;
 }
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };

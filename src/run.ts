@@ -6,17 +6,13 @@ import type { Readable } from 'node:stream';
 import { WorkerState } from './aggregate/worker-state.ts';
 import { applyAssertions } from './check/assertions.ts';
 import { InputError, UsageError } from './errors.ts';
-import { accounting, createLineHandler, emptyTally, familiesOf, type TimeRange } from './ingest.ts';
-import { createLineScanner, decodeCandidate } from './io/lines.ts';
-import { readInput } from './io/read-input.ts';
+import { accounting, familiesOf, type TimeRange } from './ingest.ts';
 import { resolveSources, workerNames, type Source } from './io/sources.ts';
 import type { Options, TimeBound } from './options.ts';
-import { createCustomParser } from './parse/custom.ts';
-import { createRequestParser } from './parse/requests.ts';
-import { PARSERS } from './parse/index.ts';
-import type { LineParser } from './parse/types.ts';
+import { readSources, type ReadOptions, type ReadProgress } from './read/read-sources.ts';
+import { readSettingsOf } from './read/settings.ts';
 import { buildReport } from './report/build-report.ts';
-import { mergeWorker, parseSummary, SUMMARY_FORMAT, toSummary, workersFromSummaries, type Summary, type SummarySettings } from './report/summary.ts';
+import { mergeWorker, mergeWorkerState, parseSummary, SUMMARY_FORMAT, toSummary, workersFromSummaries, type Summary, type SummarySettings } from './report/summary.ts';
 import type { InputSummary, Report } from './report/types.ts';
 import { VERSION } from './version.ts';
 
@@ -25,6 +21,12 @@ export interface RunContext {
   readonly cwd: string;
   /** Ctrl-C: stop reading, and report what was read, marked `interrupted` */
   readonly signal?: AbortSignal;
+  /** called as reading progresses (the CLI draws a progress line from it) */
+  readonly onProgress?: (progress: ReadProgress) => void;
+  /** task and stdin block sizes, for tests that exercise splitting on small inputs */
+  readonly tuning?: { readonly taskBytes?: number; readonly blockBytes?: number };
+  /** another implementation of reading (tests compare the fast paths with a plain line-by-line reader) */
+  readonly readSources?: typeof readSources;
 }
 
 export interface RunResult {
@@ -35,7 +37,6 @@ export interface RunResult {
   readonly inputErrors: readonly InputError[];
 }
 
-
 export async function run(paths: readonly string[], options: Options, context: RunContext): Promise<RunResult> {
   const resolved = await resolveSources(paths.length === 0 ? ['-'] : paths);
   const { skipped, errors } = resolved;
@@ -43,14 +44,22 @@ export async function run(paths: readonly string[], options: Options, context: R
   const { summaries, logs: sources } = await splitSummaries(resolved.sources, inputErrors);
   const names = workerNames(sources, context.cwd);
   if (options.stdinName !== null) names.set('-', options.stdinName);
-  const parsers = selectParsers(options);
-  const needles = [...new Set(parsers.flatMap((p) => p.needles))];
+  const readOptions = {
+    jobs: options.jobs,
+    ...(context.tuning?.taskBytes === undefined ? {} : { taskBytes: context.tuning.taskBytes }),
+    ...(context.tuning?.blockBytes === undefined ? {} : { blockBytes: context.tuning.blockBytes }),
+    ...(context.signal === undefined ? {} : { signal: context.signal }),
+    ...(context.onProgress === undefined ? {} : { onProgress: context.onProgress }),
+  };
+  const read = context.readSources ?? readSources;
+  const range = await resolveTimeRange(options, sources, readOptions, read);
+  const outputs = await read(sources, readSettingsOf(options, range), 'analyse', readOptions, context.stdin);
+
   const workers = new Map<string, WorkerState>();
   const inputs: InputSummary[] = [];
-  const range = await resolveTimeRange(options, sources, parsers, needles, context);
-
-  for (const source of sources) {
-    if (context.signal?.aborted === true) break;
+  sources.forEach((source, i) => {
+    const output = outputs[i];
+    if (output === undefined) return;
     const workerName = names.get(source.name) ?? source.name;
     let worker = workers.get(workerName);
     if (worker === undefined) {
@@ -58,23 +67,19 @@ export async function run(paths: readonly string[], options: Options, context: R
       workers.set(workerName, worker);
     }
     worker.inputs.push(source.name);
-    const tally = emptyTally();
-    const scanner = createLineScanner({ needles, maxLineBytes: options.maxLineBytes, onCandidate: createLineHandler(parsers, worker, tally, range) });
-    const read = await readInput(source, context.stdin, scanner.push, context.signal);
-    scanner.end();
-    if (read.error !== null) inputErrors.push(read.error);
-    const { lines, oversized } = scanner.counts;
+    mergeWorkerState(worker, output.state);
+    if (output.error !== null) inputErrors.push(new InputError(source.name, output.error));
     inputs.push({
       name: source.name,
       worker: workerName,
-      gzip: read.gzip,
-      bytes: read.bytes,
-      lines: accounting(tally, lines, oversized),
-      families: familiesOf(tally),
-      unparseableExample: tally.example,
-      error: read.error === null ? null : read.error.message,
+      gzip: output.gzip,
+      bytes: output.bytes,
+      lines: accounting(output.tally, output.lines, output.oversized),
+      families: familiesOf(output.tally),
+      unparseableExample: output.tally.example,
+      error: output.error,
     });
-  }
+  });
   for (const error of errors) inputs.push(unreadableInput(error, names.get(error.path) ?? error.path));
 
   const settings: SummarySettings = {
@@ -119,27 +124,11 @@ function unreadableInput(error: InputError, worker: string): InputSummary {
   };
 }
 
-/** User patterns first (they are the user's word on their format), then the engines asked for. */
-function selectParsers(options: Options): LineParser[] {
-  const zone = options.zone;
-  const custom = options.patterns.length > 0 ? [createCustomParser(options.patterns, zone)] : [];
-  if (options.engine === 'custom') return custom;
-  const engines = options.engine === 'auto' ? Object.values(PARSERS).map((create) => create(zone)) : [PARSERS[options.engine](zone)];
-  // Per-request lines come last: a line another family recognises is that family's.
-  return [...custom, ...engines, createRequestParser(zone)];
-}
-
 /**
  * The time filter in absolute terms. Offsets from the log's start or end need its first and last
  * timestamps: a first pass reads every file input once more (stdin cannot be read twice).
  */
-async function resolveTimeRange(
-  options: Options,
-  sources: readonly Source[],
-  parsers: readonly LineParser[],
-  needles: readonly string[],
-  context: RunContext,
-): Promise<TimeRange | null> {
+async function resolveTimeRange(options: Options, sources: readonly Source[], readOptions: ReadOptions, read: typeof readSources): Promise<TimeRange | null> {
   const { since, until } = options;
   if (since === null && until === null) return null;
   let first = Number.POSITIVE_INFINITY;
@@ -148,26 +137,9 @@ async function resolveTimeRange(
     if (sources.some((s) => s.path === '-')) {
       throw new UsageError('--since/--until relative to the log (+5m, -10m) and --skip-warmup need file inputs: stdin cannot be read twice; use absolute times');
     }
-    for (const source of sources) {
-      const scanner = createLineScanner({
-        needles,
-        maxLineBytes: options.maxLineBytes,
-        onCandidate: (candidate) => {
-          const line = decodeCandidate(candidate);
-          for (const parser of parsers) {
-            const result = parser.parse(line);
-            if (result.kind !== 'record') continue;
-            const time = result.record.kind === 'layout' ? undefined : result.record.time;
-            if (time !== undefined) {
-              if (time < first) first = time;
-              if (time > last) last = time;
-            }
-            return;
-          }
-        },
-      });
-      await readInput(source, context.stdin, scanner.push);
-      scanner.end();
+    for (const output of await read(sources, readSettingsOf(options, null), 'extent', readOptions, null)) {
+      if (output.first !== null && output.first < first) first = output.first;
+      if (output.last !== null && output.last > last) last = output.last;
     }
   }
   const resolve = (bound: TimeBound | null): number | null => {

@@ -16,36 +16,68 @@ export const MAX_INTERVAL_MS = 60_000;
 
 export class EngineStatsAccumulator {
   samples = 0;
-  /** Σ prompt throughput × interval: an estimate of prefill tokens computed */
-  promptTokens = 0;
+  /**
+   * Σ round(prompt throughput × 1000) × interval in ms: the prompt-token estimate in millionths of
+   * a token, as an exact integer, so that sums of parts equal the sum of the whole bit for bit.
+   */
+  promptMicroTokens = 0n;
   readonly waiting = new IntHistogram();
   readonly running = new IntHistogram();
   firstTime: number | null = null;
   lastTime: number | null = null;
-  private previousTime: number | null = null;
+  /** time of the last timed sample, in log order: the start of the next sample's interval */
+  previousTime: number | null = null;
+  /**
+   * The first timed sample of this part, which had no previous sample and so got the default
+   * interval: when this part is merged after another, its interval is corrected (`merge`).
+   */
+  firstTimed: { readonly time: number; readonly milliThroughput: number | null } | null = null;
+
+  /** Σ prompt throughput × interval: an estimate of prefill tokens computed */
+  get promptTokens(): number {
+    return Number(this.promptMicroTokens) / 1e6;
+  }
 
   add(record: EngineStatsRecord): void {
     this.samples++;
     if (record.waiting !== undefined) this.waiting.add(record.waiting);
     if (record.running !== undefined) this.running.add(record.running);
+    const milli = record.promptThroughput === undefined ? null : Math.round(record.promptThroughput * 1000);
     const time = record.time;
     let interval = DEFAULT_STATS_INTERVAL_MS;
     if (time !== undefined) {
-      const gap = this.previousTime === null ? null : time - this.previousTime;
-      if (gap !== null && gap > 0 && gap <= MAX_INTERVAL_MS) interval = gap;
+      if (this.previousTime === null) this.firstTimed ??= { time, milliThroughput: milli };
+      interval = intervalAfter(this.previousTime, time);
       this.previousTime = time;
       if (this.firstTime === null || time < this.firstTime) this.firstTime = time;
       if (this.lastTime === null || time > this.lastTime) this.lastTime = time;
     }
-    if (record.promptThroughput !== undefined) this.promptTokens += (record.promptThroughput * interval) / 1000;
+    if (milli !== null && Number.isFinite(milli)) this.promptMicroTokens += BigInt(milli) * BigInt(interval);
   }
 
+  /**
+   * Add `other`, the part of the same engine's log that comes after this one: the result is what
+   * reading both in order would give, the first interval of `other` included.
+   */
   merge(other: EngineStatsAccumulator): void {
+    const first = other.firstTimed;
+    if (first !== null && this.previousTime !== null && first.milliThroughput !== null && Number.isFinite(first.milliThroughput)) {
+      const corrected = intervalAfter(this.previousTime, first.time);
+      this.promptMicroTokens += BigInt(first.milliThroughput) * BigInt(corrected - DEFAULT_STATS_INTERVAL_MS);
+    }
+    if (this.previousTime === null) this.firstTimed ??= first;
+    this.previousTime = other.previousTime ?? this.previousTime;
     this.samples += other.samples;
-    this.promptTokens += other.promptTokens;
+    this.promptMicroTokens += other.promptMicroTokens;
     this.waiting.merge(other.waiting);
     this.running.merge(other.running);
     if (other.firstTime !== null && (this.firstTime === null || other.firstTime < this.firstTime)) this.firstTime = other.firstTime;
     if (other.lastTime !== null && (this.lastTime === null || other.lastTime > this.lastTime)) this.lastTime = other.lastTime;
   }
+}
+
+/** The interval a sample at `time` covers: the gap since the previous one, or the default for the first sample, a backwards step or a gap over MAX_INTERVAL_MS. */
+function intervalAfter(previous: number | null, time: number): number {
+  const gap = previous === null ? null : time - previous;
+  return gap !== null && gap > 0 && gap <= MAX_INTERVAL_MS ? gap : DEFAULT_STATS_INTERVAL_MS;
 }

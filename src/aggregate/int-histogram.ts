@@ -17,6 +17,15 @@ export class IntHistogram {
   max: number | null = null;
 
   add(value: number): void {
+    const dense = this.dense;
+    // The common case: a small count already seen.
+    if (value >= 0 && value < dense.length && Number.isInteger(value)) {
+      dense[value] = (dense[value] ?? 0) + 1;
+      this.count++;
+      this.sum += value;
+      if (this.max === null || value > this.max) this.max = value;
+      return;
+    }
     this.addMany(value, 1);
   }
 

@@ -8,6 +8,7 @@
  */
 import type { BatchRecord, EngineStatsRecord, LayoutRecord, NoticeRecord, Phase } from '../parse/types.ts';
 import { EngineStatsAccumulator } from './engine-stats.ts';
+import { KeyCounts } from './key-counts.ts';
 import { RankAccumulator } from './rank-accumulator.ts';
 import { RequestAccumulator } from './requests.ts';
 import { RoutingAccumulator } from './routing.ts';
@@ -137,7 +138,7 @@ export class WorkerState {
   readonly notices = new Set<NoticeRecord['notice']>();
   /** ranks seen per parser family on batch lines (TensorRT-LLM logs only rank 0 by default) */
   readonly batchRanksByFamily = new Map<string, Set<number>>();
-  readonly batchLinesByFamily = new Map<string, number>();
+  readonly batchLinesByFamily = new KeyCounts();
   readonly name: string;
   private lastFamily = '';
   private lastFamilyRanks: Set<number> | undefined = undefined;
@@ -147,7 +148,7 @@ export class WorkerState {
 
   addBatch(record: BatchRecord, family: string): void {
     this.phases[record.phase].add(record);
-    this.batchLinesByFamily.set(family, (this.batchLinesByFamily.get(family) ?? 0) + 1);
+    this.batchLinesByFamily.add(family);
     const dp = record.ranks.dp;
     if (dp !== undefined) {
       let ranks = family === this.lastFamily ? this.lastFamilyRanks : this.batchRanksByFamily.get(family);

@@ -226,12 +226,9 @@ export function createLineScanner(options: {
   const scanLines = (from: number, to: number): void => {
     let s = from;
     while (s < to) {
-      let e = to;
-      if (to - s > SLICE_BYTES) {
-        e = buffer.lastIndexOf(0x0a, s + SLICE_BYTES - 1) + 1;
-        // One line longer than a slice: it is the slice.
-        if (e <= s) e = buffer.indexOf(0x0a, s + SLICE_BYTES) + 1;
-      }
+      // A slice ends at the first line end past SLICE_BYTES (a forward memchr; backwards is slower).
+      const nl = to - s > SLICE_BYTES ? buffer.indexOf(0x0a, s + SLICE_BYTES - 1) : -1;
+      const e = nl === -1 || nl >= to ? to : nl + 1;
       scanSlice(s, e);
       s = e;
     }

@@ -21,20 +21,22 @@ export interface ReadResult {
 }
 
 /**
+ * @param onChunk gets the (gunzipped) bytes in order; returning a promise pauses reading until it settles
  * @param signal aborts the read (Ctrl-C): the result then carries an `interrupted` error and the
  *   consumer has seen only part of the input
  */
 export async function readInput(
   source: Source,
-  stdin: Readable,
-  onChunk: (chunk: Buffer) => void,
+  stdin: Readable | null,
+  onChunk: (chunk: Buffer) => void | Promise<void>,
   signal?: AbortSignal,
 ): Promise<ReadResult> {
   let bytes = 0;
   let gzip = false;
   let raw: Readable;
   try {
-    raw = source.path === '-' ? stdin : createReadStream(source.path, { highWaterMark: READ_CHUNK_BYTES });
+    if (source.path === '-' && stdin === null) throw new Error('no standard input here');
+    raw = source.path === '-' && stdin !== null ? stdin : createReadStream(source.path, { highWaterMark: READ_CHUNK_BYTES });
   } catch (error) {
     return { gzip, bytes, error: new InputError(source.name, errorText(error), { cause: error }) };
   }
@@ -70,7 +72,11 @@ export async function readInput(
       }
     };
     const sink = async (chunks: AsyncIterable<Buffer>): Promise<void> => {
-      for await (const chunk of chunks) onChunk(chunk);
+      for await (const chunk of chunks) {
+        // A consumer may return a promise to pause reading (back-pressure).
+        const pause = onChunk(chunk);
+        if (pause !== undefined) await pause;
+      }
     };
     const options = signal === undefined ? {} : { signal };
     if (gzip) await pipeline(rest, createGunzip(), sink, options);
@@ -86,7 +92,7 @@ export async function readInput(
   }
 }
 
-function errorText(error: unknown): string {
+export function errorText(error: unknown): string {
   if (error instanceof Error && 'code' in error) {
     if (error.code === 'ENOENT') return 'no such file or directory';
     if (error.code === 'EACCES') return 'permission denied';

@@ -56,8 +56,28 @@ const DECODE_HEADER = Buffer.from('] Decode batch, #', 'latin1');
 const PREFILL_WORDS = _wordsOf(PREFILL_HEADER);
 const DECODE_WORDS = _wordsOf(DECODE_HEADER);
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The one record the fast path fills and returns (see LineParser.parseAscii: consumed before the next call). */
+const RECORD: Mutable<BatchRecord> = {
+  kind: 'batch',
+  phase: 'prefill',
+  time: undefined,
+  ranks: { dp: undefined, tp: undefined, pp: undefined, attnCp: undefined, moeDp: undefined, ep: undefined },
+  newSeq: undefined,
+  newTokens: undefined,
+  cachedTokens: undefined,
+  running: undefined,
+  queue: undefined,
+  bootstrapQueue: undefined,
+  inflight: undefined,
+  legacy: false,
+  prefix: 'native',
+};
+
 /**
  * The fast path; see the file comment. The caller has checked that the line is pure ASCII.
+ * The record returned is reused by the next call.
  * @param zone the zone of zone-less timestamps (`--tz`)
  */
 export function parseSglangAscii(candidate: CandidateLine, zone: Zone = UTC_ZONE): BatchRecord | null {
@@ -156,24 +176,23 @@ export function parseSglangAscii(candidate: CandidateLine, zone: Zone = UTC_ZONE
         transfer ??= n;
         break;
     }
-    at = text.indexOf('#', i - candidate.base);
+    // Fields are mostly `, #key: n`: when the `#` is right there, no search is needed.
+    const next = i - candidate.base;
+    at = bytes[i + 2] === 0x23 && bytes[i + 1] !== 0x23 && next + 2 < end ? next + 2 : text.indexOf('#', next);
   }
   if (queue === undefined || (prefill ? newTokens : running) === undefined) return null;
-  return {
-    kind: 'batch',
-    phase: prefill ? 'prefill' : 'decode',
-    time,
-    ranks,
-    newSeq,
-    newTokens,
-    cachedTokens,
-    running,
-    queue,
-    bootstrapQueue: unbootstrapped ?? prealloc ?? bootstrap,
-    inflight: transferring ?? inflight ?? transfer,
-    legacy: false,
-    prefix: 'native',
-  };
+  const record = RECORD;
+  record.phase = prefill ? 'prefill' : 'decode';
+  record.time = time;
+  record.ranks = ranks;
+  record.newSeq = newSeq;
+  record.newTokens = newTokens;
+  record.cachedTokens = cachedTokens;
+  record.running = running;
+  record.queue = queue;
+  record.bootstrapQueue = unbootstrapped ?? prealloc ?? bootstrap;
+  record.inflight = transferring ?? inflight ?? transfer;
+  return record;
 }
 
 /** Which of KEYS starts at `at` (a `#`), or NOT_A_KEY. Two bytes pick the candidate, the rest confirm it. */
@@ -214,25 +233,46 @@ function _keyAt(bytes: Buffer, at: number, end: number): number {
   return words !== undefined && at + (KEY_LENGTHS[key] ?? 0) <= end && _equalsAt(bytes, at, words) ? key : NOT_A_KEY;
 }
 
+/** The last bracket's `YYYY-MM-DD HH:MM` as four 32-bit words, and that wall-clock minute as if UTC (`undefined`: impossible date). */
+const minuteWords = new Int32Array(4);
+let minuteWall: number | undefined = undefined;
+
 /**
  * `[YYYY-MM-DD HH:MM:SS` and an optional `.mmm` → ms, `undefined` for an impossible date (as the
  * full parser: the line still counts, untimed), `null` when the bracket is not in that shape.
+ * Lines of a minute share its first 16 bytes: then only the seconds are read.
  */
 function _bracketTime(b: Buffer, s: number, zone: Zone): number | undefined | null {
   if (b[s + 5] !== 0x2d || b[s + 8] !== 0x2d || b[s + 11] !== SPACE || b[s + 14] !== 0x3a || b[s + 17] !== 0x3a) return null;
-  const year = _digits(b, s + 1, 4);
-  const month = _digits(b, s + 6, 2);
-  const day = _digits(b, s + 9, 2);
-  const hour = _digits(b, s + 12, 2);
-  const minute = _digits(b, s + 15, 2);
   const second = _digits(b, s + 18, 2);
-  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return null;
+  if (second < 0) return null;
   let ms = 0;
   if (b[s + 20] === 0x2e) {
     ms = _digits(b, s + 21, 3);
     if (ms < 0) return null;
   }
-  return wallClockToMs(year, month, day, hour, minute, second, ms, zone);
+  const v = _view(b);
+  const w0 = v.getInt32(s + 1, true);
+  const w1 = v.getInt32(s + 5, true);
+  const w2 = v.getInt32(s + 9, true);
+  const w3 = v.getInt32(s + 13, true);
+  if (w0 !== minuteWords[0] || w1 !== minuteWords[1] || w2 !== minuteWords[2] || w3 !== minuteWords[3]) {
+    const year = _digits(b, s + 1, 4);
+    const month = _digits(b, s + 6, 2);
+    const day = _digits(b, s + 9, 2);
+    const hour = _digits(b, s + 12, 2);
+    const minute = _digits(b, s + 15, 2);
+    if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0) return null;
+    minuteWords[0] = w0;
+    minuteWords[1] = w1;
+    minuteWords[2] = w2;
+    minuteWords[3] = w3;
+    minuteWall = wallClockToMs(year, month, day, hour, minute, 0, 0, UTC_ZONE);
+  }
+  // What wallClockToMs(…, second, ms, zone) gives, without re-reading the minute: seconds up to
+  // 60 (leap seconds), the zone applied to the whole reading.
+  if (minuteWall === undefined || second > 60) return undefined;
+  return zone.toUtc(minuteWall + second * 1000 + ms);
 }
 
 /**
@@ -328,12 +368,18 @@ function _wordsOf(constant: Buffer): Int32Array {
 let viewOf: Buffer | null = null;
 let view: DataView = new DataView(new ArrayBuffer(0));
 
-/** Whether the constant described by `words` (`_wordsOf`) is at `at`; false past the end of `b`. */
-function _equalsAt(b: Buffer, at: number, words: Int32Array): boolean {
+/** A DataView of `b`, kept while `b` stays the same buffer (it is the scanner's, for a whole input). */
+function _view(b: Buffer): DataView {
   if (b !== viewOf) {
     viewOf = b;
     view = new DataView(b.buffer, b.byteOffset, b.length);
   }
+  return view;
+}
+
+/** Whether the constant described by `words` (`_wordsOf`) is at `at`; false past the end of `b`. */
+function _equalsAt(b: Buffer, at: number, words: Int32Array): boolean {
+  _view(b);
   const last = (words[words.length - 2] ?? 0) + 4;
   if (at < 0 || at + last > b.length) return false;
   for (let i = 0; i < words.length; i += 2) if (view.getInt32(at + (words[i] ?? 0), true) !== words[i + 1]) return false;

@@ -165,7 +165,7 @@ export interface LineParser {
    * Optional fast path for a pure-ASCII candidate read in place (no decoding): the record `parse`
    * would return for that line, or `null` to leave the line to `parse` (any shape it does not
    * handle). It must never disagree with `parse`: tests compare the two on every fixture line.
-   * Never throws.
+   * The record may be reused by the next call, so it is consumed at once, never kept. Never throws.
    */
   readonly parseAscii?: (line: CandidateLine) => LogRecord | null;
 }

@@ -2,9 +2,9 @@
  * Mergeable summaries (`--save FILE`, `dpskew merge`): the accumulated state of every worker, not
  * the rendered report. Counts, sums and maxima are exact; queue and running distributions are kept
  * as exact histograms (value → count), so merged quantiles are exact too (error bound 0); time
- * buckets (5 s) are kept, so windows merge exactly. The one estimate that does not merge exactly is
- * vLLM's prompt tokens (throughput × interval) for an engine whose stats lines are split across
- * summaries: the first sample of each part uses the default 10-s interval.
+ * buckets (5 s) are kept, so windows merge exactly. vLLM's prompt-token estimate (throughput ×
+ * interval) is kept as an exact integer with the samples at either end, so the interval that spans
+ * two parts is recovered when they are merged in log order.
  *
  * Merging summaries of disjoint inputs gives the same report as analysing all inputs at once,
  * because workers with the same name are merged the same way one run merges a worker's files.
@@ -74,7 +74,13 @@ interface PhaseJson {
 
 interface EngineJson {
   readonly samples: number;
+  /** the estimate in tokens (for reading); `promptMicroTokens` is the exact value merges use */
   readonly promptTokens: number;
+  /** exact Σ in millionths of a token, as decimal digits (absent in summaries before 0.2) */
+  readonly promptMicroTokens?: string;
+  /** the last timed sample and the first one, for the interval across a merge (absent before 0.2) */
+  readonly previousTime?: number | null;
+  readonly firstTimed?: { readonly time: number; readonly milliThroughput: number | null } | null;
   readonly waiting: Histogram;
   readonly running: Histogram;
   readonly firstTime: number | null;
@@ -163,7 +169,15 @@ export function workersFromSummaries(summaries: readonly Summary[]): WorkerState
 
 /** Add `from` (another part of the same worker) into `into`. */
 export function mergeWorker(into: WorkerState, from: WorkerState): void {
+  mergeWorkerState(into, from);
   into.inputs.push(...from.inputs);
+}
+
+/**
+ * Add `from`, the part of the same worker's log that comes after `into`'s (the next byte range of
+ * a file, the next file), without touching the input names: the result equals reading both in order.
+ */
+export function mergeWorkerState(into: WorkerState, from: WorkerState): void {
   into.layouts.push(...from.layouts);
   for (const phase of ['prefill', 'decode'] as const) into.phases[phase].merge(from.phases[phase]);
   for (const [rank, acc] of from.engineStats) {
@@ -181,7 +195,7 @@ export function mergeWorker(into: WorkerState, from: WorkerState): void {
     for (const r of ranks) mine.add(r);
     into.batchRanksByFamily.set(family, mine);
   }
-  for (const [family, n] of from.batchLinesByFamily) into.batchLinesByFamily.set(family, (into.batchLinesByFamily.get(family) ?? 0) + n);
+  into.batchLinesByFamily.merge(from.batchLinesByFamily);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -259,13 +273,25 @@ function phaseFromJson(j: PhaseJson): PhaseState {
 }
 
 function engineToJson(a: EngineStatsAccumulator): EngineJson {
-  return { samples: a.samples, promptTokens: a.promptTokens, waiting: histogramToJson(a.waiting), running: histogramToJson(a.running), firstTime: a.firstTime, lastTime: a.lastTime };
+  return {
+    samples: a.samples,
+    promptTokens: a.promptTokens,
+    promptMicroTokens: a.promptMicroTokens.toString(),
+    previousTime: a.previousTime,
+    firstTimed: a.firstTimed,
+    waiting: histogramToJson(a.waiting),
+    running: histogramToJson(a.running),
+    firstTime: a.firstTime,
+    lastTime: a.lastTime,
+  };
 }
 
 function engineFromJson(j: EngineJson): EngineStatsAccumulator {
   const a = new EngineStatsAccumulator();
   a.samples = j.samples;
-  a.promptTokens = j.promptTokens;
+  a.promptMicroTokens = j.promptMicroTokens !== undefined && /^-?\d+$/.test(j.promptMicroTokens) ? BigInt(j.promptMicroTokens) : BigInt(Math.round(j.promptTokens * 1e6));
+  a.previousTime = j.previousTime ?? null;
+  a.firstTimed = j.firstTimed ?? null;
   a.waiting.merge(histogramFromJson(j.waiting));
   a.running.merge(histogramFromJson(j.running));
   a.firstTime = j.firstTime;
@@ -291,7 +317,7 @@ function tallyFromJson(j: TallyJson): RoutingTally {
   return { ...j, ranks: new Map(j.ranks.map(([r, n]) => [r, n])), routerModes: new Set(j.routerModes), sources: new Set(j.sources) };
 }
 
-function workerToJson(w: WorkerState): WorkerJson {
+export function workerToJson(w: WorkerState): WorkerJson {
   return {
     name: w.name,
     inputs: w.inputs,
@@ -320,11 +346,11 @@ function workerToJson(w: WorkerState): WorkerJson {
     ] as const),
     requestSentinelExamples: [...w.requests.sentinelExamples],
     batchRanksByFamily: [...w.batchRanksByFamily.entries()].sort().map(([f, ranks]) => [f, [...ranks].sort((a, b) => a - b)] as const),
-    batchLinesByFamily: [...w.batchLinesByFamily.entries()].sort(),
+    batchLinesByFamily: w.batchLinesByFamily.entries().sort(),
   };
 }
 
-function workerFromJson(j: WorkerJson): WorkerState {
+export function workerFromJson(j: WorkerJson): WorkerState {
   const w = new WorkerState(j.name);
   w.inputs.push(...j.inputs);
   w.layouts.push(...j.layouts);
@@ -351,6 +377,6 @@ function workerFromJson(j: WorkerJson): WorkerState {
   for (const e of j.requestSentinelExamples) requests.sentinelExamples.add(e);
   w.requests.merge(requests);
   for (const [f, ranks] of j.batchRanksByFamily) w.batchRanksByFamily.set(f, new Set(ranks));
-  for (const [f, n] of j.batchLinesByFamily) w.batchLinesByFamily.set(f, n);
+  for (const [f, n] of j.batchLinesByFamily) w.batchLinesByFamily.add(f, n);
   return w;
 }

@@ -1,0 +1,39 @@
+/**
+ * Counts per string key, in first-seen order, with the last key's count kept aside: lines of one
+ * input nearly always come from one family, so most increments touch no map.
+ */
+export class KeyCounts {
+  private readonly counts = new Map<string, number>();
+  private lastKey: string | null = null;
+  private lastCount = 0;
+
+  add(key: string, n = 1): void {
+    if (key === this.lastKey) {
+      this.lastCount += n;
+      return;
+    }
+    this.flush();
+    this.lastKey = key;
+    this.lastCount = (this.counts.get(key) ?? 0) + n;
+  }
+
+  get(key: string): number | undefined {
+    this.flush();
+    return this.counts.get(key);
+  }
+
+  /** [key, count] in first-seen order. */
+  entries(): Array<[string, number]> {
+    this.flush();
+    return [...this.counts];
+  }
+
+  /** Add every count of `other` (first-seen order: this one's keys, then the new ones). */
+  merge(other: KeyCounts): void {
+    for (const [key, n] of other.entries()) this.add(key, n);
+  }
+
+  private flush(): void {
+    if (this.lastKey !== null) this.counts.set(this.lastKey, this.lastCount);
+  }
+}

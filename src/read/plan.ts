@@ -1,0 +1,64 @@
+/**
+ * How a file is split into tasks: plain files into byte ranges that start at line starts (so a
+ * task never needs bytes outside its range), gzip files whole. Only the bytes around each cut are
+ * read here.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import type { ReadTask } from './task.ts';
+
+/** Bytes read at a time while looking for the line end after a cut. */
+const PROBE_BYTES = 1 << 16;
+
+/**
+ * Task size for `totalBytes` of plain files and `jobs` threads: about four tasks per thread (so a
+ * slow file does not leave the others idle at the end), within [MIN_TASK_BYTES, MAX_TASK_BYTES].
+ */
+export const MIN_TASK_BYTES = 4 << 20;
+export const MAX_TASK_BYTES = 64 << 20;
+
+export function taskBytesFor(totalBytes: number, jobs: number): number {
+  return Math.min(MAX_TASK_BYTES, Math.max(MIN_TASK_BYTES, Math.ceil(totalBytes / (jobs * 4))));
+}
+
+/**
+ * The tasks of one file: `[{kind: 'file'}]` for gzip (magic bytes 1f 8b) or a file that cannot be
+ * opened (the task reports the error); otherwise ranges of about `taskBytes` cut just after a `\n`.
+ */
+export async function planFile(path: string, taskBytes: number): Promise<ReadTask[]> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    return [{ kind: 'file', path }];
+  }
+  try {
+    const size = (await handle.stat()).size;
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(head, 0, 2, 0);
+    if (bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b) return [{ kind: 'file', path }];
+    // Equal parts, as many as make them closest to taskBytes (a 67 MB file and 64 MB tasks: one part, not 64 + 3).
+    const parts = Math.max(1, Math.round(size / taskBytes));
+    const tasks: ReadTask[] = [];
+    let start = 0;
+    for (let k = 1; k <= parts && start < size; k++) {
+      const end = k === parts ? size : await lineStartAtOrAfter(handle, Math.max(start + 1, Math.round((size * k) / parts)), size);
+      tasks.push({ kind: 'range', path, start, end });
+      start = end;
+    }
+    return tasks.length > 0 ? tasks : [{ kind: 'range', path, start: 0, end: 0 }];
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The first line start at or after `at`: `at` itself when byte `at − 1` is `\n`, else just past the next `\n`; `size` if none. */
+async function lineStartAtOrAfter(handle: FileHandle, at: number, size: number): Promise<number> {
+  const probe = Buffer.allocUnsafe(PROBE_BYTES);
+  for (let position = at - 1; position < size; position += PROBE_BYTES) {
+    const { bytesRead } = await handle.read(probe, 0, PROBE_BYTES, position);
+    if (bytesRead === 0) break;
+    const nl = probe.subarray(0, bytesRead).indexOf(0x0a);
+    if (nl !== -1) return position + nl + 1;
+  }
+  return size;
+}

@@ -1,0 +1,35 @@
+/**
+ * Worker-thread entry: reads the tasks it is sent with `runTask` and posts back plain-data outputs.
+ * `workerData` holds the ReadSettings; messages are `{ id, task, mode }`.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { ReadSettings } from './settings.ts';
+import { runTask, taskOutputToJson, type ReadTask, type TaskMode } from './task.ts';
+
+export interface TaskMessage {
+  readonly id: number;
+  readonly task: ReadTask;
+  readonly mode: TaskMode;
+}
+
+export type ResultMessage = { readonly id: number; readonly output: ReturnType<typeof taskOutputToJson> } | { readonly id: number; readonly failure: string };
+
+function isTaskMessage(value: unknown): value is TaskMessage {
+  return typeof value === 'object' && value !== null && 'id' in value && typeof value.id === 'number' && 'task' in value && 'mode' in value;
+}
+
+function isReadSettings(value: unknown): value is ReadSettings {
+  return typeof value === 'object' && value !== null && 'engine' in value && 'patterns' in value && 'timezone' in value && 'maxLineBytes' in value;
+}
+
+const settings: unknown = workerData;
+const port = parentPort;
+if (port !== null && isReadSettings(settings)) {
+  port.on('message', (message: unknown) => {
+    if (!isTaskMessage(message)) return;
+    runTask(message.task, settings, message.mode).then(
+      (output) => port.postMessage({ id: message.id, output: taskOutputToJson(output) } satisfies ResultMessage),
+      (error: unknown) => port.postMessage({ id: message.id, failure: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies ResultMessage),
+    );
+  });
+}

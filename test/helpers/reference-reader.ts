@@ -1,0 +1,54 @@
+/**
+ * The plain way to read logs, kept as the reference the fast paths are tested against: one
+ * thread, split2 for lines, every line offered to the parsers as text (after the same needle
+ * filter, which decides which lines count as decoded), no byte-level fast path, no ranges, no
+ * blocks. It fulfils the same contract as readSources.
+ */
+import split2 from 'split2';
+import { createTextLineHandler } from '../../src/ingest.ts';
+import { readInput } from '../../src/io/read-input.ts';
+import type { readSources } from '../../src/read/read-sources.ts';
+import { createParsers, needlesOf } from '../../src/read/settings.ts';
+import { emptyOutput, type TaskOutput } from '../../src/read/task.ts';
+
+export const referenceReadSources: typeof readSources = async (sources, settings, mode, options, stdin) => {
+  const parsers = createParsers(settings);
+  const needles = needlesOf(parsers);
+  const outputs: TaskOutput[] = [];
+  for (const source of sources) {
+    const output = emptyOutput();
+    const handle = createTextLineHandler(parsers, output.state, output.tally, settings.range);
+    const onLine = (line: string): void => {
+      output.lines++;
+      if (Buffer.byteLength(line) > settings.maxLineBytes) output.oversized++;
+      else if (needles.some((n) => line.includes(n))) {
+        if (mode === 'analyse') handle(line);
+        else extent(line, parsers, output);
+      }
+    };
+    const splitter = split2();
+    splitter.on('data', onLine);
+    const ended = new Promise<void>((resolve) => splitter.on('end', () => resolve()));
+    const read = await readInput(source, stdin, (chunk) => void splitter.write(chunk), options.signal);
+    splitter.end();
+    await ended;
+    output.bytes = read.bytes;
+    output.gzip = read.gzip;
+    output.error = read.error === null ? null : read.error.message;
+    outputs.push(output);
+  }
+  return outputs;
+};
+
+function extent(line: string, parsers: ReturnType<typeof createParsers>, output: TaskOutput): void {
+  for (const parser of parsers) {
+    const result = parser.parse(line);
+    if (result.kind !== 'record') continue;
+    const time = result.record.kind === 'layout' ? undefined : result.record.time;
+    if (time !== undefined) {
+      if (output.first === null || time < output.first) output.first = time;
+      if (output.last === null || time > output.last) output.last = time;
+    }
+    return;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Every fast path gives the same report, byte for byte, as the plain reader (test/helpers/
+ * reference-reader.ts): the needle scanner with the SGLang byte-level fast path, line-aligned byte
+ * ranges merged in order (in this thread and on worker threads), stdin cut into blocks, gzip.
+ * Inputs: every fixture, both example runs, and a generated log mixing every family.
+ */
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { Chalk } from 'chalk';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseOptions, type RawOptions } from '../../src/options.ts';
+import { RENDERERS } from '../../src/render/index.ts';
+import { run, type RunContext } from '../../src/run.ts';
+import { generateMixedLog } from '../helpers/mixed-log.ts';
+import { referenceReadSources } from '../helpers/reference-reader.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const FIXTURES = readdirSync(join(ROOT, 'fixtures'))
+  .flatMap((dir) => readdirSync(join(ROOT, 'fixtures', dir)).map((f) => join(ROOT, 'fixtures', dir, f)))
+  .filter((f) => f.endsWith('.log'));
+const EXAMPLES = ['pr7984-before', 'pr7984-after'].map((d) => join(ROOT, 'examples', d));
+const CONTEXT = { chalk: new Chalk({ level: 0 }), width: 100, chart: true };
+
+async function json(paths: readonly string[], raw: RawOptions, context: Partial<RunContext> = {}): Promise<string> {
+  const result = await run(paths, parseOptions(raw), { stdin: Readable.from([]), cwd: ROOT, ...context });
+  return RENDERERS.json(result.report, CONTEXT);
+}
+
+const reference = (paths: readonly string[], raw: RawOptions = {}, context: Partial<RunContext> = {}): Promise<string> => json(paths, raw, { ...context, readSources: referenceReadSources });
+
+let mixed = '';
+let mixedGz = '';
+
+beforeAll(() => {
+  const dir = mkdtempSync(join(tmpdir(), 'dpskew-equivalence-'));
+  mixed = join(dir, 'mixed-families.log');
+  writeFileSync(mixed, generateMixedLog(20260414, 6000));
+  mixedGz = join(dir, 'mixed-families.log.gz');
+  writeFileSync(mixedGz, gzipSync(readFileSync(mixed)));
+});
+
+describe('fast paths equal the plain reader', () => {
+  it('has inputs to compare', () => {
+    expect(FIXTURES.length).toBeGreaterThan(20);
+    expect(statSync(mixed).size).toBeGreaterThan(500_000);
+  });
+
+  it.each(FIXTURES.map((f) => [f.slice(ROOT.length + 1), f]))('%s: default reader, and tiny line-aligned ranges in this thread', async (_name, file) => {
+    const expected = await reference([file]);
+    expect(await json([file], {})).toBe(expected);
+    expect(await json([file], {}, { tuning: { taskBytes: 1500 } })).toBe(expected);
+  });
+
+  it.each([...EXAMPLES, 'mixed'])('%s: ranges on worker threads, and stdin in blocks on worker threads', async (name) => {
+    const path = name === 'mixed' ? mixed : name;
+    const expected = await reference([path]);
+    expect(await json([path], { jobs: '2' }, { tuning: { taskBytes: 40_000 } })).toBe(expected);
+    const bytes = name === 'mixed' ? readFileSync(mixed) : Buffer.concat(readdirSync(path).sort().map((f) => readFileSync(join(path, f))));
+    const stdinOptions = { maxLineBytes: '4096', name: 'node-a' };
+    const expectedStdin = await reference(['-'], stdinOptions, { stdin: Readable.from([bytes]) });
+    expect(await json(['-'], { ...stdinOptions, jobs: '2' }, { stdin: Readable.from([bytes]), tuning: { blockBytes: 20_000 } })).toBe(expectedStdin);
+  }, 60_000);
+
+  it('gzip on worker threads, and a relative time filter (first pass) on ranges', async () => {
+    expect(await json([mixedGz], { jobs: '2' })).toBe(await reference([mixedGz]));
+    const filtered = { since: '+2m', until: '-1m' };
+    expect(await json([mixed], { ...filtered, jobs: '2' }, { tuning: { taskBytes: 30_000 } })).toBe(await reference([mixed], filtered));
+  }, 60_000);
+});
