@@ -6,6 +6,7 @@
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
+import { isatty } from 'node:tty';
 import { Chalk } from 'chalk';
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_THRESHOLDS } from './detect/thresholds.ts';
@@ -27,6 +28,9 @@ import { run } from './run.ts';
 import { renderProgress } from './render/progress.ts';
 import type { ReadProgress } from './read/read-sources.ts';
 import { VERSION } from './version.ts';
+
+/** fd 0 read directly; process.stdin only if it turns out non-blocking. */
+const STDIN = { fd: 0, stream: () => process.stdin };
 
 type Mode = 'report' | 'check' | 'merge';
 type CliOptions = RawOptions & {
@@ -183,7 +187,8 @@ async function main(mode: Mode, paths: string[], flags: CliOptions, command: Com
   const { values: config } = loadConfig(flags.config, process.cwd());
   const raw = mergeConfig(config, flags, (key) => command.getOptionValueSource(key) === 'cli');
   const options = parseOptions({ ...raw, patternFileLines: flags.patternFile === undefined ? [] : readPatternFile(flags.patternFile) });
-  if (paths.length === 0 && process.stdin.isTTY === true) {
+  // isatty, not process.stdin.isTTY: touching process.stdin would make a piped fd 0 non-blocking.
+  if (paths.length === 0 && isatty(0)) {
     process.stderr.write(`error: no input: give log files or directories, or pipe logs into dpskew\n\n${command.helpInformation()}`);
     process.exitCode = EXIT_USAGE;
     return;
@@ -202,7 +207,7 @@ async function main(mode: Mode, paths: string[], flags: CliOptions, command: Com
   });
   const progress = createProgressLine(flags.quiet === true, process.stderr, process.env);
   const { report, inputErrors, summary } = await run(paths, options, {
-    stdin: process.stdin,
+    stdin: STDIN,
     cwd: process.cwd(),
     signal: interrupt.signal,
     ...(progress === null ? {} : { onProgress: progress.update }),
@@ -291,7 +296,7 @@ async function compareMain(beforePath: string, afterPath: string, flags: CliOpti
   const load = async (path: string): Promise<Report> => {
     const saved = readSavedReport(path);
     if (saved !== null) return saved;
-    const result = await run([path], options, { stdin: process.stdin, cwd: process.cwd() });
+    const result = await run([path], options, { stdin: STDIN, cwd: process.cwd() });
     for (const e of result.inputErrors) errors.push(`error: ${e.path}: ${e.message}`);
     return result.report;
   };

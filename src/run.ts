@@ -2,11 +2,11 @@
  * run(paths, options) → Report: io → parse → aggregate → detect. No console, no exit codes.
  */
 import { readFile } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import { WorkerState } from './aggregate/worker-state.ts';
 import { applyAssertions } from './check/assertions.ts';
 import { InputError, UsageError } from './errors.ts';
 import { accounting, familiesOf, type TimeRange } from './ingest.ts';
+import type { StdinInput } from './io/read-input.ts';
 import { resolveSources, workerNames, type Source } from './io/sources.ts';
 import type { Options, TimeBound } from './options.ts';
 import { readSources, type ReadOptions, type ReadProgress } from './read/read-sources.ts';
@@ -17,7 +17,8 @@ import type { InputSummary, Report } from './report/types.ts';
 import { VERSION } from './version.ts';
 
 export interface RunContext {
-  readonly stdin: Readable;
+  /** standard input, for `-` */
+  readonly stdin: StdinInput;
   readonly cwd: string;
   /** Ctrl-C: stop reading, and report what was read, marked `interrupted` */
   readonly signal?: AbortSignal;

@@ -146,10 +146,17 @@ export function chooseAnchors(needles: readonly string[], sample: string): Ancho
   return groups;
 }
 
+/** Bytes a scanner's buffer needs for `maxLineBytes`: one line past the bound and one read. */
+export function scannerBufferBytes(maxLineBytes: number): number {
+  return maxLineBytes + READ_BYTES + 1;
+}
+
 export function createLineScanner(options: {
   readonly needles: readonly string[];
   readonly maxLineBytes: number;
   readonly onCandidate: CandidateHandler;
+  /** a buffer of at least `scannerBufferBytes(maxLineBytes)` to work in (one is allocated otherwise) */
+  readonly buffer?: Buffer;
 }): LineScanner {
   // Needles are matched as Latin-1 text, so each is turned into the Latin-1 reading of its UTF-8 bytes.
   const needles = [...new Set(options.needles)].map((n) => Buffer.from(n, 'utf8').toString('latin1'));
@@ -157,7 +164,7 @@ export function createLineScanner(options: {
   const max = options.maxLineBytes;
   const onCandidate = options.onCandidate;
   const counts: LineCounts = { lines: 0, oversized: 0, candidates: 0 };
-  const buffer = Buffer.allocUnsafe(max + READ_BYTES + 1);
+  const buffer = options.buffer !== undefined && options.buffer.length >= scannerBufferBytes(max) ? options.buffer : Buffer.allocUnsafe(scannerBufferBytes(max));
   let filled = 0;
   /** discarding the rest of an oversized line, up to its `\n` */
   let skipping = false;

@@ -12,14 +12,25 @@ export interface BlockCutter {
   readonly counts: { lines: number; oversized: number };
 }
 
+/** Size of the blocks a cutter makes (and of the buffers `allocate` must return): at least one line past the bound. */
+export function blockSize(blockBytes: number, maxLineBytes: number): number {
+  return Math.max(blockBytes, maxLineBytes + 1);
+}
+
 /**
- * @param blockBytes cut when a block holds this much; must exceed `maxLineBytes`
+ * @param blockBytes cut when a block holds this much (see `blockSize`)
  * @param onBlock receives each block, in order; it owns the block's buffer from then on
+ * @param allocate a free buffer of `blockSize` bytes (a recycled one, or a new one)
  */
-export function createBlockCutter(blockBytes: number, maxLineBytes: number, onBlock: (block: Uint8Array) => void): BlockCutter {
-  const size = Math.max(blockBytes, maxLineBytes + 1);
+export function createBlockCutter(
+  blockBytes: number,
+  maxLineBytes: number,
+  onBlock: (block: Uint8Array) => void,
+  allocate: () => ArrayBuffer = () => new ArrayBuffer(blockSize(blockBytes, maxLineBytes)),
+): BlockCutter {
+  const size = blockSize(blockBytes, maxLineBytes);
   const counts = { lines: 0, oversized: 0 };
-  let current = new Uint8Array(size);
+  let current = new Uint8Array(allocate(), 0, size);
   let filled = 0;
   let skipping = false;
 
@@ -33,7 +44,7 @@ export function createBlockCutter(blockBytes: number, maxLineBytes: number, onBl
       skipping = true;
       return;
     }
-    const next = new Uint8Array(size);
+    const next = new Uint8Array(allocate(), 0, size);
     next.set(current.subarray(last + 1, filled));
     onBlock(new Uint8Array(current.buffer, 0, last + 1));
     filled -= last + 1;

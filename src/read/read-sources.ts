@@ -1,14 +1,14 @@
 /**
  * Reads every log source through tasks: plain files in line-aligned byte ranges, gzip files whole,
  * stdin in blocks of whole lines as it arrives. With more than one job the tasks run on worker
- * threads; each source's task outputs are merged in order, which equals reading it in one piece.
+ * threads. Each source's task outputs are merged in order as they arrive (only out-of-order ones
+ * wait), which equals reading the source in one piece and keeps memory flat.
  */
-import type { Readable } from 'node:stream';
-import { readInput } from '../io/read-input.ts';
+import { readInput, type StdinInput } from '../io/read-input.ts';
 import type { Source } from '../io/sources.ts';
-import { createBlockCutter } from './blocks.ts';
+import { blockSize, createBlockCutter } from './blocks.ts';
 import { planFile, taskBytesFor } from './plan.ts';
-import { PoolClosedError, ReadPool } from './pool.ts';
+import { LocalRunner, PoolClosedError, ReadPool, type TaskRunner } from './pool.ts';
 import type { ReadSettings } from './settings.ts';
 import { emptyOutput, mergeTaskOutput, runTask, type ReadTask, type TaskMode, type TaskOutput } from './task.ts';
 
@@ -31,135 +31,129 @@ export interface ReadProgress {
 }
 
 /**
- * Stdin blocks: 8 MiB keeps a worker busy for ~15 ms (far more than handing a block over costs)
- * while at most 2 × jobs + 1 blocks are in memory at once.
+ * Stdin blocks: 4 MiB keeps a worker busy for ~8 ms, far longer than handing a block over takes,
+ * while at most 2 × jobs + 1 blocks exist at once (they are reused).
  */
-export const STDIN_BLOCK_BYTES = 8 << 20;
+export const STDIN_BLOCK_BYTES = 16 << 20;
 
 /** Plain-file bytes below which threads are not worth starting (a worker takes ~40 ms to boot). */
 const MIN_THREADED_BYTES = 32 << 20;
 
 const INTERRUPTED = 'interrupted: read only in part';
 
-/**
- * @returns one output per source, in the order given
- */
-export async function readSources(sources: readonly Source[], settings: ReadSettings, mode: TaskMode, options: ReadOptions, stdin: Readable | null): Promise<TaskOutput[]> {
-  const files = sources.filter((s) => s.path !== '-');
-  const fileBytes = files.reduce((sum, s) => sum + (s.size ?? 0), 0);
+/** Outputs of one source's tasks, merged in task order as they arrive. */
+class OrderedMerge {
+  private readonly merged = emptyOutput();
+  private readonly waiting = new Map<number, TaskOutput>();
+  private next = 0;
+
+  put(index: number, output: TaskOutput): void {
+    this.waiting.set(index, output);
+    for (let part = this.waiting.get(this.next); part !== undefined; part = this.waiting.get(this.next)) {
+      mergeTaskOutput(this.merged, part);
+      this.waiting.delete(this.next++);
+    }
+  }
+
+  /** The whole source (call once every task is in). */
+  result(): TaskOutput {
+    return this.merged;
+  }
+}
+
+/** @returns one output per source, in the order given */
+export async function readSources(sources: readonly Source[], settings: ReadSettings, mode: TaskMode, options: ReadOptions, stdin: StdinInput | null): Promise<TaskOutput[]> {
+  const fileBytes = sources.reduce((sum, s) => sum + (s.path === '-' ? 0 : (s.size ?? 0)), 0);
   const taskBytes = options.taskBytes ?? taskBytesFor(fileBytes, options.jobs);
-  const plans = new Map<Source, ReadTask[]>();
-  for (const source of files) plans.set(source, await planFile(source.path, taskBytes));
-  const fileTasks = [...plans.values()].reduce((n, tasks) => n + tasks.length, 0);
-  const threaded = options.jobs > 1 && (options.taskBytes !== undefined || fileBytes >= MIN_THREADED_BYTES || sources.some((s) => s.path === '-'));
-  const pool = threaded ? new ReadPool(options.jobs, settings, (task, m) => runTask(task, settings, m, options.signal)) : null;
-  const onAbort = (): void => void pool?.close();
+  const plans: ReadTask[][] = [];
+  for (const source of sources) plans.push(source.path === '-' ? [] : await planFile(source.path, taskBytes));
+  const hasStdin = sources.some((s) => s.path === '-');
+  const threaded = options.jobs > 1 && (options.taskBytes !== undefined || options.blockBytes !== undefined || fileBytes >= MIN_THREADED_BYTES || hasStdin);
+  const runner: TaskRunner = threaded ? new ReadPool(options.jobs, settings) : new LocalRunner(settings, options.signal);
+  const onAbort = (): void => runner.cancelPending();
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
   let bytesDone = 0;
-  let stdinOpen = sources.some((s) => s.path === '-');
-  const report = (bytes: number): void => {
+  let stdinOpen = hasStdin;
+  const progress = (bytes: number): void => {
     bytesDone += bytes;
     options.onProgress?.({ bytesRead: bytesDone, bytesTotal: stdinOpen ? null : fileBytes });
   };
-  const runOne = async (task: ReadTask, inProcess: boolean): Promise<TaskOutput> => {
+  const runOne = async (task: ReadTask): Promise<{ output: TaskOutput; buffer: ArrayBuffer | null }> => {
     try {
-      const output = inProcess || pool === null ? await runTask(task, settings, mode, options.signal) : await pool.run(task, mode);
-      if (task.kind !== 'bytes') report(task.kind === 'range' ? task.end - task.start : output.bytes);
-      return output;
+      const result = await runner.run(task, mode);
+      if (task.kind === 'range') progress(task.end - task.start);
+      else if (task.kind === 'file') progress(result.output.bytes);
+      return result;
     } catch (error) {
       if (!(error instanceof PoolClosedError)) throw error;
-      return { ...emptyOutput(), error: INTERRUPTED };
+      return { output: { ...emptyOutput(), error: INTERRUPTED }, buffer: null };
     }
   };
 
   try {
-    // File tasks are queued at once (the pool takes them in order); in-process they run one by one.
-    const pending = new Map<Source, Promise<TaskOutput[]>>();
-    for (const [source, tasks] of plans) {
-      pending.set(source, pool === null || fileTasks < 2 ? sequential(tasks, (t) => runOne(t, true)) : Promise.all(tasks.map((t) => runOne(t, false))));
-      if (pool === null) await pending.get(source);
+    const merges = sources.map(() => new OrderedMerge());
+    // Every file task is queued at once: runners take them in order.
+    const files = plans.flatMap((tasks, s) => tasks.map((task, k) => runOne(task).then(({ output }) => merges[s]?.put(k, output))));
+    const reads: Array<Promise<unknown>> = [...files];
+    for (const [s, source] of sources.entries()) {
+      if (source.path !== '-') continue;
+      const merge = merges[s];
+      if (merge !== undefined) reads.push(readStdin(stdin, settings, options, runOne, progress, merge).finally(() => (stdinOpen = false)));
     }
-    const outputs: TaskOutput[] = [];
-    for (const source of sources) {
-      if (source.path === '-') {
-        outputs.push(await readStdin(stdin, settings, options, pool, runOne, report));
-        stdinOpen = false;
-        continue;
-      }
-      const parts = await (pending.get(source) ?? Promise.resolve([]));
-      outputs.push(mergeAll(parts));
-    }
-    return outputs;
+    await Promise.all(reads);
+    return merges.map((m) => m.result());
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
-    await pool?.close();
+    await runner.close();
   }
 }
 
-async function sequential<T, R>(items: readonly T[], f: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  for (const item of items) out.push(await f(item));
-  return out;
-}
-
-function mergeAll(parts: readonly TaskOutput[]): TaskOutput {
-  const [first, ...rest] = parts;
-  const merged = first ?? emptyOutput();
-  for (const part of rest) mergeTaskOutput(merged, part);
-  return merged;
-}
-
 /**
- * Stdin in blocks. A stream that ends within its first block is read in this thread (no worker
- * is worth starting for it); otherwise blocks go to the pool as they are cut, at most
- * 2 × jobs + 1 in flight, reading pausing meanwhile.
+ * Stdin in blocks, handed to the runner as they are cut, at most 2 × jobs in flight (reading
+ * pauses meanwhile); each block's buffer is reused once its task is done. The cutter's own counts
+ * (lines too long for any block) join the merged output.
  */
 async function readStdin(
-  stdin: Readable | null,
+  stdin: StdinInput | null,
   settings: ReadSettings,
   options: ReadOptions,
-  pool: ReadPool | null,
-  runOne: (task: ReadTask, inProcess: boolean) => Promise<TaskOutput>,
-  report: (bytes: number) => void,
-): Promise<TaskOutput> {
-  const parts: Array<Promise<TaskOutput>> = [];
-  const holder: { first: Uint8Array | null } = { first: null };
-  let inFlight = 0;
-  let wake: (() => void) | null = null;
-  const limit = 2 * options.jobs + 1;
-  const submit = (bytes: Uint8Array, inProcess: boolean): void => {
-    inFlight++;
-    parts.push(
-      runOne({ kind: 'bytes', bytes }, inProcess).finally(() => {
-        inFlight--;
-        wake?.();
-      }),
-    );
-  };
+  runOne: (task: ReadTask) => Promise<{ output: TaskOutput; buffer: ArrayBuffer | null }>,
+  progress: (bytes: number) => void,
+  merge: OrderedMerge,
+): Promise<void> {
+  const size = blockSize(options.blockBytes ?? STDIN_BLOCK_BYTES, settings.maxLineBytes);
+  const free: ArrayBuffer[] = [];
+  const limit = 2 * options.jobs;
+  const running = new Set<Promise<void>>();
   let blocks = 0;
-  const cutter = createBlockCutter(options.blockBytes ?? STDIN_BLOCK_BYTES, settings.maxLineBytes, (block) => {
-    blocks++;
-    if (pool === null) submit(block, true);
-    else if (blocks === 1) holder.first = block; // waits to see whether a second block follows
-    else {
-      if (holder.first !== null) submit(holder.first, false);
-      holder.first = null;
-      submit(block, false);
-    }
-  });
+  const submit = (bytes: Uint8Array): void => {
+    const index = blocks++;
+    // After Ctrl-C the runner takes no more tasks, but what was read is still counted: here.
+    const task: ReadTask = { kind: 'bytes', bytes };
+    const run = options.signal?.aborted === true ? runTask(task, settings, 'analyse').then((output) => ({ output, buffer: null })) : runOne(task);
+    const done = run.then(({ output, buffer }) => {
+      merge.put(index, output);
+      if (buffer !== null && buffer.byteLength === size) free.push(buffer);
+    });
+    running.add(done);
+    void done.finally(() => running.delete(done));
+  };
+  const cutter = createBlockCutter(options.blockBytes ?? STDIN_BLOCK_BYTES, settings.maxLineBytes, submit, () => free.pop() ?? new ArrayBuffer(size));
   const read = await readInput({ name: '-', path: '-', size: null }, stdin, async (chunk) => {
     cutter.push(chunk);
-    report(chunk.length);
-    while (inFlight >= limit) await new Promise<void>((resolve) => (wake = resolve));
+    progress(chunk.length);
+    while (running.size >= limit) await Promise.race(running);
   }, options.signal);
   cutter.end();
-  if (holder.first !== null) submit(holder.first, blocks === 1);
-  const merged = mergeAll(await Promise.all(parts));
-  merged.lines += cutter.counts.lines;
-  merged.oversized += cutter.counts.oversized;
-  merged.bytes = read.bytes;
-  merged.gzip = read.gzip;
-  merged.error ??= read.error === null ? null : read.error.message;
-  return merged;
+  await Promise.all(running);
+  const tail = emptyOutput();
+  tail.lines = cutter.counts.lines;
+  tail.oversized = cutter.counts.oversized;
+  tail.error = read.error === null ? null : read.error.message;
+  merge.put(blocks, tail);
+  const whole = merge.result();
+  // The source's size is what was read from it (compressed, for gzip), not the blocks' bytes.
+  whole.bytes = read.bytes;
+  whole.gzip = read.gzip;
 }

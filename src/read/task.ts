@@ -7,7 +7,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { WorkerState } from '../aggregate/worker-state.ts';
 import { createLineHandler, emptyTally, mergeTally, tallyFromJson, tallyToJson, type LineTally, type TallyJson } from '../ingest.ts';
-import { createLineScanner, decodeCandidate, type LineScanner } from '../io/lines.ts';
+import { createLineScanner, decodeCandidate, scannerBufferBytes, type LineScanner } from '../io/lines.ts';
 import { errorText, readInput } from '../io/read-input.ts';
 import type { LineParser } from '../parse/types.ts';
 import { mergeWorkerState, workerFromJson, workerToJson, type WorkerJson } from '../report/summary.ts';
@@ -75,7 +75,35 @@ export async function runTask(task: ReadTask, settings: ReadSettings, mode: Task
   const { parsers, needles } = parsersFor(settings);
   const output = emptyOutput();
   const onCandidate = mode === 'analyse' ? createLineHandler(parsers, output.state, output.tally, settings.range) : createExtentHandler(parsers, output);
-  const scanner = createLineScanner({ needles, maxLineBytes: settings.maxLineBytes, onCandidate });
+  const buffer = _takeBuffer(settings.maxLineBytes);
+  const scanner = createLineScanner({ needles, maxLineBytes: settings.maxLineBytes, onCandidate, buffer });
+  try {
+    await _read(task, scanner, output, signal);
+    scanner.end();
+  } finally {
+    _spareBuffers.push(buffer);
+  }
+  output.lines = scanner.counts.lines;
+  output.oversized = scanner.counts.oversized;
+  return output;
+}
+
+/**
+ * Scanner buffers of this thread, reused across tasks: a new 2 MiB buffer per task is freed only
+ * when V8 next collects, so hundreds of tasks would hold hundreds of MiB.
+ */
+const _spareBuffers: Buffer[] = [];
+
+function _takeBuffer(maxLineBytes: number): Buffer {
+  const bytes = scannerBufferBytes(maxLineBytes);
+  for (;;) {
+    const spare = _spareBuffers.pop();
+    if (spare === undefined) return Buffer.allocUnsafe(bytes);
+    if (spare.length >= bytes) return spare;
+  }
+}
+
+async function _read(task: ReadTask, scanner: LineScanner, output: TaskOutput, signal?: AbortSignal): Promise<void> {
   if (task.kind === 'range') {
     output.error = readRange(task.path, task.start, task.end, scanner, output, signal);
   } else if (task.kind === 'bytes') {
@@ -87,10 +115,6 @@ export async function runTask(task: ReadTask, settings: ReadSettings, mode: Task
     output.gzip = read.gzip;
     output.error = read.error === null ? null : read.error.message;
   }
-  scanner.end();
-  output.lines = scanner.counts.lines;
-  output.oversized = scanner.counts.oversized;
-  return output;
 }
 
 /**

@@ -12,7 +12,10 @@ export interface TaskMessage {
   readonly mode: TaskMode;
 }
 
-export type ResultMessage = { readonly id: number; readonly output: ReturnType<typeof taskOutputToJson> } | { readonly id: number; readonly failure: string };
+/** The output, and the buffer of a `bytes` task handed back for reuse. */
+export type ResultMessage =
+  | { readonly id: number; readonly output: ReturnType<typeof taskOutputToJson>; readonly buffer: ArrayBuffer | null }
+  | { readonly id: number; readonly failure: string };
 
 function isTaskMessage(value: unknown): value is TaskMessage {
   return typeof value === 'object' && value !== null && 'id' in value && typeof value.id === 'number' && 'task' in value && 'mode' in value;
@@ -25,10 +28,14 @@ function isReadSettings(value: unknown): value is ReadSettings {
 const settings: unknown = workerData;
 const port = parentPort;
 if (port !== null && isReadSettings(settings)) {
+  // One task at a time (the pool sends the next one early): gzip tasks would otherwise interleave.
+  let tail: Promise<unknown> = Promise.resolve();
   port.on('message', (message: unknown) => {
     if (!isTaskMessage(message)) return;
-    runTask(message.task, settings, message.mode).then(
-      (output) => port.postMessage({ id: message.id, output: taskOutputToJson(output) } satisfies ResultMessage),
+    const task = message.task;
+    const buffer = task.kind === 'bytes' && task.bytes.buffer instanceof ArrayBuffer ? task.bytes.buffer : null;
+    tail = tail.then(() => runTask(task, settings, message.mode)).then(
+      (output) => port.postMessage({ id: message.id, output: taskOutputToJson(output), buffer } satisfies ResultMessage, buffer === null ? [] : [buffer]),
       (error: unknown) => port.postMessage({ id: message.id, failure: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies ResultMessage),
     );
   });
