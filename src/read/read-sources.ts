@@ -31,10 +31,10 @@ export interface ReadProgress {
 }
 
 /**
- * Stdin blocks: 4 MiB keeps a worker busy for ~8 ms, far longer than handing a block over takes,
+ * Stdin blocks: 2 MiB keeps a worker busy for ~4 ms, far longer than handing a block over takes,
  * while at most 2 × jobs + 1 blocks exist at once (they are reused).
  */
-export const STDIN_BLOCK_BYTES = 16 << 20;
+export const STDIN_BLOCK_BYTES = 2 << 20;
 
 /** Plain-file bytes below which threads are not worth starting (a worker takes ~40 ms to boot). */
 const MIN_THREADED_BYTES = 32 << 20;
