@@ -85,18 +85,27 @@ export class PhaseState {
     acc.add(record);
   }
 
-  /** Add another part of the same worker's log (a merged summary). */
+  /**
+   * Add another part of the same worker's log (a merged summary, the next byte range). The rank
+   * caps hold across parts: ranks that do not fit are counted in `rankOverflow`. Past the cap, which
+   * ranks are kept can differ from reading both parts in one go (garbage input, TOO_MANY_RANKS).
+   */
   merge(other: PhaseState): void {
     for (const [dp, byTp] of other.byDp) {
       let mine = this.byDp.get(dp);
       if (mine === undefined) {
+        if (this.byDp.size >= MAX_RANKS) {
+          for (const acc of byTp.values()) this.rankOverflow += acc.batches;
+          continue;
+        }
         mine = new Map();
         this.byDp.set(dp, mine);
       }
       for (const [tp, acc] of byTp) {
         const into = mine.get(tp);
-        if (into === undefined) mine.set(tp, acc);
-        else into.merge(acc);
+        if (into !== undefined) into.merge(acc);
+        else if (mine.size >= MAX_RANKS) this.rankOverflow += acc.batches;
+        else mine.set(tp, acc);
       }
     }
     this.unlabeled.merge(other.unlabeled);
