@@ -15,16 +15,20 @@ import { DEFAULT_MAX_LINE_BYTES } from './io/lines.ts';
 import { resolveColor, writeOutput } from './io/output.ts';
 import { METRICS } from './check/metrics.ts';
 import { DEFAULT_CONFIG_FILE, loadConfig, mergeConfig } from './config.ts';
-import { parseOptions, type RawOptions } from './options.ts';
+import { parseDuration, parseOptions, type RawOptions } from './options.ts';
 import { PARSERS } from './parse/index.ts';
 import { renderAnnotations, renderStepSummary } from './render/github.ts';
 import { RENDERERS } from './render/index.ts';
 import { renderJunit } from './render/junit.ts';
 import type { RenderContext } from './render/types.ts';
-import { SCHEMA_VERSION, type Report, type Verdict } from './report/types.ts';
+import { SCHEMA_VERSION, type Finding, type Report, type Verdict } from './report/types.ts';
 import { compareReports } from './compare/compare.ts';
 import { renderComparison } from './render/compare.ts';
 import { run } from './run.ts';
+import { spawn } from 'node:child_process';
+import { describeFinding } from './render/messages.ts';
+import { renderAlertText, renderWatchAlert, renderWatchFinal, renderWatchScreen, renderWatchSnapshot } from './render/watch.ts';
+import { watch } from './watch/watch.ts';
 import { renderProgress } from './render/progress.ts';
 import type { ReadProgress } from './read/read-sources.ts';
 import { VERSION } from './version.ts';
@@ -170,6 +174,18 @@ function buildProgram(onAction: (mode: Mode, paths: string[], options: CliOption
   addComparisonOptions(compare).action((before: string, after: string, options: CliOptions & ComparisonFlags, command: Command) =>
     compareMain(before, after, options, command),
   );
+  const watchCommand = program
+    .command('watch')
+    .description('Follow growing logs (files, directories, stdin) and judge them again every interval: a live screen on a terminal, one JSON object per interval in a pipe.')
+    .exitOverride()
+    .option('--interval <duration>', 'how often to read what was appended and redraw', '2s')
+    .option('--last <duration>', 'also show this last stretch of log time, next to the whole run', '60s')
+    .option('--alert', 'exit 1, printing the finding, once a fail-level finding has held for --for')
+    .option('--for <duration>', 'how long a fail-level finding must hold before it alerts', '60s')
+    .option('--alert-exec <command>', 'instead of exiting, run this shell command on each alert, with DPSKEW_CODE, DPSKEW_LEVEL, DPSKEW_PHASE, DPSKEW_WORKER, DPSKEW_MESSAGE, DPSKEW_ADVICE, DPSKEW_VERDICT and DPSKEW_FINDING (JSON) set');
+  addCommonOptions(watchCommand)
+    .addHelpText('after', WATCH_HELP)
+    .action((paths: string[], options: CliOptions & WatchFlags, command: Command) => watchMain(paths, options, command));
   const merge = program
     .command('merge')
     .description('Merge summaries written with --save (one per node or file) into one report, as if all logs were analysed at once.')
@@ -285,6 +301,111 @@ function addComparisonOptions(command: Command): Command {
     .option('--color', 'force colour')
     .option('--no-color', 'no colour')
     .option('--config <file>', `settings as JSON; default: ./${DEFAULT_CONFIG_FILE} if present`);
+}
+
+interface WatchFlags {
+  readonly interval?: string;
+  readonly last?: string;
+  readonly alert?: boolean;
+  readonly for?: string;
+  readonly alertExec?: string;
+}
+
+const WATCH_HELP = `
+Watch exit codes:
+  0  stdin ended (only stdin was watched): the final report was printed
+  1  --alert: a fail-level finding held for --for
+  2  usage error
+  130  Ctrl-C: the final whole-run report was printed
+
+Examples:
+  kubectl logs -f sglang-0 | dpskew watch --alert --for 2m
+  dpskew watch logs/ --last 5m                live screen of a run's directory
+  dpskew watch logs/ --alert-exec 'notify-send "$DPSKEW_MESSAGE"'`;
+
+const ALT_SCREEN_ON = '\u001b[?1049h\u001b[?25l';
+const ALT_SCREEN_OFF = '\u001b[?25h\u001b[?1049l';
+const HOME_AND_CLEAR = '\u001b[H\u001b[2J';
+
+async function watchMain(paths: string[], flags: CliOptions & WatchFlags, command: Command): Promise<void> {
+  const { values: config } = loadConfig(flags.config, process.cwd());
+  const options = parseOptions({ ...mergeConfig(config, flags, (key) => command.getOptionValueSource(key) === 'cli'), patternFileLines: flags.patternFile === undefined ? [] : readPatternFile(flags.patternFile) });
+  const settings = {
+    intervalMs: positiveMs('--interval', flags.interval ?? '2s'),
+    lastMs: positiveMs('--last', flags.last ?? '60s'),
+    holdMs: parseDuration('--for', flags.for ?? '60s'),
+    alerts: flags.alert === true || flags.alertExec !== undefined,
+  };
+  if (paths.length === 0 && isatty(0)) {
+    process.stderr.write(`error: no input: give log files or directories to watch, or pipe logs into dpskew watch\n\n${command.helpInformation()}`);
+    process.exitCode = EXIT_USAGE;
+    return;
+  }
+  const live = process.stdout.isTTY === true && options.format === 'table';
+  const color = live && resolveColor(flags.color, process.env, true);
+  const context = (): RenderContext => ({ chalk: new Chalk({ level: color ? 1 : 0 }), width: process.stdout.columns || 80, chart: options.chart });
+  const interrupt = new AbortController();
+  process.once('SIGINT', () => {
+    interrupt.abort();
+    process.once('SIGINT', () => process.exit(EXIT_INTERRUPTED));
+  });
+  const restore = (): void => void (live && process.stdout.write(ALT_SCREEN_OFF));
+  if (live) {
+    process.stdout.write(ALT_SCREEN_ON);
+    process.once('exit', restore);
+  }
+  let alerted: readonly Finding[] = [];
+  const result = await watch(paths, options, settings, {
+    stdin: STDIN,
+    stdinName: options.stdinName ?? 'stdin',
+    cwd: process.cwd(),
+    signal: interrupt.signal,
+    now: Date.now,
+    onSnapshot: (snapshot) => writeOutput(live ? `${HOME_AND_CLEAR}${renderWatchScreen(snapshot, context(), settings.intervalMs)}` : renderWatchSnapshot(snapshot)),
+    onAlert: async (findings, snapshot) => {
+      if (!live) for (const finding of findings) await writeOutput(renderWatchAlert(finding, snapshot.time));
+      if (flags.alertExec === undefined) {
+        alerted = findings;
+        return true;
+      }
+      for (const finding of findings) runAlertCommand(flags.alertExec, finding, snapshot.report.verdict, live);
+      return false;
+    },
+  });
+  if (live) {
+    process.removeListener('exit', restore);
+    restore();
+  }
+  process.exitCode = result.outcome === 'alert' ? EXIT_FINDINGS : result.outcome === 'interrupted' ? EXIT_INTERRUPTED : EXIT_OK;
+  await writeOutput(live ? RENDERERS.table(result.final, context()) : renderWatchFinal(result.final, result.outcome, context()));
+  for (const finding of alerted) process.stderr.write(renderAlertText(finding, settings.holdMs));
+  // stdin may still be open (a pipe still writing): nothing more will be read.
+  process.exit(process.exitCode);
+}
+
+/** `--alert-exec`: the command, with the finding in its environment; its output must not break the screen or the NDJSON on stdout. */
+function runAlertCommand(command: string, finding: Finding, verdict: Verdict, live: boolean): void {
+  const { message, advice } = describeFinding(finding);
+  spawn('sh', ['-c', command], {
+    stdio: live ? 'ignore' : ['ignore', process.stderr, process.stderr],
+    env: {
+      ...process.env,
+      DPSKEW_CODE: finding.code,
+      DPSKEW_LEVEL: finding.level,
+      DPSKEW_PHASE: finding.phase ?? '',
+      DPSKEW_WORKER: finding.worker ?? '',
+      DPSKEW_MESSAGE: message,
+      DPSKEW_ADVICE: advice,
+      DPSKEW_VERDICT: verdict,
+      DPSKEW_FINDING: JSON.stringify(finding),
+    },
+  }).on('error', (error) => process.stderr.write(`error: --alert-exec: ${error.message}\n`));
+}
+
+function positiveMs(flag: string, text: string): number {
+  const ms = parseDuration(flag, text);
+  if (ms <= 0) throw new UsageError(`${flag} must be a positive duration (got ${text})`);
+  return ms;
 }
 
 async function compareMain(beforePath: string, afterPath: string, flags: CliOptions & ComparisonFlags, command: Command): Promise<void> {

@@ -13,22 +13,26 @@ export function resolveColor(flag: boolean | undefined, env: NodeJS.ProcessEnv, 
   return isTTY;
 }
 
+/** Streams whose EPIPE guard is installed (once: `watch` writes every interval). */
+const guarded = new WeakSet<NodeJS.WriteStream>();
+
 /**
  * Write to stdout and wait until it is flushed. A reader that went away (`dpskew … | head -1`)
  * raises EPIPE: that ends the program quietly with the exit code already decided, never a stack.
  */
 export function writeOutput(text: string, stream: NodeJS.WriteStream = process.stdout): Promise<void> {
+  if (!guarded.has(stream)) {
+    guarded.add(stream);
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      if (error.code === 'EPIPE') {
-        process.exit(process.exitCode ?? 0);
-      }
-      reject(error);
-    };
-    stream.on('error', onError);
     stream.write(text, (error) => {
       if (error === null || error === undefined) resolve();
-      else onError(error);
+      else if ('code' in error && error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      else reject(error);
     });
   });
 }

@@ -1,0 +1,98 @@
+/**
+ * What `dpskew watch` shows: on a terminal, one screen per snapshot (the `--last` stretch above the
+ * whole-run table); in a pipe, one JSON object per line (NDJSON, `schemaVersion` 1):
+ *
+ * - `{"kind":"snapshot", time, verdict, linesRead, prefill, decode, last, findings, rotations, truncations}`
+ *   every interval, where `prefill`/`decode` are `{batches, groups: [{worker, balance, ranks: [{rank,
+ *   batches, share, queueMax}]}]}` for the whole run and `last` is the `--last` stretch of log time;
+ * - `{"kind":"alert", time, finding}` when a fail-level finding has held for `--for`;
+ * - `{"kind":"final", outcome, report}` at the end, `report` being the full `--format json` report.
+ */
+import type { Finding, PhaseReport, Report } from '../report/types.ts';
+import type { SlidingPhase, SlidingWindow } from '../watch/sliding-window.ts';
+import type { Snapshot, WatchOutcome } from '../watch/watch.ts';
+import { formatInt, formatRatio, rankLabel } from './format.ts';
+import { describeFinding } from './messages.ts';
+import { RENDERERS } from './index.ts';
+import type { RenderContext } from './types.ts';
+
+export const WATCH_SCHEMA_VERSION = 1;
+
+/** The terminal screen of one snapshot (the caller clears the screen first). */
+export function renderWatchScreen(snapshot: Snapshot, context: RenderContext, intervalMs: number): string {
+  const { chalk } = context;
+  const events = [snapshot.rotations > 0 ? `${snapshot.rotations} rotation${snapshot.rotations === 1 ? '' : 's'}` : '', snapshot.truncations > 0 ? `${snapshot.truncations} truncation${snapshot.truncations === 1 ? '' : 's'}` : '']
+    .filter((e) => e !== '')
+    .map((e) => ` · ${e}`)
+    .join('');
+  const header = chalk.bold(`dpskew watch · ${clock(snapshot.time)} · every ${intervalMs / 1000} s · Ctrl-C for the final report${events}`);
+  return `${header}\n${renderLast(snapshot.window, context)}\n${RENDERERS.table(snapshot.report, context)}`;
+}
+
+function renderLast(window: SlidingWindow | null, context: RenderContext): string {
+  if (window === null) return 'last stretch: no timestamped batch lines yet\n';
+  const lines = [`Last ${window.seconds} s of log (to ${window.end.slice(11, 19)}Z)`];
+  for (const [name, phase] of [['prefill', window.prefill], ['decode', window.decode]] as const) {
+    if (phase === null) continue;
+    lines.push(`  ${name.padEnd(8)}${renderPhase(phase, context)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function renderPhase(phase: SlidingPhase, context: RenderContext): string {
+  const ranks = phase.ranks.map((r) => `${rankLabel(r.rank)} ${formatInt(r.batches)}`).join('  ');
+  const balance = phase.balance === null ? '-' : formatRatio(phase.balance);
+  const peak = phase.ranks.reduce<{ rank: number; queue: number } | null>((best, r) => (r.queueMax !== null && (best === null || r.queueMax > best.queue) ? { rank: r.rank, queue: r.queueMax } : best), null);
+  const low = phase.balance !== null && phase.balance < 0.5;
+  return `${ranks}   balance ${low ? context.chalk.red(balance) : balance}${peak === null ? '' : `   peak queue ${rankLabel(peak.rank)} ${formatInt(peak.queue)}`}`;
+}
+
+function clock(ms: number): string {
+  return `${new Date(ms).toISOString().slice(11, 19)}Z`;
+}
+
+/** One NDJSON line for a snapshot. */
+export function renderWatchSnapshot(snapshot: Snapshot): string {
+  const { report } = snapshot;
+  return `${JSON.stringify({
+    schemaVersion: WATCH_SCHEMA_VERSION,
+    kind: 'snapshot',
+    time: new Date(snapshot.time).toISOString(),
+    verdict: report.verdict,
+    linesRead: report.totals.linesRead,
+    prefill: phaseJson(report.prefill),
+    decode: phaseJson(report.decode),
+    last: snapshot.window,
+    findings: report.findings.map(findingJson),
+    rotations: snapshot.rotations,
+    truncations: snapshot.truncations,
+  })}\n`;
+}
+
+function phaseJson(phase: PhaseReport): unknown {
+  return {
+    batches: phase.batches,
+    groups: phase.groups.map((g) => ({ worker: g.worker, balance: g.batches.balance, ranks: g.ranks.map((r) => ({ rank: r.rank, batches: r.batches, share: r.share, queueMax: r.queue.max })) })),
+  };
+}
+
+function findingJson(f: Finding): unknown {
+  const { message, advice } = describeFinding(f);
+  return { code: f.code, level: f.level, phase: f.phase, worker: f.worker, message, advice };
+}
+
+/** One NDJSON line for an alert. */
+export function renderWatchAlert(finding: Finding, time: number): string {
+  return `${JSON.stringify({ schemaVersion: WATCH_SCHEMA_VERSION, kind: 'alert', time: new Date(time).toISOString(), finding: findingJson(finding) })}\n`;
+}
+
+/** The last NDJSON line: the full report (`--format json`'s object) and why the watch ended. */
+export function renderWatchFinal(report: Report, outcome: WatchOutcome, context: RenderContext): string {
+  return `${JSON.stringify({ schemaVersion: WATCH_SCHEMA_VERSION, kind: 'final', outcome, report: JSON.parse(RENDERERS.json(report, context)) })}\n`;
+}
+
+/** The alert as one human line (stderr), with what to do next. */
+export function renderAlertText(finding: Finding, holdMs: number): string {
+  const { message, advice } = describeFinding(finding);
+  return `alert: ${finding.code}: ${message} (held ${holdMs / 1000} s)\n       ${advice}\n`;
+}

@@ -1,0 +1,283 @@
+/**
+ * Following growing logs with `tail -F` semantics, by polling (portable, works on network file
+ * systems, and exact about what was read): files named or found in watched directories are read
+ * from their start, then as they grow; a file replaced under its name (rotation) is read to its end
+ * and the new one from its first byte; a file that shrank (truncation, `copytruncate`) is read
+ * again from 0; new files in a watched directory are picked up, except rotated copies of a file
+ * already followed (same inode). Bytes go through the same scanner, parsers and accumulators as a
+ * batch run, so a log read live and read afterwards gives the same numbers.
+ */
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { WorkerState } from '../aggregate/worker-state.ts';
+import { accounting, createLineHandler, emptyTally, familiesOf, type LineTally } from '../ingest.ts';
+import { createLineScanner, READ_BYTES, type LineScanner } from '../io/lines.ts';
+import { resolveSources, workerNames } from '../io/sources.ts';
+import type { LineParser } from '../parse/types.ts';
+import { createParsers, needlesOf, type ReadSettings } from '../read/settings.ts';
+import type { InputSummary } from '../report/types.ts';
+
+/** Bytes at the start of a file kept to notice it was rewritten (log lines start with a timestamp). */
+const HEAD_BYTES = 1024;
+
+/** Most bytes read from one file per poll, so a large backlog does not stall redraws and Ctrl-C. */
+const MAX_BYTES_PER_POLL = 64 << 20;
+
+interface Followed {
+  readonly name: string;
+  readonly worker: WorkerState;
+  readonly tally: LineTally;
+  scanner: LineScanner;
+  /** lines and oversized lines of the scanners this input had before (rotation, truncation) */
+  linesBefore: number;
+  oversizedBefore: number;
+  bytes: number;
+  rotations: number;
+  truncations: number;
+  error: string | null;
+  // Files only:
+  fd: number | null;
+  ino: number;
+  position: number;
+  /** the file's first bytes as read: if they change, the file was truncated and rewritten past where we were */
+  head: Buffer;
+}
+
+export class Follower {
+  readonly workers = new Map<string, WorkerState>();
+  private readonly followed = new Map<string, Followed>();
+  /** `dev:ino` of every file read: a rotated copy showing up under a new name is not read twice */
+  private readonly seen = new Set<string>();
+  /** after the first poll, files that appear are new; rotated copies among them are not read */
+  private polled = false;
+  /** followed name → its latest rotated copy that appeared while watching (for copytruncate) */
+  private readonly copies = new Map<string, string>();
+  private readonly paths: readonly string[];
+  private readonly cwd: string;
+  private readonly parsers: readonly LineParser[];
+  private readonly needles: readonly string[];
+  private readonly settings: ReadSettings;
+
+  /** @param paths files and directories to follow (not `-`: see `addStream`) */
+  constructor(paths: readonly string[], settings: ReadSettings, cwd: string) {
+    this.paths = paths;
+    this.cwd = cwd;
+    this.settings = settings;
+    this.parsers = createParsers(settings);
+    this.needles = needlesOf(this.parsers);
+  }
+
+  /** An input fed by chunks (stdin); returns the function that takes them. */
+  addStream(name: string, workerName: string): { push: (chunk: Buffer) => void; end: () => void; fail: (error: string) => void } {
+    const input = this.follow(name, workerName, null, 0);
+    return {
+      push: (chunk) => {
+        input.bytes += chunk.length;
+        input.scanner.push(chunk);
+      },
+      end: () => input.scanner.end(),
+      fail: (error) => (input.error ??= error),
+    };
+  }
+
+  /**
+   * Pick up new files, then read what every followed file gained since the last poll (at most
+   * MAX_BYTES_PER_POLL each). Resolves `true` when some file has more to read right away.
+   */
+  async poll(): Promise<boolean> {
+    if (this.paths.length > 0) {
+      const { sources } = await resolveSources(this.paths);
+      const fresh = sources.filter((s) => !this.followed.has(s.name));
+      if (fresh.length > 0) {
+        const names = workerNames([...[...this.followed.keys()].map((name) => ({ name, path: name, size: null })), ...fresh], this.cwd);
+        for (const source of fresh) {
+          const id = fileId(source.path);
+          // A rotated copy (`x.log` → `x.log.1`) is a file already read under its old name: the
+          // same inode after a rename, or, after logrotate's copytruncate, a copy of what was read.
+          if (id === null || this.seen.has(id.key)) continue;
+          if (this.polled && this.followed.has(unrotated(source.name))) {
+            this.seen.add(id.key);
+            this.copies.set(unrotated(source.name), source.path);
+            continue;
+          }
+          this.seen.add(id.key);
+          this.follow(source.name, names.get(source.name) ?? source.name, openOrNull(source.path), id.ino);
+        }
+      }
+    }
+    this.polled = true;
+    let more = false;
+    for (const input of this.followed.values()) if ((input.fd !== null || input.ino !== 0) && this.readGrowth(input)) more = true;
+    return more;
+  }
+
+  /** Flush unterminated last lines (at the end of a watch). */
+  finish(): void {
+    for (const input of this.followed.values()) input.scanner.end();
+  }
+
+  /** Per-input line accounting so far, in the report's shape. */
+  inputs(): InputSummary[] {
+    return [...this.followed.values()].map((f) => ({
+      name: f.name,
+      worker: f.worker.name,
+      gzip: false,
+      bytes: f.bytes,
+      lines: accounting(f.tally, f.linesBefore + f.scanner.counts.lines, f.oversizedBefore + f.scanner.counts.oversized),
+      families: familiesOf(f.tally),
+      unparseableExample: f.tally.example,
+      error: f.error,
+    }));
+  }
+
+  /** Rotations and truncations seen, per input (for the live header). */
+  events(): { rotations: number; truncations: number } {
+    let rotations = 0;
+    let truncations = 0;
+    for (const f of this.followed.values()) {
+      rotations += f.rotations;
+      truncations += f.truncations;
+    }
+    return { rotations, truncations };
+  }
+
+  private follow(name: string, workerName: string, fd: number | null, ino: number): Followed {
+    let worker = this.workers.get(workerName);
+    if (worker === undefined) {
+      worker = new WorkerState(workerName);
+      this.workers.set(workerName, worker);
+    }
+    worker.inputs.push(name);
+    const tally = emptyTally();
+    const input: Followed = { name, worker, tally, scanner: this.scanner(worker, tally), linesBefore: 0, oversizedBefore: 0, bytes: 0, rotations: 0, truncations: 0, error: null, fd, ino, position: 0, head: Buffer.alloc(0) };
+    this.followed.set(name, input);
+    return input;
+  }
+
+  private scanner(worker: WorkerState, tally: LineTally): LineScanner {
+    return createLineScanner({ needles: this.needles, maxLineBytes: this.settings.maxLineBytes, onCandidate: createLineHandler(this.parsers, worker, tally, this.settings.range) });
+  }
+
+  /** Reads the file's growth; `true` when it stopped at the per-poll limit. */
+  private readGrowth(input: Followed): boolean {
+    const id = fileId(input.name);
+    const ino = id?.ino ?? null;
+    if (id !== null) this.seen.add(id.key);
+    if (ino !== null && ino !== input.ino) {
+      // Rotation: finish the old file, then read the new one from its first byte.
+      this.drain(input, Number.POSITIVE_INFINITY);
+      if (input.fd !== null) closeSync(input.fd);
+      this.restart(input);
+      input.rotations++;
+      input.fd = openOrNull(input.name);
+      input.ino = ino;
+      input.position = 0;
+    } else if (input.fd === null && ino !== null) {
+      input.fd = openOrNull(input.name);
+      input.ino = ino;
+      input.position = 0;
+    }
+    if (input.fd === null) return false;
+    let size: number;
+    try {
+      size = fstatSync(input.fd).size;
+    } catch {
+      return false;
+    }
+    if (size < input.position || this.headChanged(input)) {
+      // Truncated in place (`> file`, or logrotate's copytruncate, whose copy holds what was written
+      // since the last poll: read that from the copy first), then read it again from the start.
+      this.readCopyTail(input);
+      this.restart(input);
+      input.truncations++;
+      input.position = 0;
+    }
+    return this.drain(input, MAX_BYTES_PER_POLL) >= MAX_BYTES_PER_POLL;
+  }
+
+  /** Read from the current position to the end of the file, or `limit` bytes; returns the bytes read. */
+  private drain(input: Followed, limit: number): number {
+    if (input.fd === null) return 0;
+    let read = 0;
+    while (read < limit) {
+      const room = input.scanner.space();
+      let n: number;
+      try {
+        n = readSync(input.fd, room, 0, Math.min(room.length, READ_BYTES), input.position);
+      } catch (error) {
+        input.error ??= error instanceof Error ? error.message : String(error);
+        return read;
+      }
+      if (n <= 0) return read;
+      if (input.position < HEAD_BYTES && input.head.length < HEAD_BYTES) {
+        input.head = Buffer.concat([input.head, Buffer.from(room.subarray(0, Math.min(n, HEAD_BYTES - input.head.length)))]);
+      }
+      input.position += n;
+      input.bytes += n;
+      read += n;
+      input.scanner.commit(n);
+    }
+    return read;
+  }
+
+  /** Whether the first bytes differ from those read (a truncation hidden by rewriting as much or more). */
+  private headChanged(input: Followed): boolean {
+    if (input.fd === null || input.head.length === 0) return false;
+    const now = Buffer.alloc(input.head.length);
+    try {
+      readSync(input.fd, now, 0, now.length, 0);
+    } catch {
+      return false;
+    }
+    return !now.equals(input.head);
+  }
+
+  /** After copytruncate: the part of the copy past what was read from the original. */
+  private readCopyTail(input: Followed): void {
+    const copy = this.copies.get(input.name);
+    if (copy === undefined) return;
+    this.copies.delete(input.name);
+    const fd = openOrNull(copy);
+    if (fd === null) return;
+    try {
+      if (fstatSync(fd).size < input.position) return;
+      const original = input.fd;
+      input.fd = fd;
+      this.drain(input, Number.POSITIVE_INFINITY);
+      input.fd = original;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** A fresh scanner for a file read again from 0; the old one's unterminated line is counted first. */
+  private restart(input: Followed): void {
+    input.head = Buffer.alloc(0);
+    input.scanner.end();
+    input.linesBefore += input.scanner.counts.lines;
+    input.oversizedBefore += input.scanner.counts.oversized;
+    input.scanner = this.scanner(input.worker, input.tally);
+  }
+}
+
+/** `x.log` for its rotated copies `x.log.1`, `x.log.2.gz`, `x.log-20260414`; other names unchanged. */
+export function unrotated(name: string): string {
+  return name.replace(/(?:[.-]\d+)+(?:\.gz)?$/, '');
+}
+
+/** The file's identity (device and inode), `null` when it is not a regular file now. */
+function fileId(path: string): { readonly key: string; readonly ino: number } | null {
+  try {
+    const info = statSync(path);
+    return info.isFile() ? { key: `${info.dev}:${info.ino}`, ino: info.ino } : null;
+  } catch {
+    return null;
+  }
+}
+
+function openOrNull(path: string): number | null {
+  try {
+    return openSync(path, 'r');
+  } catch {
+    return null;
+  }
+}

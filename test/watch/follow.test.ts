@@ -1,0 +1,70 @@
+/** The follower in-process: growth, rename rotation, copytruncate, truncation, new files, stdin chunks. */
+import { appendFileSync, copyFileSync, mkdtempSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Follower, unrotated } from '../../src/watch/follow.ts';
+
+const settings = { engine: 'auto', patterns: [], timezone: 'UTC', maxLineBytes: 1 << 20, range: null } as const;
+const line = (dp: number, q = 0): string => `[2026-04-14 10:00:00 DP${dp} TP${dp}] Prefill batch, #new-seq: 1, #new-token: 10, #cached-token: 0, #running-req: 0, #queue-req: ${q}\n`;
+
+function batches(f: Follower): number {
+  return [...f.workers.values()].reduce((n, w) => n + w.phases.prefill.lines, 0);
+}
+
+describe('Follower', () => {
+  it('reads growth, a rename rotation (old file drained), a copytruncate (copy tail read) and a plain truncation, each line once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpskew-follow-'));
+    const a = join(dir, 'a_prefill_w0.out');
+    const b = join(dir, 'b_prefill_w1.out');
+    writeFileSync(a, line(0).repeat(3));
+    writeFileSync(b, line(1).repeat(2));
+    const f = new Follower([dir], settings, dir);
+    await f.poll();
+    expect(batches(f)).toBe(5);
+    // rename: two more lines land in the old file, then a new file starts
+    appendFileSync(a, line(0).repeat(2));
+    renameSync(a, `${a}.1`);
+    writeFileSync(a, line(0));
+    // copytruncate: the copy holds two lines not read yet, then the original is emptied
+    appendFileSync(b, line(1).repeat(2));
+    copyFileSync(b, `${b}.1`);
+    truncateSync(b, 0);
+    appendFileSync(b, line(1));
+    await f.poll();
+    expect(batches(f)).toBe(5 + 2 + 1 + 2 + 1);
+    expect(f.events()).toEqual({ rotations: 1, truncations: 1 });
+    // a truncation hidden by rewriting as much as before (noticed by the changed first bytes), and a new file
+    truncateSync(a, 0);
+    appendFileSync(a, line(0, 7));
+    writeFileSync(join(dir, 'c_prefill_w2.out'), line(2));
+    await f.poll();
+    f.finish();
+    expect(batches(f)).toBe(11 + 1 + 1);
+    expect(f.inputs().map((i) => i.name.slice(dir.length + 1))).toEqual(['a_prefill_w0.out', 'b_prefill_w1.out', 'c_prefill_w2.out']);
+  });
+
+  it('reads rotated copies present at the start (they are part of the run), and stdin chunks split anywhere', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpskew-follow-'));
+    writeFileSync(join(dir, 'a.out.1'), line(0));
+    writeFileSync(join(dir, 'a.out'), line(0));
+    const f = new Follower([dir], settings, dir);
+    const stdin = f.addStream('-', 'stdin');
+    const text = Buffer.from(line(1) + line(1));
+    stdin.push(text.subarray(0, 7));
+    stdin.push(text.subarray(7));
+    stdin.end();
+    await f.poll();
+    expect(batches(f)).toBe(4);
+  });
+
+  it.each([
+    ['x.log.1', 'x.log'],
+    ['x.log.2.gz', 'x.log'],
+    ['x.log-20260414', 'x.log'],
+    ['x.log', 'x.log'],
+    ['node1_prefill_w0.out', 'node1_prefill_w0.out'],
+  ])('unrotated(%s) = %s', (name, base) => {
+    expect(unrotated(name)).toBe(base);
+  });
+});

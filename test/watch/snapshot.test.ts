@@ -1,0 +1,69 @@
+/** The `--last` stretch and what a snapshot looks like on a terminal and in a pipe. */
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Chalk } from 'chalk';
+import { describe, expect, it } from 'vitest';
+import { parseOptions } from '../../src/options.ts';
+import { renderWatchScreen, renderWatchSnapshot } from '../../src/render/watch.ts';
+import { buildReport } from '../../src/report/build-report.ts';
+import { Follower } from '../../src/watch/follow.ts';
+import { slidingWindow } from '../../src/watch/sliding-window.ts';
+
+const settings = { engine: 'auto', patterns: [], timezone: 'UTC', maxLineBytes: 1 << 20, range: null } as const;
+const line = (second: number, dp: number, queue: number): string =>
+  `[2026-04-14 10:${String(Math.floor(second / 60)).padStart(2, '0')}:${String(second % 60).padStart(2, '0')} DP${dp} TP${dp}] Prefill batch, #new-seq: 1, #new-token: 10, #cached-token: 0, #running-req: 0, #queue-req: ${queue}\n`;
+
+async function snapshotOf(text: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'dpskew-snapshot-'));
+  writeFileSync(join(dir, 'p_prefill_w0.out'), text);
+  const follower = new Follower([dir], settings, dir);
+  await follower.poll();
+  const options = parseOptions({ dpSize: '4' });
+  const workers = [...follower.workers.values()];
+  const report = buildReport(workers, follower.inputs(), { ...options, timezone: 'UTC', timeRange: null });
+  return { report, workers, window: slidingWindow(workers, report, 60_000) };
+}
+
+describe('watch snapshots', () => {
+  // Ten minutes of even work on DP0–DP3, then the last minute on DP0 only.
+  const text = Array.from({ length: 540 }, (_, i) => line(i, i % 4, 1)).join('') + Array.from({ length: 60 }, (_, i) => line(540 + i, 0, 50 + i)).join('');
+
+  it('the --last stretch counts the last minute of log time only, every expected rank shown', async () => {
+    const { window } = await snapshotOf(text);
+    expect(window?.seconds).toBe(60);
+    expect(window?.end).toBe('2026-04-14T10:09:59.000Z');
+    expect(window?.prefill?.ranks).toEqual([
+      { rank: 0, batches: 60, queueMax: 109 },
+      { rank: 1, batches: 0, queueMax: null },
+      { rank: 2, batches: 0, queueMax: null },
+      { rank: 3, batches: 0, queueMax: null },
+    ]);
+    expect(window?.prefill?.balance).toBeCloseTo(0.25);
+    expect(window?.decode).toBeNull();
+  });
+
+  it('no timestamps yet: no stretch', async () => {
+    const { report, workers } = await snapshotOf('');
+    expect(slidingWindow(workers, report, 60_000)).toBeNull();
+  });
+
+  it('one NDJSON object per snapshot, versioned, with whole-run ranks and the stretch', async () => {
+    const { report, window } = await snapshotOf(text);
+    const json = JSON.parse(renderWatchSnapshot({ report, window, time: Date.UTC(2026, 3, 14, 10, 10), rotations: 0, truncations: 0 }));
+    expect(Object.keys(json)).toEqual(['schemaVersion', 'kind', 'time', 'verdict', 'linesRead', 'prefill', 'decode', 'last', 'findings', 'rotations', 'truncations']);
+    expect(json).toMatchObject({ schemaVersion: 1, kind: 'snapshot', time: '2026-04-14T10:10:00.000Z', linesRead: 600, prefill: { batches: 600 } });
+    expect(json.prefill.groups[0].ranks.map((r: { batches: number }) => r.batches)).toEqual([195, 135, 135, 135]);
+    expect(json.last.prefill.balance).toBeCloseTo(0.25);
+  });
+
+  it('the terminal screen: header, the stretch above the whole-run table', async () => {
+    const { report, window } = await snapshotOf(text);
+    const screen = renderWatchScreen({ report, window, time: Date.UTC(2026, 3, 14, 10, 10), rotations: 1, truncations: 0 }, { chalk: new Chalk({ level: 0 }), width: 100, chart: false }, 2000);
+    const lines = screen.split('\n');
+    expect(lines[0]).toBe('dpskew watch · 10:10:00Z · every 2 s · Ctrl-C for the final report · 1 rotation');
+    expect(lines[1]).toBe('Last 60 s of log (to 10:09:59Z)');
+    expect(lines[2]).toBe('  prefill DP0 60  DP1 0  DP2 0  DP3 0   balance 0.25   peak queue DP0 109');
+    expect(screen).toContain('Prefill batches by DP rank');
+  });
+});
