@@ -4,6 +4,7 @@
  * (the raw material of time windows), so it grows only with the run's duration.
  */
 import type { BatchRecord } from '../parse/types.ts';
+import { BucketSeries } from './bucket-series.ts';
 import { IntHistogram } from './int-histogram.ts';
 
 /** Finest time resolution kept: 5 s, the smallest window `--window auto` picks (prior-art.md §5). */
@@ -15,12 +16,7 @@ export const BUCKET_MS = 5_000;
  */
 export const MAX_BUCKETS = 120_960;
 
-/** One BUCKET_MS slice of one rank: batches, Σ new tokens, peak queue (−1: no queue value). */
-export interface Bucket {
-  batches: number;
-  newTokens: number;
-  maxQueue: number;
-}
+export type { Bucket } from './bucket-series.ts';
 
 export class RankAccumulator {
   batches = 0;
@@ -32,15 +28,13 @@ export class RankAccumulator {
   firstTime: number | null = null;
   lastTime: number | null = null;
   /** bucket index (⌊time / BUCKET_MS⌋) → totals; batches without a timestamp are not bucketed */
-  readonly buckets = new Map<number, Bucket>();
+  buckets = new BucketSeries(MAX_BUCKETS);
   /** timed batches not bucketed because MAX_BUCKETS was reached */
   unbucketed = 0;
   /** lines with #queue-req > 0, and the range of #running-req on them (RUNNING_CEILING) */
   queuedLines = 0;
   runningMinWhenQueued: number | null = null;
   runningMaxWhenQueued: number | null = null;
-  private lastIndex = Number.NaN;
-  private lastBucket: Bucket | undefined = undefined;
 
   add(record: BatchRecord): void {
     this.batches++;
@@ -59,24 +53,7 @@ export class RankAccumulator {
       // Lines are not time-ordered across files and ranks, so keep min and max rather than first and last seen.
       if (this.firstTime === null || time < this.firstTime) this.firstTime = time;
       if (this.lastTime === null || time > this.lastTime) this.lastTime = time;
-      const index = Math.floor(time / BUCKET_MS);
-      // Consecutive lines of a rank mostly share a bucket: skip the map lookup then.
-      let bucket = index === this.lastIndex ? this.lastBucket : this.buckets.get(index);
-      if (bucket === undefined && this.buckets.size < MAX_BUCKETS) {
-        bucket = { batches: 0, newTokens: 0, maxQueue: -1 };
-        this.buckets.set(index, bucket);
-      }
-      if (bucket !== undefined) {
-        this.lastIndex = index;
-        this.lastBucket = bucket;
-      }
-      if (bucket === undefined) {
-        this.unbucketed++;
-      } else {
-        bucket.batches++;
-        bucket.newTokens += record.newTokens ?? 0;
-        if (record.queue !== undefined && record.queue > bucket.maxQueue) bucket.maxQueue = record.queue;
-      }
+      if (!this.buckets.add(Math.floor(time / BUCKET_MS), 1, record.newTokens ?? 0, record.queue ?? -1)) this.unbucketed++;
     }
   }
 
@@ -90,16 +67,7 @@ export class RankAccumulator {
     if (other.firstTime !== null && (this.firstTime === null || other.firstTime < this.firstTime)) this.firstTime = other.firstTime;
     if (other.lastTime !== null && (this.lastTime === null || other.lastTime > this.lastTime)) this.lastTime = other.lastTime;
     this.unbucketed += other.unbucketed;
-    for (const [index, b] of other.buckets) {
-      const mine = this.buckets.get(index);
-      if (mine === undefined && this.buckets.size >= MAX_BUCKETS) this.unbucketed += b.batches;
-      else if (mine === undefined) this.buckets.set(index, { ...b });
-      else {
-        mine.batches += b.batches;
-        mine.newTokens += b.newTokens;
-        mine.maxQueue = Math.max(mine.maxQueue, b.maxQueue);
-      }
-    }
+    for (const [index, b] of other.buckets) if (!this.buckets.add(index, b.batches, b.newTokens, b.maxQueue)) this.unbucketed += b.batches;
     this.queuedLines += other.queuedLines;
     if (other.runningMinWhenQueued !== null && (this.runningMinWhenQueued === null || other.runningMinWhenQueued < this.runningMinWhenQueued)) {
       this.runningMinWhenQueued = other.runningMinWhenQueued;

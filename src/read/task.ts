@@ -9,6 +9,7 @@ import { WorkerState } from '../aggregate/worker-state.ts';
 import { createLineHandler, emptyTally, mergeTally, tallyFromJson, tallyToJson, type LineTally, type TallyJson } from '../ingest.ts';
 import { createLineScanner, decodeCandidate, scannerBufferBytes, type LineScanner } from '../io/lines.ts';
 import { errorText, readInput } from '../io/read-input.ts';
+import { createCollector } from './collect.ts';
 import type { LineParser } from '../parse/types.ts';
 import { mergeWorkerState, workerFromJson, workerToJson, type WorkerJson } from '../report/summary.ts';
 import { createParsers, needlesOf, type ReadSettings } from './settings.ts';
@@ -52,6 +53,9 @@ export interface TaskOutputJson {
 export function emptyOutput(): TaskOutput {
   return { state: new WorkerState(''), tally: emptyTally(), lines: 0, oversized: 0, bytes: 0, gzip: false, error: null, first: null, last: null };
 }
+
+/** This thread's collector (see collect.ts), fed with the bytes every task reads. */
+const collect = createCollector();
 
 /** Parsers are built once per thread and settings. */
 const parserCache = new Map<string, { readonly parsers: LineParser[]; readonly needles: string[] }>();
@@ -109,8 +113,13 @@ async function _read(task: ReadTask, scanner: LineScanner, output: TaskOutput, s
   } else if (task.kind === 'bytes') {
     scanner.push(Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.byteLength));
     output.bytes = task.bytes.byteLength;
+    collect(task.bytes.byteLength);
   } else {
-    const read = await readInput({ name: task.path, path: task.path, size: null }, null, scanner.push, signal);
+    const push = (chunk: Buffer): void => {
+      scanner.push(chunk);
+      collect(chunk.length);
+    };
+    const read = await readInput({ name: task.path, path: task.path, size: null }, null, push, signal);
     output.bytes = read.bytes;
     output.gzip = read.gzip;
     output.error = read.error === null ? null : read.error.message;
@@ -140,6 +149,7 @@ function readRange(path: string, start: number, end: number, scanner: LineScanne
       position += bytesRead;
       output.bytes += bytesRead;
       scanner.commit(bytesRead);
+      collect(bytesRead);
     }
     return null;
   } catch (error) {
@@ -179,8 +189,9 @@ export function mergeTaskOutput(into: TaskOutput, from: TaskOutput): void {
   if (from.last !== null && (into.last === null || from.last > into.last)) into.last = from.last;
 }
 
-export function taskOutputToJson(o: TaskOutput): TaskOutputJson {
-  return { state: workerToJson(o.state), tally: tallyToJson(o.tally), lines: o.lines, oversized: o.oversized, bytes: o.bytes, gzip: o.gzip, error: o.error, first: o.first, last: o.last };
+/** @param transfer collects the buffers postMessage may hand over instead of copying */
+export function taskOutputToJson(o: TaskOutput, transfer: ArrayBuffer[] | null = null): TaskOutputJson {
+  return { state: workerToJson(o.state, transfer), tally: tallyToJson(o.tally), lines: o.lines, oversized: o.oversized, bytes: o.bytes, gzip: o.gzip, error: o.error, first: o.first, last: o.last };
 }
 
 export function taskOutputFromJson(j: TaskOutputJson): TaskOutput {

@@ -35,7 +35,10 @@ if (port !== null && isReadSettings(settings)) {
     const task = message.task;
     const buffer = task.kind === 'bytes' && task.bytes.buffer instanceof ArrayBuffer ? task.bytes.buffer : null;
     tail = tail.then(() => runTask(task, settings, message.mode)).then(
-      (output) => port.postMessage({ id: message.id, output: taskOutputToJson(output), buffer } satisfies ResultMessage, buffer === null ? [] : [buffer]),
+      (output) => {
+        const transfer: ArrayBuffer[] = buffer === null ? [] : [buffer];
+        port.postMessage({ id: message.id, output: taskOutputToJson(output, transfer), buffer } satisfies ResultMessage, transfer);
+      },
       (error: unknown) => port.postMessage({ id: message.id, failure: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies ResultMessage),
     );
   });

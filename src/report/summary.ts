@@ -11,7 +11,8 @@
  */
 import { EngineStatsAccumulator } from '../aggregate/engine-stats.ts';
 import { IntHistogram } from '../aggregate/int-histogram.ts';
-import { RankAccumulator } from '../aggregate/rank-accumulator.ts';
+import { BucketSeries } from '../aggregate/bucket-series.ts';
+import { MAX_BUCKETS, RankAccumulator } from '../aggregate/rank-accumulator.ts';
 import { RequestAccumulator } from '../aggregate/requests.ts';
 import { RoutingAccumulator, type RoutingTally } from '../aggregate/routing.ts';
 import { PhaseState, WorkerState } from '../aggregate/worker-state.ts';
@@ -20,11 +21,13 @@ import type { LayoutRecord, NoticeRecord, Phase, RoutingRecord } from '../parse/
 import type { InputSummary } from './types.ts';
 
 export const SUMMARY_FORMAT = 'dpskew-summary';
-export const SUMMARY_VERSION = 1;
+/** 2: buckets as one flat array (compact to store and to send between threads); 1 is still read. */
+export const SUMMARY_VERSION = 2;
+const READABLE_VERSIONS: readonly number[] = [1, SUMMARY_VERSION];
 
 export interface Summary {
   readonly format: typeof SUMMARY_FORMAT;
-  readonly summaryVersion: typeof SUMMARY_VERSION;
+  readonly summaryVersion: number;
   readonly tool: { readonly name: 'dpskew'; readonly version: string };
   /** settings that changed what was read; merging summaries read differently is refused */
   readonly settings: SummarySettings;
@@ -52,8 +55,11 @@ interface RankJson {
   readonly running: Histogram;
   readonly firstTime: number | null;
   readonly lastTime: number | null;
-  /** [bucket index, batches, new tokens, max queue] */
-  readonly buckets: ReadonlyArray<readonly [number, number, number, number]>;
+  /**
+   * bucket index, batches, new tokens, max queue, for each bucket in index order, in one flat array
+   * (version 1: one array per bucket; between threads: a Float64Array, handed over without a copy)
+   */
+  readonly buckets: ReadonlyArray<number> | ReadonlyArray<readonly [number, number, number, number]> | Float64Array;
   readonly unbucketed: number;
   readonly queuedLines: number;
   readonly runningMinWhenQueued: number | null;
@@ -133,7 +139,7 @@ export function toSummary(
   settings: SummarySettings,
   version: string,
 ): Summary {
-  return { format: SUMMARY_FORMAT, summaryVersion: SUMMARY_VERSION, tool: { name: 'dpskew', version }, settings, inputs, skippedFiles, workers: workers.map(workerToJson) };
+  return { format: SUMMARY_FORMAT, summaryVersion: SUMMARY_VERSION, tool: { name: 'dpskew', version }, settings, inputs, skippedFiles, workers: workers.map((w) => workerToJson(w)) };
 }
 
 /** Parse and check a summary file's text; throws InputError naming the file. */
@@ -145,7 +151,7 @@ export function parseSummary(text: string, file: string): Summary {
     throw new InputError(file, 'not a dpskew summary: not valid JSON');
   }
   if (!isSummary(data)) throw new InputError(file, `not a dpskew summary (write one with --save): no "format": "${SUMMARY_FORMAT}"`);
-  if (data.summaryVersion !== SUMMARY_VERSION) throw new InputError(file, `summary version ${String(data.summaryVersion)} is not supported (this dpskew reads ${SUMMARY_VERSION})`);
+  if (!READABLE_VERSIONS.includes(data.summaryVersion)) throw new InputError(file, `summary version ${String(data.summaryVersion)} is not supported (this dpskew reads ${READABLE_VERSIONS.join(' and ')})`);
   return data;
 }
 
@@ -210,7 +216,14 @@ function histogramFromJson(pairs: Histogram): IntHistogram {
   return h;
 }
 
-function rankToJson(a: RankAccumulator): RankJson {
+/** How bucket arrays are written: `json` (plain arrays) or `transfer` (Float64Arrays, collected in `buffers`). */
+interface BucketEncoding {
+  readonly buffers: ArrayBuffer[] | null;
+}
+
+const AS_JSON: BucketEncoding = { buffers: null };
+
+function rankToJson(a: RankAccumulator, encoding: BucketEncoding = AS_JSON): RankJson {
   return {
     batches: a.batches,
     newTokens: a.newTokens,
@@ -220,12 +233,30 @@ function rankToJson(a: RankAccumulator): RankJson {
     running: histogramToJson(a.running),
     firstTime: a.firstTime,
     lastTime: a.lastTime,
-    buckets: [...a.buckets.entries()].sort((x, y) => x[0] - y[0]).map(([i, b]) => [i, b.batches, b.newTokens, b.maxQueue] as const),
+    buckets: flatBuckets(a, encoding),
     unbucketed: a.unbucketed,
     queuedLines: a.queuedLines,
     runningMinWhenQueued: a.runningMinWhenQueued,
     runningMaxWhenQueued: a.runningMaxWhenQueued,
   };
+}
+
+function flatBuckets(a: RankAccumulator, encoding: BucketEncoding): number[] | Float64Array {
+  if (encoding.buffers === null) {
+    const out: number[] = [];
+    for (const [i, b] of a.buckets) out.push(i, b.batches, b.newTokens, b.maxQueue);
+    return out;
+  }
+  const out = new Float64Array(a.buckets.size * 4);
+  let k = 0;
+  for (const [i, b] of a.buckets) {
+    out[k++] = i;
+    out[k++] = b.batches;
+    out[k++] = b.newTokens;
+    out[k++] = b.maxQueue;
+  }
+  encoding.buffers.push(out.buffer);
+  return out;
 }
 
 function rankFromJson(j: RankJson): RankAccumulator {
@@ -238,7 +269,8 @@ function rankFromJson(j: RankJson): RankAccumulator {
   a.running.merge(histogramFromJson(j.running));
   a.firstTime = j.firstTime;
   a.lastTime = j.lastTime;
-  for (const [i, batches, newTokens, maxQueue] of j.buckets) a.buckets.set(i, { batches, newTokens, maxQueue });
+  const flat: ArrayLike<number> = j.buckets instanceof Float64Array ? j.buckets : j.buckets.flatMap((x: number | readonly number[]) => x); // version 1: tuples
+  a.buckets = BucketSeries.fromFlat(flat, MAX_BUCKETS);
   a.unbucketed = j.unbucketed;
   a.queuedLines = j.queuedLines;
   a.runningMinWhenQueued = j.runningMinWhenQueued;
@@ -246,10 +278,10 @@ function rankFromJson(j: RankJson): RankAccumulator {
   return a;
 }
 
-function phaseToJson(p: PhaseState): PhaseJson {
+function phaseToJson(p: PhaseState, encoding: BucketEncoding): PhaseJson {
   return {
-    byDp: [...p.byDp.entries()].sort((a, b) => a[0] - b[0]).map(([dp, byTp]) => [dp, [...byTp.entries()].sort((a, b) => a[0] - b[0]).map(([tp, acc]) => [tp, rankToJson(acc)] as const)] as const),
-    unlabeled: rankToJson(p.unlabeled),
+    byDp: [...p.byDp.entries()].sort((a, b) => a[0] - b[0]).map(([dp, byTp]) => [dp, [...byTp.entries()].sort((a, b) => a[0] - b[0]).map(([tp, acc]) => [tp, rankToJson(acc, encoding)] as const)] as const),
+    unlabeled: rankToJson(p.unlabeled, encoding),
     pipelineDuplicates: p.pipelineDuplicates,
     dpMinusOne: p.dpMinusOne,
     legacyLines: p.legacyLines,
@@ -317,12 +349,17 @@ function tallyFromJson(j: TallyJson): RoutingTally {
   return { ...j, ranks: new Map(j.ranks.map(([r, n]) => [r, n])), routerModes: new Set(j.routerModes), sources: new Set(j.sources) };
 }
 
-export function workerToJson(w: WorkerState): WorkerJson {
+/**
+ * A worker's state as plain data. With `transfer`, bucket arrays are Float64Arrays whose buffers are
+ * added to it, for postMessage to hand over without copying (they are unusable here afterwards).
+ */
+export function workerToJson(w: WorkerState, transfer: ArrayBuffer[] | null = null): WorkerJson {
+  const encoding: BucketEncoding = transfer === null ? AS_JSON : { buffers: transfer };
   return {
     name: w.name,
     inputs: w.inputs,
     layouts: w.layouts,
-    phases: { prefill: phaseToJson(w.phases.prefill), decode: phaseToJson(w.phases.decode) },
+    phases: { prefill: phaseToJson(w.phases.prefill, encoding), decode: phaseToJson(w.phases.decode, encoding) },
     engineStats: [...w.engineStats.entries()].sort((a, b) => a[0] - b[0]).map(([rank, acc]) => [rank, engineToJson(acc)] as const),
     aggregatedStatsLines: w.aggregatedStatsLines,
     unrankedStatsLines: w.unrankedStatsLines,

@@ -1,0 +1,167 @@
+/**
+ * One rank's 5-s buckets (batches, Σ new tokens, peak queue), the raw material of time windows.
+ * Kept compact: buckets of the span a rank is active in sit in one growing Float64Array (24 bytes a
+ * bucket; a day of a rank is 400 KiB), and only stray buckets far from that span (garbled or
+ * mixed-up timestamps) in a map. At most MAX_BUCKETS distinct buckets are kept, as before: the
+ * first ones seen; the caller counts the rest as unbucketed.
+ */
+
+/** One 5-s slice of one rank: batches, Σ new tokens, peak #queue-req (−1: no queue value). */
+export interface Bucket {
+  batches: number;
+  newTokens: number;
+  maxQueue: number;
+}
+
+/** Fields per bucket in the dense array: batches, new tokens, max queue. */
+const FIELDS = 3;
+/** Initial dense capacity, in buckets (5 minutes). */
+const INITIAL_SLOTS = 64;
+/**
+ * The dense span may cover at most this many times the buckets it holds (plus a day): a rank that
+ * logs steadily fills its span, while a stray timestamp months away would make it mostly empty.
+ */
+const MAX_EMPTY_RATIO = 4;
+const SLACK_SLOTS = 17_280;
+/** Capacity growth factor of the dense span. */
+const GROWTH = 1.5;
+
+export class BucketSeries {
+  /** distinct buckets held */
+  size = 0;
+  private readonly maxBuckets: number;
+  /** bucket index of dense slot 0; NaN while empty */
+  private base = Number.NaN;
+  private dense = new Float64Array(0);
+  private readonly sparse = new Map<number, Bucket>();
+  /**
+   * Buckets as read from a summary or a worker thread (index, batches, tokens, queue, …), kept as
+   * they came until this series is changed: a part that is only merged into another and then
+   * dropped never builds arrays of its own.
+   */
+  private flat: ArrayLike<number> | null = null;
+
+  constructor(maxBuckets: number) {
+    this.maxBuckets = maxBuckets;
+  }
+
+  /** A series holding `flat` (index, batches, new tokens, max queue per bucket, ascending, at most maxBuckets). */
+  static fromFlat(flat: ArrayLike<number>, maxBuckets: number): BucketSeries {
+    const series = new BucketSeries(maxBuckets);
+    series.flat = flat;
+    series.size = Math.floor(flat.length / 4);
+    return series;
+  }
+
+  private materialize(): void {
+    const flat = this.flat;
+    if (flat === null) return;
+    this.flat = null;
+    this.size = 0;
+    for (let k = 0; k + 3 < flat.length; k += 4) this.add(flat[k] ?? 0, flat[k + 1] ?? 0, flat[k + 2] ?? 0, flat[k + 3] ?? -1);
+  }
+
+  /**
+   * Add `batches` batches with `newTokens` and peak `maxQueue` (−1: none) to bucket `index`.
+   * Returns false, changing nothing, when it is a new bucket and MAX_BUCKETS are already held.
+   */
+  add(index: number, batches: number, newTokens: number, maxQueue: number): boolean {
+    if (this.flat !== null) this.materialize();
+    let slot = this.slotOf(index);
+    if (slot === -1 || this.dense[slot * FIELDS] === 0) {
+      if (this.sparse.has(index)) {
+        const b = this.sparse.get(index);
+        if (b !== undefined) {
+          b.batches += batches;
+          b.newTokens += newTokens;
+          if (maxQueue > b.maxQueue) b.maxQueue = maxQueue;
+        }
+        return true;
+      }
+      if (this.size >= this.maxBuckets) return false;
+      this.size++;
+      if (slot === -1) slot = this.growTo(index);
+      if (slot === -1) {
+        this.sparse.set(index, { batches, newTokens, maxQueue });
+        return true;
+      }
+      this.dense[slot * FIELDS + 2] = -1;
+    }
+    const at = slot * FIELDS;
+    this.dense[at] = (this.dense[at] ?? 0) + batches;
+    this.dense[at + 1] = (this.dense[at + 1] ?? 0) + newTokens;
+    if (maxQueue > (this.dense[at + 2] ?? -1)) this.dense[at + 2] = maxQueue;
+    return true;
+  }
+
+  get(index: number): Bucket | undefined {
+    if (this.flat !== null) this.materialize();
+    const slot = this.slotOf(index);
+    if (slot !== -1 && (this.dense[slot * FIELDS] ?? 0) > 0) return this.bucketAt(slot);
+    return this.sparse.get(index);
+  }
+
+  /** [index, bucket] in ascending index order; the buckets are copies. */
+  *entries(): IterableIterator<[number, Bucket]> {
+    const flat = this.flat;
+    if (flat !== null) {
+      for (let k = 0; k + 3 < flat.length; k += 4) yield [flat[k] ?? 0, { batches: flat[k + 1] ?? 0, newTokens: flat[k + 2] ?? 0, maxQueue: flat[k + 3] ?? -1 }];
+      return;
+    }
+    const stray = [...this.sparse.entries()].sort((a, b) => a[0] - b[0]);
+    let s = 0;
+    const slots = this.dense.length / FIELDS;
+    for (let slot = 0; slot < slots; slot++) {
+      if ((this.dense[slot * FIELDS] ?? 0) === 0) continue;
+      const index = this.base + slot;
+      for (; s < stray.length && (stray[s]?.[0] ?? 0) < index; s++) yield copy(stray[s] as [number, Bucket]);
+      yield [index, this.bucketAt(slot)];
+    }
+    for (; s < stray.length; s++) yield copy(stray[s] as [number, Bucket]);
+  }
+
+  *keys(): IterableIterator<number> {
+    for (const [index] of this.entries()) yield index;
+  }
+
+  [Symbol.iterator](): IterableIterator<[number, Bucket]> {
+    return this.entries();
+  }
+
+  private bucketAt(slot: number): Bucket {
+    const at = slot * FIELDS;
+    return { batches: this.dense[at] ?? 0, newTokens: this.dense[at + 1] ?? 0, maxQueue: this.dense[at + 2] ?? -1 };
+  }
+
+  /** The dense slot of `index`, or −1 when it lies outside the dense span. */
+  private slotOf(index: number): number {
+    const slot = index - this.base;
+    return slot >= 0 && slot < this.dense.length / FIELDS ? slot : -1;
+  }
+
+  /** Widen the dense span to hold `index` if that keeps it dense enough; its slot, or −1 (sparse). */
+  private growTo(index: number): number {
+    const slots = this.dense.length / FIELDS;
+    if (slots === 0) {
+      this.base = index;
+      this.dense = new Float64Array(INITIAL_SLOTS * FIELDS);
+      return 0;
+    }
+    const low = Math.min(this.base, index);
+    const high = Math.max(this.base + slots - 1, index);
+    const span = high - low + 1;
+    if (span > MAX_EMPTY_RATIO * this.size + SLACK_SLOTS || span > this.maxBuckets) return -1;
+    // Grow by half, on the side that grew: a steady log reallocates O(log n) times and wastes at most a third.
+    const capacity = Math.min(Math.max(span, Math.ceil(slots * GROWTH)), Math.max(span, this.maxBuckets));
+    const next = new Float64Array(capacity * FIELDS);
+    const newBase = index < this.base ? high - capacity + 1 : low;
+    next.set(this.dense, (this.base - newBase) * FIELDS);
+    this.dense = next;
+    this.base = newBase;
+    return index - newBase;
+  }
+}
+
+function copy([index, b]: [number, Bucket]): [number, Bucket] {
+  return [index, { batches: b.batches, newTokens: b.newTokens, maxQueue: b.maxQueue }];
+}

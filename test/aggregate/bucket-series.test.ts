@@ -1,0 +1,63 @@
+/** BucketSeries against a plain Map of buckets: same contents, same order, same cap, whatever the arrival order. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { BucketSeries, type Bucket } from '../../src/aggregate/bucket-series.ts';
+
+function reference(adds: ReadonlyArray<readonly [number, number, number, number]>, max: number): { buckets: Array<[number, Bucket]>; dropped: number } {
+  const map = new Map<number, Bucket>();
+  let dropped = 0;
+  for (const [index, batches, tokens, queue] of adds) {
+    const b = map.get(index);
+    if (b !== undefined) {
+      b.batches += batches;
+      b.newTokens += tokens;
+      b.maxQueue = Math.max(b.maxQueue, queue);
+    } else if (map.size >= max) dropped += batches;
+    else map.set(index, { batches, newTokens: tokens, maxQueue: Math.max(-1, queue) });
+  }
+  return { buckets: [...map].sort((a, b) => a[0] - b[0]), dropped };
+}
+
+function series(adds: ReadonlyArray<readonly [number, number, number, number]>, max: number): { buckets: Array<[number, Bucket]>; dropped: number; s: BucketSeries } {
+  const s = new BucketSeries(max);
+  let dropped = 0;
+  for (const [index, batches, tokens, queue] of adds) if (!s.add(index, batches, tokens, queue)) dropped += batches;
+  return { buckets: [...s.entries()], dropped, s };
+}
+
+const add = fc.tuple(fc.oneof(fc.integer({ min: 355_000_000, max: 355_000_400 }), fc.integer({ min: -1_000_000, max: 2_000_000_000 })), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 9000 }), fc.integer({ min: -1, max: 900 }));
+
+describe('BucketSeries', () => {
+  it('holds what a map of buckets holds, in index order, under any arrival order, outliers and the cap', () => {
+    fc.assert(
+      fc.property(fc.array(add, { maxLength: 300 }), fc.integer({ min: 1, max: 400 }), (adds, max) => {
+        const got = series(adds, max);
+        const want = reference(adds, max);
+        expect(got.buckets).toEqual(want.buckets);
+        expect(got.dropped).toBe(want.dropped);
+        expect(got.s.size).toBe(want.buckets.length);
+        for (const [index, b] of want.buckets) expect(got.s.get(index)).toEqual(b);
+      }),
+      { numRuns: 400, seed: 5 },
+    );
+  });
+
+  it('a steady log stays dense: a day of 5-s buckets costs 24 bytes each', () => {
+    const s = new BucketSeries(200_000);
+    for (let i = 0; i < 17_280; i++) s.add(355_000_000 + i, 1, 10, 0);
+    expect(s.size).toBe(17_280);
+    expect([...s.keys()].at(-1)).toBe(355_017_279);
+  });
+
+  it('fromFlat reads the flat form without building arrays until changed', () => {
+    const flat = [10, 2, 30, 4, 12, 1, 5, -1];
+    const s = BucketSeries.fromFlat(flat, 100);
+    expect([...s.entries()]).toEqual([
+      [10, { batches: 2, newTokens: 30, maxQueue: 4 }],
+      [12, { batches: 1, newTokens: 5, maxQueue: -1 }],
+    ]);
+    s.add(11, 1, 1, 7);
+    expect([...s.keys()]).toEqual([10, 11, 12]);
+    expect(s.get(10)).toEqual({ batches: 2, newTokens: 30, maxQueue: 4 });
+  });
+});
