@@ -28,7 +28,7 @@ import { renderComparison } from './render/compare.ts';
 import { run } from './run.ts';
 import { spawn } from 'node:child_process';
 import { describeFinding } from './render/messages.ts';
-import { renderAlertText, renderWatchAlert, renderWatchFinal, renderWatchScreen, renderWatchSnapshot } from './render/watch.ts';
+import { fitScreen, renderAlertText, renderWatchAlert, renderWatchFinal, renderWatchScreen, renderWatchSnapshot } from './render/watch.ts';
 import { watch } from './watch/watch.ts';
 import { renderProgress } from './render/progress.ts';
 import type { ReadProgress } from './read/read-sources.ts';
@@ -366,7 +366,8 @@ async function watchMain(paths: string[], flags: CliOptions & WatchFlags, comman
     cwd: process.cwd(),
     signal: interrupt.signal,
     now: Date.now,
-    onSnapshot: (snapshot) => writeOutput(live ? `${HOME_AND_CLEAR}${renderWatchScreen(snapshot, context(), settings.intervalMs)}` : renderWatchSnapshot(snapshot)),
+    onSnapshot: (snapshot) =>
+      writeOutput(live ? `${HOME_AND_CLEAR}${fitScreen(renderWatchScreen(snapshot, context(), settings.intervalMs), process.stdout.rows || 24, process.stdout.columns || 80)}` : renderWatchSnapshot(snapshot)),
     onAlert: async (findings, snapshot) => {
       if (!live) for (const finding of findings) await writeOutput(renderWatchAlert(finding, snapshot.time));
       if (flags.alertExec === undefined) {

@@ -26,7 +26,19 @@ export function renderWatchScreen(snapshot: Snapshot, context: RenderContext, in
     .map((e) => ` · ${e}`)
     .join('');
   const header = chalk.bold(`dpskew watch · ${clock(snapshot.time)} · every ${intervalMs / 1000} s · Ctrl-C for the final report${events}`);
-  return `${header}\n${renderLast(snapshot.window, context)}\n${RENDERERS.table(snapshot.report, context)}`;
+  return `${header}\n${renderLast(snapshot.window, context)}${renderVerdict(snapshot.report, context)}\n${RENDERERS.table(snapshot.report, context)}`;
+}
+
+/** The verdict and the codes behind it, on one line near the top (the table's own list may be cut). */
+function renderVerdict(report: Report, context: RenderContext): string {
+  const { chalk } = context;
+  const codes = (level: string): string[] => [...new Set(report.findings.filter((f) => f.level === level).map((f) => f.code))];
+  const fail = codes('fail');
+  const warn = codes('warn');
+  const verdict = report.verdict.toUpperCase();
+  const shown = report.verdict === 'fail' ? chalk.red.bold(verdict) : report.verdict === 'warn' ? chalk.yellow.bold(verdict) : chalk.bold(verdict);
+  const parts = [fail.length > 0 ? `fail ${fail.join(', ')}` : '', warn.length > 0 ? `warn ${warn.join(', ')}` : ''].filter((p) => p !== '');
+  return `Verdict so far: ${shown}${parts.length > 0 ? ` · ${parts.join(' · ')}` : ''}\n`;
 }
 
 function renderLast(window: SlidingWindow | null, context: RenderContext): string {
@@ -95,4 +107,42 @@ export function renderWatchFinal(report: Report, outcome: WatchOutcome, context:
 export function renderAlertText(finding: Finding, holdMs: number): string {
   const { message, advice } = describeFinding(finding);
   return `alert: ${finding.code}: ${message} (held ${holdMs / 1000} s)\n       ${advice}\n`;
+}
+
+// ESC [ … final byte: the colour and cursor sequences a screen can hold.
+// eslint-disable-next-line no-control-regex -- matching ESC is the point
+const ESCAPE = /\u001b\[[0-9;?]*[A-Za-z]/y;
+
+/**
+ * The screen cut to the terminal: lines longer than `columns` are cut (colour codes kept and
+ * closed, not counted), and past `rows − 1` lines the rest is replaced by one line saying so, so
+ * the header and the `--last` stretch never scroll away.
+ */
+export function fitScreen(text: string, rows: number, columns: number): string {
+  const lines = text.replace(/\n$/, '').split('\n');
+  const room = Math.max(1, rows - 1);
+  const shown = lines.length > room ? [...lines.slice(0, room - 1), `… ${lines.length - room + 1} more lines: a taller terminal shows them, Ctrl-C prints the whole report`] : lines;
+  return `${shown.map((line) => cutLine(line, columns)).join('\n')}\n`;
+}
+
+function cutLine(line: string, columns: number): string {
+  let out = '';
+  let visible = 0;
+  let coloured = false;
+  for (let i = 0; i < line.length; ) {
+    ESCAPE.lastIndex = i;
+    const escape = ESCAPE.exec(line);
+    if (escape !== null) {
+      out += escape[0];
+      coloured = true;
+      i += escape[0].length;
+      continue;
+    }
+    const char = String.fromCodePoint(line.codePointAt(i) ?? 32);
+    if (visible >= columns - 1 && i + char.length < line.length) return `${out}…${coloured ? '\u001b[0m' : ''}`;
+    out += char;
+    visible++;
+    i += char.length;
+  }
+  return out;
 }

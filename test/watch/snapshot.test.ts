@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { parseOptions } from '../../src/options.ts';
-import { renderWatchScreen, renderWatchSnapshot } from '../../src/render/watch.ts';
+import { fitScreen, renderWatchScreen, renderWatchSnapshot } from '../../src/render/watch.ts';
 import { buildReport } from '../../src/report/build-report.ts';
 import { Follower } from '../../src/watch/follow.ts';
 import { slidingWindow } from '../../src/watch/sliding-window.ts';
@@ -64,6 +64,21 @@ describe('watch snapshots', () => {
     expect(lines[0]).toBe('dpskew watch · 10:10:00Z · every 2 s · Ctrl-C for the final report · 1 rotation');
     expect(lines[1]).toBe('Last 60 s of log (to 10:09:59Z)');
     expect(lines[2]).toBe('  prefill DP0 60  DP1 0  DP2 0  DP3 0   balance 0.25   peak queue DP0 109');
+    expect(lines[3]).toMatch(/^Verdict so far: (OK|WARN|FAIL|INSUFFICIENT)/);
     expect(screen).toContain('Prefill batches by DP rank');
+  });
+});
+
+describe('fitScreen', () => {
+  it('keeps the first rows − 1 lines and says how many more there are', () => {
+    const text = Array.from({ length: 10 }, (_, i) => `line ${i}`).join('\n');
+    expect(fitScreen(text, 5, 80)).toBe('line 0\nline 1\nline 2\n… 7 more lines: a taller terminal shows them, Ctrl-C prints the whole report\n');
+    expect(fitScreen('a\nb\n', 5, 80)).toBe('a\nb\n');
+  });
+
+  it('cuts long lines to the width, colour codes not counted and closed', () => {
+    expect(fitScreen('abcdefghij', 10, 6)).toBe('abcde…\n');
+    expect(fitScreen('\u001b[31mabcdefghij\u001b[0m', 10, 6)).toBe('\u001b[31mabcde…\u001b[0m\n');
+    expect(fitScreen('\u001b[31mabc\u001b[0m', 10, 6)).toBe('\u001b[31mabc\u001b[0m\n');
   });
 });
