@@ -13,7 +13,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_THRESHOLDS } from './detect/thresholds.ts';
 import { EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_NO_DATA, EXIT_OK, EXIT_USAGE, isKnownError, UsageError } from './errors.ts';
 import { DEFAULT_MAX_LINE_BYTES } from './io/lines.ts';
-import { resolveColor, writeOutput } from './io/output.ts';
+import { resolveColor, showProgress, writeOutput } from './io/output.ts';
 import { METRICS } from './check/metrics.ts';
 import { DEFAULT_CONFIG_FILE, loadConfig, mergeConfig } from './config.ts';
 import { parseDuration, parseOptions, type RawOptions } from './options.ts';
@@ -267,7 +267,7 @@ const PROGRESS_DELAY_MS = 1000;
  * a terminal only: never in a pipe, under CI (CI or GITHUB_ACTIONS set), with TERM=dumb or --quiet.
  */
 function createProgressLine(quiet: boolean, stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): { update: (p: ReadProgress) => void; clear: () => void } | null {
-  if (quiet || stream.isTTY !== true || (env['CI'] ?? '') !== '' || env['GITHUB_ACTIONS'] === 'true' || env['TERM'] === 'dumb') return null;
+  if (!showProgress(quiet, stream.isTTY === true, env)) return null;
   const started = Date.now();
   let drawnAt = 0;
   let drawn = false;

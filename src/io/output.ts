@@ -13,6 +13,11 @@ export function resolveColor(flag: boolean | undefined, env: NodeJS.ProcessEnv, 
   return isTTY;
 }
 
+/** Whether to draw the progress line on stderr: a terminal, and not `--quiet`, CI (`CI`, `GITHUB_ACTIONS`) or TERM=dumb. */
+export function showProgress(quiet: boolean, stderrIsTTY: boolean, env: NodeJS.ProcessEnv): boolean {
+  return !quiet && stderrIsTTY && (env['CI'] ?? '') === '' && env['GITHUB_ACTIONS'] !== 'true' && env['TERM'] !== 'dumb';
+}
+
 /** Streams whose EPIPE guard is installed (once: `watch` writes every interval). */
 const guarded = new WeakSet<NodeJS.WriteStream>();
 
