@@ -102,6 +102,9 @@ Examples:
   dpskew check logs/ --strict           fail a CI job on fail- or warn-level findings
   dpskew logs/ --format json > r.json   machine-readable report (schemaVersion 1)`;
 
+/** Default threads: past 8, reading is bound by memory bandwidth, and each worker costs ~20 MiB. */
+const DEFAULT_JOBS_MAX = 8;
+
 function addCommonOptions(command: Command): Command {
   const d = DEFAULT_THRESHOLDS;
   return command
@@ -134,7 +137,7 @@ function addCommonOptions(command: Command): Command {
     .option('--no-chart', 'no charts in the table output')
     .option('--implied-rank-from-room', 'show the DP rank each request\'s bootstrap_room implies (room mod dp_size; an inference, not a logged fact)')
     .option('--max-line-bytes <n>', 'lines longer than n bytes are counted as oversized and skipped', String(DEFAULT_MAX_LINE_BYTES))
-    .option('-j, --jobs <n>', 'threads to read with (1: no worker threads)', String(availableParallelism()))
+    .option('-j, --jobs <n>', `threads to read with (1: no worker threads); default: the cores, at most ${DEFAULT_JOBS_MAX}`, String(Math.min(DEFAULT_JOBS_MAX, availableParallelism())))
     .option('-q, --quiet', 'no progress line on stderr (it is only drawn on a terminal, never in CI)')
     .option('--color', 'force colour')
     .option('--no-color', 'no colour (also: NO_COLOR=1, TERM=dumb, or output not a terminal)')

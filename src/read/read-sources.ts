@@ -130,17 +130,32 @@ async function readStdin(
   const limit = 2 * options.jobs;
   const running = new Set<Promise<void>>();
   let blocks = 0;
-  const submit = (bytes: Uint8Array): void => {
-    const index = blocks++;
-    // After Ctrl-C the runner takes no more tasks, but what was read is still counted: here.
+  const run = (index: number, bytes: Uint8Array, here: boolean): void => {
     const task: ReadTask = { kind: 'bytes', bytes };
-    const run = options.signal?.aborted === true ? runTask(task, settings, 'analyse').then((output) => ({ output, buffer: null })) : runOne(task);
+    const run = here ? runTask(task, settings, 'analyse').then((output) => ({ output, buffer: null })) : runOne(task);
     const done = run.then(({ output, buffer }) => {
       merge.put(index, output);
       if (buffer !== null && buffer.byteLength === size) free.push(buffer);
     });
     running.add(done);
     void done.finally(() => running.delete(done));
+  };
+  // The first block waits until a second one exists: a stream that ends within one block (most
+  // pipes of a few lines) is read in this thread, without starting a worker for it.
+  let first: Uint8Array | null = null;
+  const submit = (bytes: Uint8Array): void => {
+    const index = blocks++;
+    // After Ctrl-C the runner takes no more tasks, but what was read is still counted: here.
+    const here = options.signal?.aborted === true;
+    if (index === 0 && !here) {
+      first = bytes;
+      return;
+    }
+    if (first !== null) {
+      run(0, first, here);
+      first = null;
+    }
+    run(index, bytes, here);
   };
   const cutter = createBlockCutter(options.blockBytes ?? STDIN_BLOCK_BYTES, settings.maxLineBytes, submit, () => free.pop() ?? new ArrayBuffer(size));
   const read = await readInput({ name: '-', path: '-', size: null }, stdin, async (chunk) => {
@@ -149,6 +164,8 @@ async function readStdin(
     while (running.size >= limit) await Promise.race(running);
   }, options.signal);
   cutter.end();
+  const alone: Uint8Array | null = first;
+  if (alone !== null) run(0, alone, true);
   await Promise.all(running);
   const tail = emptyOutput();
   tail.lines = cutter.counts.lines;
