@@ -18,7 +18,6 @@ import { IGNORED, type BatchRecord, type LayoutRecord, type LineParser, type Par
 const HEADER = /(Prefill|Decode) batch(?:\(mixed #running-req: (\d+)\))?(?: \[\d+\])?([.,])/y;
 // Rank tags anywhere inside a bracket of a custom format; `\b` keeps MOE_DP from matching DP.
 const CUSTOM_RANK = /\b(DP|PP|ATTN_CP|MOE_DP|TP|EP)(-?\d+)\b/g;
-const BRACKET = /\[([^\]]*)\]/g;
 
 const LAYOUT = {
   dpSize: /\bdp_size=(\d+)/,
@@ -95,6 +94,20 @@ export function parseSglangLine(raw: string, zone: Zone = UTC_ZONE): ParseResult
   return { kind: 'record', record };
 }
 
+/**
+ * The contents of `[…]` groups, left to right: from a `[` to the next `]`, then on after it. A
+ * scan with indexOf: the regex `/\[([^\]]*)\]/g` does the same but in quadratic time on a line of
+ * many `[` and no `]` (a 1 MiB garbage line took minutes).
+ */
+function* brackets(text: string): Generator<string> {
+  for (let open = text.indexOf('['); open !== -1; ) {
+    const close = text.indexOf(']', open + 1);
+    if (close === -1) return;
+    yield text.slice(open + 1, close);
+    open = text.indexOf('[', close + 1);
+  }
+}
+
 /** `countAfter` found the key but no well-formed count after it. */
 const MALFORMED = -1;
 
@@ -149,8 +162,8 @@ function parsePrefix(before: string, zone: Zone): { ranks: RankLabels; time: num
   }
   // Custom formats (`[ts][file.py:1][INFO]: …`, ranks somewhere in a bracket) and Dynamo's ISO reformat.
   let ranks: RankLabels = NO_RANKS;
-  for (const bracket of before.matchAll(BRACKET)) {
-    for (const t of (bracket[1] ?? '').matchAll(CUSTOM_RANK)) {
+  for (const bracket of brackets(before)) {
+    for (const t of bracket.matchAll(CUSTOM_RANK)) {
       if (ranks === NO_RANKS) ranks = { ...NO_RANKS };
       setRank(ranks, t[1] ?? '', Number(t[2]));
     }

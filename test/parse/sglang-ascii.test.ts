@@ -120,3 +120,18 @@ describe('parseSglangAscii', () => {
     );
   });
 });
+
+describe('custom brackets', () => {
+  it('a line of many `[` and no `]` parses in linear time (it took minutes with a regex)', () => {
+    const line = `${'['.repeat(500_000)} Prefill batch, #new-seq: 1, #new-token: 8, #queue-req: 0`;
+    const started = performance.now();
+    const result = parseSglangLine(line);
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(result.kind).toBe('record');
+  });
+
+  it('reads rank tags from each `[…]` group, from a `[` to the next `]`', () => {
+    const record = fullRecord('[x [DP1 TP2] [file.py:9] [EP3] Prefill batch, #new-seq: 1, #new-token: 8, #queue-req: 0');
+    expect(record).toMatchObject({ ranks: { dp: 1, tp: 2, ep: 3 }, prefix: 'custom' });
+  });
+});
