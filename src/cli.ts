@@ -336,6 +336,10 @@ const ALT_SCREEN_OFF = '\u001b[?25h\u001b[?1049l';
 const HOME_AND_CLEAR = '\u001b[H\u001b[2J';
 
 async function watchMain(paths: string[], flags: CliOptions & WatchFlags, command: Command): Promise<void> {
+  const unsupported = (['save', 'out', 'junit', 'github'] as const).filter((key) => flags[key] !== undefined);
+  if (unsupported.length > 0) {
+    throw new UsageError(`watch: ${unsupported.map((k) => `--${k}`).join(', ')} ${unsupported.length === 1 ? 'is' : 'are'} for one-off runs; the watch ends with the final report (in a pipe, the last NDJSON line holds it)`);
+  }
   const { values: config } = loadConfig(flags.config, process.cwd());
   const options = parseOptions({ ...mergeConfig(config, flags, (key) => command.getOptionValueSource(key) === 'cli'), patternFileLines: flags.patternFile === undefined ? [] : readPatternFile(flags.patternFile) });
   const settings = {

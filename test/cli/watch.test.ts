@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, ROOT } from './run-cli.ts';
+import { CLI, ROOT, runCli } from './run-cli.ts';
 
 interface Outcome {
   readonly code: number | null;
@@ -95,4 +95,23 @@ describe('dpskew watch', () => {
     expect(code).toBe(130);
     expect(readFileSync(out, 'utf8')).toContain('BATCH_SKEW fail fail');
   }, 30_000);
+
+  it('stdin: every interval a snapshot, and when stdin ends the final report (exit 0) with the one-off totals', async () => {
+    const input = readFileSync(join(ROOT, 'examples', 'pr7984-after', 'gb200-p01_prefill_w0.out'));
+    const { code, stdout } = await runCli(['watch', '--interval', '0.2s', '--name', 'p01'], { stdin: input });
+    expect(code).toBe(0);
+    const objects = lines(stdout);
+    const final = objects.at(-1) as { kind: string; outcome: string; report: { inputs: Array<{ worker: string; lines: { linesRead: number } }> } };
+    expect(final).toMatchObject({ kind: 'final', outcome: 'ended' });
+    expect(final.report.inputs[0]).toMatchObject({ worker: 'p01', lines: { linesRead: 3013 } });
+    const once = await runCli(['--format', 'json', '--name', 'p01'], { stdin: input });
+    expect(JSON.stringify(final.report)).toBe(JSON.stringify(JSON.parse(once.stdout)));
+  }, 30_000);
+
+  it('one-off outputs are refused (exit 2)', async () => {
+    const { code, stderr } = await runCli(['watch', '--save', 'summary.json', 'fixtures']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('watch: --save is for one-off runs');
+  });
 });
+
