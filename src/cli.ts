@@ -13,7 +13,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_THRESHOLDS } from './detect/thresholds.ts';
 import { EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_NO_DATA, EXIT_OK, EXIT_USAGE, isKnownError, UsageError } from './errors.ts';
 import { DEFAULT_MAX_LINE_BYTES } from './io/lines.ts';
-import { resolveColor, showProgress, writeOutput } from './io/output.ts';
+import { guardPipe, resolveColor, showProgress, writeOutput } from './io/output.ts';
 import { METRICS } from './check/metrics.ts';
 import { DEFAULT_CONFIG_FILE, loadConfig, mergeConfig } from './config.ts';
 import { parseDuration, parseOptions, type RawOptions } from './options.ts';
@@ -470,6 +470,7 @@ function checkExitCode(verdict: Verdict, strict: boolean, assertionsPassed: bool
   }
 }
 
+guardPipe(process.stdout);
 const program: Command = buildProgram((mode, paths, options, command) => main(mode, paths, options, command));
 try {
   await program.parseAsync(process.argv);

@@ -22,17 +22,24 @@ export function showProgress(quiet: boolean, stderrIsTTY: boolean, env: NodeJS.P
 const guarded = new WeakSet<NodeJS.WriteStream>();
 
 /**
+ * End quietly (with the exit code already decided) when the reader of `stream` goes away, for every
+ * write to it, `--help` and usage text included (`dpskew --help | head -1`).
+ */
+export function guardPipe(stream: NodeJS.WriteStream = process.stdout): void {
+  if (guarded.has(stream)) return;
+  guarded.add(stream);
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
+/**
  * Write to stdout and wait until it is flushed. A reader that went away (`dpskew … | head -1`)
  * raises EPIPE: that ends the program quietly with the exit code already decided, never a stack.
  */
 export function writeOutput(text: string, stream: NodeJS.WriteStream = process.stdout): Promise<void> {
-  if (!guarded.has(stream)) {
-    guarded.add(stream);
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw error;
-    });
-  }
+  guardPipe(stream);
   return new Promise((resolve, reject) => {
     stream.write(text, (error) => {
       if (error === null || error === undefined) resolve();

@@ -2,7 +2,7 @@
  * The PR #7984 evidence, end to end on the built CLI: exact numbers, verdicts and exit codes, the
  * same through stdin and gzip.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,6 +101,13 @@ describe('the same logs through stdin and gzip', () => {
       env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1' },
     });
     expect(out.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it.each(['--help', 'watch --help', 'check --list-metrics'])('`dpskew %s | head -1` exits quietly too', (args) => {
+    const result = spawnSync('bash', ['-c', `set -o pipefail; node dist/cli.js ${args} | head -1`], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
+    expect(result.stderr).not.toMatch(/EPIPE|Error|at /);
+    expect(result.status).toBe(0);
+    expect(result.stdout.trimEnd().split('\n')).toHaveLength(1);
   });
 
   it('a reader that closed the pipe before the report is written gets no stack trace and exit 0', async () => {
