@@ -122,6 +122,25 @@ export function accounting(tally: LineTally, lines: number, oversized: number): 
   };
 }
 
+/** An input's entry in the report, from its tally and what the scanner counted. */
+export function summarizeInput(
+  name: string,
+  worker: string,
+  tally: LineTally,
+  read: { readonly lines: number; readonly oversized: number; readonly bytes: number; readonly gzip: boolean; readonly error: string | null },
+): InputSummary {
+  return {
+    name,
+    worker,
+    gzip: read.gzip,
+    bytes: read.bytes,
+    lines: accounting(tally, read.lines, read.oversized),
+    families: familiesOf(tally),
+    unparseableExample: tally.example,
+    error: read.error,
+  };
+}
+
 export function familiesOf(tally: LineTally): Record<string, number> {
   return Object.fromEntries(tally.families.entries().sort((a, b) => b[1] - a[1]));
 }

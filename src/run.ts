@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { WorkerState } from './aggregate/worker-state.ts';
 import { applyAssertions } from './check/assertions.ts';
 import { InputError, UsageError } from './errors.ts';
-import { accounting, familiesOf, type TimeRange } from './ingest.ts';
+import { summarizeInput, type TimeRange } from './ingest.ts';
 import type { StdinInput } from './io/read-input.ts';
 import { resolveSources, workerNames, type Source } from './io/sources.ts';
 import type { Options, TimeBound } from './options.ts';
@@ -70,16 +70,7 @@ export async function run(paths: readonly string[], options: Options, context: R
     worker.inputs.push(source.name);
     mergeWorkerState(worker, output.state);
     if (output.error !== null) inputErrors.push(new InputError(source.name, output.error));
-    inputs.push({
-      name: source.name,
-      worker: workerName,
-      gzip: output.gzip,
-      bytes: output.bytes,
-      lines: accounting(output.tally, output.lines, output.oversized),
-      families: familiesOf(output.tally),
-      unparseableExample: output.tally.example,
-      error: output.error,
-    });
+    inputs.push(summarizeInput(source.name, workerName, output.tally, output));
   });
   for (const error of errors) inputs.push(unreadableInput(error, names.get(error.path) ?? error.path));
 

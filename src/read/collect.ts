@@ -14,8 +14,13 @@ import { runInNewContext } from 'node:vm';
 /** Bytes read between collections. */
 const COLLECT_EVERY_BYTES = 64 << 20;
 
-/** `(bytes) => void`: count bytes read; collects once COLLECT_EVERY_BYTES have passed since the last time. */
-export function createCollector(): (bytes: number) => void {
+/**
+ * `(bytes) => void`: count bytes read; collects once COLLECT_EVERY_BYTES have passed since the last
+ * time. One per thread: reads of a task and merges of results feed the same count.
+ */
+export const collectAfter = createCollector();
+
+function createCollector(): (bytes: number) => void {
   let gc: (() => void) | null = null;
   try {
     const found: unknown = runInNewContext('typeof gc === "function" ? gc : null');

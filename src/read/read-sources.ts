@@ -7,7 +7,7 @@
 import { readInput, type StdinInput } from '../io/read-input.ts';
 import type { Source } from '../io/sources.ts';
 import { blockSize, createBlockCutter } from './blocks.ts';
-import { createCollector } from './collect.ts';
+import { collectAfter } from './collect.ts';
 import { planFile, taskBytesFor } from './plan.ts';
 import { LocalRunner, PoolClosedError, ReadPool, type TaskRunner } from './pool.ts';
 import type { ReadSettings } from './settings.ts';
@@ -74,12 +74,12 @@ export async function readSources(sources: readonly Source[], settings: ReadSett
   const onAbort = (): void => runner.cancelPending();
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
-  const collect = createCollector();
   let bytesDone = 0;
   let stdinOpen = hasStdin;
   const progress = (bytes: number): void => {
     bytesDone += bytes;
-    collect(bytes);
+    // Tasks in this thread count their own reads; with workers this thread merges (and reads stdin).
+    if (threaded) collectAfter(bytes);
     options.onProgress?.({ bytesRead: bytesDone, bytesTotal: stdinOpen ? null : fileBytes });
   };
   const runOne = async (task: ReadTask): Promise<{ output: TaskOutput; buffer: ArrayBuffer | null }> => {
@@ -132,8 +132,8 @@ async function readStdin(
   let blocks = 0;
   const run = (index: number, bytes: Uint8Array, here: boolean): void => {
     const task: ReadTask = { kind: 'bytes', bytes };
-    const run = here ? runTask(task, settings, 'analyse').then((output) => ({ output, buffer: null })) : runOne(task);
-    const done = run.then(({ output, buffer }) => {
+    const result = here ? runTask(task, settings, 'analyse').then((output) => ({ output, buffer: null })) : runOne(task);
+    const done = result.then(({ output, buffer }) => {
       merge.put(index, output);
       if (buffer !== null && buffer.byteLength === size) free.push(buffer);
     });

@@ -7,9 +7,9 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { WorkerState } from '../aggregate/worker-state.ts';
 import { createLineHandler, emptyTally, mergeTally, tallyFromJson, tallyToJson, type LineTally, type TallyJson } from '../ingest.ts';
-import { createLineScanner, decodeCandidate, scannerBufferBytes, type LineScanner } from '../io/lines.ts';
+import { createLineScanner, decodeCandidate, scannerBufferBytes, type CandidateHandler, type LineScanner } from '../io/lines.ts';
 import { errorText, readInput } from '../io/read-input.ts';
-import { createCollector } from './collect.ts';
+import { collectAfter as collect } from './collect.ts';
 import type { LineParser } from '../parse/types.ts';
 import { mergeWorkerState, workerFromJson, workerToJson, type WorkerJson } from '../report/summary.ts';
 import { createParsers, needlesOf, type ReadSettings } from './settings.ts';
@@ -54,9 +54,6 @@ export function emptyOutput(): TaskOutput {
   return { state: new WorkerState(''), tally: emptyTally(), lines: 0, oversized: 0, bytes: 0, gzip: false, error: null, first: null, last: null };
 }
 
-/** This thread's collector (see collect.ts), fed with the bytes every task reads. */
-const collect = createCollector();
-
 /** Parsers are built once per thread and settings. */
 const parserCache = new Map<string, { readonly parsers: LineParser[]; readonly needles: string[] }>();
 
@@ -78,7 +75,7 @@ function parsersFor(settings: ReadSettings): { readonly parsers: LineParser[]; r
 export async function runTask(task: ReadTask, settings: ReadSettings, mode: TaskMode, signal?: AbortSignal): Promise<TaskOutput> {
   const { parsers, needles } = parsersFor(settings);
   const output = emptyOutput();
-  const onCandidate = mode === 'analyse' ? createLineHandler(parsers, output.state, output.tally, settings.range) : createExtentHandler(parsers, output);
+  const onCandidate: CandidateHandler = mode === 'analyse' ? createLineHandler(parsers, output.state, output.tally, settings.range) : (line) => noteExtent(decodeCandidate(line), parsers, output);
   const buffer = _takeBuffer(settings.maxLineBytes);
   const scanner = createLineScanner({ needles, maxLineBytes: settings.maxLineBytes, onCandidate, buffer });
   try {
@@ -159,21 +156,18 @@ function readRange(path: string, start: number, end: number, scanner: LineScanne
   }
 }
 
-/** For `extent` mode: the first parser that recognises a line gives its time (layout lines have none). */
-function createExtentHandler(parsers: readonly LineParser[], output: TaskOutput): ReturnType<typeof createLineHandler> {
-  return (candidate) => {
-    const line = decodeCandidate(candidate);
-    for (const parser of parsers) {
-      const result = parser.parse(line);
-      if (result.kind !== 'record') continue;
-      const time = result.record.kind === 'layout' ? undefined : result.record.time;
-      if (time !== undefined) {
-        if (output.first === null || time < output.first) output.first = time;
-        if (output.last === null || time > output.last) output.last = time;
-      }
-      return;
+/** For `extent` mode: the first parser that recognises `line` gives its time (layout lines have none). */
+export function noteExtent(line: string, parsers: readonly LineParser[], output: TaskOutput): void {
+  for (const parser of parsers) {
+    const result = parser.parse(line);
+    if (result.kind !== 'record') continue;
+    const time = result.record.kind === 'layout' ? undefined : result.record.time;
+    if (time !== undefined) {
+      if (output.first === null || time < output.first) output.first = time;
+      if (output.last === null || time > output.last) output.last = time;
     }
-  };
+    return;
+  }
 }
 
 /** Add `from`, the task that follows `into`'s in the same input. */

@@ -9,7 +9,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { WorkerState } from '../aggregate/worker-state.ts';
-import { accounting, createLineHandler, emptyTally, familiesOf, type LineTally } from '../ingest.ts';
+import { createLineHandler, emptyTally, summarizeInput, type LineTally } from '../ingest.ts';
 import { createLineScanner, READ_BYTES, type LineScanner } from '../io/lines.ts';
 import { resolveSources, workerNames } from '../io/sources.ts';
 import type { LineParser } from '../parse/types.ts';
@@ -117,16 +117,15 @@ export class Follower {
 
   /** Per-input line accounting so far, in the report's shape. */
   inputs(): InputSummary[] {
-    return [...this.followed.values()].map((f) => ({
-      name: f.name,
-      worker: f.worker.name,
-      gzip: false,
-      bytes: f.bytes,
-      lines: accounting(f.tally, f.linesBefore + f.scanner.counts.lines, f.oversizedBefore + f.scanner.counts.oversized),
-      families: familiesOf(f.tally),
-      unparseableExample: f.tally.example,
-      error: f.error,
-    }));
+    return [...this.followed.values()].map((f) =>
+      summarizeInput(f.name, f.worker.name, f.tally, {
+        lines: f.linesBefore + f.scanner.counts.lines,
+        oversized: f.oversizedBefore + f.scanner.counts.oversized,
+        bytes: f.bytes,
+        gzip: false,
+        error: f.error,
+      }),
+    );
   }
 
   /** Rotations and truncations seen, per input (for the live header). */

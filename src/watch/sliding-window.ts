@@ -33,11 +33,10 @@ export interface SlidingWindow {
 
 /** `null` when no batch line had a timestamp yet. */
 export function slidingWindow(workers: readonly WorkerState[], report: Report, lastMs: number): SlidingWindow | null {
+  const resolved = { prefill: workers.map((w) => w.phases.prefill.resolve().ranks), decode: workers.map((w) => w.phases.decode.resolve().ranks) };
   let latest = Number.NEGATIVE_INFINITY;
-  for (const w of workers) {
-    for (const phase of ['prefill', 'decode'] as const) {
-      for (const acc of w.phases[phase].resolve().ranks.values()) if (acc.lastTime !== null && acc.lastTime > latest) latest = acc.lastTime;
-    }
+  for (const ranks of [...resolved.prefill, ...resolved.decode]) {
+    for (const acc of ranks.values()) if (acc.lastTime !== null && acc.lastTime > latest) latest = acc.lastTime;
   }
   if (!Number.isFinite(latest)) return null;
   // Whole buckets: the stretch covers ⌈lastMs / 5 s⌉ buckets ending with the latest one.
@@ -47,8 +46,8 @@ export function slidingWindow(workers: readonly WorkerState[], report: Report, l
     const expected = new Set(report[phase].groups.flatMap((g) => g.ranks.map((r) => r.rank)));
     const batches = new Map<number, number>();
     const queues = new Map<number, number>();
-    for (const w of workers) {
-      for (const [dp, acc] of w.phases[phase].resolve().ranks) {
+    for (const ranks of resolved[phase]) {
+      for (const [dp, acc] of ranks) {
         expected.add(dp);
         for (const [index, bucket] of acc.buckets) {
           if (index < firstBucket || index > lastBucket) continue;

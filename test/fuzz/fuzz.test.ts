@@ -8,19 +8,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RENDERERS } from '../../src/render/index.ts';
+import { mulberry32 } from '../helpers/random.ts';
 import { accountingHolds, runOnChunks } from '../helpers/run-in-process.ts';
 import { ROOT } from '../cli/run-cli.ts';
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Real lines of every family from the fixtures. */
 function corpus(): string[] {

@@ -9,7 +9,7 @@ import { createTextLineHandler } from '../../src/ingest.ts';
 import { readInput } from '../../src/io/read-input.ts';
 import type { readSources } from '../../src/read/read-sources.ts';
 import { createParsers, needlesOf } from '../../src/read/settings.ts';
-import { emptyOutput, type TaskOutput } from '../../src/read/task.ts';
+import { emptyOutput, noteExtent, type TaskOutput } from '../../src/read/task.ts';
 
 export const referenceReadSources: typeof readSources = async (sources, settings, mode, options, stdin) => {
   const parsers = createParsers(settings);
@@ -23,7 +23,7 @@ export const referenceReadSources: typeof readSources = async (sources, settings
       if (Buffer.byteLength(line) > settings.maxLineBytes) output.oversized++;
       else if (needles.some((n) => line.includes(n))) {
         if (mode === 'analyse') handle(line);
-        else extent(line, parsers, output);
+        else noteExtent(line, parsers, output);
       }
     };
     const splitter = split2();
@@ -39,16 +39,3 @@ export const referenceReadSources: typeof readSources = async (sources, settings
   }
   return outputs;
 };
-
-function extent(line: string, parsers: ReturnType<typeof createParsers>, output: TaskOutput): void {
-  for (const parser of parsers) {
-    const result = parser.parse(line);
-    if (result.kind !== 'record') continue;
-    const time = result.record.kind === 'layout' ? undefined : result.record.time;
-    if (time !== undefined) {
-      if (output.first === null || time < output.first) output.first = time;
-      if (output.last === null || time > output.last) output.last = time;
-    }
-    return;
-  }
-}
