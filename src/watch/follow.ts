@@ -7,7 +7,8 @@
  * already followed (same inode). Bytes go through the same scanner, parsers and accumulators as a
  * batch run, so a log read live and read afterwards gives the same numbers.
  */
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { WorkerState } from '../aggregate/worker-state.ts';
 import { createLineHandler, emptyTally, summarizeInput, type LineTally } from '../ingest.ts';
 import { createLineScanner, READ_BYTES, type LineScanner } from '../io/lines.ts';
@@ -232,7 +233,8 @@ export class Follower {
 
   /** After copytruncate: the part of the copy past what was read from the original. */
   private readCopyTail(input: Followed): void {
-    const copy = this.copies.get(input.name);
+    // The copy may have been made after this poll listed the directory: then look for it now.
+    const copy = this.copies.get(input.name) ?? this.newCopyOf(input.name);
     if (copy === undefined) return;
     this.copies.delete(input.name);
     const fd = openOrNull(copy);
@@ -246,6 +248,30 @@ export class Follower {
     } finally {
       closeSync(fd);
     }
+  }
+
+  /** The most recent rotated copy of `name` in its directory that was never read, if any. */
+  private newCopyOf(name: string): string | undefined {
+    let entries: string[];
+    try {
+      entries = readdirSync(dirname(name));
+    } catch {
+      return undefined;
+    }
+    let best: { path: string; mtime: number } | undefined;
+    for (const entry of entries) {
+      const path = join(dirname(name), entry);
+      if (path === name || unrotated(path) !== name) continue;
+      const id = fileId(path);
+      if (id === null || this.seen.has(id.key)) continue;
+      const mtime = statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+      if (best === undefined || mtime > best.mtime) best = { path, mtime };
+    }
+    if (best !== undefined) {
+      const id = fileId(best.path);
+      if (id !== null) this.seen.add(id.key);
+    }
+    return best?.path;
   }
 
   /** A fresh scanner for a file read again from 0; the old one's unterminated line is counted first. */

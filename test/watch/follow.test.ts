@@ -44,6 +44,21 @@ describe('Follower', () => {
     expect(f.inputs().map((i) => i.name.slice(dir.length + 1))).toEqual(['a_prefill_w0.out', 'b_prefill_w1.out', 'c_prefill_w2.out']);
   });
 
+  it('copytruncate of a file watched by name (its copy never listed) still reads what only the copy holds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpskew-follow-'));
+    const b = join(dir, 'b_prefill_w1.out');
+    writeFileSync(b, line(1).repeat(2));
+    const f = new Follower([b], settings, dir);
+    await f.poll();
+    appendFileSync(b, line(1).repeat(2));
+    copyFileSync(b, `${b}.1`);
+    truncateSync(b, 0);
+    appendFileSync(b, line(1, 3));
+    await f.poll();
+    f.finish();
+    expect(batches(f)).toBe(5);
+  });
+
   it('reads rotated copies present at the start (they are part of the run), and stdin chunks split anywhere', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dpskew-follow-'));
     writeFileSync(join(dir, 'a.out.1'), line(0));
