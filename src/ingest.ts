@@ -4,7 +4,7 @@
  */
 import { KeyCounts } from './aggregate/key-counts.ts';
 import type { WorkerState } from './aggregate/worker-state.ts';
-import { decodeCandidate, isAsciiCandidate, type CandidateHandler } from './io/lines.ts';
+import { decodeCandidate, type CandidateHandler } from './io/lines.ts';
 import type { LineParser, LogRecord } from './parse/types.ts';
 import type { InputSummary, LineAccounting } from './report/types.ts';
 
@@ -34,20 +34,25 @@ export function emptyTally(): LineTally {
 
 /**
  * The handler for candidate lines of one input: offers each to the parsers in order, first taker
- * wins. A pure-ASCII line goes first to the first parser's byte-level fast path, if it has one;
- * only lines the fast path declines are decoded.
+ * wins. A line the kernel already read as a record for the first parser (`readsKernelRecords`)
+ * is taken as it is; only the other lines are decoded.
  */
 export function createLineHandler(parsers: readonly LineParser[], target: WorkerState, tally: LineTally, range: TimeRange | null): CandidateHandler {
   const take = createRecordSink(target, tally, range);
   const handleText = createTextLineHandler(parsers, target, tally, range);
   const first = parsers[0];
-  const fast = first?.parseAscii;
+  const fast = first?.fromKernel;
   if (first === undefined || fast === undefined) return (line) => handleText(decodeCandidate(line));
   return (line) => {
-    const record = isAsciiCandidate(line) ? fast(line) : null;
+    const record = fast(line);
     if (record === null) handleText(decodeCandidate(line));
     else take(first.name, record);
   };
+}
+
+/** Whether the scanner should have the kernel read batch records: the first parser takes them. */
+export function readsKernelRecords(parsers: readonly LineParser[]): boolean {
+  return parsers[0]?.fromKernel !== undefined;
 }
 
 /** The same handler for decoded lines: no fast path (the reference reader, live mode on line streams). */

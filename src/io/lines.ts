@@ -2,26 +2,24 @@
  * Byte-level line scanner: the hot path. It counts every line but hands over only "candidate"
  * lines, those containing one of the parsers' needles; a line no parser wants is never decoded.
  *
- * How it stays fast (numbers from scripts/bench.mjs on a 2-core VM):
- * - Bytes land in one buffer the scanner owns (`space()`/`commit()`: a file is read straight into
- *   it). Complete lines are cut into slices of about SLICE_BYTES at line ends, and each slice is
- *   turned into one Latin-1 string: a plain copy that stays in the young generation, after which
- *   V8's own `indexOf` finds newlines and needles several times faster than `Buffer#indexOf`
- *   calls from JavaScript. Latin-1 maps byte i to character i, so text and byte offsets agree.
- * - Needles are not searched one by one (a dozen passes over every slice cost more than all the
- *   parsing): each is found through one of its characters, its anchor; needles sharing an anchor
- *   share one memchr pass, and a hit counts once the whole needle is confirmed around it. Anchors
- *   are chosen per input from its first bytes (`chooseAnchors`), so they stay rare whatever the
- *   log looks like. The choice changes only the speed: a line is a candidate exactly when it
- *   contains a needle.
- * - A candidate is handed over as a view into the slice (`CandidateLine`), so a parser's byte-level
- *   fast path can read it without any decoding; `decodeCandidate` gives its UTF-8 text otherwise.
+ * The per-byte work runs in a WebAssembly kernel (kernel/scan.ts, loaded by kernel.ts); this module
+ * owns the buffer handling around it:
+ * - Bytes land in one buffer inside the kernel's memory (`space()`/`commit()`: a file is read
+ *   straight into it). Each commit hands the kernel the run of complete lines it completes.
+ * - Needles are found through anchor bytes rather than one by one: each needle gets one of its
+ *   bytes as anchor, needles sharing an anchor are confirmed together around each hit, and the
+ *   kernel compares 16 bytes at a time against the newline and every anchor. Anchors are chosen
+ *   per input from its first bytes (`chooseAnchors`), so they stay rare whatever the log looks
+ *   like. The choice changes only the speed: a line is a candidate exactly when it holds a needle.
+ * - When the first parser says so (`readBatches`), the kernel also reads SGLang batch lines into
+ *   numeric records; the candidate then carries them (`CandidateLine.batch`) and needs no decoding.
+ *   Every other candidate is a view of its bytes; `decodeCandidate` gives its UTF-8 text.
  *
  * Lines end at `\n`; a trailing `\r` is dropped (CRLF). A line longer than `maxLineBytes` is
  * counted as oversized and skipped without being buffered, so memory stays bounded whatever the
  * input. An unterminated last line is still a line.
  */
-import { isAscii } from 'node:buffer';
+import { entryLayout, releaseKernel, takeKernel, type Kernel } from './kernel.ts';
 
 /** Default bound on one line: 1 MiB. SGLang request reprs reach tens of KB; anything past 1 MiB is not a log line we read. */
 export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
@@ -30,10 +28,11 @@ export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
 export const READ_BYTES = 1 << 20;
 
 /**
- * Target size of one decoded slice: 64 KiB strings are young-generation objects; from 128 KiB V8
- * puts them in large-object space, and decoding gets an order of magnitude slower.
+ * What `chooseAnchors` looks at: four 64 KiB pieces spread over the first read of an input (its
+ * very start is start-up noise, unlike the rest of a log).
  */
-const SLICE_BYTES = 1 << 16;
+const SAMPLE_PIECE_BYTES = 1 << 16;
+const SAMPLE_PIECES = 4;
 
 export interface LineCounts {
   /** every line seen, oversized ones included */
@@ -45,20 +44,18 @@ export interface LineCounts {
 }
 
 /**
- * The candidate line being handed over: `text.slice(start, end)`, without its `\n` (and `\r`).
- * `text` is the Latin-1 decoding of `bytes` from `base` on, so character i of `text` is byte
- * `base + i`. One object per scanner, rewritten for every candidate: valid only during the call.
+ * The candidate line being handed over: `bytes[start, end)`, without its `\n` (and `\r`). One
+ * object per scanner, rewritten for every candidate: valid only during the call.
  */
 export interface CandidateLine {
-  text: string;
   bytes: Buffer;
-  base: number;
   start: number;
   end: number;
-  /** whether the whole slice is ASCII (`null`: not checked yet); see `isAsciiCandidate` */
-  sliceAscii: boolean | null;
-  /** whether the slice holds an ESC anywhere (`null`: not checked yet); see `hasEscape` */
-  sliceEscape: boolean | null;
+  /** the kernel read it as an SGLang batch line: 1 prefill, 2 decode (0: it did not) */
+  batch: number;
+  /** the kernel's entry for the line: `slots[slot + layout slot]` (see kernel.ts) */
+  slots: Float64Array;
+  slot: number;
 }
 
 export type CandidateHandler = (line: CandidateLine) => void;
@@ -72,29 +69,17 @@ export interface LineScanner {
   push(chunk: Buffer): void;
   /** Flush an unterminated last line. */
   end(): void;
+  /** Give the kernel back for reuse (the scanner is not used again). */
+  release(): void;
   readonly counts: Readonly<LineCounts>;
 }
 
 /** The candidate's text: UTF-8, with U+FFFD for invalid bytes. */
 export function decodeCandidate(line: CandidateLine): string {
-  return line.bytes.toString('utf8', line.base + line.start, line.base + line.end);
+  return line.bytes.toString('utf8', line.start, line.end);
 }
 
-/** Whether the candidate is pure ASCII (so its Latin-1 and UTF-8 readings agree). */
-export function isAsciiCandidate(line: CandidateLine): boolean {
-  line.sliceAscii ??= isAscii(line.bytes.subarray(line.base, line.base + line.text.length));
-  return line.sliceAscii || isAscii(line.bytes.subarray(line.base + line.start, line.base + line.end));
-}
-
-/** Needles found through one anchor character: each hit of it is confirmed against the members. */
-/** Whether the candidate holds an ESC (0x1b), the start of every ANSI escape sequence. */
-export function hasEscape(line: CandidateLine): boolean {
-  line.sliceEscape ??= line.text.includes('\u001b');
-  if (!line.sliceEscape) return false;
-  const at = line.text.indexOf('\u001b', line.start);
-  return at !== -1 && at < line.end;
-}
-
+/** Needles found through one anchor, two adjacent characters: each hit is confirmed against the members. */
 interface AnchorGroup {
   readonly anchor: string;
   /** needles holding the anchor, and the index of its first occurrence in each */
@@ -102,33 +87,38 @@ interface AnchorGroup {
 }
 
 /**
- * What one more anchor pass costs, in anchor hits: V8 memchr-scans a 64 KiB slice for a character
- * in ~2.5 µs, and a hit (a call, a confirmation) costs ~30 ns. Measured on the benchmark logs.
+ * Costs of anchors, in ns per 64 KiB scanned (measured on the benchmark logs): one more anchor
+ * adds ~6 instructions per 16-byte block; each hit costs a call and a look at each needle of its
+ * group.
  */
-const PASS_COST_IN_HITS = 80;
+const ANCHOR_NS = 3000;
+const HIT_NS = 10;
+const HIT_NS_PER_NEEDLE = 3;
 
 /**
- * Assigns every needle an anchor character so that anchors are few and rare in `sample`: greedy
- * weighted set cover, each step taking the character with the most uncovered needles per
- * (occurrences in the sample + the cost of one more pass). Empty needles get no group (the caller
- * treats them as "every line").
+ * Assigns every needle (of two characters or more) an anchor, two adjacent characters of it, so
+ * that scanning costs least on input like `sample`: greedy weighted set cover, each step taking
+ * the pair with the most uncovered needles per ns it costs (its hits in the sample and one more
+ * anchor).
  */
 export function chooseAnchors(needles: readonly string[], sample: string): AnchorGroup[] {
-  const frequency = new Float64Array(256);
-  for (let i = 0; i < sample.length; i++) {
-    const c = sample.charCodeAt(i) & 0xff;
-    frequency[c] = (frequency[c] ?? 0) + 1;
+  const frequency = new Float64Array(1 << 16);
+  for (let i = 0; i + 1 < sample.length; i++) {
+    const pair = ((sample.charCodeAt(i) & 0xff) << 8) | (sample.charCodeAt(i + 1) & 0xff);
+    frequency[pair] = (frequency[pair] ?? 0) + 1;
   }
-  const uncovered = new Set(needles.filter((n) => n !== ''));
+  const per64KiB = sample.length === 0 ? 0 : SAMPLE_PIECE_BYTES / sample.length;
+  const uncovered = new Set(needles.filter((n) => n.length >= 2));
   const groups: AnchorGroup[] = [];
   while (uncovered.size > 0) {
     let best = '';
     let bestScore = -1;
-    for (let c = 0; c < 256; c++) {
-      const anchor = String.fromCharCode(c);
+    const pairs = new Set([...uncovered].flatMap((needle) => Array.from({ length: needle.length - 1 }, (_, i) => needle.slice(i, i + 2))));
+    for (const anchor of pairs) {
       let covers = 0;
       for (const needle of uncovered) if (needle.includes(anchor)) covers++;
-      const score = covers / ((frequency[c] ?? 0) + PASS_COST_IN_HITS);
+      const hits = (frequency[((anchor.charCodeAt(0) & 0xff) << 8) | (anchor.charCodeAt(1) & 0xff)] ?? 0) * per64KiB;
+      const score = covers / (ANCHOR_NS + hits * (HIT_NS + HIT_NS_PER_NEEDLE * covers));
       if (score > bestScore) {
         bestScore = score;
         best = anchor;
@@ -147,7 +137,7 @@ export function chooseAnchors(needles: readonly string[], sample: string): Ancho
 }
 
 /** Bytes a scanner's buffer needs for `maxLineBytes`: one line past the bound and one read. */
-export function scannerBufferBytes(maxLineBytes: number): number {
+function scannerBufferBytes(maxLineBytes: number): number {
   return maxLineBytes + READ_BYTES + 1;
 }
 
@@ -155,98 +145,60 @@ export function createLineScanner(options: {
   readonly needles: readonly string[];
   readonly maxLineBytes: number;
   readonly onCandidate: CandidateHandler;
-  /** a buffer of at least `scannerBufferBytes(maxLineBytes)` to work in (one is allocated otherwise) */
-  readonly buffer?: Buffer;
+  /** have the kernel read SGLang batch lines into records (SGLang is the first parser) */
+  readonly readBatches?: boolean;
+  /** tests only: the kernel's per-line loop even where its sparse loop applies (they must agree) */
+  readonly denseLoop?: boolean;
 }): LineScanner {
-  // Needles are matched as Latin-1 text, so each is turned into the Latin-1 reading of its UTF-8 bytes.
+  // Needles are matched as bytes: each is turned into the Latin-1 reading of its UTF-8 bytes.
   const needles = [...new Set(options.needles)].map((n) => Buffer.from(n, 'utf8').toString('latin1'));
-  const everyLine = needles.includes('');
+  // Anchors are two bytes: a shorter needle (the empty one of --pattern) makes every line a
+  // candidate, which is right too, only slower (a parser ignores a line without its needles).
+  const everyLine = needles.some((n) => n.length < 2);
   const max = options.maxLineBytes;
   const onCandidate = options.onCandidate;
   const counts: LineCounts = { lines: 0, oversized: 0, candidates: 0 };
-  const buffer = options.buffer !== undefined && options.buffer.length >= scannerBufferBytes(max) ? options.buffer : Buffer.allocUnsafe(scannerBufferBytes(max));
+  const kernel = takeKernel(scannerBufferBytes(max));
+  const { memory, bufferAt: base, exports: k } = kernel;
+  const buffer = memory.subarray(base, base + kernel.bufferBytes);
+  k.configure(kernel.entriesAt, kernel.capacity, max, everyLine ? 1 : 0, options.readBatches === true ? 1 : 0, options.denseLoop === true ? 1 : 0);
+  let needlesSet = everyLine;
+  if (everyLine) k.setNeedles(0, 0, 0, 0);
   let filled = 0;
   /** discarding the rest of an oversized line, up to its `\n` */
   let skipping = false;
-  let groups: AnchorGroup[] | null = null;
-  let next = new Float64Array(0);
-  const candidate: CandidateLine = { text: '', bytes: buffer, base: 0, start: 0, end: 0, sliceAscii: null, sliceEscape: null };
+  const slots = kernel.entries;
+  const candidate: CandidateLine = { bytes: memory, start: 0, end: 0, batch: 0, slots, slot: 0 };
+  const { ENTRY_SLOTS, KIND, START, END } = entryLayout();
 
-  /** The first anchor of `group` at or after `from` that lies in a whole needle, or Infinity. */
-  const findHit = (group: AnchorGroup, text: string, from: number): number => {
-    const members = group.needles;
-    for (let h = text.indexOf(group.anchor, from); h !== -1; h = text.indexOf(group.anchor, h + 1)) {
-      for (let m = 0; m < members.length; m++) {
-        const member = members[m];
-        if (member === undefined) continue;
-        const at = h - member.offset;
-        if (at >= from && text.charCodeAt(at) === member.needle.charCodeAt(0) && text.startsWith(member.needle, at)) return h;
-      }
+  /** Lines of `buffer[from, to)`, which ends just after a `\n` (or, `last`, at the end of input). */
+  const scanLines = (from: number, to: number, last: boolean): void => {
+    if (!needlesSet) {
+      setNeedles(kernel, chooseAnchors(needles, sampleOf(buffer, to)));
+      needlesSet = true;
     }
-    return Number.POSITIVE_INFINITY;
-  };
-
-  /** Lines of `buffer[from, to)`, which ends just after a `\n` (or at the end of input). */
-  const scanSlice = (from: number, to: number): void => {
-    const text = buffer.toString('latin1', from, to);
-    candidate.text = text;
-    candidate.base = from;
-    candidate.sliceAscii = null;
-    candidate.sliceEscape = null;
-    const searchGroups = groups ?? [];
-    next.fill(-1);
-    // The nearest confirmed hit of any key at or after the current line: a line is a candidate
-    // exactly when it lies before the line's end, so most lines cost one comparison.
-    let nearest = -1;
-    let s = 0;
-    const length = text.length;
-    while (s < length) {
-      let nl = text.indexOf('\n', s);
-      if (nl === -1) nl = length;
-      counts.lines++;
-      if (nl - s > max) {
-        counts.oversized++;
-      } else {
-        if (!everyLine && nearest < s) {
-          nearest = Number.POSITIVE_INFINITY;
-          for (let g = 0; g < searchGroups.length; g++) {
-            let hit = next[g] ?? -1;
-            if (hit < s) {
-              hit = findHit(searchGroups[g] as AnchorGroup, text, s);
-              next[g] = hit;
-            }
-            if (hit < nearest) nearest = hit;
-          }
-        }
-        if (everyLine || nearest < nl) {
-          counts.candidates++;
-          candidate.start = s;
-          candidate.end = nl > s && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-          onCandidate(candidate);
-        }
+    let at = base + from;
+    const end = base + to;
+    for (;;) {
+      const resume = k.scan(at, end, last ? 1 : 0);
+      counts.lines += k.lineCount();
+      counts.oversized += k.oversizedCount();
+      const n = k.entryCount();
+      counts.candidates += n;
+      for (let e = 0, slot = 0; e < n; e++, slot += ENTRY_SLOTS) {
+        candidate.start = slots[slot + START] as number;
+        candidate.end = slots[slot + END] as number;
+        candidate.batch = slots[slot + KIND] as number;
+        candidate.slot = slot;
+        onCandidate(candidate);
       }
-      s = nl + 1;
-    }
-  };
-
-  /** Scans the complete lines of `buffer[from, to)` in slices; `to` is just after a `\n`. */
-  const scanLines = (from: number, to: number): void => {
-    let s = from;
-    while (s < to) {
-      // A slice ends at the first line end past SLICE_BYTES (a forward memchr; backwards is slower).
-      const nl = to - s > SLICE_BYTES ? buffer.indexOf(0x0a, s + SLICE_BYTES - 1) : -1;
-      const e = nl === -1 || nl >= to ? to : nl + 1;
-      scanSlice(s, e);
-      s = e;
+      if (resume >= end) return;
+      at = resume;
     }
   };
 
   const commit = (n: number): void => {
     if (n <= 0) return;
-    if (groups === null) {
-      groups = chooseAnchors(needles, buffer.toString('latin1', 0, Math.min(filled + n, SLICE_BYTES)));
-      next = new Float64Array(groups.length);
-    }
     const start = filled;
     filled += n;
     if (skipping) {
@@ -261,7 +213,7 @@ export function createLineScanner(options: {
     }
     const last = filled === 0 ? -1 : buffer.lastIndexOf(0x0a, filled - 1);
     if (last >= 0) {
-      scanLines(0, last + 1);
+      scanLines(0, last + 1, false);
       buffer.copyWithin(0, last + 1, filled);
       filled -= last + 1;
     }
@@ -287,16 +239,39 @@ export function createLineScanner(options: {
   };
 
   const end = (): void => {
-    if (filled > 0 && !skipping) {
-      if (groups === null) {
-        groups = chooseAnchors(needles, buffer.toString('latin1', 0, Math.min(filled, SLICE_BYTES)));
-        next = new Float64Array(groups.length);
-      }
-      scanSlice(0, filled);
-    }
+    if (filled > 0 && !skipping) scanLines(0, filled, true);
     filled = 0;
     skipping = false;
   };
 
-  return { space, commit, push, end, counts };
+  return { space, commit, push, end, release: () => releaseKernel(kernel), counts };
+}
+
+/** Up to SAMPLE_PIECES pieces of SAMPLE_PIECE_BYTES spread evenly over `buffer[0, length)`, as Latin-1 text. */
+function sampleOf(buffer: Buffer, length: number): string {
+  if (length <= SAMPLE_PIECES * SAMPLE_PIECE_BYTES) return buffer.toString('latin1', 0, length);
+  const step = Math.floor((length - SAMPLE_PIECE_BYTES) / (SAMPLE_PIECES - 1));
+  return Array.from({ length: SAMPLE_PIECES }, (_, i) => buffer.toString('latin1', i * step, i * step + SAMPLE_PIECE_BYTES)).join('\n');
+}
+
+/** Writes the anchor groups into the kernel: anchor bytes, then one row per needle, then needle bytes. */
+function setNeedles(kernel: Kernel, groups: readonly AnchorGroup[]): void {
+  const { MAX_ANCHORS, MAX_NEEDLES } = entryLayout();
+  const rows = groups.flatMap((group, anchor) => group.needles.map((member) => ({ anchor, ...member })));
+  if (groups.length > MAX_ANCHORS || rows.length > MAX_NEEDLES) throw new Error(`too many needles for the kernel: ${rows.length} needles, ${groups.length} anchors`);
+  const memory = kernel.memory;
+  const anchorsAt = kernel.needleAt;
+  const tableAt = anchorsAt + 2 * MAX_ANCHORS;
+  let bytesAt = tableAt + rows.length * 16;
+  for (const [a, group] of groups.entries()) memory.write(group.anchor, anchorsAt + 2 * a, 'latin1');
+  for (const [r, row] of rows.entries()) {
+    if (bytesAt + row.needle.length > kernel.needleAt + kernel.needleBytes) throw new Error('needles too long for the kernel');
+    const length = memory.write(row.needle, bytesAt, 'latin1');
+    memory.writeInt32LE(row.anchor, tableAt + r * 16);
+    memory.writeInt32LE(row.offset, tableAt + r * 16 + 4);
+    memory.writeInt32LE(bytesAt, tableAt + r * 16 + 8);
+    memory.writeInt32LE(length, tableAt + r * 16 + 12);
+    bytesAt += length;
+  }
+  kernel.exports.setNeedles(anchorsAt, groups.length, tableAt, rows.length);
 }

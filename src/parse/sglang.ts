@@ -10,7 +10,7 @@
  * - `server_args=ServerArgs(...)` layout lines (§4.1).
  */
 import { stripAnsi } from './envelope.ts';
-import { parseSglangAscii } from './sglang-ascii.ts';
+import { sglangBatchFromKernel } from './sglang-kernel.ts';
 import { findLoggerTimestamp, UTC_ZONE, wallClockToMs, type Zone } from './timestamps.ts';
 import { IGNORED, type BatchRecord, type LayoutRecord, type LineParser, type ParseResult, type RankLabels } from './types.ts';
 
@@ -41,7 +41,7 @@ export function createSglangParser(zone: Zone = UTC_ZONE): LineParser {
     name: 'sglang',
     needles: ['batch', 'server_args='],
     parse: (line) => parseSglangLine(line, zone),
-    parseAscii: (line) => parseSglangAscii(line, zone),
+    fromKernel: (line) => sglangBatchFromKernel(line, zone),
   };
 }
 

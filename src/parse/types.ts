@@ -162,12 +162,13 @@ export interface LineParser {
   /** Parse one decoded line (no trailing `\r`/`\n`). Never throws. */
   parse(line: string): ParseResult;
   /**
-   * Optional fast path for a pure-ASCII candidate read in place (no decoding): the record `parse`
-   * would return for that line, or `null` to leave the line to `parse` (any shape it does not
-   * handle). It must never disagree with `parse`: tests compare the two on every fixture line.
+   * The fast path, for the first parser only: the scanning kernel reads SGLang batch lines into
+   * numbers (kernel/scan.ts), and this turns its reading of a candidate into the record `parse`
+   * would return for that line, or `null` when the kernel read none (the line then goes to
+   * `parse`). It must never disagree with `parse`: tests compare the two on every fixture line.
    * The record may be reused by the next call, so it is consumed at once, never kept. Never throws.
    */
-  readonly parseAscii?: (line: CandidateLine) => LogRecord | null;
+  readonly fromKernel?: (line: CandidateLine) => LogRecord | null;
 }
 
 /** Shared singleton so ignoring a line allocates nothing. */

@@ -6,8 +6,8 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { WorkerState } from '../aggregate/worker-state.ts';
-import { createLineHandler, emptyTally, mergeTally, tallyFromJson, tallyToJson, type LineTally, type TallyJson } from '../ingest.ts';
-import { createLineScanner, decodeCandidate, scannerBufferBytes, type CandidateHandler, type LineScanner } from '../io/lines.ts';
+import { createLineHandler, emptyTally, readsKernelRecords, mergeTally, tallyFromJson, tallyToJson, type LineTally, type TallyJson } from '../ingest.ts';
+import { createLineScanner, decodeCandidate, type CandidateHandler, type LineScanner } from '../io/lines.ts';
 import { errorText, readInput } from '../io/read-input.ts';
 import { collectAfter as collect } from './collect.ts';
 import type { LineParser } from '../parse/types.ts';
@@ -76,32 +76,18 @@ export async function runTask(task: ReadTask, settings: ReadSettings, mode: Task
   const { parsers, needles } = parsersFor(settings);
   const output = emptyOutput();
   const onCandidate: CandidateHandler = mode === 'analyse' ? createLineHandler(parsers, output.state, output.tally, settings.range) : (line) => noteExtent(decodeCandidate(line), parsers, output);
-  const buffer = _takeBuffer(settings.maxLineBytes);
-  const scanner = createLineScanner({ needles, maxLineBytes: settings.maxLineBytes, onCandidate, buffer });
+  // The extent pass decodes every candidate itself: no records wanted from the kernel.
+  const readBatches = mode === 'analyse' && readsKernelRecords(parsers);
+  const scanner = createLineScanner({ needles, maxLineBytes: settings.maxLineBytes, onCandidate, readBatches });
   try {
     await _read(task, scanner, output, signal);
     scanner.end();
   } finally {
-    _spareBuffers.push(buffer);
+    scanner.release();
   }
   output.lines = scanner.counts.lines;
   output.oversized = scanner.counts.oversized;
   return output;
-}
-
-/**
- * Scanner buffers of this thread, reused across tasks: a new 2 MiB buffer per task is freed only
- * when V8 next collects, so hundreds of tasks would hold hundreds of MiB.
- */
-const _spareBuffers: Buffer[] = [];
-
-function _takeBuffer(maxLineBytes: number): Buffer {
-  const bytes = scannerBufferBytes(maxLineBytes);
-  for (;;) {
-    const spare = _spareBuffers.pop();
-    if (spare === undefined) return Buffer.allocUnsafe(bytes);
-    if (spare.length >= bytes) return spare;
-  }
 }
 
 async function _read(task: ReadTask, scanner: LineScanner, output: TaskOutput, signal?: AbortSignal): Promise<void> {
@@ -145,8 +131,9 @@ function readRange(path: string, start: number, end: number, scanner: LineScanne
       if (bytesRead === 0) break; // the file shrank since it was planned
       position += bytesRead;
       output.bytes += bytesRead;
+      // No collect() here: a range is read into the scanner's own buffer, so nothing outside the
+      // heap piles up (gzip chunks and stdin blocks do, below and in _read).
       scanner.commit(bytesRead);
-      collect(bytesRead);
     }
     return null;
   } catch (error) {

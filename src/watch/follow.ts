@@ -10,7 +10,7 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { WorkerState } from '../aggregate/worker-state.ts';
-import { createLineHandler, emptyTally, summarizeInput, type LineTally } from '../ingest.ts';
+import { createLineHandler, emptyTally, readsKernelRecords, summarizeInput, type LineTally } from '../ingest.ts';
 import { createLineScanner, READ_BYTES, type LineScanner } from '../io/lines.ts';
 import { resolveSources, workerNames } from '../io/sources.ts';
 import type { LineParser } from '../parse/types.ts';
@@ -154,7 +154,12 @@ export class Follower {
   }
 
   private scanner(worker: WorkerState, tally: LineTally): LineScanner {
-    return createLineScanner({ needles: this.needles, maxLineBytes: this.settings.maxLineBytes, onCandidate: createLineHandler(this.parsers, worker, tally, this.settings.range) });
+    return createLineScanner({
+      needles: this.needles,
+      maxLineBytes: this.settings.maxLineBytes,
+      onCandidate: createLineHandler(this.parsers, worker, tally, this.settings.range),
+      readBatches: readsKernelRecords(this.parsers),
+    });
   }
 
   /** Reads the file's growth; `true` when it stopped at the per-poll limit. */

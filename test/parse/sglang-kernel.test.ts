@@ -1,16 +1,16 @@
 /**
- * The SGLang byte-level fast path against the full parser: on every line of every fixture, example
- * and reference document, and on mutated lines, it returns either `null` (the full parser decides)
- * or exactly the full parser's record.
+ * The kernel's reading of SGLang batch lines (kernel/scan.ts, sglang-kernel.ts) against the full
+ * parser: on every line of every fixture, example and reference document, and on mutated lines,
+ * the kernel either reads no record (the full parser decides) or exactly the full parser's record.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CandidateLine } from '../../src/io/lines.ts';
-import { parseSglangAscii } from '../../src/parse/sglang-ascii.ts';
-import { parseSglangLine } from '../../src/parse/sglang.ts';
-import { createZone } from '../../src/parse/timestamps.ts';
+import { createLineScanner, decodeCandidate } from '../../src/io/lines.ts';
+import { sglangBatchFromKernel } from '../../src/parse/sglang-kernel.ts';
+import { createSglangParser, parseSglangLine } from '../../src/parse/sglang.ts';
+import { createZone, type Zone } from '../../src/parse/timestamps.ts';
 import type { LogRecord } from '../../src/parse/types.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -31,11 +31,40 @@ const LINES = [...filesUnder(join(ROOT, 'fixtures')), ...filesUnder(join(ROOT, '
   .map((line) => line.replace(/^\s*(?:[-*] )?`?/, '').replace(/`\s*$/, ''))
   .filter((line) => line.includes('batch') && /^[\x20-\x7e]*$/.test(line));
 
-/** The line as the scanner hands it over: inside a slice, with other lines around it. */
-function candidateOf(line: string): CandidateLine {
+const NEEDLES = createSglangParser().needles;
+
+/**
+ * What the kernel reads from the line, scanned with other lines around it: the record, or `null`
+ * when it leaves the line to the full parser; and the line's text as the scanner hands it over.
+ */
+function kernelRecord(line: string, zone: Zone = createZone('UTC')): { record: LogRecord | null; text: string } {
   const before = 'noise before\n[2026-04-14 10:00:00] INFO: x\n';
-  const text = `${before}${line}\n[2026-04-14 10:00:01 DP0] after batch\n`;
-  return { text, bytes: Buffer.from(`PAD${text}`, 'latin1'), base: 3, start: before.length, end: before.length + line.length, sliceAscii: true, sliceEscape: null };
+  const after = '[2026-04-14 10:00:01 DP0] after batch';
+  const input = Buffer.from(`${before}${line}\n${after}\n`, 'utf8');
+  let seen: { record: LogRecord | null; text: string } | null = null;
+  let index = 0;
+  const scanner = createLineScanner({
+    needles: NEEDLES,
+    maxLineBytes: 1 << 20,
+    readBatches: true,
+    onCandidate: (candidate) => {
+      // Lines before ours hold no needle, so ours is the first candidate (if it holds one).
+      const text = decodeCandidate(candidate);
+      if (index++ === 0 && text !== after) {
+        const record = sglangBatchFromKernel(candidate, zone);
+        seen = { record: record === null ? null : structuredClone(record), text };
+      }
+    },
+  });
+  scanner.push(input);
+  scanner.end();
+  scanner.release();
+  return seen ?? { record: null, text: line };
+}
+
+/** The kernel's record for a line it must read. */
+function fast(line: string, zone?: Zone): LogRecord | null {
+  return kernelRecord(line, zone).record;
 }
 
 function fullRecord(line: string, zone = createZone('UTC')): LogRecord | null {
@@ -43,15 +72,15 @@ function fullRecord(line: string, zone = createZone('UTC')): LogRecord | null {
   return result.kind === 'record' ? result.record : null;
 }
 
-describe('parseSglangAscii', () => {
+describe('the kernel\'s SGLang batch records', () => {
   it('agrees with parseSglangLine on every batch line of the fixtures, examples and reference documents', () => {
     expect(LINES.length).toBeGreaterThan(5000);
     let taken = 0;
     for (const line of LINES) {
-      const fast = parseSglangAscii(candidateOf(line));
-      if (fast === null) continue;
+      const record = fast(line);
+      if (record === null) continue;
       taken++;
-      expect(fast, line).toEqual(fullRecord(line));
+      expect(record, line).toEqual(fullRecord(line));
     }
     // Not vacuous: the fast path takes the bulk of real scheduler lines.
     expect(taken / LINES.length).toBeGreaterThan(0.9);
@@ -60,8 +89,8 @@ describe('parseSglangAscii', () => {
   it('reads zone-less stamps in --tz like the full parser', () => {
     const berlin = createZone('Europe/Berlin');
     const line = '[2026-03-29 01:59:59 DP1 TP1] Prefill batch, #new-seq: 1, #new-token: 8, #cached-token: 0, token usage: 0.00, #running-req: 0, #queue-req: 3';
-    expect(parseSglangAscii(candidateOf(line), berlin)).toEqual(fullRecord(line, berlin));
-    expect(parseSglangAscii(candidateOf(line), berlin)?.time).toBe(Date.UTC(2026, 2, 29, 0, 59, 59));
+    expect(fast(line, berlin)).toEqual(fullRecord(line, berlin));
+    expect(fast(line, berlin)).toMatchObject({ time: Date.UTC(2026, 2, 29, 0, 59, 59) });
   });
 
   it.each([
@@ -83,8 +112,11 @@ describe('parseSglangAscii', () => {
     ['missing #queue-req', '[2026-04-14 10:00:00 DP0] Decode batch, #running-req: 1, #token: 5'],
     ['decode line naming a prefill batch', '[2026-04-14 10:00:00 DP0] Decode batch, #running-req: 1, #queue-req: 0, note: Prefill batch, #new-token: 1, #queue-req: 9'],
     ['second bracket', '[2026-04-14 10:00:00 DP0] Decode batch, #running-req: 1, #queue-req: 0 [x]'],
+    ['non-ASCII byte', '[2026-04-14 10:00:00 DP0] Decode batch, #running-req: 1, #queue-req: 0, note: é'],
+    ['non-ASCII byte past 16 bytes', `[2026-04-14 10:00:00 DP0] Decode batch, #running-req: 1, #queue-req: 0, ${'x'.repeat(40)}é${'x'.repeat(40)}`],
+    ['line cut inside the bracket', '[2026-04-14 10:00:00 DP0'],
   ])('leaves %s to the full parser', (_name, line) => {
-    expect(parseSglangAscii(candidateOf(line))).toBeNull();
+    expect(fast(line)).toBeNull();
   });
 
   it('keeps the first of repeated keys, the aliases in the full parser order, and impossible dates untimed', () => {
@@ -95,15 +127,16 @@ describe('parseSglangAscii', () => {
       '[2026-04-14 10:00:00.250 ATTN_CP1 MOE_DP2 PP0 DP5] Prefill batch, #new-seq: 1, #new-token: 8, #queue-req: 0',
       '[2026-04-14 10:00:00 DP01] Prefill batch, ##queue-req: 1, #new-token: 8, #queue-req: 0,',
     ]) {
-      const fast = parseSglangAscii(candidateOf(line));
-      expect(fast, line).not.toBeNull();
-      expect(fast, line).toEqual(fullRecord(line));
+      const record = fast(line);
+      expect(record, line).not.toBeNull();
+      expect(record, line).toEqual(fullRecord(line));
     }
   });
 
   it('never disagrees on mutated real lines', () => {
     const seeds = LINES.filter((_, i) => i % 97 === 0).slice(0, 60);
-    const printable = fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c));
+    // Printable ASCII, and the bytes the kernel must decline or strip: CR, ESC, `[`, non-ASCII.
+    const printable = fc.oneof(fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), fc.constantFrom('\r', '\u001b', '[', ']', '#', 'é', '\u00a0'));
     fc.assert(
       fc.property(fc.constantFrom(...seeds), fc.array(fc.tuple(fc.nat(), fc.nat(3), printable), { maxLength: 4 }), (seed, edits) => {
         let line = seed;
@@ -113,8 +146,8 @@ describe('parseSglangAscii', () => {
           else if (op === 1) line = line.slice(0, at) + line.slice(at + 1);
           else line = line.slice(0, at) + char + line.slice(at + 1);
         }
-        const fast = parseSglangAscii(candidateOf(line));
-        return fast === null || JSON.stringify(fast) === JSON.stringify(fullRecord(line));
+        const { record, text } = kernelRecord(line);
+        return record === null || JSON.stringify(record) === JSON.stringify(fullRecord(text));
       }),
       { numRuns: 3000, seed: 7984 },
     );

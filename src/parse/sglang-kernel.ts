@@ -1,0 +1,89 @@
+/**
+ * SGLang batch records as the scanning kernel reads them (kernel/scan.ts): the one line shape that
+ * makes up nearly all of a scheduler log,
+ *
+ *   [2026-04-14 10:00:01 DP3 TP3 EP3] Prefill batch, #new-seq: 2, #new-token: 5000, …, #queue-req: 12, …
+ *
+ * read from bytes, with no string made. The kernel declines every other shape (other prefixes,
+ * envelopes, ANSI codes, legacy `Prefill batch.` headers, iteration tags, time-only stamps,
+ * repeated or unknown rank tags, malformed counts, missing required fields), and those lines go
+ * to `parseSglangLine`, which stays the definition of what a line means: for the lines it takes,
+ * the record here must equal that parser's (test/parse/sglang-kernel.test.ts checks every fixture
+ * line and thousands of mutated ones).
+ */
+import type { CandidateLine } from '../io/lines.ts';
+import { entryLayout } from '../io/kernel.ts';
+import { UTC_ZONE, wallClockToMs, type Zone } from './timestamps.ts';
+import type { BatchRecord, RankLabels } from './types.ts';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * The one record (and rank labels) filled and returned: see LineParser.fromKernel, consumed before
+ * the next call, so reading a line allocates nothing.
+ */
+const RANKS: Mutable<RankLabels> = { dp: undefined, tp: undefined, pp: undefined, attnCp: undefined, moeDp: undefined, ep: undefined };
+const RECORD: Mutable<BatchRecord> = {
+  kind: 'batch',
+  phase: 'prefill',
+  time: undefined,
+  ranks: RANKS,
+  newSeq: undefined,
+  newTokens: undefined,
+  cachedTokens: undefined,
+  running: undefined,
+  queue: undefined,
+  bootstrapQueue: undefined,
+  inflight: undefined,
+  legacy: false,
+  prefix: 'native',
+};
+
+/** The last minute seen (YYYYMMDDHHMM) and its wall clock as if UTC: lines of a minute share it. */
+let lastMinute = -1;
+let lastMinuteWall: number | undefined = undefined;
+
+/**
+ * The batch record the kernel read from this candidate, or `null` when it read none.
+ * @param zone the zone of zone-less timestamps (`--tz`)
+ */
+export function sglangBatchFromKernel(line: CandidateLine, zone: Zone = UTC_ZONE): BatchRecord | null {
+  if (line.batch === 0) return null;
+  const s = line.slots;
+  const at = line.slot;
+  const L = entryLayout();
+  const minute = s[at + L.MINUTE] as number;
+  if (minute !== lastMinute) {
+    lastMinute = minute;
+    const [year, month, day, hour, min] = [Math.floor(minute / 1e8), Math.floor(minute / 1e6) % 100, Math.floor(minute / 1e4) % 100, Math.floor(minute / 100) % 100, minute % 100];
+    lastMinuteWall = wallClockToMs(year, month, day, hour, min, 0, 0, UTC_ZONE);
+  }
+  const second = s[at + L.SECOND] as number;
+  // What wallClockToMs(…, second, ms, zone) gives, without re-reading the minute: seconds up to 60
+  // (leap seconds), the zone applied to the whole reading; an impossible date leaves the line untimed.
+  const time = lastMinuteWall === undefined || second > 60 ? undefined : zone.toUtc(lastMinuteWall + second * 1000 + (s[at + L.MILLI] as number));
+  const record = RECORD;
+  record.phase = line.batch === 1 ? 'prefill' : 'decode';
+  record.time = time;
+  const ranks = RANKS;
+  ranks.dp = _count(s, at + L.DP);
+  ranks.tp = _count(s, at + L.DP + 1);
+  ranks.pp = _count(s, at + L.DP + 2);
+  ranks.attnCp = _count(s, at + L.DP + 3);
+  ranks.moeDp = _count(s, at + L.DP + 4);
+  ranks.ep = _count(s, at + L.DP + 5);
+  record.newSeq = _count(s, at + L.NEW_SEQ);
+  record.newTokens = _count(s, at + L.NEW_TOKEN);
+  record.cachedTokens = _count(s, at + L.CACHED);
+  record.running = _count(s, at + L.RUNNING);
+  record.queue = _count(s, at + L.QUEUE);
+  record.bootstrapQueue = _count(s, at + L.BOOTSTRAP_QUEUE);
+  record.inflight = _count(s, at + L.INFLIGHT);
+  return record;
+}
+
+/** A slot's count; -1 is the kernel's "absent". */
+function _count(slots: Float64Array, i: number): number | undefined {
+  const v = slots[i] as number;
+  return v < 0 ? undefined : v;
+}
