@@ -142,6 +142,18 @@ export function configure(table: usize, capacity: i32, maxLine: i32, every: bool
   denseOnly = dense;
 }
 
+/**
+ * Adds to `table` (65536 u32, by `first << 8 | second`) how often each byte pair occurs in
+ * [from, to): what lines.ts chooses anchors by. (Here rather than in JavaScript: a first call
+ * there runs before V8 optimises it, ~12 ms for a 256 KiB sample.)
+ */
+export function countPairs(from: usize, to: usize, table: usize): void {
+  for (let p = from; p + 1 < to; p++) {
+    const slot = table + ((<usize>load<u8>(p) << 10) | (<usize>load<u8>(p + 1) << 2));
+    store<u32>(slot, load<u32>(slot) + 1);
+  }
+}
+
 // ---------------------------------------------------------------- scanning
 /** Scans the lines of [from, to); see the file comment. */
 export function scan(from: usize, to: usize, last: bool): usize {

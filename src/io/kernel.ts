@@ -27,6 +27,7 @@ interface KernelExports {
   setNeedles(anchors: number, count: number, table: number, needles: number): void;
   configure(table: number, capacity: number, maxLine: number, every: number, batches: number, dense: number): void;
   scan(from: number, to: number, last: number): number;
+  countPairs(from: number, to: number, table: number): void;
   entryCount(): number;
   lineCount(): number;
   oversizedCount(): number;
@@ -67,6 +68,9 @@ export interface Kernel {
   /** where needle bytes and the needle table go */
   readonly needleAt: number;
   readonly needleBytes: number;
+  /** byte-pair counts (`countPairs`), at `pairsAt` in memory */
+  readonly pairs: Uint32Array;
+  readonly pairsAt: number;
 }
 
 let compiled: WasmModule | null = null;
@@ -122,6 +126,7 @@ function createKernel(bufferBytes: number): Kernel {
   const bufferAt = exports.alloc(bufferBytes + BLOCK_PADDING);
   const entriesAt = exports.alloc(ENTRY_CAPACITY * slots * 8 + 8);
   const needleAt = exports.alloc(NEEDLE_BYTES);
+  const pairsAt = exports.alloc((1 << 16) * 4);
   const memory = Buffer.from(exports.memory.buffer);
   const aligned = Math.ceil(entriesAt / 8) * 8;
   return {
@@ -134,6 +139,8 @@ function createKernel(bufferBytes: number): Kernel {
     capacity: ENTRY_CAPACITY,
     needleAt,
     needleBytes: NEEDLE_BYTES,
+    pairs: new Uint32Array(exports.memory.buffer, pairsAt, 1 << 16),
+    pairsAt,
   };
 }
 

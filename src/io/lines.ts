@@ -97,17 +97,12 @@ const HIT_NS_PER_NEEDLE = 3;
 
 /**
  * Assigns every needle (of two characters or more) an anchor, two adjacent characters of it, so
- * that scanning costs least on input like `sample`: greedy weighted set cover, each step taking
- * the pair with the most uncovered needles per ns it costs (its hits in the sample and one more
- * anchor).
+ * that scanning costs least on input like a sample of `sampleBytes` whose byte pairs occur as
+ * often as `frequency` says (by `first << 8 | second`): greedy weighted set cover, each step
+ * taking the pair with the most uncovered needles per ns it costs (its hits and one more anchor).
  */
-export function chooseAnchors(needles: readonly string[], sample: string): AnchorGroup[] {
-  const frequency = new Float64Array(1 << 16);
-  for (let i = 0; i + 1 < sample.length; i++) {
-    const pair = ((sample.charCodeAt(i) & 0xff) << 8) | (sample.charCodeAt(i + 1) & 0xff);
-    frequency[pair] = (frequency[pair] ?? 0) + 1;
-  }
-  const per64KiB = sample.length === 0 ? 0 : SAMPLE_PIECE_BYTES / sample.length;
+export function chooseAnchors(needles: readonly string[], frequency: Uint32Array, sampleBytes: number): AnchorGroup[] {
+  const per64KiB = sampleBytes === 0 ? 0 : SAMPLE_PIECE_BYTES / sampleBytes;
   const uncovered = new Set(needles.filter((n) => n.length >= 2));
   const groups: AnchorGroup[] = [];
   while (uncovered.size > 0) {
@@ -174,7 +169,7 @@ export function createLineScanner(options: {
   /** Lines of `buffer[from, to)`, which ends just after a `\n` (or, `last`, at the end of input). */
   const scanLines = (from: number, to: number, last: boolean): void => {
     if (!needlesSet) {
-      setNeedles(kernel, chooseAnchors(needles, sampleOf(buffer, to)));
+      setNeedles(kernel, chooseAnchors(needles, kernel.pairs, countSamplePairs(kernel, to)));
       needlesSet = true;
     }
     let at = base + from;
@@ -247,11 +242,21 @@ export function createLineScanner(options: {
   return { space, commit, push, end, release: () => releaseKernel(kernel), counts };
 }
 
-/** Up to SAMPLE_PIECES pieces of SAMPLE_PIECE_BYTES spread evenly over `buffer[0, length)`, as Latin-1 text. */
-function sampleOf(buffer: Buffer, length: number): string {
-  if (length <= SAMPLE_PIECES * SAMPLE_PIECE_BYTES) return buffer.toString('latin1', 0, length);
+/**
+ * Counts the byte pairs of a sample of the kernel's buffer `[0, length)` into `kernel.pairs`:
+ * SAMPLE_PIECES pieces of SAMPLE_PIECE_BYTES spread evenly over it (or all of it, if smaller).
+ * @returns the bytes sampled
+ */
+function countSamplePairs(kernel: Kernel, length: number): number {
+  kernel.pairs.fill(0);
+  const base = kernel.bufferAt;
+  if (length <= SAMPLE_PIECES * SAMPLE_PIECE_BYTES) {
+    kernel.exports.countPairs(base, base + length, kernel.pairsAt);
+    return length;
+  }
   const step = Math.floor((length - SAMPLE_PIECE_BYTES) / (SAMPLE_PIECES - 1));
-  return Array.from({ length: SAMPLE_PIECES }, (_, i) => buffer.toString('latin1', i * step, i * step + SAMPLE_PIECE_BYTES)).join('\n');
+  for (let i = 0; i < SAMPLE_PIECES; i++) kernel.exports.countPairs(base + i * step, base + i * step + SAMPLE_PIECE_BYTES, kernel.pairsAt);
+  return SAMPLE_PIECES * SAMPLE_PIECE_BYTES;
 }
 
 /** Writes the anchor groups into the kernel: anchor bytes, then one row per needle, then needle bytes. */

@@ -52,18 +52,28 @@ const WORKER_DEPTH = 2;
  */
 const WORKER_YOUNG_GENERATION_MB = 8;
 
-/** `size` worker threads, started on demand; this thread only hands out tasks and merges. */
+/**
+ * Worker threads, started on demand, for `jobs` threads in all. With `helpHere` this thread is one
+ * of them: it reads tasks too whenever every worker holds WORKER_DEPTH, so it works from the
+ * start instead of waiting ~60 ms for a worker to boot, and one worker fewer is started. (Not
+ * while reading stdin: this thread must keep reading it.)
+ */
 export class ReadPool implements TaskRunner {
   private readonly size: number;
   private readonly settings: ReadSettings;
+  private readonly helpHere: boolean;
+  private readonly signal: AbortSignal | undefined;
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private nextId = 0;
   private closed = false;
+  private localBusy = false;
 
-  constructor(size: number, settings: ReadSettings) {
-    this.size = Math.max(1, size);
+  constructor(jobs: number, settings: ReadSettings, options: { readonly helpHere?: boolean; readonly signal?: AbortSignal | undefined } = {}) {
+    this.helpHere = options.helpHere === true;
+    this.size = Math.max(1, jobs - (this.helpHere ? 1 : 0));
     this.settings = settings;
+    this.signal = options.signal;
   }
 
   run(task: ReadTask, mode: TaskMode): Promise<TaskResult> {
@@ -96,12 +106,30 @@ export class ReadPool implements TaskRunner {
       // The least busy worker; a new one while there is room and none is idle.
       let slot: Slot | undefined = this.slots.reduce<Slot | undefined>((best, s) => (s.jobs.length < WORKER_DEPTH && (best === undefined || s.jobs.length < best.jobs.length) ? s : best), undefined);
       if ((slot === undefined || slot.jobs.length > 0) && this.slots.length < this.size) slot = this.spawn();
-      if (slot === undefined) return;
+      if (slot === undefined) break;
       const job = this.queue.shift();
       if (job === undefined) return;
       slot.jobs.push(job);
       slot.worker.postMessage(job.message, job.transfer);
     }
+    if (this.helpHere && !this.localBusy) {
+      const job = this.queue.shift();
+      if (job !== undefined) this.runHere(job);
+    }
+  }
+
+  /** Runs a task in this thread, on a later turn of the event loop (so results of workers are taken in between). */
+  private runHere(job: Job): void {
+    this.localBusy = true;
+    setImmediate(() => {
+      const done = this.closed ? Promise.reject(new PoolClosedError('interrupted')) : runTask(job.message.task, this.settings, job.message.mode, this.signal);
+      done
+        .then((output) => job.resolve({ output, buffer: null }), (error: unknown) => job.reject(error instanceof Error ? error : new Error(String(error))))
+        .finally(() => {
+          this.localBusy = false;
+          this.dispatch();
+        });
+    });
   }
 
   private spawn(): Slot {

@@ -70,7 +70,7 @@ export async function readSources(sources: readonly Source[], settings: ReadSett
   for (const source of sources) plans.push(source.path === '-' ? [] : await planFile(source.path, taskBytes));
   const hasStdin = sources.some((s) => s.path === '-');
   const threaded = options.jobs > 1 && (options.taskBytes !== undefined || options.blockBytes !== undefined || fileBytes >= MIN_THREADED_BYTES || hasStdin);
-  const runner: TaskRunner = threaded ? new ReadPool(options.jobs, settings) : new LocalRunner(settings, options.signal);
+  const runner: TaskRunner = threaded ? new ReadPool(options.jobs, settings, { helpHere: !hasStdin, signal: options.signal }) : new LocalRunner(settings, options.signal);
   const onAbort = (): void => runner.cancelPending();
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -78,8 +78,6 @@ export async function readSources(sources: readonly Source[], settings: ReadSett
   let stdinOpen = hasStdin;
   const progress = (bytes: number): void => {
     bytesDone += bytes;
-    // Tasks in this thread count their own reads; with workers this thread merges (and reads stdin).
-    if (threaded) collectAfter(bytes);
     options.onProgress?.({ bytesRead: bytesDone, bytesTotal: stdinOpen ? null : fileBytes });
   };
   const runOne = async (task: ReadTask): Promise<{ output: TaskOutput; buffer: ArrayBuffer | null }> => {
@@ -161,6 +159,9 @@ async function readStdin(
   const read = await readInput({ name: '-', path: '-', size: null }, stdin, async (chunk) => {
     cutter.push(chunk);
     progress(chunk.length);
+    // Blocks go to workers and come back: buffers outside the heap that only a collection frees.
+    // (File tasks need none: they read into the kernels' own memory, and their outputs are small.)
+    if (options.jobs > 1) collectAfter(chunk.length);
     while (running.size >= limit) await Promise.race(running);
   }, options.signal);
   cutter.end();
