@@ -164,49 +164,64 @@ export function scan(from: usize, to: usize, last: bool): usize {
 }
 
 
+/** No line pending (see scanSparse). */
+const NONE: usize = <usize>0xffffffff;
+
 /**
  * The fast way, when most lines are not candidates: newlines are only counted, 64 bytes at a time,
- * and a line is looked at only when an anchor occurs in it. A line is oversized when the gap
- * between two newlines passes the bound, which needs a look only at blocks holding a newline (so
- * the bound must be at least 64: lines inside one block are shorter).
+ * and only blocks holding an anchor (or ending a line that holds a needle) are walked bit by bit.
+ * A line is oversized when the gap between two newlines passes the bound, which needs a look only
+ * at the first newline of a block (the bound is at least 64: lines inside one block are shorter).
  */
 function scanSparse(from: usize, to: usize, last: bool): usize {
   let lineStart = from; // start of the line the sweep is in
-  let skipUntil = from; // anchors before this are inside a line already handed over or declined
+  let pending = NONE; // lineStart, once a needle is confirmed in that line
   for (let p = from; p < to; p += 64) {
     let ends = newlinesAt(p);
-    let anchors = anchorsAt(p) | anchorsAt(p + 16) << 16 | anchorsAt(p + 32) << 32 | anchorsAt(p + 48) << 48;
+    let anchors = anchorsAt(p) | (anchorsAt(p + 16) << 16) | (anchorsAt(p + 32) << 32) | (anchorsAt(p + 48) << 48);
     if (to - p < 64) {
       const keep = (<u64>1 << <u64>(to - p)) - 1;
       ends &= keep;
       anchors &= keep;
     }
-    while (anchors != 0) {
-      const at = p + <usize>ctz(anchors);
-      anchors &= anchors - 1;
-      if (at < skipUntil) continue;
-      // The line starts after the last newline before the anchor in this block, else where the sweep is.
-      const before = ends & ((<u64>1 << <u64>(at - p)) - 1);
-      const start = before != 0 ? p + 64 - <usize>clz(before) : lineStart;
-      if (!confirmsNeedle(at, start, to)) continue;
-      const end = find(at, to, 0x0a);
-      skipUntil = end;
-      if (<i32>(end - start) > maxLineBytes) continue; // counted as oversized below
-      if (entries == entryCapacity) {
-        // Stop before this line: the counts must cover exactly [from, start).
-        countLines(from, start);
-        return start;
+    if (ends != 0 && <i32>(p + <usize>ctz(ends) - lineStart) > maxLineBytes) oversized++;
+    if (anchors == 0 && pending == NONE) {
+      if (ends != 0) {
+        lines += <i32>popcnt(ends);
+        lineStart = p + 64 - <usize>clz(ends);
       }
-      emit(start, end);
+      continue;
     }
-    if (ends != 0) {
-      lines += <i32>popcnt(ends);
-      const first = p + <usize>ctz(ends);
-      if (<i32>(first - lineStart) > maxLineBytes) oversized++;
-      lineStart = p + 64 - <usize>clz(ends);
+    let bits = ends | anchors;
+    while (bits != 0) {
+      const bit = ctz(bits);
+      bits &= bits - 1;
+      const at = p + <usize>bit;
+      if ((ends >> bit) & 1) {
+        if (pending != NONE && <i32>(at - pending) <= maxLineBytes) {
+          if (entries == entryCapacity) {
+            // Stop before this line: the counts must cover exactly [from, pending).
+            countLines(from, pending);
+            return pending;
+          }
+          emit(pending, at);
+        }
+        pending = NONE;
+        lines++;
+        lineStart = at + 1;
+      } else if (pending == NONE && confirmsNeedle(at, lineStart, to)) {
+        pending = lineStart;
+      }
     }
   }
   if (last && lineStart < to) {
+    if (pending != NONE && <i32>(to - lineStart) <= maxLineBytes) {
+      if (entries == entryCapacity) {
+        countLines(from, pending);
+        return pending;
+      }
+      emit(pending, to);
+    }
     lines++;
     if (<i32>(to - lineStart) > maxLineBytes) oversized++;
   }
@@ -360,6 +375,11 @@ const KEY_TRANSFERRING = bytesOf('#transferring-req: ');
 const KEY_INFLIGHT = bytesOf('#inflight-req: ');
 const KEY_TRANSFER = bytesOf('#transfer-req: ');
 
+/** `YYYY-MM-DD HH:MM` of the last batch line read (two words) and that minute as YYYYMMDDHHMM. */
+let lastMinuteLow: u64 = 0xffffffffffffffff; // no valid stamp: its bytes are not ASCII
+let lastMinuteHigh: u64 = 0xffffffffffffffff;
+let lastMinute: f64 = 0;
+
 /** Reads the line into `entry` as a batch record, or returns false. The line's bytes are [s, e). */
 function readBatch(s: usize, e: usize, entry: usize): bool {
   if (load<u8>(s) != 0x5b) return false;
@@ -378,21 +398,29 @@ function readBatch(s: usize, e: usize, entry: usize): bool {
   } else {
     return false;
   }
-  // Nothing for envelope stripping to remove (non-ASCII, ESC), no second bracket to read ranks
-  // from; and a decode line must not hold a second `batch` (the full parser looks for `Prefill
-  // batch` first anywhere in the line).
-  if (!plainAscii(s, e)) return false;
-  if (!prefill && contains(close + 14, e, BATCH)) return false;
+  // One pass over the line: nothing for envelope stripping to remove (non-ASCII, ESC), no second
+  // bracket to read ranks from; a decode line must not hold a second `batch` (the full parser
+  // looks for `Prefill batch` first anywhere in the line); and where the `#`s are.
+  if (<i32>(e - s) > MAX_BATCH_LINE || !classify(s, e, prefill ? NONE : close + 14)) return false;
 
-  // The timestamp: kept as wall-clock fields, turned into ms (with --tz) by lines.ts.
-  if (load<u8>(s + 5) != 0x2d || load<u8>(s + 8) != 0x2d || load<u8>(s + 11) != 0x20 || load<u8>(s + 14) != 0x3a || load<u8>(s + 17) != 0x3a) return false;
-  const year = digits(s + 1, 4);
-  const month = digits(s + 6, 2);
-  const day = digits(s + 9, 2);
-  const hour = digits(s + 12, 2);
-  const minute = digits(s + 15, 2);
-  const second = digits(s + 18, 2);
-  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return false;
+  // The timestamp: kept as wall-clock fields, turned into ms (with --tz) by lines.ts. Lines of a
+  // minute share `YYYY-MM-DD HH:MM`: then only the seconds are read.
+  const minuteLow = load<u64>(s + 1);
+  const minuteHigh = load<u64>(s + 9);
+  if (minuteLow != lastMinuteLow || minuteHigh != lastMinuteHigh) {
+    if (load<u8>(s + 5) != 0x2d || load<u8>(s + 8) != 0x2d || load<u8>(s + 11) != 0x20 || load<u8>(s + 14) != 0x3a) return false;
+    const year = digits(s + 1, 4);
+    const month = digits(s + 6, 2);
+    const day = digits(s + 9, 2);
+    const hour = digits(s + 12, 2);
+    const minute = digits(s + 15, 2);
+    if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0) return false;
+    lastMinuteLow = minuteLow;
+    lastMinuteHigh = minuteHigh;
+    lastMinute = <f64>year * 1e8 + <f64>month * 1e6 + <f64>day * 1e4 + <f64>hour * 100 + <f64>minute;
+  }
+  const second = load<u8>(s + 17) == 0x3a ? digits(s + 18, 2) : -1;
+  if (second < 0) return false;
   let milli = 0;
   let tags = s + 20;
   if (load<u8>(s + 20) == 0x2e) {
@@ -417,18 +445,19 @@ function readBatch(s: usize, e: usize, entry: usize): bool {
   while (at < e) {
     const key = keyAt(at, e);
     if (key == 0) {
-      at = find(at + 1, e, 0x23);
+      at = nextHash(s, e, at + 1);
       continue;
     }
     let i = at + lengthOf(key);
     const first = i;
-    let n: f64 = 0;
+    let count: i64 = 0; // 15 digits fit; integer steps are quicker than f64 ones
     while (i < e) {
       const d = <i32>load<u8>(i) - 48;
       if (d < 0 || d > 9) break;
-      n = n * 10 + <f64>d;
+      count = count * 10 + <i64>d;
       i++;
     }
+    const n = <f64>count;
     // Not a count the full parser would take (no digits, over 15 digits, glued to text).
     if (i == first || i - first > 15) return false;
     if (i < e) {
@@ -446,12 +475,12 @@ function readBatch(s: usize, e: usize, entry: usize): bool {
     else if (key == KEY_TRANSFERRING) transferring = transferring < 0 ? n : transferring;
     else if (key == KEY_INFLIGHT) inflight = inflight < 0 ? n : inflight;
     else transfer = transfer < 0 ? n : transfer;
-    at = find(i, e, 0x23);
+    at = nextHash(s, e, i);
   }
   if (queue < 0 || (prefill ? newTokens : running) < 0) return false;
 
   put(entry, KIND, prefill ? 1 : 2);
-  put(entry, MINUTE, <f64>year * 1e8 + <f64>month * 1e6 + <f64>day * 1e4 + <f64>hour * 100 + <f64>minute);
+  put(entry, MINUTE, lastMinute);
   put(entry, SECOND, <f64>second);
   put(entry, MILLI, <f64>milli);
   put(entry, NEW_SEQ, newSeq);
@@ -539,20 +568,48 @@ function readRanks(from: usize, to: usize, entry: usize): bool {
   return i == to;
 }
 
-/** Whether [s, e) is all ASCII, without ESC, and without a `[` after its first byte. */
-function plainAscii(s: usize, e: usize): bool {
+/** Longer lines are left to the TypeScript parser (real batch lines are a few hundred bytes). */
+const MAX_BATCH_LINE: i32 = 4096;
+/** Per 16-byte block of the line being read: where its `#`s are (bit i: byte i). */
+const hashMasks: usize = heap.alloc(<usize>(MAX_BATCH_LINE >> 4) * 2 + 2);
+
+/**
+ * Whether [s, e) is all ASCII, without ESC, without a `[` after its first byte, and without
+ * `batch` from `batchFrom` on (NONE: not looked for); notes where the `#`s are (`nextHash`).
+ */
+function classify(s: usize, e: usize, batchFrom: usize): bool {
   const esc = i8x16.splat(0x1b);
   const open = i8x16.splat(0x5b);
-  let p = s + 1;
-  for (; p + 16 <= e; p += 16) {
-    const block = v128.load(p);
-    if (i8x16.bitmask(v128.or(block, v128.or(i8x16.eq(block, esc), i8x16.eq(block, open)))) != 0) return false;
+  const hash = i8x16.splat(0x23);
+  const b = i8x16.splat(0x62);
+  for (let k: usize = 0, q = s; q < e; k++, q += 16) {
+    const block = v128.load(q);
+    const keep = e - q < 16 ? (1 << <i32>(e - q)) - 1 : 0xffff;
+    let bad = i8x16.bitmask(v128.or(block, v128.or(i8x16.eq(block, esc), i8x16.eq(block, open))));
+    if (k == 0) bad &= ~1; // the line's own `[`
+    if ((bad & keep) != 0) return false;
+    store<u16>(hashMasks + (k << 1), <u16>(i8x16.bitmask(i8x16.eq(block, hash)) & keep));
+    if (batchFrom != NONE) {
+      for (let bits = i8x16.bitmask(i8x16.eq(block, b)) & keep; bits != 0; bits &= bits - 1) {
+        const at = q + <usize>ctz(bits);
+        if (at >= batchFrom && startsWith(at, e, BATCH)) return false;
+      }
+    }
   }
-  for (; p < e; p++) {
-    const c = load<u8>(p);
-    if (c >= 0x80 || c == 0x1b || c == 0x5b) return false;
+  return true;
+}
+
+/** The first `#` in [from, e) of the line [s, e) that `classify` read, or `e`. */
+function nextHash(s: usize, e: usize, from: usize): usize {
+  if (from >= e) return e;
+  let k = (from - s) >> 4;
+  let bits = <i32>load<u16>(hashMasks + (k << 1)) & ~((1 << <i32>((from - s) & 15)) - 1);
+  while (bits == 0) {
+    k++;
+    if (s + (k << 4) >= e) return e;
+    bits = <i32>load<u16>(hashMasks + (k << 1));
   }
-  return load<u8>(s) < 0x80;
+  return s + (k << 4) + <usize>ctz(bits);
 }
 
 // ---------------------------------------------------------------- bytes
@@ -571,34 +628,18 @@ function bytesOf(text: string): usize {
 }
 
 /** Whether the constant occurs at `at`, wholly before `end`. */
-function startsWith(at: usize, end: usize, constant: usize): bool {
+@inline function startsWith(at: usize, end: usize, constant: usize): bool {
   const n = lengthOf(constant);
   return at + n <= end && equalBytes(at, constant + 4, n);
 }
 
-/** Whether the constant occurs in [from, end). */
-function contains(from: usize, end: usize, constant: usize): bool {
-  const first = load<u8>(constant + 4);
-  for (let p = find(from, end, first); p < end; p = find(p + 1, end, first)) if (startsWith(p, end, constant)) return true;
-  return false;
-}
-
-/** The first `byte` in [from, end), or `end`. Reads whole 16-byte blocks (see the contract). */
-function find(from: usize, end: usize, byte: u8): usize {
-  const splat = i8x16.splat(byte);
-  for (let p = from; p < end; p += 16) {
-    const bits = i8x16.bitmask(i8x16.eq(v128.load(p), splat));
-    if (bits != 0) return min(p + ctz(bits), end);
-  }
-  return end;
-}
-
-/** memcmp == 0, eight bytes at a time (the last word may overlap the one before). */
+/** memcmp == 0, eight (or four) bytes at a time (the last word may overlap the one before). */
 function equalBytes(a: usize, b: usize, n: usize): bool {
   if (n >= 8) {
     for (let i: usize = 0; i + 8 <= n; i += 8) if (load<u64>(a + i) != load<u64>(b + i)) return false;
     return load<u64>(a + n - 8) == load<u64>(b + n - 8);
   }
+  if (n >= 4) return load<u32>(a) == load<u32>(b) && load<u32>(a + n - 4) == load<u32>(b + n - 4);
   for (let i: usize = 0; i < n; i++) if (load<u8>(a + i) != load<u8>(b + i)) return false;
   return true;
 }

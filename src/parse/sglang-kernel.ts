@@ -43,6 +43,20 @@ const RECORD: Mutable<BatchRecord> = {
 let lastMinute = -1;
 let lastMinuteWall: number | undefined = undefined;
 
+/** Slot offsets, from the kernel (read once). */
+const L = entryLayout();
+const MINUTE = L.MINUTE;
+const SECOND = L.SECOND;
+const MILLI = L.MILLI;
+const DP = L.DP;
+const NEW_SEQ = L.NEW_SEQ;
+const NEW_TOKEN = L.NEW_TOKEN;
+const CACHED = L.CACHED;
+const RUNNING = L.RUNNING;
+const QUEUE = L.QUEUE;
+const BOOTSTRAP_QUEUE = L.BOOTSTRAP_QUEUE;
+const INFLIGHT = L.INFLIGHT;
+
 /**
  * The batch record the kernel read from this candidate, or `null` when it read none.
  * @param zone the zone of zone-less timestamps (`--tz`)
@@ -51,39 +65,46 @@ export function sglangBatchFromKernel(line: CandidateLine, zone: Zone = UTC_ZONE
   if (line.batch === 0) return null;
   const s = line.slots;
   const at = line.slot;
-  const L = entryLayout();
-  const minute = s[at + L.MINUTE] as number;
+  const minute = s[at + MINUTE] as number;
   if (minute !== lastMinute) {
     lastMinute = minute;
     const [year, month, day, hour, min] = [Math.floor(minute / 1e8), Math.floor(minute / 1e6) % 100, Math.floor(minute / 1e4) % 100, Math.floor(minute / 100) % 100, minute % 100];
     lastMinuteWall = wallClockToMs(year, month, day, hour, min, 0, 0, UTC_ZONE);
   }
-  const second = s[at + L.SECOND] as number;
+  const second = s[at + SECOND] as number;
   // What wallClockToMs(…, second, ms, zone) gives, without re-reading the minute: seconds up to 60
   // (leap seconds), the zone applied to the whole reading; an impossible date leaves the line untimed.
-  const time = lastMinuteWall === undefined || second > 60 ? undefined : zone.toUtc(lastMinuteWall + second * 1000 + (s[at + L.MILLI] as number));
+  const time = lastMinuteWall === undefined || second > 60 ? undefined : zone.toUtc(lastMinuteWall + second * 1000 + (s[at + MILLI] as number));
   const record = RECORD;
   record.phase = line.batch === 1 ? 'prefill' : 'decode';
   record.time = time;
+  // -1 is the kernel's "absent" (every count is non-negative).
   const ranks = RANKS;
-  ranks.dp = _count(s, at + L.DP);
-  ranks.tp = _count(s, at + L.DP + 1);
-  ranks.pp = _count(s, at + L.DP + 2);
-  ranks.attnCp = _count(s, at + L.DP + 3);
-  ranks.moeDp = _count(s, at + L.DP + 4);
-  ranks.ep = _count(s, at + L.DP + 5);
-  record.newSeq = _count(s, at + L.NEW_SEQ);
-  record.newTokens = _count(s, at + L.NEW_TOKEN);
-  record.cachedTokens = _count(s, at + L.CACHED);
-  record.running = _count(s, at + L.RUNNING);
-  record.queue = _count(s, at + L.QUEUE);
-  record.bootstrapQueue = _count(s, at + L.BOOTSTRAP_QUEUE);
-  record.inflight = _count(s, at + L.INFLIGHT);
+  let v = s[at + DP] as number;
+  ranks.dp = v < 0 ? undefined : v;
+  v = s[at + DP + 1] as number;
+  ranks.tp = v < 0 ? undefined : v;
+  v = s[at + DP + 2] as number;
+  ranks.pp = v < 0 ? undefined : v;
+  v = s[at + DP + 3] as number;
+  ranks.attnCp = v < 0 ? undefined : v;
+  v = s[at + DP + 4] as number;
+  ranks.moeDp = v < 0 ? undefined : v;
+  v = s[at + DP + 5] as number;
+  ranks.ep = v < 0 ? undefined : v;
+  v = s[at + NEW_SEQ] as number;
+  record.newSeq = v < 0 ? undefined : v;
+  v = s[at + NEW_TOKEN] as number;
+  record.newTokens = v < 0 ? undefined : v;
+  v = s[at + CACHED] as number;
+  record.cachedTokens = v < 0 ? undefined : v;
+  v = s[at + RUNNING] as number;
+  record.running = v < 0 ? undefined : v;
+  v = s[at + QUEUE] as number;
+  record.queue = v < 0 ? undefined : v;
+  v = s[at + BOOTSTRAP_QUEUE] as number;
+  record.bootstrapQueue = v < 0 ? undefined : v;
+  v = s[at + INFLIGHT] as number;
+  record.inflight = v < 0 ? undefined : v;
   return record;
-}
-
-/** A slot's count; -1 is the kernel's "absent". */
-function _count(slots: Float64Array, i: number): number | undefined {
-  const v = slots[i] as number;
-  return v < 0 ? undefined : v;
 }

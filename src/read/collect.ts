@@ -11,29 +11,34 @@
  */
 import { runInNewContext } from 'node:vm';
 
-/** Bytes read between collections. */
+/** Bytes read between collections, unless the caller says otherwise. */
 const COLLECT_EVERY_BYTES = 64 << 20;
 
 /**
- * `(bytes) => void`: count bytes read; collects once COLLECT_EVERY_BYTES have passed since the last
- * time. One per thread: reads of a task and merges of results feed the same count.
+ * `(bytes, every?) => void`: count bytes read; collects once `every` (COLLECT_EVERY_BYTES) have
+ * passed since the last time. One count per thread.
  */
 export const collectAfter = createCollector();
 
-function createCollector(): (bytes: number) => void {
-  let gc: (() => void) | null = null;
+function createCollector(): (bytes: number, every?: number) => void {
+  // Looked up at the first collection, not when this module loads: the CLI sets --expose-gc in its
+  // own body, which runs after every module it imports (this one included) has loaded.
+  let gc: (() => void) | null | undefined = undefined;
+  let since = 0;
+  return (bytes, every = COLLECT_EVERY_BYTES) => {
+    since += bytes;
+    if (since < every) return;
+    since = 0;
+    gc ??= findGc();
+    gc?.();
+  };
+}
+
+function findGc(): (() => void) | null {
   try {
     const found: unknown = runInNewContext('typeof gc === "function" ? gc : null');
-    if (typeof found === 'function') gc = () => void found();
+    return typeof found === 'function' ? () => void found() : null;
   } catch {
-    gc = null;
+    return null;
   }
-  let since = 0;
-  return (bytes) => {
-    if (gc === null) return;
-    since += bytes;
-    if (since < COLLECT_EVERY_BYTES) return;
-    since = 0;
-    gc();
-  };
 }

@@ -50,7 +50,7 @@ const WORKER_DEPTH = 2;
  * lines are few), so a small young generation keeps memory flat: measured on the benchmark logs,
  * 8 MiB instead of the default saves ~20 MiB of RSS per worker; 2 MiB was ~5 % slower.
  */
-const WORKER_YOUNG_GENERATION_MB = 8;
+const WORKER_YOUNG_GENERATION_MB = 4;
 
 /**
  * Worker threads, started on demand, for `jobs` threads in all. With `helpHere` this thread is one

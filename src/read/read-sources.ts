@@ -42,6 +42,9 @@ const MIN_THREADED_BYTES = 32 << 20;
 
 const INTERRUPTED = 'interrupted: read only in part';
 
+/** Input bytes between collections on this thread (see `progress` in readSources). */
+const MERGE_COLLECT_BYTES = 256 << 20;
+
 /** Outputs of one source's tasks, merged in task order as they arrive. */
 class OrderedMerge {
   private readonly merged = emptyOutput();
@@ -69,8 +72,13 @@ export async function readSources(sources: readonly Source[], settings: ReadSett
   const plans: ReadTask[][] = [];
   for (const source of sources) plans.push(source.path === '-' ? [] : await planFile(source.path, taskBytes));
   const hasStdin = sources.some((s) => s.path === '-');
-  const threaded = options.jobs > 1 && (options.taskBytes !== undefined || options.blockBytes !== undefined || fileBytes >= MIN_THREADED_BYTES || hasStdin);
-  const runner: TaskRunner = threaded ? new ReadPool(options.jobs, settings, { helpHere: !hasStdin, signal: options.signal }) : new LocalRunner(settings, options.signal);
+  // gunzip runs on libuv's thread pool, so each gzip stream already keeps a core busy besides its
+  // reading thread: only all-gzip input, half as many reading threads. (2 cores, 5 GB of .gz:
+  // 10.3 s in one thread, 9.7 s in two, for 123 instead of 156 MiB peak RSS.)
+  const allGzip = !hasStdin && plans.every((tasks) => tasks.every((task) => task.kind === 'file'));
+  const jobs = allGzip && options.taskBytes === undefined ? Math.max(1, Math.floor(options.jobs / 2)) : options.jobs;
+  const threaded = jobs > 1 && (options.taskBytes !== undefined || options.blockBytes !== undefined || fileBytes >= MIN_THREADED_BYTES || hasStdin);
+  const runner: TaskRunner = threaded ? new ReadPool(jobs, settings, { helpHere: !hasStdin, signal: options.signal }) : new LocalRunner(settings, options.signal);
   const onAbort = (): void => runner.cancelPending();
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -78,6 +86,10 @@ export async function readSources(sources: readonly Source[], settings: ReadSett
   let stdinOpen = hasStdin;
   const progress = (bytes: number): void => {
     bytesDone += bytes;
+    // This thread merges every task's output (and cuts stdin into blocks): what that leaves behind
+    // waits for V8's next full collection, which at its own pace lets 5 GB of input end ~25 MiB
+    // higher (152 instead of 127 MiB peak RSS), for ~3 % of the time.
+    collectAfter(bytes, MERGE_COLLECT_BYTES);
     options.onProgress?.({ bytesRead: bytesDone, bytesTotal: stdinOpen ? null : fileBytes });
   };
   const runOne = async (task: ReadTask): Promise<{ output: TaskOutput; buffer: ArrayBuffer | null }> => {
@@ -159,9 +171,6 @@ async function readStdin(
   const read = await readInput({ name: '-', path: '-', size: null }, stdin, async (chunk) => {
     cutter.push(chunk);
     progress(chunk.length);
-    // Blocks go to workers and come back: buffers outside the heap that only a collection frees.
-    // (File tasks need none: they read into the kernels' own memory, and their outputs are small.)
-    if (options.jobs > 1) collectAfter(chunk.length);
     while (running.size >= limit) await Promise.race(running);
   }, options.signal);
   cutter.end();

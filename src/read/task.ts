@@ -22,6 +22,9 @@ export type ReadTask =
 /** `analyse` reads records into the state; `extent` only finds the first and last timestamp (for relative --since/--until). */
 export type TaskMode = 'analyse' | 'extent';
 
+/** Decompressed bytes between collections while reading gzip (see `_read`). */
+const GZIP_COLLECT_BYTES = 16 << 20;
+
 export interface TaskOutput {
   readonly state: WorkerState;
   readonly tally: LineTally;
@@ -94,13 +97,15 @@ async function _read(task: ReadTask, scanner: LineScanner, output: TaskOutput, s
   if (task.kind === 'range') {
     output.error = readRange(task.path, task.start, task.end, scanner, output, signal);
   } else if (task.kind === 'bytes') {
+    // No collect(): the block goes back to the thread that cut it, which collects (read-sources.ts).
     scanner.push(Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.byteLength));
     output.bytes = task.bytes.byteLength;
-    collect(task.bytes.byteLength);
   } else {
+    // gunzip's output chunks live outside the heap until a collection: without one every
+    // GZIP_COLLECT_BYTES, each thread held up to ~64 MiB of them (peak RSS 150 instead of 130 MiB).
     const push = (chunk: Buffer): void => {
       scanner.push(chunk);
-      collect(chunk.length);
+      collect(chunk.length, GZIP_COLLECT_BYTES);
     };
     const read = await readInput({ name: task.path, path: task.path, size: null }, null, push, signal);
     output.bytes = read.bytes;
