@@ -71,6 +71,8 @@ export interface Kernel {
   /** byte-pair counts (`countPairs`), at `pairsAt` in memory */
   readonly pairs: Uint32Array;
   readonly pairsAt: number;
+  /** the needles (joined by NUL) its anchors were last chosen for, if any */
+  anchorsFor: string | null;
 }
 
 let compiled: WasmModule | null = null;
@@ -141,6 +143,7 @@ function createKernel(bufferBytes: number): Kernel {
     needleBytes: NEEDLE_BYTES,
     pairs: new Uint32Array(exports.memory.buffer, pairsAt, 1 << 16),
     pairsAt,
+    anchorsFor: null,
   };
 }
 

@@ -22,8 +22,6 @@ export type ReadTask =
 /** `analyse` reads records into the state; `extent` only finds the first and last timestamp (for relative --since/--until). */
 export type TaskMode = 'analyse' | 'extent';
 
-/** Decompressed bytes between collections while reading gzip (see `_read`). */
-const GZIP_COLLECT_BYTES = 16 << 20;
 
 export interface TaskOutput {
   readonly state: WorkerState;
@@ -81,7 +79,8 @@ export async function runTask(task: ReadTask, settings: ReadSettings, mode: Task
   const onCandidate: CandidateHandler = mode === 'analyse' ? createLineHandler(parsers, output.state, output.tally, settings.range) : (line) => noteExtent(decodeCandidate(line), parsers, output);
   // The extent pass decodes every candidate itself: no records wanted from the kernel.
   const readBatches = mode === 'analyse' && readsKernelRecords(parsers);
-  const scanner = createLineScanner({ needles, maxLineBytes: settings.maxLineBytes, onCandidate, readBatches });
+  // Stdin blocks are parts of one stream: anchors chosen for the first serve the rest.
+  const scanner = createLineScanner({ needles, maxLineBytes: settings.maxLineBytes, onCandidate, readBatches, keepAnchors: task.kind === 'bytes' });
   try {
     await _read(task, scanner, output, signal);
     scanner.end();
@@ -101,11 +100,10 @@ async function _read(task: ReadTask, scanner: LineScanner, output: TaskOutput, s
     scanner.push(Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.byteLength));
     output.bytes = task.bytes.byteLength;
   } else {
-    // gunzip's output chunks live outside the heap until a collection: without one every
-    // GZIP_COLLECT_BYTES, each thread held up to ~64 MiB of them (peak RSS 150 instead of 130 MiB).
+    // gunzip's output chunks live outside the heap until a collection (see collect.ts).
     const push = (chunk: Buffer): void => {
       scanner.push(chunk);
-      collect(chunk.length, GZIP_COLLECT_BYTES);
+      collect(chunk.length);
     };
     const read = await readInput({ name: task.path, path: task.path, size: null }, null, push, signal);
     output.bytes = read.bytes;
