@@ -83,11 +83,13 @@ function commands(dir, gzDir, files, gzFiles) {
     { name: 'mawk one-liner', sh: `mawk '${AWK_PROGRAM}' ${files.join(' ')} > /dev/null`, key: 'mawk' },
     { name: 'zcat | mawk one-liner', sh: `zcat ${gzFiles.join(' ')} | mawk '${AWK_PROGRAM}' > /dev/null`, key: 'zcat' },
     { name: "grep -c 'Prefill batch'", sh: `grep -c 'Prefill batch' ${files.join(' ')} > /dev/null` },
+    // What any stdin reader pays before reading a byte: the pipe itself.
+    { name: 'cat files | wc -c (the pipe alone)', sh: `cat ${files.join(' ')} | wc -c > /dev/null`, key: 'pipe' },
   ];
   if (has('gawk')) list.push({ name: 'gawk one-liner', sh: `gawk '${AWK_PROGRAM}' ${files.join(' ')} > /dev/null` });
   if (has('python3')) list.push({ name: 'python3 regex parser', sh: `python3 -c "$PYTHON_PARSER" ${dir} > /dev/null` });
   list.push({ name: 'split2 line stream, same parsers', sh: `node --input-type=module -e "$SPLIT2_READER" ${dir} > /dev/null` });
-  return ONLY === 'dpskew' ? list.filter((c) => c.name.startsWith('dpskew') || c.key === 'mawk' || c.key === 'zcat') : list;
+  return ONLY === 'dpskew' ? list.filter((c) => c.name.startsWith('dpskew') || c.key === 'mawk' || c.key === 'zcat' || c.key === 'pipe') : list;
 }
 
 /** Wall seconds and peak RSS (KiB of the largest process of the pipeline) from GNU time. */
