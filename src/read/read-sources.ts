@@ -7,6 +7,7 @@
 import { readInput, type StdinInput } from '../io/read-input.ts';
 import type { Source } from '../io/sources.ts';
 import { blockSize, createBlockCutter } from './blocks.ts';
+import { collectAfter } from './collect.ts';
 import { planFile, taskBytesFor } from './plan.ts';
 import { LocalRunner, PoolClosedError, ReadPool, type TaskRunner } from './pool.ts';
 import type { ReadSettings } from './settings.ts';
@@ -164,6 +165,8 @@ async function readStdin(
   const read = await readInput({ name: '-', path: '-', size: null }, stdin, async (chunk) => {
     cutter.push(chunk);
     progress(chunk.length);
+    // Each block's output arrives with its own typed arrays, dead once merged: scavenged (collect.ts).
+    if (options.jobs > 1) collectAfter(chunk.length);
     while (running.size >= limit) await Promise.race(running);
   }, options.signal);
   cutter.end();
