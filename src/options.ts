@@ -128,7 +128,7 @@ export function parseOptions(raw: RawOptions): Options {
     patterns,
     zone,
     dpSize: raw.dpSize === undefined ? null : wholeNumber('--dp-size', raw.dpSize, 1, 1),
-    maxLineBytes: wholeNumber('--max-line-bytes', raw.maxLineBytes, DEFAULT_MAX_LINE_BYTES, 64),
+    maxLineBytes: wholeNumber('--max-line-bytes', raw.maxLineBytes, DEFAULT_MAX_LINE_BYTES, 64, MAX_LINE_BYTES_LIMIT),
     thresholds,
     strict: raw.strict === true,
     window: raw.window === undefined || raw.window === 'auto' ? 'auto' : positiveDuration('--window', raw.window),
@@ -232,9 +232,16 @@ function positive(flag: string, raw: string | undefined, fallback: number): numb
   return value;
 }
 
-function wholeNumber(flag: string, raw: string | undefined, fallback: number, min: number): number {
+function wholeNumber(flag: string, raw: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (raw === undefined) return fallback;
   const value = number(flag, raw);
   if (!Number.isSafeInteger(value) || value < min) throw new UsageError(`${flag} must be a whole number ≥ ${min} (got ${raw})`);
+  if (value > max) throw new UsageError(`${flag} must be at most ${max} (got ${raw})`);
   return value;
 }
+
+/**
+ * Largest --max-line-bytes: each reading thread buffers one line that long, inside its
+ * WebAssembly kernel's memory (32-bit; V8 would not grow one to 1 GiB here). 256 MiB is far past any log line.
+ */
+const MAX_LINE_BYTES_LIMIT = 1 << 28;

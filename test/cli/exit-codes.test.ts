@@ -24,6 +24,8 @@ describe('usage errors exit 2 with one line on stderr', () => {
     [['--fail-balance', '0.9'], /--fail-balance .* must not exceed --warn-balance/],
     [['--dp-size', 'four'], /--dp-size expects a number/],
     [['check', '--min-batches', '-1'], /--min-batches must be a whole number/],
+    // The kernel's memory is 32-bit: a bound past 4 GiB wrapped around and lost lines silently.
+    [['--max-line-bytes', '5000000000'], /--max-line-bytes must be at most 268435456/],
   ])('%j', async (args, message) => {
     const { code, stderr, stdout } = await runCli(args);
     expect(code).toBe(2);
