@@ -61,8 +61,8 @@ const WORKER_YOUNG_GENERATION_MB = 4;
 export class ReadPool implements TaskRunner {
   private readonly size: number;
   private readonly settings: ReadSettings;
-  private readonly helpHere: boolean;
-  private readonly signal: AbortSignal | undefined;
+  /** this thread's share of the tasks, with `helpHere` */
+  private readonly here: LocalRunner | null;
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private nextId = 0;
@@ -70,10 +70,10 @@ export class ReadPool implements TaskRunner {
   private localBusy = false;
 
   constructor(jobs: number, settings: ReadSettings, options: { readonly helpHere?: boolean; readonly signal?: AbortSignal | undefined } = {}) {
-    this.helpHere = options.helpHere === true;
-    this.size = Math.max(1, jobs - (this.helpHere ? 1 : 0));
+    const helpHere = options.helpHere === true;
+    this.size = Math.max(1, jobs - (helpHere ? 1 : 0));
     this.settings = settings;
-    this.signal = options.signal;
+    this.here = helpHere ? new LocalRunner(settings, options.signal) : null;
   }
 
   run(task: ReadTask, mode: TaskMode): Promise<TaskResult> {
@@ -90,11 +90,13 @@ export class ReadPool implements TaskRunner {
 
   cancelPending(): void {
     this.closed = true;
+    this.here?.cancelPending();
     for (const job of this.queue.splice(0)) job.reject(new PoolClosedError('interrupted'));
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    await this.here?.close();
     const pending = [...this.queue.splice(0), ...this.slots.flatMap((s) => s.jobs.splice(0))];
     for (const job of pending) job.reject(new PoolClosedError('interrupted'));
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
@@ -112,24 +114,22 @@ export class ReadPool implements TaskRunner {
       slot.jobs.push(job);
       slot.worker.postMessage(job.message, job.transfer);
     }
-    if (this.helpHere && !this.localBusy) {
+    if (this.here !== null && !this.localBusy) {
       const job = this.queue.shift();
-      if (job !== undefined) this.runHere(job);
+      if (job !== undefined) this.runHere(this.here, job);
     }
   }
 
-  /** Runs a task in this thread, on a later turn of the event loop (so results of workers are taken in between). */
-  private runHere(job: Job): void {
+  /** Runs a task in this thread, one at a time, so that workers' results are taken in between. */
+  private runHere(here: LocalRunner, job: Job): void {
     this.localBusy = true;
-    setImmediate(() => {
-      const done = this.closed ? Promise.reject(new PoolClosedError('interrupted')) : runTask(job.message.task, this.settings, job.message.mode, this.signal);
-      done
-        .then((output) => job.resolve({ output, buffer: null }), (error: unknown) => job.reject(error instanceof Error ? error : new Error(String(error))))
-        .finally(() => {
-          this.localBusy = false;
-          this.dispatch();
-        });
-    });
+    here
+      .run(job.message.task, job.message.mode)
+      .then(job.resolve, (error: unknown) => job.reject(error instanceof Error ? error : new Error(String(error))))
+      .finally(() => {
+        this.localBusy = false;
+        this.dispatch();
+      });
   }
 
   private spawn(): Slot {
