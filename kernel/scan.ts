@@ -56,21 +56,21 @@ let readBatches = false;
 let denseOnly = false;
 
 // Needles, each found through an anchor (chosen by lines.ts): two adjacent bytes of the needle,
-// rare in the input. Per anchor: its two bytes as 16-byte splats, the pair as a u16, and its
-// members (offset of the anchor in the needle, needle bytes). The tables are allocated once, at
-// start-up, so memory never grows under lines.ts's views.
+// rare in the input. Per anchor: its two bytes as 16-byte splats, the pair as a u16, and where its
+// members start in lines.ts's needle table. The tables are allocated once, at start-up, so memory
+// never grows under lines.ts's views.
 export const MAX_ANCHORS: i32 = 16;
-export const MAX_NEEDLES: i32 = 256;
 let anchorCount: i32 = 0;
 const anchorSplats: usize = (heap.alloc(MAX_ANCHORS * 32 + 15) + 15) & ~15; // MAX_ANCHORS × 2 v128
 const anchorPairs: usize = heap.alloc(MAX_ANCHORS * 2); // MAX_ANCHORS × u16
-// Up to 8 anchors are matched all at once (`pairsAt`): anchor a owns bit a of four nibble tables
+// Up to 8 anchors are matched all at once (`anchorsAt`): anchor a owns bit a of four nibble tables
 // (low and high nibble of its first and of its second byte), so a byte pair has bit a set in all
 // four lookups exactly when it is anchor a. Past 8, each anchor is compared on its own.
 const NIBBLE_ANCHORS: i32 = 8;
 const nibbleTables: usize = (heap.alloc(4 * 16 + 15) + 15) & ~15; // low1, high1, low2, high2
 const anchorMembers: usize = heap.alloc(MAX_ANCHORS * 8); // per anchor (first member, member count) as i32
-const members: usize = heap.alloc(MAX_NEEDLES * 12); // per member (anchor offset, needle pointer, needle length) as i32
+/** lines.ts's needle table: per needle (anchor index, anchor offset, needle pointer, needle length) as i32 */
+let needleRows: usize = 0;
 
 // ---------------------------------------------------------------- results of the last scan
 let entries: i32 = 0;
@@ -94,8 +94,8 @@ export function alloc(bytes: usize): usize {
 
 /**
  * Needles: `table` holds, per needle, (anchor index, anchor offset, needle pointer, needle length)
- * as i32, sorted by anchor; `anchors` holds the `count` anchors, two bytes each. At most
- * MAX_ANCHORS anchors and MAX_NEEDLES needles (lines.ts checks).
+ * as i32, sorted by anchor, and stays in place while scanning; `anchors` holds the `count` anchors,
+ * two bytes each. At most MAX_ANCHORS anchors (lines.ts checks).
  */
 export function setNeedles(anchors: usize, count: i32, table: usize, needles: i32): void {
   anchorCount = count;
@@ -117,14 +117,11 @@ export function setNeedles(anchors: usize, count: i32, table: usize, needles: i3
       store<u8>(high, load<u8>(high) | bit);
     }
   }
+  needleRows = table;
   for (let n = 0; n < needles; n++) {
-    const row = table + <usize>n * 16;
-    const slot = anchorMembers + <usize>load<i32>(row) * 8;
+    const slot = anchorMembers + <usize>load<i32>(table + <usize>n * 16) * 8;
     if (load<i32>(slot + 4) == 0) store<i32>(slot, n);
     store<i32>(slot + 4, load<i32>(slot + 4) + 1);
-    store<i32>(members + n * 12, load<i32>(row + 4));
-    store<i32>(members + n * 12 + 4, load<i32>(row + 8));
-    store<i32>(members + n * 12 + 8, load<i32>(row + 12));
   }
 }
 
@@ -323,10 +320,10 @@ function confirmsNeedle(at: usize, lineStart: usize, to: usize): bool {
   const first = load<i32>(anchorMembers + a * 8);
   const count = load<i32>(anchorMembers + a * 8 + 4);
   for (let m = first; m < first + count; m++) {
-    const row = members + m * 12;
-    const offset = <usize>load<i32>(row);
-    const needle = <usize>load<i32>(row + 4);
-    const length = <usize>load<i32>(row + 8);
+    const row = needleRows + <usize>m * 16;
+    const offset = <usize>load<i32>(row + 4);
+    const needle = <usize>load<i32>(row + 8);
+    const length = <usize>load<i32>(row + 12);
     if (at < lineStart + offset) continue;
     const start = at - offset;
     if (start + length <= to && equalBytes(start, needle, length)) return true;

@@ -51,7 +51,6 @@ export interface EntryLayout {
   readonly BOOTSTRAP_QUEUE: number;
   readonly INFLIGHT: number;
   readonly MAX_ANCHORS: number;
-  readonly MAX_NEEDLES: number;
 }
 
 export interface Kernel {
@@ -114,7 +113,6 @@ export function entryLayout(): EntryLayout {
       BOOTSTRAP_QUEUE: read('BOOTSTRAP_QUEUE'),
       INFLIGHT: read('INFLIGHT'),
       MAX_ANCHORS: read('MAX_ANCHORS'),
-      MAX_NEEDLES: read('MAX_NEEDLES'),
     };
   }
   return layout;

@@ -10,7 +10,8 @@
  *   bytes as anchor, needles sharing an anchor are confirmed together around each hit, and the
  *   kernel compares 16 bytes at a time against the newline and every anchor. Anchors are chosen
  *   per input from its first bytes (`chooseAnchors`), so they stay rare whatever the log looks
- *   like. The choice changes only the speed: a line is a candidate exactly when it holds a needle.
+ *   like. The choice changes only the speed: a line is a candidate exactly when it holds a needle
+ *   (or every line is, when needles do not fit anchors: one shorter than two bytes, or too many).
  * - When the first parser says so (`readBatches`), the kernel also reads SGLang batch lines into
  *   numeric records; the candidate then carries them (`CandidateLine.batch`) and needs no decoding.
  *   Every other candidate is a view of its bytes; `decodeCandidate` gives its UTF-8 text.
@@ -161,13 +162,15 @@ export function createLineScanner(options: {
   const kernel = takeKernel(scannerBufferBytes(max));
   const { memory, bufferAt: base, exports: k } = kernel;
   const buffer = memory.subarray(base, base + kernel.bufferBytes);
-  k.configure(kernel.entriesAt, kernel.capacity, max, everyLine ? 1 : 0, options.readBatches === true ? 1 : 0, options.denseLoop === true ? 1 : 0);
-  const needlesKey = needles.join('\0');
-  let needlesSet = everyLine || (options.keepAnchors === true && kernel.anchorsFor === needlesKey);
-  if (everyLine) {
+  const configure = (every: boolean): void => {
+    k.configure(kernel.entriesAt, kernel.capacity, max, every ? 1 : 0, options.readBatches === true ? 1 : 0, options.denseLoop === true ? 1 : 0);
+    if (!every) return;
     k.setNeedles(0, 0, 0, 0);
     kernel.anchorsFor = null;
-  }
+  };
+  configure(everyLine);
+  const needlesKey = needles.join('\0');
+  let needlesSet = everyLine || (options.keepAnchors === true && kernel.anchorsFor === needlesKey);
   let filled = 0;
   /** discarding the rest of an oversized line, up to its `\n` */
   let skipping = false;
@@ -178,8 +181,9 @@ export function createLineScanner(options: {
   /** Lines of `buffer[from, to)`, which ends just after a `\n` (or, `last`, at the end of input). */
   const scanLines = (from: number, to: number, last: boolean): void => {
     if (!needlesSet) {
-      setNeedles(kernel, chooseAnchors(needles, kernel.pairs, countSamplePairs(kernel, to)));
-      kernel.anchorsFor = needlesKey;
+      // Needles the kernel's tables cannot hold make every line a candidate: slower, still right.
+      if (setNeedles(kernel, chooseAnchors(needles, kernel.pairs, countSamplePairs(kernel, to)))) kernel.anchorsFor = needlesKey;
+      else configure(true);
       needlesSet = true;
     }
     let at = base + from;
@@ -269,18 +273,22 @@ function countSamplePairs(kernel: Kernel, length: number): number {
   return SAMPLE_PIECES * SAMPLE_PIECE_BYTES;
 }
 
-/** Writes the anchor groups into the kernel: anchor bytes, then one row per needle, then needle bytes. */
-function setNeedles(kernel: Kernel, groups: readonly AnchorGroup[]): void {
-  const { MAX_ANCHORS, MAX_NEEDLES } = entryLayout();
+/**
+ * Writes the anchor groups into the kernel: anchor bytes, then one row per needle, then needle
+ * bytes. False, writing nothing, when they do not fit (more than MAX_ANCHORS anchors, or more
+ * needle bytes than the kernel has room for).
+ */
+function setNeedles(kernel: Kernel, groups: readonly AnchorGroup[]): boolean {
+  const { MAX_ANCHORS } = entryLayout();
   const rows = groups.flatMap((group, anchor) => group.needles.map((member) => ({ anchor, ...member })));
-  if (groups.length > MAX_ANCHORS || rows.length > MAX_NEEDLES) throw new Error(`too many needles for the kernel: ${rows.length} needles, ${groups.length} anchors`);
-  const memory = kernel.memory;
   const anchorsAt = kernel.needleAt;
   const tableAt = anchorsAt + 2 * MAX_ANCHORS;
   let bytesAt = tableAt + rows.length * 16;
+  const room = kernel.needleAt + kernel.needleBytes - bytesAt;
+  if (groups.length > MAX_ANCHORS || rows.reduce((sum, row) => sum + row.needle.length, 0) > room) return false;
+  const memory = kernel.memory;
   for (const [a, group] of groups.entries()) memory.write(group.anchor, anchorsAt + 2 * a, 'latin1');
   for (const [r, row] of rows.entries()) {
-    if (bytesAt + row.needle.length > kernel.needleAt + kernel.needleBytes) throw new Error('needles too long for the kernel');
     const length = memory.write(row.needle, bytesAt, 'latin1');
     memory.writeInt32LE(row.anchor, tableAt + r * 16);
     memory.writeInt32LE(row.offset, tableAt + r * 16 + 4);
@@ -289,4 +297,5 @@ function setNeedles(kernel: Kernel, groups: readonly AnchorGroup[]): void {
     bytesAt += length;
   }
   kernel.exports.setNeedles(anchorsAt, groups.length, tableAt, rows.length);
+  return true;
 }

@@ -88,3 +88,24 @@ describe('the scanning kernel', () => {
     }
   });
 });
+
+describe('the scanning kernel with many needles', () => {
+  // Two-byte needles with no byte in common: one anchor each.
+  const many = (count: number): string[] => Array.from({ length: count }, (_, i) => String.fromCharCode(0x41 + 2 * i, 0x42 + 2 * i));
+
+  it('12 needles: past the 8 anchors matched at once, each anchor compared on its own', () => {
+    const needles = many(12);
+    const lines = Array.from({ length: 300 }, (_, i) => `line ${i} ${i % 7 === 0 ? (needles[i % 12] ?? '') : 'nothing here'} end`);
+    const input = Buffer.from(`${lines.join('\n')}\n`);
+    const expected = reference(input, 1 << 20, needles);
+    expect(expected.candidates.length).toBeGreaterThan(30);
+    expect(scan([input], 1 << 20, needles, false)).toEqual(expected);
+  });
+
+  it('20 needles: more anchors than the kernel holds make every line a candidate (the parsers still judge them)', () => {
+    const needles = many(20);
+    const lines = Array.from({ length: 300 }, (_, i) => `line ${i} ${i % 7 === 0 ? (needles[i % 20] ?? '') : 'nothing here'} end`);
+    const input = Buffer.from(`${lines.join('\n')}\n`);
+    expect(scan([input], 1 << 20, needles, false)).toEqual({ lines: 300, oversized: 0, candidates: lines });
+  });
+});
