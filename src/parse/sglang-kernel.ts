@@ -78,33 +78,25 @@ export function sglangBatchFromKernel(line: CandidateLine, zone: Zone = UTC_ZONE
   const record = RECORD;
   record.phase = line.batch === 1 ? 'prefill' : 'decode';
   record.time = time;
-  // -1 is the kernel's "absent" (every count is non-negative).
   const ranks = RANKS;
-  let v = s[at + DP] as number;
-  ranks.dp = v < 0 ? undefined : v;
-  v = s[at + DP + 1] as number;
-  ranks.tp = v < 0 ? undefined : v;
-  v = s[at + DP + 2] as number;
-  ranks.pp = v < 0 ? undefined : v;
-  v = s[at + DP + 3] as number;
-  ranks.attnCp = v < 0 ? undefined : v;
-  v = s[at + DP + 4] as number;
-  ranks.moeDp = v < 0 ? undefined : v;
-  v = s[at + DP + 5] as number;
-  ranks.ep = v < 0 ? undefined : v;
-  v = s[at + NEW_SEQ] as number;
-  record.newSeq = v < 0 ? undefined : v;
-  v = s[at + NEW_TOKEN] as number;
-  record.newTokens = v < 0 ? undefined : v;
-  v = s[at + CACHED] as number;
-  record.cachedTokens = v < 0 ? undefined : v;
-  v = s[at + RUNNING] as number;
-  record.running = v < 0 ? undefined : v;
-  v = s[at + QUEUE] as number;
-  record.queue = v < 0 ? undefined : v;
-  v = s[at + BOOTSTRAP_QUEUE] as number;
-  record.bootstrapQueue = v < 0 ? undefined : v;
-  v = s[at + INFLIGHT] as number;
-  record.inflight = v < 0 ? undefined : v;
+  ranks.dp = _count(s, at + DP);
+  ranks.tp = _count(s, at + DP + 1);
+  ranks.pp = _count(s, at + DP + 2);
+  ranks.attnCp = _count(s, at + DP + 3);
+  ranks.moeDp = _count(s, at + DP + 4);
+  ranks.ep = _count(s, at + DP + 5);
+  record.newSeq = _count(s, at + NEW_SEQ);
+  record.newTokens = _count(s, at + NEW_TOKEN);
+  record.cachedTokens = _count(s, at + CACHED);
+  record.running = _count(s, at + RUNNING);
+  record.queue = _count(s, at + QUEUE);
+  record.bootstrapQueue = _count(s, at + BOOTSTRAP_QUEUE);
+  record.inflight = _count(s, at + INFLIGHT);
   return record;
+}
+
+/** A slot's count; -1 is the kernel's "absent" (every count is non-negative). */
+function _count(slots: Float64Array, i: number): number | undefined {
+  const v = slots[i] as number;
+  return v < 0 ? undefined : v;
 }
