@@ -106,27 +106,59 @@ export class BucketSeries {
     return this.sparse.get(index);
   }
 
-  /** [index, bucket] in ascending index order; the buckets are copies. */
-  *entries(): IterableIterator<[number, Bucket]> {
+  /**
+   * Calls `visit` for every bucket in ascending index order, allocating nothing: the hot way in
+   * (merging task outputs and workers, time windows, serialising).
+   */
+  forEach(visit: (index: number, batches: number, newTokens: number, maxQueue: number) => void): void {
     const flat = this.flat;
     if (flat !== null) {
-      for (let k = 0; k + 3 < flat.length; k += 4) yield [flat[k] ?? 0, { batches: flat[k + 1] ?? 0, newTokens: flat[k + 2] ?? 0, maxQueue: flat[k + 3] ?? -1 }];
+      for (let k = 0; k + 3 < flat.length; k += 4) visit(flat[k] ?? 0, flat[k + 1] ?? 0, flat[k + 2] ?? 0, flat[k + 3] ?? -1);
       return;
     }
-    const stray = [...this.sparse.entries()].sort((a, b) => a[0] - b[0]);
+    const stray = this.sparse.size === 0 ? [] : [...this.sparse.entries()].sort((a, b) => a[0] - b[0]);
     let s = 0;
-    const slots = this.chunks.length * CHUNK_SLOTS;
-    for (let slot = 0; slot < slots; slot++) {
-      if (this.valueAt(slot, 0) === 0) continue;
-      const index = this.base + slot;
-      for (; s < stray.length && (stray[s]?.[0] ?? 0) < index; s++) yield copy(stray[s] as [number, Bucket]);
-      yield [index, this.bucketAt(slot)];
+    for (let c = 0; c < this.chunks.length; c++) {
+      const chunk = this.chunks[c] as Float64Array;
+      const first = this.base + c * CHUNK_SLOTS;
+      for (let at = 0, index = first; at < chunk.length; at += FIELDS, index++) {
+        const batches = chunk[at] ?? 0;
+        if (batches === 0) continue;
+        for (; s < stray.length && (stray[s]?.[0] ?? 0) < index; s++) visitStray(stray[s] as [number, Bucket], visit);
+        visit(index, batches, chunk[at + 1] ?? 0, chunk[at + 2] ?? -1);
+      }
     }
-    for (; s < stray.length; s++) yield copy(stray[s] as [number, Bucket]);
+    for (; s < stray.length; s++) visitStray(stray[s] as [number, Bucket], visit);
   }
 
-  *keys(): IterableIterator<number> {
-    for (const [index] of this.entries()) yield index;
+  /**
+   * Adds every bucket of `other`; returns the batches of buckets not taken (new ones past
+   * maxBuckets). An empty series takes the other's flat form as it is (it is never written to).
+   */
+  mergeFrom(other: BucketSeries): number {
+    if (this.size === 0 && this.flat === null && this.chunks.length === 0 && other.flat !== null && other.size <= this.maxBuckets) {
+      this.flat = other.flat;
+      this.size = other.size;
+      return 0;
+    }
+    let dropped = 0;
+    other.forEach((index, batches, newTokens, maxQueue) => {
+      if (!this.add(index, batches, newTokens, maxQueue)) dropped += batches;
+    });
+    return dropped;
+  }
+
+  /** [index, bucket] in ascending index order; the buckets are copies. */
+  entries(): IterableIterator<[number, Bucket]> {
+    const all: Array<[number, Bucket]> = [];
+    this.forEach((index, batches, newTokens, maxQueue) => all.push([index, { batches, newTokens, maxQueue }]));
+    return all[Symbol.iterator]();
+  }
+
+  keys(): IterableIterator<number> {
+    const all: number[] = [];
+    this.forEach((index) => all.push(index));
+    return all[Symbol.iterator]();
   }
 
   [Symbol.iterator](): IterableIterator<[number, Bucket]> {
@@ -172,6 +204,6 @@ export class BucketSeries {
   }
 }
 
-function copy([index, b]: [number, Bucket]): [number, Bucket] {
-  return [index, { batches: b.batches, newTokens: b.newTokens, maxQueue: b.maxQueue }];
+function visitStray([index, b]: [number, Bucket], visit: (index: number, batches: number, newTokens: number, maxQueue: number) => void): void {
+  visit(index, b.batches, b.newTokens, b.maxQueue);
 }

@@ -67,7 +67,7 @@ export class RankAccumulator {
     if (other.firstTime !== null && (this.firstTime === null || other.firstTime < this.firstTime)) this.firstTime = other.firstTime;
     if (other.lastTime !== null && (this.lastTime === null || other.lastTime > this.lastTime)) this.lastTime = other.lastTime;
     this.unbucketed += other.unbucketed;
-    for (const [index, b] of other.buckets) if (!this.buckets.add(index, b.batches, b.newTokens, b.maxQueue)) this.unbucketed += b.batches;
+    this.unbucketed += this.buckets.mergeFrom(other.buckets);
     this.queuedLines += other.queuedLines;
     if (other.runningMinWhenQueued !== null && (this.runningMinWhenQueued === null || other.runningMinWhenQueued < this.runningMinWhenQueued)) {
       this.runningMinWhenQueued = other.runningMinWhenQueued;

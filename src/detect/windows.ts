@@ -56,10 +56,10 @@ export function analyzeWindows(
   let last = Number.NEGATIVE_INFINITY;
   for (const { group } of inputs) {
     for (const { totals } of group?.ranks ?? []) {
-      for (const index of totals.buckets.keys()) {
+      totals.buckets.forEach((index) => {
         if (index < first) first = index;
         if (index > last) last = index;
-      }
+      });
     }
   }
   if (!Number.isFinite(first)) return { windows: null, findings: [] };
@@ -105,16 +105,16 @@ function analyzePhase(phase: Phase, group: RankGroupData, grid: Grid, t: Thresho
   const tokens = matrix(grid.count, n, 0);
   const queue = matrix(grid.count, n, -1);
   group.ranks.forEach(({ totals }, r) => {
-    for (const [index, b] of totals.buckets) {
+    totals.buckets.forEach((index, bucketBatches, newTokens, maxQueue) => {
       const w = Math.floor((index - grid.first) / grid.perWindow);
       const bRow = batches[w];
       const kRow = tokens[w];
       const qRow = queue[w];
-      if (bRow === undefined || kRow === undefined || qRow === undefined) continue;
-      bRow[r] = (bRow[r] ?? 0) + b.batches;
-      kRow[r] = (kRow[r] ?? 0) + b.newTokens;
-      qRow[r] = Math.max(qRow[r] ?? -1, b.maxQueue);
-    }
+      if (bRow === undefined || kRow === undefined || qRow === undefined) return;
+      bRow[r] = (bRow[r] ?? 0) + bucketBatches;
+      kRow[r] = (kRow[r] ?? 0) + newTokens;
+      qRow[r] = Math.max(qRow[r] ?? -1, maxQueue);
+    });
   });
   const windowStart = (w: number): number => grid.startMs + w * grid.sizeMs;
 

@@ -244,17 +244,17 @@ function rankToJson(a: RankAccumulator, encoding: BucketEncoding = AS_JSON): Ran
 function flatBuckets(a: RankAccumulator, encoding: BucketEncoding): number[] | Float64Array {
   if (encoding.buffers === null) {
     const out: number[] = [];
-    for (const [i, b] of a.buckets) out.push(i, b.batches, b.newTokens, b.maxQueue);
+    a.buckets.forEach((i, batches, newTokens, maxQueue) => out.push(i, batches, newTokens, maxQueue));
     return out;
   }
   const out = new Float64Array(a.buckets.size * 4);
   let k = 0;
-  for (const [i, b] of a.buckets) {
+  a.buckets.forEach((i, batches, newTokens, maxQueue) => {
     out[k++] = i;
-    out[k++] = b.batches;
-    out[k++] = b.newTokens;
-    out[k++] = b.maxQueue;
-  }
+    out[k++] = batches;
+    out[k++] = newTokens;
+    out[k++] = maxQueue;
+  });
   encoding.buffers.push(out.buffer);
   return out;
 }

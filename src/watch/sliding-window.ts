@@ -49,11 +49,11 @@ export function slidingWindow(workers: readonly WorkerState[], report: Report, l
     for (const ranks of resolved[phase]) {
       for (const [dp, acc] of ranks) {
         expected.add(dp);
-        for (const [index, bucket] of acc.buckets) {
-          if (index < firstBucket || index > lastBucket) continue;
-          batches.set(dp, (batches.get(dp) ?? 0) + bucket.batches);
-          if (bucket.maxQueue >= 0) queues.set(dp, Math.max(queues.get(dp) ?? 0, bucket.maxQueue));
-        }
+        acc.buckets.forEach((index, bucketBatches, _tokens, maxQueue) => {
+          if (index < firstBucket || index > lastBucket) return;
+          batches.set(dp, (batches.get(dp) ?? 0) + bucketBatches);
+          if (maxQueue >= 0) queues.set(dp, Math.max(queues.get(dp) ?? 0, maxQueue));
+        });
       }
     }
     if (expected.size === 0) return null;

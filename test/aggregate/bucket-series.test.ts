@@ -60,4 +60,45 @@ describe('BucketSeries', () => {
     expect([...s.keys()]).toEqual([10, 11, 12]);
     expect(s.get(10)).toEqual({ batches: 2, newTokens: 30, maxQueue: 4 });
   });
+
+  it('mergeFrom equals adding the other series bucket by bucket, cap and dropped batches included', () => {
+    fc.assert(
+      fc.property(fc.array(add, { maxLength: 150 }), fc.array(add, { maxLength: 150 }), fc.integer({ min: 1, max: 200 }), fc.boolean(), (mine, theirs, max, flatOther) => {
+        const into = series(mine, max).s;
+        const built = series(theirs, max).s;
+        const flat: number[] = [];
+        built.forEach((i, b, k, q) => flat.push(i, b, k, q));
+        const other = flatOther ? BucketSeries.fromFlat(flat, max) : built;
+        const want = series([...mine, ...[...built.entries()].map(([i, b]) => [i, b.batches, b.newTokens, b.maxQueue] as const)], max);
+        const dropped = into.mergeFrom(other);
+        expect([...into.entries()]).toEqual(want.buckets);
+        expect(dropped).toBe(want.dropped - series(mine, max).dropped);
+        expect(into.size).toBe(want.buckets.length);
+      }),
+      { numRuns: 300, seed: 9 },
+    );
+  });
+
+  it('an empty series takes a flat one as it is, and changing it later leaves the other as it was', () => {
+    const flat = [10, 2, 30, 4, 12, 1, 5, -1];
+    const other = BucketSeries.fromFlat(flat, 100);
+    const into = new BucketSeries(100);
+    expect(into.mergeFrom(other)).toBe(0);
+    into.add(10, 1, 1, 9);
+    expect(into.get(10)).toEqual({ batches: 3, newTokens: 31, maxQueue: 9 });
+    expect(other.get(10)).toEqual({ batches: 2, newTokens: 30, maxQueue: 4 });
+    expect(flat).toEqual([10, 2, 30, 4, 12, 1, 5, -1]);
+  });
+
+  it('forEach visits what entries holds, in order, stray buckets among dense ones', () => {
+    const s = new BucketSeries(1000);
+    s.add(500, 1, 1, 1);
+    s.add(502, 2, 2, -1);
+    s.add(-900_000_000, 3, 3, 3); // far away: sparse
+    s.add(900_000_000, 4, 4, 4);
+    const seen: number[][] = [];
+    s.forEach((i, b, k, q) => seen.push([i, b, k, q]));
+    expect(seen).toEqual([...s.entries()].map(([i, b]) => [i, b.batches, b.newTokens, b.maxQueue]));
+    expect(seen.map((x) => x[0])).toEqual([-900_000_000, 500, 502, 900_000_000]);
+  });
 });
