@@ -7,7 +7,6 @@ import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { isatty } from 'node:tty';
-import { setFlagsFromString } from 'node:v8';
 import { Chalk } from 'chalk';
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_THRESHOLDS } from './detect/thresholds.ts';
@@ -33,10 +32,11 @@ import { watch } from './watch/watch.ts';
 import { renderProgress } from './render/progress.ts';
 import type { ReadProgress } from './read/read-sources.ts';
 import { VERSION } from './version.ts';
+import { prepareCollector } from './read/collect.ts';
 
-// gc() for the reader to free buffers handed between threads once in a while (src/read/collect.ts);
-// set before any worker starts, so workers have it too.
-setFlagsFromString('--expose-gc');
+// gc() for the reader to free buffers handed between threads once in a while (src/read/collect.ts),
+// looked up before any worker starts.
+prepareCollector();
 
 /** fd 0 read directly; process.stdin only if it turns out non-blocking. */
 const STDIN = { fd: 0, stream: () => process.stdin };
