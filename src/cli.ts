@@ -33,6 +33,7 @@ import { renderProgress } from './render/progress.ts';
 import type { ReadProgress } from './read/read-sources.ts';
 import { VERSION } from './version.ts';
 import { prepareCollector } from './read/collect.ts';
+import { setOptimizing } from './exit-safety.ts';
 
 // gc() for the reader to free buffers handed between threads once in a while (src/read/collect.ts),
 // looked up before any worker starts.
@@ -234,6 +235,7 @@ async function main(mode: Mode, paths: string[], flags: CliOptions, command: Com
     stdin: STDIN,
     cwd: process.cwd(),
     signal: interrupt.signal,
+    onReading: setOptimizing,
     ...(progress === null ? {} : { onProgress: progress.update }),
   });
   progress?.clear();
@@ -430,7 +432,7 @@ async function compareMain(beforePath: string, afterPath: string, flags: CliOpti
   const load = async (path: string): Promise<Report> => {
     const saved = readSavedReport(path);
     if (saved !== null) return saved;
-    const result = await run([path], options, { stdin: STDIN, cwd: process.cwd() });
+    const result = await run([path], options, { stdin: STDIN, cwd: process.cwd(), onReading: setOptimizing });
     for (const e of result.inputErrors) errors.push(`error: ${e.path}: ${e.message}`);
     return result.report;
   };

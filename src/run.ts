@@ -28,6 +28,8 @@ export interface RunContext {
   readonly tuning?: { readonly taskBytes?: number; readonly blockBytes?: number };
   /** another implementation of reading (tests compare the fast paths with a plain line-by-line reader) */
   readonly readSources?: typeof readSources;
+  /** called before the first read and once every input is read (the CLI stops V8's optimizer then: exit-safety.ts) */
+  readonly onReading?: (reading: boolean) => void;
 }
 
 export interface RunResult {
@@ -53,8 +55,10 @@ export async function run(paths: readonly string[], options: Options, context: R
     ...(context.onProgress === undefined ? {} : { onProgress: context.onProgress }),
   };
   const read = context.readSources ?? readSources;
+  context.onReading?.(true);
   const range = await resolveTimeRange(options, sources, readOptions, read);
   const outputs = await read(sources, readSettingsOf(options, range), 'analyse', readOptions, context.stdin);
+  context.onReading?.(false);
 
   const workers = new Map<string, WorkerState>();
   const inputs: InputSummary[] = [];
