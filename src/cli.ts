@@ -387,6 +387,8 @@ async function watchMain(paths: string[], flags: CliOptions & WatchFlags, comman
       return false;
     },
   });
+  // Nothing more is read: no optimizing compiles from here to the exit (exit-safety.ts).
+  setOptimizing(false);
   if (live) {
     process.removeListener('exit', restore);
     restore();

@@ -9,7 +9,8 @@
  * while this thread is still busy and can collect, and none start after. The last phase runs
  * unoptimized, which costs little: its loops are short. V8 flags are process-wide, and a worker
  * started while a flag differs from its default boots without V8's startup snapshot (collect.ts), so
- * the compiler is turned back on before any reading.
+ * the compiler is turned back on before any reading. `watch` turns it off once it stops following,
+ * before its last report and `process.exit` (whose platform shutdown can wait on such a job too).
  */
 import { setFlagsFromString } from 'node:v8';
 
