@@ -19,7 +19,7 @@ function optimizedAfter(flag: string): boolean {
     function hot(a) { let s = 0; for (let i = 0; i < a.length; i++) s += a[i]; return s; }
     const a = new Float64Array(1000).fill(1);
     for (let i = 0; i < 20000; i++) hot(a);
-    // status bit 4 (16): TurboFan code
+    // status bit 4 (16): optimized code (TurboFan here: Node 20 ships without Maglev on)
     console.log((%GetOptimizationStatus(hot) & 16) !== 0);`;
   const child = spawnSync(process.execPath, ['--allow-natives-syntax', '-e', script], { encoding: 'utf8' });
   return child.stdout.trim() === 'true';
