@@ -3,8 +3,7 @@
 // has written dist/. Loading one file instead of ~70 modules, and the runtime dependencies
 // (commander, chalk, asciichart) inside it instead of resolved from node_modules, saves ~45 ms of
 // every run's start-up (~30 ms for our modules, ~15 ms more for the dependencies, here; the
-// main thread's and each worker's). The rest of dist/ stays tsc's,
-// module by module.
+// main thread's and each worker's). The rest of dist/ stays tsc's, module by module.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';

@@ -39,7 +39,7 @@ import { setOptimizing } from './exit-safety.ts';
 // looked up before any worker starts.
 prepareCollector();
 
-/** fd 0 read directly; process.stdin only if it turns out non-blocking. */
+/** fd 0: a file read directly, a pipe or socket by libuv as data arrives, process.stdin only if a direct read finds it non-blocking (read-input.ts). */
 const STDIN = { fd: 0, stream: () => process.stdin };
 
 type Mode = 'report' | 'check' | 'merge';

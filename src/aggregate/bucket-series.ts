@@ -136,7 +136,7 @@ export class BucketSeries {
    * maxBuckets). An empty series takes the other's flat form as it is (it is never written to).
    */
   mergeFrom(other: BucketSeries): number {
-    if (this.size === 0 && this.flat === null && this.chunks.length === 0 && other.flat !== null && other.size <= this.maxBuckets) {
+    if (this.size === 0 && this.flat === null && other.flat !== null && other.size <= this.maxBuckets) {
       this.flat = other.flat;
       this.size = other.size;
       return 0;
@@ -148,21 +148,11 @@ export class BucketSeries {
     return dropped;
   }
 
-  /** [index, bucket] in ascending index order; the buckets are copies. */
+  /** [index, bucket] in ascending index order; the buckets are copies (tests; the code uses forEach). */
   entries(): IterableIterator<[number, Bucket]> {
     const all: Array<[number, Bucket]> = [];
     this.forEach((index, batches, newTokens, maxQueue) => all.push([index, { batches, newTokens, maxQueue }]));
     return all[Symbol.iterator]();
-  }
-
-  keys(): IterableIterator<number> {
-    const all: number[] = [];
-    this.forEach((index) => all.push(index));
-    return all[Symbol.iterator]();
-  }
-
-  [Symbol.iterator](): IterableIterator<[number, Bucket]> {
-    return this.entries();
   }
 
   private valueAt(slot: number, field: number): number {

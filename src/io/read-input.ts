@@ -130,8 +130,8 @@ function streamChunks(raw: Readable, signal?: AbortSignal): ChunkSource {
 function fdChunks(fd: number, stream: () => Readable, signal?: AbortSignal): ChunkSource {
   const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
   let fallback: ChunkSource | null = isPipeOrSocket(fd) ? pipeChunks(fd, signal) : null;
-  // A read of a pipe cannot be cancelled: on abort it is abandoned (resolved as the end) and the
-  // process exits without waiting for it.
+  // A read of a terminal cannot be cancelled: on abort it is abandoned (resolved as the end) and
+  // the process exits without waiting for it.
   const readOnce = (): Promise<number> =>
     new Promise((resolve, reject) => {
       const onAbort = (): void => resolve(0);
@@ -192,11 +192,13 @@ function pipeChunks(fd: number, signal?: AbortSignal): ChunkSource {
     wake = null;
     w?.();
   };
+  /** Less room left than one read of a pipe: reading pauses until the consumer takes the buffer. */
+  const nearlyFull = (): boolean => PIPE_BUFFER_BYTES - filled < PIPE_READ_BYTES;
   // The region for libuv's next read: the rest of the current buffer, or, once reading has paused
   // because it is nearly full, the spill buffer (read into only after a hand-over and resume, and
   // moved into the then-current buffer by that read's callback). Never empty: that is ENOBUFS.
   const region = (): Buffer => {
-    if (PIPE_BUFFER_BYTES - filled >= PIPE_READ_BYTES) {
+    if (!nearlyFull()) {
       landing = { buffer: current, at: filled };
       return (buffers[current] as Buffer).subarray(filled);
     }
@@ -210,21 +212,19 @@ function pipeChunks(fd: number, signal?: AbortSignal): ChunkSource {
       if (landing.buffer !== current || landing.at !== filled) (buffers[landing.buffer] as Buffer).copy(into, filled, landing.at, landing.at + n);
       filled += n;
       notify();
-      paused = PIPE_BUFFER_BYTES - filled < PIPE_READ_BYTES;
+      paused = nearlyFull();
       return !paused; // false pauses the socket
     },
   };
   // `onread` is documented for new net.Socket() too; @types/node lists it only for connect().
   const options: SocketConstructorOpts & { readonly onread: OnReadOpts } = { fd, readable: true, writable: false, onread };
   const socket = new Socket(options);
-  socket.on('end', () => {
+  const finish = (): void => {
     ended = true;
     notify();
-  });
-  socket.on('close', () => {
-    ended = true;
-    notify();
-  });
+  };
+  socket.on('end', finish);
+  socket.on('close', finish);
   socket.on('error', (error) => {
     failure = error;
     notify();

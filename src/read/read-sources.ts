@@ -46,7 +46,6 @@ const THREADED_BYTES_TIMES_JOBS = 768 << 20;
 
 const INTERRUPTED = 'interrupted: read only in part';
 
-
 /** Outputs of one source's tasks, merged in task order as they arrive. */
 class OrderedMerge {
   private readonly merged = emptyOutput();

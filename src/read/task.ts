@@ -22,7 +22,6 @@ export type ReadTask =
 /** `analyse` reads records into the state; `extent` only finds the first and last timestamp (for relative --since/--until). */
 export type TaskMode = 'analyse' | 'extent';
 
-
 export interface TaskOutput {
   readonly state: WorkerState;
   readonly tally: LineTally;

@@ -46,7 +46,7 @@ describe('BucketSeries', () => {
     const s = new BucketSeries(200_000);
     for (let i = 0; i < 17_280; i++) s.add(355_000_000 + i, 1, 10, 0);
     expect(s.size).toBe(17_280);
-    expect([...s.keys()].at(-1)).toBe(355_017_279);
+    expect([...s.entries()].at(-1)?.[0]).toBe(355_017_279);
   });
 
   it('fromFlat reads the flat form without building arrays until changed', () => {
@@ -57,7 +57,7 @@ describe('BucketSeries', () => {
       [12, { batches: 1, newTokens: 5, maxQueue: -1 }],
     ]);
     s.add(11, 1, 1, 7);
-    expect([...s.keys()]).toEqual([10, 11, 12]);
+    expect([...s.entries()].map(([index]) => index)).toEqual([10, 11, 12]);
     expect(s.get(10)).toEqual({ batches: 2, newTokens: 30, maxQueue: 4 });
   });
 
