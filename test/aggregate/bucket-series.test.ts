@@ -79,6 +79,23 @@ describe('BucketSeries', () => {
     );
   });
 
+  it('mergeFrom into buckets already held: batches and tokens add up, the higher peak queue wins', () => {
+    const build = (queue: (i: number) => number): BucketSeries => {
+      const s = new BucketSeries(1000);
+      for (let i = 0; i < 600; i++) s.add(355_000_000 + i, 1, 10, queue(i));
+      return s;
+    };
+    for (const flatOther of [false, true]) {
+      const into = build((i) => i % 7);
+      const dense = build((i) => (i * 3) % 11);
+      const flat: number[] = [];
+      dense.forEach((i, b, k, q) => flat.push(i, b, k, q));
+      expect(into.mergeFrom(flatOther ? BucketSeries.fromFlat(flat, 1000) : dense)).toBe(0);
+      for (let i = 0; i < 600; i++) expect(into.get(355_000_000 + i)).toEqual({ batches: 2, newTokens: 20, maxQueue: Math.max(i % 7, (i * 3) % 11) });
+      expect(into.size).toBe(600);
+    }
+  });
+
   it('an empty series takes a flat one as it is, and changing it later leaves the other as it was', () => {
     const flat = [10, 2, 30, 4, 12, 1, 5, -1];
     const other = BucketSeries.fromFlat(flat, 100);
