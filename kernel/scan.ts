@@ -16,8 +16,18 @@
 //   unterminated last line is then a line too. The 80 bytes after `to` must be readable.
 // - Results land in the entry table (ENTRY_SLOTS f64 per candidate, in line order); `scan` stops
 //   early when the table is full and returns where to resume (a line start), else `to`.
+// - With `configureFold`, batch records go into the fold (fold.ts) instead, which calls back into
+//   JavaScript to hand itself over; `scan` also stops before a record that follows an entry.
 // - The batch record must equal what parseSglangLine (src/parse/sglang.ts) returns for the line;
 //   any shape this reader does not handle exactly is handed back as a plain candidate instead.
+
+import { flushFold, foldIsEmpty, foldRecord, isFolding } from './fold';
+// The fold's layout and controls, for lines.ts and kernel.ts (this file is the module's entry).
+export {
+  MAX_GROUPS, HIST_VALUES, WINDOW_BUCKETS, GROUP_FIELDS, BUCKET_FIELDS,
+  G_PHASE, G_DP, G_LINES, G_NEW_TOKENS, G_NEW_SEQ, G_CACHED, G_QUEUED, G_RUN_MIN, G_RUN_MAX, G_FIRST, G_LAST, G_BUCKET_BASE, G_BUCKETS, G_QUEUE_TOP, G_RUNNING_TOP,
+  foldGroupsAt, foldHistogramsAt, foldWindowsAt, foldOrdersAt, foldGroupCount, configureFold, resetFold,
+} from './fold';
 
 // ---------------------------------------------------------------- entry table layout
 // Exported, so lines.ts reads the layout from here rather than repeating it.
@@ -195,13 +205,10 @@ function scanSparse(from: usize, to: usize, last: bool): usize {
       bits &= bits - 1;
       const at = p + <usize>bit;
       if ((ends >> bit) & 1) {
-        if (pending != NONE && <i32>(at - pending) <= maxLineBytes) {
-          if (entries == entryCapacity) {
-            // Stop before this line: the counts must cover exactly [from, pending).
-            countLines(from, pending);
-            return pending;
-          }
-          emit(pending, at);
+        if (pending != NONE && <i32>(at - pending) <= maxLineBytes && !emit(pending, at)) {
+          // Stop before this line: the counts must cover exactly [from, pending).
+          countLines(from, pending);
+          return pending;
         }
         pending = NONE;
         lines++;
@@ -212,12 +219,9 @@ function scanSparse(from: usize, to: usize, last: bool): usize {
     }
   }
   if (last && lineStart < to) {
-    if (pending != NONE && <i32>(to - lineStart) <= maxLineBytes) {
-      if (entries == entryCapacity) {
-        countLines(from, pending);
-        return pending;
-      }
-      emit(pending, to);
+    if (pending != NONE && <i32>(to - lineStart) <= maxLineBytes && !emit(pending, to)) {
+      countLines(from, pending);
+      return pending;
     }
     lines++;
     if (<i32>(to - lineStart) > maxLineBytes) oversized++;
@@ -295,8 +299,7 @@ function scanDense(from: usize, to: usize, last: bool): usize {
       bits &= bits - 1;
       const at = p + bit;
       if ((ends >> bit) & 1) {
-        if (hit && entries == entryCapacity && <i32>(at - lineStart) <= maxLineBytes) return lineStart;
-        endLine(lineStart, at, hit);
+        if (!endLine(lineStart, at, hit)) return lineStart;
         lineStart = at + 1;
         hit = everyLine;
       } else if (!hit) {
@@ -304,10 +307,7 @@ function scanDense(from: usize, to: usize, last: bool): usize {
       }
     }
   }
-  if (last && lineStart < to) {
-    if (hit && entries == entryCapacity && <i32>(to - lineStart) <= maxLineBytes) return lineStart;
-    endLine(lineStart, to, hit);
-  }
+  if (last && lineStart < to && !endLine(lineStart, to, hit)) return lineStart;
   return to;
 }
 
@@ -331,23 +331,41 @@ function confirmsNeedle(at: usize, lineStart: usize, to: usize): bool {
   return false;
 }
 
-function endLine(start: usize, end: usize, candidate: bool): void {
-  lines++;
+/** Counts the line [start, end); false, counting nothing, when the scan must stop before it (see emit). */
+function endLine(start: usize, end: usize, candidate: bool): bool {
   if (<i32>(end - start) > maxLineBytes) {
+    lines++;
     oversized++;
-    return;
+    return true;
   }
-  if (candidate) emit(start, end);
+  if (candidate && !emit(start, end)) return false;
+  lines++;
+  return true;
 }
 
-/** Hands over the line [start, end) (`end` at its `\n`): an entry, read as a batch record if asked. */
-function emit(start: usize, end: usize): void {
+/**
+ * Hands over the candidate line [start, end) (`end` at its `\n`): folded when it is a batch record
+ * the fold takes, else an entry (read as a batch record if asked). Entries are taken after the
+ * scan, so the fold goes to JavaScript before an entry that follows it, and a scan holding
+ * entries stops before the next record it would fold. False, handing over nothing, when the scan
+ * stops before this line (that, or a full entry table).
+ */
+function emit(start: usize, end: usize): bool {
   if (end > start && load<u8>(end - 1) == 0x0d) end--;
+  if (entries == entryCapacity) return false;
   const entry = entryTable + <usize>entries * ENTRY_SLOTS * 8;
+  const record = readBatches && readBatch(start, end, entry);
+  if (record && isFolding()) {
+    // Entries first: the scan stops here, JavaScript takes them, the next scan folds this record.
+    if (entries > 0) return false;
+    if (foldRecord(get(entry, KIND), get(entry, MINUTE), get(entry, SECOND), get(entry, MILLI), entry + <usize>DP * 8, get(entry, QUEUE), get(entry, RUNNING), get(entry, NEW_TOKEN), get(entry, NEW_SEQ), get(entry, CACHED))) return true;
+  }
+  if (!foldIsEmpty()) flushFold();
   entries++;
   put(entry, START, <f64>start);
   put(entry, END, <f64>end);
-  if (!readBatches || !readBatch(start, end, entry)) put(entry, KIND, 0);
+  if (!record) put(entry, KIND, 0);
+  return true;
 }
 
 // ---------------------------------------------------------------- the SGLang batch line

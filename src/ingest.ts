@@ -4,7 +4,8 @@
  */
 import { KeyCounts } from './aggregate/key-counts.ts';
 import type { WorkerState } from './aggregate/worker-state.ts';
-import { decodeCandidate, type CandidateHandler } from './io/lines.ts';
+import { BUCKET_MS } from './aggregate/rank-accumulator.ts';
+import { decodeCandidate, type CandidateHandler, type KernelFold } from './io/lines.ts';
 import type { LineParser, LogRecord } from './parse/types.ts';
 import type { InputSummary, LineAccounting } from './report/types.ts';
 
@@ -47,6 +48,29 @@ export function createLineHandler(parsers: readonly LineParser[], target: Worker
     const record = fast(line);
     if (record === null) handleText(decodeCandidate(line));
     else take(first.name, record);
+  };
+}
+
+/**
+ * Where the kernel's folded batch lines go (KernelFold), for the same input as createLineHandler's
+ * handler: counted and added as each line would be. None with a time filter (each line's time
+ * decides whether it counts) or without a first parser that reads kernel records and times minutes.
+ */
+export function createFoldSink(parsers: readonly LineParser[], target: WorkerState, tally: LineTally, range: TimeRange | null): KernelFold | undefined {
+  const first = parsers[0];
+  const minuteStart = first?.minuteStart;
+  if (range !== null || first === undefined || first.fromKernel === undefined || minuteStart === undefined) return undefined;
+  const family = first.name;
+  return {
+    bucketMs: BUCKET_MS,
+    minuteStart,
+    onFold: (groups) => {
+      for (const folded of groups) {
+        tally.families.add(family, folded.lines);
+        tally.batchLines += folded.lines;
+        target.addFoldedBatches(folded, family);
+      }
+    },
   };
 }
 

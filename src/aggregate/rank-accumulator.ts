@@ -3,7 +3,7 @@
  * lines: besides fixed totals it keeps one small bucket per BUCKET_MS of log time that had batches
  * (the raw material of time windows), so it grows only with the run's duration.
  */
-import type { BatchRecord } from '../parse/types.ts';
+import type { BatchRecord, FoldedBatches } from '../parse/types.ts';
 import { BucketSeries } from './bucket-series.ts';
 import { IntHistogram } from './int-histogram.ts';
 
@@ -55,6 +55,23 @@ export class RankAccumulator {
       if (this.lastTime === null || time > this.lastTime) this.lastTime = time;
       if (!this.buckets.add(Math.floor(time / BUCKET_MS), 1, record.newTokens ?? 0, record.queue ?? -1)) this.unbucketed++;
     }
+  }
+
+  /** Adds folded lines: the same as adding each of them (`add`) in order. */
+  addFolded(f: FoldedBatches): void {
+    this.batches += f.lines;
+    this.newTokens += f.newTokens;
+    this.newSeqs += f.newSeq;
+    this.cachedTokens += f.cachedTokens;
+    for (const [value, n] of f.queue) this.queue.addMany(value, n);
+    for (const [value, n] of f.running) this.running.addMany(value, n);
+    this.queuedLines += f.queuedLines;
+    if (f.runningMinWhenQueued !== null && (this.runningMinWhenQueued === null || f.runningMinWhenQueued < this.runningMinWhenQueued)) this.runningMinWhenQueued = f.runningMinWhenQueued;
+    if (f.runningMaxWhenQueued !== null && (this.runningMaxWhenQueued === null || f.runningMaxWhenQueued > this.runningMaxWhenQueued)) this.runningMaxWhenQueued = f.runningMaxWhenQueued;
+    if (f.firstTime !== null && (this.firstTime === null || f.firstTime < this.firstTime)) this.firstTime = f.firstTime;
+    if (f.lastTime !== null && (this.lastTime === null || f.lastTime > this.lastTime)) this.lastTime = f.lastTime;
+    // A bucket not taken (a new one past MAX_BUCKETS) is refused for each of its lines alike.
+    for (const [index, batches, newTokens, maxQueue] of f.buckets) if (!this.buckets.add(index, batches, newTokens, maxQueue)) this.unbucketed += batches;
   }
 
   merge(other: RankAccumulator): void {

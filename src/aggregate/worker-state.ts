@@ -6,7 +6,7 @@
  * - lines without a DP label (or with v0.3.6's bogus `DP-1`) are kept apart until the worker's
  *   layout says whether they belong to its single rank.
  */
-import type { BatchRecord, EngineStatsRecord, LayoutRecord, NoticeRecord, Phase } from '../parse/types.ts';
+import type { BatchRecord, EngineStatsRecord, FoldedBatches, LayoutRecord, NoticeRecord, Phase } from '../parse/types.ts';
 import { EngineStatsAccumulator } from './engine-stats.ts';
 import { KeyCounts } from './key-counts.ts';
 import { RankAccumulator } from './rank-accumulator.ts';
@@ -43,31 +43,37 @@ export class PhaseState {
   private readonly recent: Array<{ readonly tp: number; readonly acc: RankAccumulator } | undefined> = [];
 
   add(record: BatchRecord): void {
-    this.lines++;
-    if (record.legacy) this.legacyLines++;
-    const { dp, tp, pp, attnCp } = record.ranks;
+    this.accumulatorFor(record.ranks, 1, record.legacy)?.add(record);
+  }
+
+  /** Adds lines the kernel folded: the same as adding each of them (`add`) in order. */
+  addFolded(folded: FoldedBatches): void {
+    this.accumulatorFor(folded.ranks, folded.lines, false)?.addFolded(folded);
+  }
+
+  /** Counts `lines` lines with these labels; the accumulator they go to, `null` when none (counted apart). */
+  private accumulatorFor(ranks: FoldedBatches['ranks'], lines: number, legacy: boolean): RankAccumulator | null {
+    this.lines += lines;
+    if (legacy) this.legacyLines += lines;
+    const { dp, tp, pp, attnCp } = ranks;
     if ((pp !== undefined && pp > 0) || (attnCp !== undefined && attnCp > 0)) {
-      this.pipelineDuplicates++;
-      return;
+      this.pipelineDuplicates += lines;
+      return null;
     }
     if (dp === undefined || dp < 0) {
-      if (dp !== undefined) this.dpMinusOne++;
-      this.unlabeled.add(record);
-      return;
+      if (dp !== undefined) this.dpMinusOne += lines;
+      return this.unlabeled;
     }
-    if (tp !== undefined && tp !== 0) this.nonZeroTpLines++;
+    if (tp !== undefined && tp !== 0) this.nonZeroTpLines += lines;
     const tpKey = tp ?? NO_TP;
     // The accumulator of the last few (dp, tp) pairs seen, by dp: lines cycle over a worker's ranks.
     const cached = dp < RECENT_RANKS ? this.recent[dp] : undefined;
-    if (cached !== undefined && cached.tp === tpKey) {
-      cached.acc.add(record);
-      return;
-    }
+    if (cached !== undefined && cached.tp === tpKey) return cached.acc;
     let byTp = this.byDp.get(dp);
     if (byTp === undefined) {
       if (this.byDp.size >= MAX_RANKS || dp >= MAX_RANKS * 16) {
-        this.rankOverflow++;
-        return;
+        this.rankOverflow += lines;
+        return null;
       }
       byTp = new Map();
       this.byDp.set(dp, byTp);
@@ -75,14 +81,14 @@ export class PhaseState {
     let acc = byTp.get(tpKey);
     if (acc === undefined) {
       if (byTp.size >= MAX_RANKS) {
-        this.rankOverflow++;
-        return;
+        this.rankOverflow += lines;
+        return null;
       }
       acc = new RankAccumulator();
       byTp.set(tpKey, acc);
     }
     if (dp < RECENT_RANKS) this.recent[dp] = { tp: tpKey, acc };
-    acc.add(record);
+    return acc;
   }
 
   /**
@@ -159,8 +165,17 @@ export class WorkerState {
 
   addBatch(record: BatchRecord, family: string): void {
     this.phases[record.phase].add(record);
-    this.batchLinesByFamily.add(family);
-    const dp = record.ranks.dp;
+    this.countBatchLines(family, record.ranks.dp, 1);
+  }
+
+  /** Adds batch lines the kernel folded: the same as adding each of them (`addBatch`) in order. */
+  addFoldedBatches(folded: FoldedBatches, family: string): void {
+    this.phases[folded.phase].addFolded(folded);
+    this.countBatchLines(family, folded.ranks.dp, folded.lines);
+  }
+
+  private countBatchLines(family: string, dp: number | undefined, lines: number): void {
+    this.batchLinesByFamily.add(family, lines);
     if (dp === undefined) return;
     if (family !== this.lastFamily || this.lastFamilyRanks === undefined) {
       let ranks = this.batchRanksByFamily.get(family);

@@ -5,6 +5,7 @@
  * out of it without a copy. Instances are pooled per thread (`takeKernel`/`releaseKernel`): a
  * thread reading hundreds of file ranges reuses a few.
  */
+import type { FoldedBatches } from '../parse/types.ts';
 import { KERNEL_WASM } from './kernel-wasm.generated.ts';
 
 // The part of the WebAssembly API used here (TypeScript declares it only in the DOM library).
@@ -31,6 +32,37 @@ interface KernelExports {
   entryCount(): number;
   lineCount(): number;
   oversizedCount(): number;
+  configureFold(on: number, bucketMs: number): void;
+  foldGroupCount(): number;
+  resetFold(): void;
+  foldGroupsAt(): number;
+  foldHistogramsAt(): number;
+  foldWindowsAt(): number;
+  foldOrdersAt(): number;
+}
+
+/** The fold's layout (kernel/fold.ts), as the kernel exports it. */
+export interface FoldLayout {
+  readonly MAX_GROUPS: number;
+  readonly HIST_VALUES: number;
+  readonly WINDOW_BUCKETS: number;
+  readonly GROUP_FIELDS: number;
+  readonly BUCKET_FIELDS: number;
+  readonly G_PHASE: number;
+  readonly G_DP: number;
+  readonly G_LINES: number;
+  readonly G_NEW_TOKENS: number;
+  readonly G_NEW_SEQ: number;
+  readonly G_CACHED: number;
+  readonly G_QUEUED: number;
+  readonly G_RUN_MIN: number;
+  readonly G_RUN_MAX: number;
+  readonly G_FIRST: number;
+  readonly G_LAST: number;
+  readonly G_BUCKET_BASE: number;
+  readonly G_BUCKETS: number;
+  readonly G_QUEUE_TOP: number;
+  readonly G_RUNNING_TOP: number;
 }
 
 /** Slot indexes of an entry, as the kernel exports them. */
@@ -51,6 +83,7 @@ export interface EntryLayout {
   readonly BOOTSTRAP_QUEUE: number;
   readonly INFLIGHT: number;
   readonly MAX_ANCHORS: number;
+  readonly fold: FoldLayout;
 }
 
 export interface Kernel {
@@ -72,6 +105,13 @@ export interface Kernel {
   readonly pairsAt: number;
   /** the needles (joined by NUL) its anchors were last chosen for, if any */
   anchorsFor: string | null;
+  /** views of the fold (kernel/fold.ts): groups, histograms, bucket windows, bucket orders */
+  readonly foldGroups: Float64Array;
+  readonly foldHistograms: Uint32Array;
+  readonly foldWindows: Float64Array;
+  readonly foldOrders: Uint16Array;
+  /** the scanner's side of folding, while one holds this kernel */
+  host: FoldHost;
 }
 
 let compiled: WasmModule | null = null;
@@ -82,20 +122,45 @@ function compile(): WasmModule {
   return compiled;
 }
 
-const imports = {
-  env: {
-    abort(): never {
-      throw new Error('dpskew kernel aborted (a bug: please report it)');
-    },
+/** What the kernel calls while folding (kernel/fold.ts), set by the scanner that holds it. */
+export interface FoldHost {
+  /** take the fold (`takeFold`) */
+  flush(): void;
+  /** LineParser.minuteStart */
+  minuteStart(minute: number): number | null;
+}
+
+const NO_FOLD: FoldHost = {
+  flush: () => {
+    throw new Error('dpskew kernel folded without a host (a bug: please report it)');
   },
+  minuteStart: () => null,
 };
+
+function importsFor(host: () => FoldHost): object {
+  return {
+    env: {
+      abort(): never {
+        throw new Error('dpskew kernel aborted (a bug: please report it)');
+      },
+      hostFlushFold: () => host().flush(),
+      // null (the zone's offset changes within the minute) travels as −Infinity.
+      hostMinuteStart: (minute: number) => host().minuteStart(minute) ?? Number.NEGATIVE_INFINITY,
+    },
+  };
+}
+
+const FOLD_NAMES: ReadonlyArray<keyof FoldLayout> = [
+  'MAX_GROUPS', 'HIST_VALUES', 'WINDOW_BUCKETS', 'GROUP_FIELDS', 'BUCKET_FIELDS', 'G_PHASE', 'G_DP', 'G_LINES', 'G_NEW_TOKENS', 'G_NEW_SEQ', 'G_CACHED', 'G_QUEUED',
+  'G_RUN_MIN', 'G_RUN_MAX', 'G_FIRST', 'G_LAST', 'G_BUCKET_BASE', 'G_BUCKETS', 'G_QUEUE_TOP', 'G_RUNNING_TOP',
+];
 
 /** The entry layout and limits the kernel was built with. */
 export function entryLayout(): EntryLayout {
   if (layout === null) {
-    const instance = new WebAssembly.Instance(compile(), imports);
-    const globals = instance.exports as Record<keyof EntryLayout, { readonly value: unknown }>;
-    const read = (name: keyof EntryLayout): number => globals[name].value as number;
+    const instance = new WebAssembly.Instance(compile(), importsFor(() => NO_FOLD));
+    const globals = instance.exports as Record<string, { readonly value: unknown }>;
+    const read = (name: string): number => globals[name]?.value as number;
     layout = {
       ENTRY_SLOTS: read('ENTRY_SLOTS'),
       KIND: read('KIND'),
@@ -113,15 +178,18 @@ export function entryLayout(): EntryLayout {
       BOOTSTRAP_QUEUE: read('BOOTSTRAP_QUEUE'),
       INFLIGHT: read('INFLIGHT'),
       MAX_ANCHORS: read('MAX_ANCHORS'),
+      fold: Object.fromEntries(FOLD_NAMES.map((name) => [name, read(name)])) as unknown as FoldLayout,
     };
   }
   return layout;
 }
 
 function createKernel(bufferBytes: number): Kernel {
-  const instance = new WebAssembly.Instance(compile(), imports);
+  let kernel: Kernel | null = null;
+  const instance = new WebAssembly.Instance(compile(), importsFor(() => kernel?.host ?? NO_FOLD));
   const exports = instance.exports as KernelExports;
   const slots = entryLayout().ENTRY_SLOTS;
+  const fold = entryLayout().fold;
   // Every region is allocated before any view is taken: allocating may grow (and so detach) memory.
   const bufferAt = exports.alloc(bufferBytes + BLOCK_PADDING);
   const entriesAt = exports.alloc(ENTRY_CAPACITY * slots * 8 + 8);
@@ -129,7 +197,7 @@ function createKernel(bufferBytes: number): Kernel {
   const pairsAt = exports.alloc((1 << 16) * 4);
   const memory = Buffer.from(exports.memory.buffer);
   const aligned = Math.ceil(entriesAt / 8) * 8;
-  return {
+  kernel = {
     exports,
     memory,
     bufferAt,
@@ -142,7 +210,61 @@ function createKernel(bufferBytes: number): Kernel {
     pairs: new Uint32Array(exports.memory.buffer, pairsAt, 1 << 16),
     pairsAt,
     anchorsFor: null,
+    foldGroups: new Float64Array(exports.memory.buffer, exports.foldGroupsAt(), fold.MAX_GROUPS * fold.GROUP_FIELDS),
+    foldHistograms: new Uint32Array(exports.memory.buffer, exports.foldHistogramsAt(), fold.MAX_GROUPS * 2 * fold.HIST_VALUES),
+    foldWindows: new Float64Array(exports.memory.buffer, exports.foldWindowsAt(), fold.MAX_GROUPS * fold.WINDOW_BUCKETS * fold.BUCKET_FIELDS),
+    foldOrders: new Uint16Array(exports.memory.buffer, exports.foldOrdersAt(), fold.MAX_GROUPS * fold.WINDOW_BUCKETS),
+    host: NO_FOLD,
   };
+  return kernel;
+}
+
+/** The groups the kernel has folded, as plain data, in the order first seen; then empties the fold. */
+export function takeFold(kernel: Kernel): FoldedBatches[] {
+  const L = entryLayout().fold;
+  const { foldGroups: groups, foldHistograms: histograms, foldWindows: windows, foldOrders: orders } = kernel;
+  const out: FoldedBatches[] = [];
+  const count = kernel.exports.foldGroupCount();
+  for (let g = 0; g < count; g++) {
+    const at = g * L.GROUP_FIELDS;
+    const field = (f: number): number => groups[at + f] as number;
+    const label = (k: number): number | undefined => (field(L.G_DP + k) < 0 ? undefined : field(L.G_DP + k));
+    const histogram = (which: number, top: number): Array<[number, number]> => {
+      const from = (g * 2 + which) * L.HIST_VALUES;
+      const pairs: Array<[number, number]> = [];
+      for (let v = 0; v < top; v++) {
+        const n = histograms[from + v] as number;
+        if (n > 0) pairs.push([v, n]);
+      }
+      return pairs;
+    };
+    const buckets: Array<[number, number, number, number]> = [];
+    const base = field(L.G_BUCKET_BASE);
+    for (let b = 0; b < field(L.G_BUCKETS); b++) {
+      const slot = orders[g * L.WINDOW_BUCKETS + b] as number;
+      const cell = (g * L.WINDOW_BUCKETS + slot) * L.BUCKET_FIELDS;
+      buckets.push([base + slot, windows[cell] as number, windows[cell + 1] as number, windows[cell + 2] as number]);
+    }
+    const queued = field(L.G_QUEUED);
+    out.push({
+      phase: field(L.G_PHASE) === 1 ? 'prefill' : 'decode',
+      ranks: { dp: label(0), tp: label(1), pp: label(2), attnCp: label(3) },
+      lines: field(L.G_LINES),
+      newTokens: field(L.G_NEW_TOKENS),
+      newSeq: field(L.G_NEW_SEQ),
+      cachedTokens: field(L.G_CACHED),
+      queue: histogram(0, field(L.G_QUEUE_TOP)),
+      running: histogram(1, field(L.G_RUNNING_TOP)),
+      queuedLines: queued,
+      runningMinWhenQueued: queued > 0 ? field(L.G_RUN_MIN) : null,
+      runningMaxWhenQueued: queued > 0 ? field(L.G_RUN_MAX) : null,
+      firstTime: Number.isNaN(field(L.G_FIRST)) ? null : field(L.G_FIRST),
+      lastTime: Number.isNaN(field(L.G_LAST)) ? null : field(L.G_LAST),
+      buckets,
+    });
+  }
+  kernel.exports.resetFold();
+  return out;
 }
 
 /** Released kernels of this thread. */
@@ -162,6 +284,7 @@ export function takeKernel(bufferBytes: number): Kernel {
 
 /** Give a kernel back for reuse; its scanner must not be used again. */
 export function releaseKernel(kernel: Kernel): void {
+  kernel.host = NO_FOLD;
   // A few per thread are all a read ever needs at once; more would only hold memory.
   if (spare.length < 4) spare.push(kernel);
 }

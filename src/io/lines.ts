@@ -20,7 +20,8 @@
  * counted as oversized and skipped without being buffered, so memory stays bounded whatever the
  * input. An unterminated last line is still a line.
  */
-import { entryLayout, releaseKernel, takeKernel, type Kernel } from './kernel.ts';
+import type { FoldedBatches } from '../parse/types.ts';
+import { entryLayout, releaseKernel, takeFold, takeKernel, type Kernel } from './kernel.ts';
 
 /** Default bound on one line: 1 MiB. SGLang request reprs reach tens of KB; anything past 1 MiB is not a log line we read. */
 export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
@@ -61,6 +62,16 @@ export interface CandidateLine {
 
 export type CandidateHandler = (line: CandidateLine) => void;
 
+/** Where folded batch records go (see createLineScanner's `fold`). */
+export interface KernelFold {
+  /** bucket width of the groups' time buckets, ms */
+  readonly bucketMs: number;
+  /** LineParser.minuteStart of the first parser */
+  readonly minuteStart: (minute: number) => number | null;
+  /** the groups folded since the last call, in line order relative to the candidates handed over */
+  readonly onFold: (groups: readonly FoldedBatches[]) => void;
+}
+
 export interface LineScanner {
   /** Free room at the end of the scanner's buffer, for reading into; then `commit(n)`. */
   space(): Buffer;
@@ -68,7 +79,7 @@ export interface LineScanner {
   commit(n: number): void;
   /** Copy in the next chunk (any size, split anywhere, even inside a UTF-8 sequence) and scan it. */
   push(chunk: Buffer): void;
-  /** Flush an unterminated last line. */
+  /** Flush an unterminated last line, then the fold. */
   end(): void;
   /** Give the kernel back for reuse (the scanner is not used again). */
   release(): void;
@@ -144,6 +155,8 @@ export function createLineScanner(options: {
   readonly onCandidate: CandidateHandler;
   /** have the kernel read SGLang batch lines into records (SGLang is the first parser) */
   readonly readBatches?: boolean;
+  /** with `readBatches`: have the kernel fold those records (kernel/fold.ts) and hand them over here */
+  readonly fold?: KernelFold;
   /** tests only: the kernel's per-line loop even where its sparse loop applies (they must agree) */
   readonly denseLoop?: boolean;
   /**
@@ -159,12 +172,14 @@ export function createLineScanner(options: {
   const everyLine = needles.some((n) => n.length < 2);
   const max = options.maxLineBytes;
   const onCandidate = options.onCandidate;
+  const fold = options.readBatches === true ? options.fold : undefined;
   const counts: LineCounts = { lines: 0, oversized: 0, candidates: 0 };
   const kernel = takeKernel(scannerBufferBytes(max));
   const { memory, bufferAt: base, exports: k } = kernel;
   const buffer = memory.subarray(base, base + kernel.bufferBytes);
   const configure = (every: boolean): void => {
     k.configure(kernel.entriesAt, kernel.capacity, max, every ? 1 : 0, options.readBatches === true ? 1 : 0, options.denseLoop === true ? 1 : 0);
+    k.configureFold(fold === undefined ? 0 : 1, fold?.bucketMs ?? 0);
     if (!every) return;
     k.setNeedles(0, 0, 0, 0);
     kernel.anchorsFor = null;
@@ -178,6 +193,10 @@ export function createLineScanner(options: {
   const slots = kernel.entries;
   const candidate: CandidateLine = { bytes: memory, start: 0, end: 0, batch: 0, slots, slot: 0 };
   const { ENTRY_SLOTS, KIND, START, END } = entryLayout();
+  const flushFold = (): void => {
+    if (fold !== undefined && k.foldGroupCount() > 0) fold.onFold(takeFold(kernel));
+  };
+  if (fold !== undefined) kernel.host = { flush: flushFold, minuteStart: fold.minuteStart };
 
   /** Lines of `buffer[from, to)`, which ends just after a `\n` (or, `last`, at the end of input). */
   const scanLines = (from: number, to: number, last: boolean): void => {
@@ -250,6 +269,7 @@ export function createLineScanner(options: {
 
   const end = (): void => {
     if (filled > 0 && !skipping) scanLines(0, filled, true);
+    flushFold();
     filled = 0;
     skipping = false;
   };

@@ -68,8 +68,7 @@ export function sglangBatchFromKernel(line: CandidateLine, zone: Zone = UTC_ZONE
   const minute = s[at + MINUTE] as number;
   if (minute !== lastMinute) {
     lastMinute = minute;
-    const [year, month, day, hour, min] = [Math.floor(minute / 1e8), Math.floor(minute / 1e6) % 100, Math.floor(minute / 1e4) % 100, Math.floor(minute / 100) % 100, minute % 100];
-    lastMinuteWall = wallClockToMs(year, month, day, hour, min, 0, 0, UTC_ZONE);
+    lastMinuteWall = minuteWall(minute);
   }
   const second = s[at + SECOND] as number;
   // What wallClockToMs(…, second, ms, zone) gives, without re-reading the minute: seconds up to 60
@@ -93,6 +92,27 @@ export function sglangBatchFromKernel(line: CandidateLine, zone: Zone = UTC_ZONE
   record.bootstrapQueue = _count(s, at + BOOTSTRAP_QUEUE);
   record.inflight = _count(s, at + INFLIGHT);
   return record;
+}
+
+/** Minute YYYYMMDDHHMM at :00.000 as a wall clock read as UTC; undefined for an impossible date. */
+function minuteWall(minute: number): number | undefined {
+  const [year, month, day, hour, min] = [Math.floor(minute / 1e8), Math.floor(minute / 1e6) % 100, Math.floor(minute / 1e4) % 100, Math.floor(minute / 100) % 100, minute % 100];
+  return wallClockToMs(year, month, day, hour, min, 0, 0, UTC_ZONE);
+}
+
+/** The furthest a line's stamp can be into its minute: second 60 (a leap second), ms 999. */
+const MINUTE_SPAN_MS = 60_999;
+
+/**
+ * LineParser.minuteStart for SGLang stamps: what makes a folded line's time equal the time
+ * sglangBatchFromKernel gives it, `zone.toUtc(wall + second · 1000 + ms)`. Zones take their offset
+ * per wall-clock hour (timestamps.ts), so one offset at both ends of the minute holds all through it.
+ */
+export function sglangMinuteStart(minute: number, zone: Zone = UTC_ZONE): number | null {
+  const wall = minuteWall(minute);
+  if (wall === undefined) return Number.NaN;
+  const start = zone.toUtc(wall);
+  return zone.toUtc(wall + MINUTE_SPAN_MS) - MINUTE_SPAN_MS === start ? start : null;
 }
 
 /** A slot's count; -1 is the kernel's "absent" (every count is non-negative). */

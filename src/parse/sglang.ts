@@ -10,7 +10,7 @@
  * - `server_args=ServerArgs(...)` layout lines (§4.1).
  */
 import { stripAnsi } from './envelope.ts';
-import { sglangBatchFromKernel } from './sglang-kernel.ts';
+import { sglangBatchFromKernel, sglangMinuteStart } from './sglang-kernel.ts';
 import { findLoggerTimestamp, UTC_ZONE, wallClockToMs, type Zone } from './timestamps.ts';
 import { IGNORED, type BatchRecord, type LayoutRecord, type LineParser, type ParseResult, type RankLabels } from './types.ts';
 
@@ -42,6 +42,7 @@ export function createSglangParser(zone: Zone = UTC_ZONE): LineParser {
     needles: ['batch', 'server_args='],
     parse: (line) => parseSglangLine(line, zone),
     fromKernel: (line) => sglangBatchFromKernel(line, zone),
+    minuteStart: (minute) => sglangMinuteStart(minute, zone),
   };
 }
 

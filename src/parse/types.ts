@@ -144,6 +144,33 @@ export interface RequestRecord {
   readonly bootstrapRoom: string | undefined;
 }
 
+/**
+ * Many batch lines of one phase and one set of rank labels, summed by the scanning kernel
+ * (kernel/fold.ts) instead of handed over one by one: adding this equals adding each of its lines'
+ * BatchRecords, in their order (src/aggregate). Only the labels the counting rules read are kept.
+ */
+export interface FoldedBatches {
+  readonly phase: Phase;
+  readonly ranks: Pick<RankLabels, 'dp' | 'tp' | 'pp' | 'attnCp'>;
+  readonly lines: number;
+  /** sums over the lines that carry the field */
+  readonly newTokens: number;
+  readonly newSeq: number;
+  readonly cachedTokens: number;
+  /** [value, lines] of `#queue-req` and of `#running-req`, ascending values */
+  readonly queue: ReadonlyArray<readonly [number, number]>;
+  readonly running: ReadonlyArray<readonly [number, number]>;
+  /** lines with `#queue-req` > 0 and a `#running-req`, and the range of the latter on them */
+  readonly queuedLines: number;
+  readonly runningMinWhenQueued: number | null;
+  readonly runningMaxWhenQueued: number | null;
+  /** earliest and latest time of the timed lines */
+  readonly firstTime: number | null;
+  readonly lastTime: number | null;
+  /** [bucket index, lines, Σ new tokens, peak queue] per time bucket, in the order first seen */
+  readonly buckets: ReadonlyArray<readonly [number, number, number, number]>;
+}
+
 export type LogRecord = BatchRecord | LayoutRecord | EngineStatsRecord | RoutingRecord | NoticeRecord | RequestRecord;
 
 export type ParseResult =
@@ -169,6 +196,14 @@ export interface LineParser {
    * The record may be reused by the next call, so it is consumed at once, never kept. Never throws.
    */
   readonly fromKernel?: (line: CandidateLine) => LogRecord | null;
+  /**
+   * With `fromKernel`: lets the kernel fold the batch lines it reads (FoldedBatches). Given a minute
+   * `YYYYMMDDHHMM` of a zone-less stamp, the instant of its first ms (`:00.000`) in UTC ms; NaN
+   * when the date is impossible (its lines are untimed); `null` when its lines cannot be timed by
+   * adding seconds to that instant (the zone's offset changes within the minute): those lines then
+   * come one by one through `fromKernel`. Never throws.
+   */
+  readonly minuteStart?: (minute: number) => number | null;
 }
 
 /** Shared singleton so ignoring a line allocates nothing. */

@@ -6,7 +6,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { WorkerState } from '../aggregate/worker-state.ts';
-import { createLineHandler, emptyTally, readsKernelRecords, mergeTally, tallyFromJson, tallyToJson, type LineTally, type TallyJson } from '../ingest.ts';
+import { createFoldSink, createLineHandler, emptyTally, readsKernelRecords, mergeTally, tallyFromJson, tallyToJson, type LineTally, type TallyJson } from '../ingest.ts';
 import { createLineScanner, decodeCandidate, type CandidateHandler, type LineScanner } from '../io/lines.ts';
 import { errorText, readInput } from '../io/read-input.ts';
 import { collectAfter as collect } from './collect.ts';
@@ -79,7 +79,9 @@ export async function runTask(task: ReadTask, settings: ReadSettings, mode: Task
   // The extent pass decodes every candidate itself: no records wanted from the kernel.
   const readBatches = mode === 'analyse' && readsKernelRecords(parsers);
   // Stdin blocks are parts of one stream: anchors chosen for the first serve the rest.
-  const scanner = createLineScanner({ needles, maxLineBytes: settings.maxLineBytes, onCandidate, readBatches, keepAnchors: task.kind === 'bytes' });
+  // Batch lines folded in the kernel: a task's output is only complete once the scanner has ended.
+  const fold = mode === 'analyse' ? createFoldSink(parsers, output.state, output.tally, settings.range) : undefined;
+  const scanner = createLineScanner({ needles, maxLineBytes: settings.maxLineBytes, onCandidate, readBatches, keepAnchors: task.kind === 'bytes', ...(fold === undefined ? {} : { fold }) });
   try {
     await _read(task, scanner, output, signal);
     scanner.end();
