@@ -183,6 +183,7 @@ const NONE: usize = <usize>0xffffffff;
 function scanSparse(from: usize, to: usize, last: bool): usize {
   let lineStart = from; // start of the line the sweep is in
   let pending = NONE; // lineStart, once a needle is confirmed in that line
+  let jump = NONE; // where the sweep goes on, past a pending line's rest
   for (let p = from; p < to; p += 64) {
     let ends = newlinesAt(p);
     let anchors = anchorsAt(p) | (anchorsAt(p + 16) << 16) | (anchorsAt(p + 32) << 32) | (anchorsAt(p + 48) << 48);
@@ -215,7 +216,22 @@ function scanSparse(from: usize, to: usize, last: bool): usize {
         lineStart = at + 1;
       } else if (pending == NONE && confirmsNeedle(at, lineStart, to)) {
         pending = lineStart;
+        // The rest of this line needs no anchors, only its end: in this block, its anchors are
+        // dropped; past it, the sweep goes on from that `\n` (found by newlines alone), the
+        // next block's first, so it is counted and checked as it would have been.
+        const later = ends & ~((<u64>2 << <u64>bit) - 1);
+        if (later != 0) {
+          bits &= ~((<u64>1 << ctz(later)) - 1);
+          continue;
+        }
+        jump = nextNewline(p + 64, to);
+        break;
       }
+    }
+    if (jump != NONE) {
+      if (jump == to) break; // an unterminated last line: finished below
+      p = jump - 64;
+      jump = NONE;
     }
   }
   if (last && lineStart < to) {
@@ -225,6 +241,17 @@ function scanSparse(from: usize, to: usize, last: bool): usize {
     }
     lines++;
     if (<i32>(to - lineStart) > maxLineBytes) oversized++;
+  }
+  return to;
+}
+
+/** The first `\n` in [from, to), or `to`; 16 bytes at a time (the bytes past `to` are readable). */
+function nextNewline(from: usize, to: usize): usize {
+  const newline = i8x16.splat(0x0a);
+  for (let q = from; q < to; q += 16) {
+    let m = i8x16.bitmask(i8x16.eq(v128.load(q), newline));
+    if (to - q < 16) m &= (1 << <i32>(to - q)) - 1;
+    if (m != 0) return q + <usize>ctz(m);
   }
   return to;
 }
