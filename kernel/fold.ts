@@ -11,8 +11,12 @@
 // that holds entries stops before the next record it would fold (scan.ts, emit).
 
 // ---------------------------------------------------------------- layout (read by src/io/kernel.ts)
+// Sizes: a worker's ranks all fit (the largest deployments log a few hundred per worker; past
+// MAX_GROUPS each new group flushes the fold, which still reads right, only slower). Only what the
+// groups touch is ever resident. A group's window spans 21 minutes of log; 85 minutes (1024) made
+// the 500 MiB benchmark ~6 % slower, not faster, though it flushes a quarter as often.
 /** Groups held at once (distinct phase + rank labels); one more flushes the fold. */
-export const MAX_GROUPS: i32 = 64;
+export const MAX_GROUPS: i32 = 512;
 /** Queue and running values summed in histograms: 0 … HIST_VALUES − 1 (others stay entries). */
 export const HIST_VALUES: i32 = 1024;
 /** Buckets a group holds, from its first one; a bucket past them flushes the fold. */
@@ -59,7 +63,7 @@ const windows: usize = heap.alloc(<usize>(MAX_GROUPS * WINDOW_BUCKETS * BUCKET_F
 /** per group: window slots in the order their buckets were first seen (u16) */
 const orders: usize = heap.alloc(<usize>(MAX_GROUPS * WINDOW_BUCKETS * 2));
 /** open addressing over groups: group index + 1, 0 empty */
-const HASH_SLOTS: i32 = 128;
+const HASH_SLOTS: i32 = 1024;
 const hashTable: usize = heap.alloc(<usize>(HASH_SLOTS * 4));
 /** minutes, direct-mapped: key (YYYYMMDDHHMM, −1 empty), first instant (f64), how (i32) */
 const MINUTE_SLOTS: i32 = 64;
@@ -251,6 +255,7 @@ function findGroup(hash: i32, kind: f64, dp: f64, tp: f64, pp: f64, cp: f64): i3
   if (<f64>(value + 1) > load<f64>(group + <usize>topField * 8)) store<f64>(group + <usize>topField * 8, <f64>(value + 1));
 }
 
+/** A minute's cache slot (minutes are non-negative; a mask, not a 64-bit division, ~40 cycles). */
 @inline function minuteSlot(minute: f64): usize {
-  return <usize>(<i64>minute % <i64>MINUTE_SLOTS);
+  return <usize>(<i64>minute & <i64>(MINUTE_SLOTS - 1));
 }
