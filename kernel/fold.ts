@@ -81,12 +81,6 @@ export function foldGroupsAt(): usize {
 export function foldHistogramsAt(): usize {
   return histograms;
 }
-export function foldWindowsAt(): usize {
-  return windows;
-}
-export function foldOrdersAt(): usize {
-  return orders;
-}
 export function foldGroupCount(): i32 {
   return groupCount;
 }
@@ -109,6 +103,30 @@ export function configureFold(on: bool, bucket: f64): void {
 /** Hands the fold to JavaScript now: what comes next must follow it. */
 export function flushFold(): void {
   if (groupCount > 0) hostFlushFold();
+}
+
+/** Where `packBuckets` writes: WINDOW_BUCKETS × (index, batches, new tokens, max queue) f64. */
+const packed: usize = heap.alloc(<usize>(WINDOW_BUCKETS * 4 * 8));
+export function foldPackedAt(): usize {
+  return packed;
+}
+
+/** Writes group g's buckets, in the order first seen, to `foldPackedAt()`: the flat form BucketSeries.addAll takes. */
+export function packBuckets(g: i32): void {
+  const group = groupAt(g);
+  const base = load<f64>(group + G_BUCKET_BASE * 8);
+  const order = orders + <usize>(g * WINDOW_BUCKETS * 2);
+  const window = windows + <usize>(g * WINDOW_BUCKETS * BUCKET_FIELDS * 8);
+  const buckets = <i32>load<f64>(group + G_BUCKETS * 8);
+  for (let b = 0; b < buckets; b++) {
+    const slot = <usize>load<u16>(order + <usize>b * 2);
+    const cell = window + slot * BUCKET_FIELDS * 8;
+    const out = packed + <usize>b * 32;
+    store<f64>(out, base + <f64>slot);
+    store<f64>(out + 8, load<f64>(cell));
+    store<f64>(out + 16, load<f64>(cell + 8));
+    store<f64>(out + 24, load<f64>(cell + 16));
+  }
 }
 
 /** Empties the fold (JavaScript has read it). Clears only what the groups used. */

@@ -24,9 +24,9 @@
 import { flushFold, foldIsEmpty, foldRecord, isFolding } from './fold';
 // The fold's layout and controls, for lines.ts and kernel.ts (this file is the module's entry).
 export {
-  MAX_GROUPS, HIST_VALUES, WINDOW_BUCKETS, GROUP_FIELDS, BUCKET_FIELDS,
-  G_PHASE, G_DP, G_LINES, G_NEW_TOKENS, G_NEW_SEQ, G_CACHED, G_QUEUED, G_RUN_MIN, G_RUN_MAX, G_FIRST, G_LAST, G_BUCKET_BASE, G_BUCKETS, G_QUEUE_TOP, G_RUNNING_TOP,
-  foldGroupsAt, foldHistogramsAt, foldWindowsAt, foldOrdersAt, foldGroupCount, configureFold, resetFold,
+  MAX_GROUPS, HIST_VALUES, WINDOW_BUCKETS, GROUP_FIELDS,
+  G_PHASE, G_DP, G_LINES, G_NEW_TOKENS, G_NEW_SEQ, G_CACHED, G_QUEUED, G_RUN_MIN, G_RUN_MAX, G_FIRST, G_LAST, G_BUCKETS, G_QUEUE_TOP, G_RUNNING_TOP,
+  foldGroupsAt, foldHistogramsAt, foldPackedAt, packBuckets, foldGroupCount, configureFold, resetFold,
 } from './fold';
 
 // ---------------------------------------------------------------- entry table layout

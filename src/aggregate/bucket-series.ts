@@ -65,8 +65,11 @@ export class BucketSeries {
     this.addAll(flat);
   }
 
-  /** Adds flat buckets (index, batches, new tokens, max queue, …); returns the batches not taken. */
-  private addAll(flat: ArrayLike<number>): number {
+  /**
+   * Adds flat buckets (index, batches, new tokens, max queue, …) in their order, as `add` would
+   * one by one; returns the batches not taken.
+   */
+  addAll(flat: ArrayLike<number>): number {
     let dropped = 0;
     for (let k = 0; k + 3 < flat.length; k += 4) {
       const index = flat[k] ?? 0;

@@ -44,6 +44,27 @@ export class IntHistogram {
     if (this.max === null || value > this.max) this.max = value;
   }
 
+  /** Adds `counts[v]` samples of each value v (counts by value, as the kernel's fold keeps them). */
+  addCounts(counts: ArrayLike<number>): void {
+    let top = counts.length;
+    while (top > 0 && (counts[top - 1] ?? 0) === 0) top--;
+    if (top === 0) return;
+    if (top > DENSE_LIMIT) {
+      for (let v = 0; v < top; v++) this.addMany(v, counts[v] ?? 0);
+      return;
+    }
+    const dense = this.dense;
+    while (dense.length < top) dense.push(0);
+    for (let v = 0; v < top; v++) {
+      const n = counts[v] ?? 0;
+      if (n === 0) continue;
+      dense[v] = (dense[v] ?? 0) + n;
+      this.count += n;
+      this.sum += v * n;
+    }
+    if (this.max === null || top - 1 > this.max) this.max = top - 1;
+  }
+
   /** [value, count] pairs of the values seen, in ascending value order. */
   entries(): Array<[number, number]> {
     const out: Array<[number, number]> = [];

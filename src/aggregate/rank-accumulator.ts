@@ -63,15 +63,15 @@ export class RankAccumulator {
     this.newTokens += f.newTokens;
     this.newSeqs += f.newSeq;
     this.cachedTokens += f.cachedTokens;
-    for (const [value, n] of f.queue) this.queue.addMany(value, n);
-    for (const [value, n] of f.running) this.running.addMany(value, n);
+    this.queue.addCounts(f.queue);
+    this.running.addCounts(f.running);
     this.queuedLines += f.queuedLines;
     if (f.runningMinWhenQueued !== null && (this.runningMinWhenQueued === null || f.runningMinWhenQueued < this.runningMinWhenQueued)) this.runningMinWhenQueued = f.runningMinWhenQueued;
     if (f.runningMaxWhenQueued !== null && (this.runningMaxWhenQueued === null || f.runningMaxWhenQueued > this.runningMaxWhenQueued)) this.runningMaxWhenQueued = f.runningMaxWhenQueued;
     if (f.firstTime !== null && (this.firstTime === null || f.firstTime < this.firstTime)) this.firstTime = f.firstTime;
     if (f.lastTime !== null && (this.lastTime === null || f.lastTime > this.lastTime)) this.lastTime = f.lastTime;
     // A bucket not taken (a new one past MAX_BUCKETS) is refused for each of its lines alike.
-    for (const [index, batches, newTokens, maxQueue] of f.buckets) if (!this.buckets.add(index, batches, newTokens, maxQueue)) this.unbucketed += batches;
+    this.unbucketed += this.buckets.addAll(f.buckets);
   }
 
   merge(other: RankAccumulator): void {

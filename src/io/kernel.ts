@@ -37,8 +37,8 @@ interface KernelExports {
   resetFold(): void;
   foldGroupsAt(): number;
   foldHistogramsAt(): number;
-  foldWindowsAt(): number;
-  foldOrdersAt(): number;
+  foldPackedAt(): number;
+  packBuckets(group: number): void;
 }
 
 /** The fold's layout (kernel/fold.ts), as the kernel exports it. */
@@ -47,7 +47,6 @@ export interface FoldLayout {
   readonly HIST_VALUES: number;
   readonly WINDOW_BUCKETS: number;
   readonly GROUP_FIELDS: number;
-  readonly BUCKET_FIELDS: number;
   readonly G_PHASE: number;
   readonly G_DP: number;
   readonly G_LINES: number;
@@ -59,7 +58,6 @@ export interface FoldLayout {
   readonly G_RUN_MAX: number;
   readonly G_FIRST: number;
   readonly G_LAST: number;
-  readonly G_BUCKET_BASE: number;
   readonly G_BUCKETS: number;
   readonly G_QUEUE_TOP: number;
   readonly G_RUNNING_TOP: number;
@@ -105,11 +103,10 @@ export interface Kernel {
   readonly pairsAt: number;
   /** the needles (joined by NUL) its anchors were last chosen for, if any */
   anchorsFor: string | null;
-  /** views of the fold (kernel/fold.ts): groups, histograms, bucket windows, bucket orders */
+  /** views of the fold (kernel/fold.ts): groups, histograms, one group's buckets packed */
   readonly foldGroups: Float64Array;
   readonly foldHistograms: Uint32Array;
-  readonly foldWindows: Float64Array;
-  readonly foldOrders: Uint16Array;
+  readonly foldPacked: Float64Array;
   /** the scanner's side of folding, while one holds this kernel */
   host: FoldHost;
 }
@@ -151,8 +148,8 @@ function importsFor(host: () => FoldHost): object {
 }
 
 const FOLD_NAMES: ReadonlyArray<keyof FoldLayout> = [
-  'MAX_GROUPS', 'HIST_VALUES', 'WINDOW_BUCKETS', 'GROUP_FIELDS', 'BUCKET_FIELDS', 'G_PHASE', 'G_DP', 'G_LINES', 'G_NEW_TOKENS', 'G_NEW_SEQ', 'G_CACHED', 'G_QUEUED',
-  'G_RUN_MIN', 'G_RUN_MAX', 'G_FIRST', 'G_LAST', 'G_BUCKET_BASE', 'G_BUCKETS', 'G_QUEUE_TOP', 'G_RUNNING_TOP',
+  'MAX_GROUPS', 'HIST_VALUES', 'WINDOW_BUCKETS', 'GROUP_FIELDS', 'G_PHASE', 'G_DP', 'G_LINES', 'G_NEW_TOKENS', 'G_NEW_SEQ', 'G_CACHED', 'G_QUEUED',
+  'G_RUN_MIN', 'G_RUN_MAX', 'G_FIRST', 'G_LAST', 'G_BUCKETS', 'G_QUEUE_TOP', 'G_RUNNING_TOP',
 ];
 
 /** The entry layout and limits the kernel was built with. */
@@ -212,39 +209,24 @@ function createKernel(bufferBytes: number): Kernel {
     anchorsFor: null,
     foldGroups: new Float64Array(exports.memory.buffer, exports.foldGroupsAt(), fold.MAX_GROUPS * fold.GROUP_FIELDS),
     foldHistograms: new Uint32Array(exports.memory.buffer, exports.foldHistogramsAt(), fold.MAX_GROUPS * 2 * fold.HIST_VALUES),
-    foldWindows: new Float64Array(exports.memory.buffer, exports.foldWindowsAt(), fold.MAX_GROUPS * fold.WINDOW_BUCKETS * fold.BUCKET_FIELDS),
-    foldOrders: new Uint16Array(exports.memory.buffer, exports.foldOrdersAt(), fold.MAX_GROUPS * fold.WINDOW_BUCKETS),
+    foldPacked: new Float64Array(exports.memory.buffer, exports.foldPackedAt(), fold.WINDOW_BUCKETS * 4),
     host: NO_FOLD,
   };
   return kernel;
 }
 
-/** The groups the kernel has folded, as plain data, in the order first seen; then empties the fold. */
+/** The groups the kernel has folded, as plain data (copies), in the order first seen; then empties the fold. */
 export function takeFold(kernel: Kernel): FoldedBatches[] {
   const L = entryLayout().fold;
-  const { foldGroups: groups, foldHistograms: histograms, foldWindows: windows, foldOrders: orders } = kernel;
+  const { foldGroups: groups, foldHistograms: histograms, foldPacked: packed } = kernel;
   const out: FoldedBatches[] = [];
   const count = kernel.exports.foldGroupCount();
   for (let g = 0; g < count; g++) {
     const at = g * L.GROUP_FIELDS;
     const field = (f: number): number => groups[at + f] as number;
     const label = (k: number): number | undefined => (field(L.G_DP + k) < 0 ? undefined : field(L.G_DP + k));
-    const histogram = (which: number, top: number): Array<[number, number]> => {
-      const from = (g * 2 + which) * L.HIST_VALUES;
-      const pairs: Array<[number, number]> = [];
-      for (let v = 0; v < top; v++) {
-        const n = histograms[from + v] as number;
-        if (n > 0) pairs.push([v, n]);
-      }
-      return pairs;
-    };
-    const buckets: Array<[number, number, number, number]> = [];
-    const base = field(L.G_BUCKET_BASE);
-    for (let b = 0; b < field(L.G_BUCKETS); b++) {
-      const slot = orders[g * L.WINDOW_BUCKETS + b] as number;
-      const cell = (g * L.WINDOW_BUCKETS + slot) * L.BUCKET_FIELDS;
-      buckets.push([base + slot, windows[cell] as number, windows[cell + 1] as number, windows[cell + 2] as number]);
-    }
+    const histogram = (which: number, top: number): Uint32Array => histograms.slice((g * 2 + which) * L.HIST_VALUES, (g * 2 + which) * L.HIST_VALUES + top);
+    kernel.exports.packBuckets(g);
     const queued = field(L.G_QUEUED);
     out.push({
       phase: field(L.G_PHASE) === 1 ? 'prefill' : 'decode',
@@ -260,7 +242,7 @@ export function takeFold(kernel: Kernel): FoldedBatches[] {
       runningMaxWhenQueued: queued > 0 ? field(L.G_RUN_MAX) : null,
       firstTime: Number.isNaN(field(L.G_FIRST)) ? null : field(L.G_FIRST),
       lastTime: Number.isNaN(field(L.G_LAST)) ? null : field(L.G_LAST),
-      buckets,
+      buckets: packed.slice(0, field(L.G_BUCKETS) * 4),
     });
   }
   kernel.exports.resetFold();

@@ -157,9 +157,9 @@ export interface FoldedBatches {
   readonly newTokens: number;
   readonly newSeq: number;
   readonly cachedTokens: number;
-  /** [value, lines] of `#queue-req` and of `#running-req`, ascending values */
-  readonly queue: ReadonlyArray<readonly [number, number]>;
-  readonly running: ReadonlyArray<readonly [number, number]>;
+  /** lines per value of `#queue-req` and of `#running-req` (index = value) */
+  readonly queue: ArrayLike<number>;
+  readonly running: ArrayLike<number>;
   /** lines with `#queue-req` > 0 and a `#running-req`, and the range of the latter on them */
   readonly queuedLines: number;
   readonly runningMinWhenQueued: number | null;
@@ -167,8 +167,8 @@ export interface FoldedBatches {
   /** earliest and latest time of the timed lines */
   readonly firstTime: number | null;
   readonly lastTime: number | null;
-  /** [bucket index, lines, Σ new tokens, peak queue] per time bucket, in the order first seen */
-  readonly buckets: ReadonlyArray<readonly [number, number, number, number]>;
+  /** per time bucket, in the order first seen: bucket index, lines, Σ new tokens, peak queue (flat) */
+  readonly buckets: ArrayLike<number>;
 }
 
 export type LogRecord = BatchRecord | LayoutRecord | EngineStatsRecord | RoutingRecord | NoticeRecord | RequestRecord;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IntHistogram } from '../../src/aggregate/int-histogram.ts';
+import { mulberry32 } from '../helpers/random.ts';
 
 const hist = (...values: number[]) => {
   const h = new IntHistogram();
@@ -23,6 +24,21 @@ describe('IntHistogram', () => {
     [[0, 0, 0, 771], 0.95, 771],
   ])('nearest-rank quantile of %j at %d is %d', (values, p, expected) => {
     expect(hist(...values).quantile(p)).toBe(expected);
+  });
+
+  it('addCounts (counts by value) equals adding each sample, trailing zeros and values past the dense range included', () => {
+    const random = mulberry32(3);
+    for (let k = 0; k < 200; k++) {
+      const counts = Array.from({ length: Math.floor(random() * (k % 10 === 0 ? 6000 : 60)) }, () => (random() < 0.6 ? 0 : Math.floor(random() * 9)));
+      const before = Array.from({ length: Math.floor(random() * 30) }, () => Math.floor(random() * (k % 2 === 0 ? 40 : 5000)));
+      const bulk = hist(...before);
+      bulk.addCounts(Uint32Array.from(counts));
+      const one = hist(...before);
+      counts.forEach((n, v) => {
+        for (let i = 0; i < n; i++) one.add(v);
+      });
+      expect([bulk.entries(), bulk.count, bulk.sum, bulk.max]).toEqual([one.entries(), one.count, one.sum, one.max]);
+    }
   });
 
   it('merges exactly', () => {
