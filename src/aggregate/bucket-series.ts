@@ -62,7 +62,39 @@ export class BucketSeries {
     if (flat === null) return;
     this.flat = null;
     this.size = 0;
-    this.addAll(flat);
+    if (!this.fillDense(flat)) this.addAll(flat);
+  }
+
+  /**
+   * Writes flat buckets straight into a dense span of their own, when they are strictly ascending
+   * (as forEach writes them) and dense enough; false, holding nothing, otherwise.
+   */
+  private fillDense(flat: ArrayLike<number>): boolean {
+    const n = Math.floor(flat.length / 4);
+    if (n === 0) return false;
+    const first = flat[0] ?? 0;
+    const last = flat[4 * (n - 1)] ?? 0;
+    const span = last - first + 1;
+    if (!(span >= n && span <= MAX_EMPTY_RATIO * n + SLACK_SLOTS && n <= this.maxBuckets)) return false;
+    const base = Math.floor(first / CHUNK_SLOTS) * CHUNK_SLOTS;
+    const chunks = Array.from({ length: Math.ceil((first + span - base) / CHUNK_SLOTS) }, () => new Float64Array(CHUNK_SLOTS * FIELDS));
+    let previous = Number.NEGATIVE_INFINITY;
+    for (let k = 0; k + 3 < flat.length; k += 4) {
+      const index = flat[k] ?? 0;
+      const batches = flat[k + 1] ?? 0;
+      if (!(index > previous && index <= last) || !Number.isInteger(index) || batches <= 0) return false;
+      previous = index;
+      const slot = index - base;
+      const chunk = chunks[slot >> CHUNK_SHIFT] as Float64Array;
+      const at = (slot & (CHUNK_SLOTS - 1)) * FIELDS;
+      chunk[at] = batches;
+      chunk[at + 1] = flat[k + 2] ?? 0;
+      chunk[at + 2] = flat[k + 3] ?? -1;
+    }
+    this.base = base;
+    this.chunks.push(...chunks);
+    this.size = n;
+    return true;
   }
 
   /**
@@ -182,13 +214,27 @@ export class BucketSeries {
       this.size = other.size;
       return 0;
     }
+    if (this.chunks.length === 0 && this.sparse.size === 0 && this.flat === null && other.flat === null && other.sparse.size === 0 && other.size <= this.maxBuckets) {
+      // An empty series takes copies of the other's dense chunks (native copies, no loop here).
+      this.base = other.base;
+      for (const chunk of other.chunks) this.chunks.push(chunk.slice());
+      this.size = other.size;
+      return 0;
+    }
     if (this.flat !== null) this.materialize();
     if (other.flat !== null) return this.addAll(other.flat);
     let dropped = 0;
     if (other.sparse.size === 0) {
-      // Dense only: its chunks are read here, in the same ascending order as forEach.
+      // Dense only: its chunks are read here, in the same ascending order as forEach. A chunk that
+      // lies in this one's span, with no stray bucket or cap to mind, is added slot by slot.
+      const whole = this.sparse.size === 0 && this.size + other.size <= this.maxBuckets;
       for (let c = 0; c < other.chunks.length; c++) {
         const chunk = other.chunks[c] as Float64Array;
+        const mine = whole ? this.chunks[(other.base + c * CHUNK_SLOTS - this.base) / CHUNK_SLOTS] : undefined;
+        if (mine !== undefined) {
+          this.size += addChunk(mine, chunk);
+          continue;
+        }
         for (let at = 0, index = other.base + c * CHUNK_SLOTS; at < chunk.length; at += FIELDS, index++) {
           const batches = chunk[at] ?? 0;
           if (batches === 0) continue;
@@ -230,9 +276,10 @@ export class BucketSeries {
   private growTo(index: number): number {
     const chunks = this.chunks;
     if (chunks.length === 0) {
-      this.base = index;
+      // Chunks start at multiples of CHUNK_SLOTS, in every series: merging two is chunk by chunk.
+      this.base = Math.floor(index / CHUNK_SLOTS) * CHUNK_SLOTS;
       chunks.push(new Float64Array(CHUNK_SLOTS * FIELDS));
-      return 0;
+      return index - this.base;
     }
     const slots = chunks.length * CHUNK_SLOTS;
     const low = Math.min(this.base, index);
@@ -249,6 +296,22 @@ export class BucketSeries {
     }
     return index - this.base;
   }
+}
+
+/** Adds chunk `from` into the chunk `into` of the same slots; returns the buckets new to `into`. */
+function addChunk(into: Float64Array, from: Float64Array): number {
+  let added = 0;
+  for (let at = 0; at < from.length; at += FIELDS) {
+    const batches = from[at] ?? 0;
+    if (batches === 0) continue;
+    const held = into[at] ?? 0;
+    if (held === 0) added++;
+    into[at] = held + batches;
+    into[at + 1] = (into[at + 1] ?? 0) + (from[at + 1] ?? 0);
+    const queue = from[at + 2] ?? -1;
+    if (held === 0 || queue > (into[at + 2] ?? -1)) into[at + 2] = queue;
+  }
+  return added;
 }
 
 function visitStray([index, b]: [number, Bucket], visit: (index: number, batches: number, newTokens: number, maxQueue: number) => void): void {

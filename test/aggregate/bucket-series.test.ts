@@ -80,20 +80,35 @@ describe('BucketSeries', () => {
   });
 
   it('mergeFrom into buckets already held: batches and tokens add up, the higher peak queue wins', () => {
-    const build = (queue: (i: number) => number): BucketSeries => {
-      const s = new BucketSeries(1000);
-      for (let i = 0; i < 600; i++) s.add(355_000_000 + i, 1, 10, queue(i));
-      return s;
-    };
-    for (const flatOther of [false, true]) {
+    // maxBuckets 1000 leaves no room for both (bucket by bucket), 5000 does (chunk by chunk).
+    for (const [max, flatOther] of [[1000, false], [1000, true], [5000, false], [5000, true]] as const) {
+      const build = (queue: (i: number) => number): BucketSeries => {
+        const s = new BucketSeries(max);
+        for (let i = 0; i < 600; i++) s.add(355_000_000 + i, 1, 10, queue(i));
+        return s;
+      };
       const into = build((i) => i % 7);
       const dense = build((i) => (i * 3) % 11);
       const flat: number[] = [];
       dense.forEach((i, b, k, q) => flat.push(i, b, k, q));
-      expect(into.mergeFrom(flatOther ? BucketSeries.fromFlat(flat, 1000) : dense)).toBe(0);
+      expect(into.mergeFrom(flatOther ? BucketSeries.fromFlat(flat, max) : dense)).toBe(0);
       for (let i = 0; i < 600; i++) expect(into.get(355_000_000 + i)).toEqual({ batches: 2, newTokens: 20, maxQueue: Math.max(i % 7, (i * 3) % 11) });
       expect(into.size).toBe(600);
     }
+  });
+
+  it('a flat form out of order or with repeats (a hand-edited summary) reads as adding its buckets one by one', () => {
+    fc.assert(
+      fc.property(fc.array(add, { maxLength: 120 }), fc.integer({ min: 1, max: 200 }), (adds, max) => {
+        const flat = adds.flatMap(([i, b, k, q]) => [i, b, k, q]);
+        const s = BucketSeries.fromFlat(flat, max);
+        s.add(355_000_000, 1, 1, 1);
+        const want = series([...adds, [355_000_000, 1, 1, 1]], max);
+        expect([...s.entries()]).toEqual(want.buckets);
+        expect(s.size).toBe(want.buckets.length);
+      }),
+      { numRuns: 300, seed: 11 },
+    );
   });
 
   it('an empty series takes a flat one as it is, and changing it later leaves the other as it was', () => {
