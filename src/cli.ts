@@ -34,10 +34,17 @@ import type { ReadProgress } from './read/read-sources.ts';
 import { VERSION } from './version.ts';
 import { prepareCollector } from './read/collect.ts';
 import { setOptimizing } from './exit-safety.ts';
+import { prestartReadWorker } from './read/pool.ts';
+import { argvWantsReadWorker } from './read/prestart.ts';
+
+/** Most threads `--jobs` defaults to. */
+const DEFAULT_JOBS_MAX = 8;
 
 // gc() for the reader to free buffers handed between threads once in a while (src/read/collect.ts),
 // looked up before any worker starts.
 prepareCollector();
+// A big read gets its worker booting now, while the rest of start-up runs (pool.ts, prestart.ts).
+if (argvWantsReadWorker(process.argv.slice(2), Math.min(DEFAULT_JOBS_MAX, availableParallelism()))) prestartReadWorker();
 
 /** fd 0: a file read directly, a pipe or socket by libuv as data arrives, process.stdin only if a direct read finds it non-blocking (read-input.ts). */
 const STDIN = { fd: 0, stream: () => process.stdin };
@@ -104,7 +111,6 @@ Examples:
   dpskew logs/ --format json > r.json   machine-readable report (schemaVersion 1)`;
 
 /** Default threads: past 8, reading is bound by memory bandwidth, and each worker costs ~20 MiB. */
-const DEFAULT_JOBS_MAX = 8;
 
 function addCommonOptions(command: Command): Command {
   const d = DEFAULT_THRESHOLDS;

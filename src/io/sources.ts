@@ -29,6 +29,11 @@ export interface SourceList {
  */
 const LOG_NAME = /\.(?:out|err|log|txt|stdout|stderr)(?:[.-]\d+)*(?:\.gz)?$|^[^.]+(?:\.gz)?$/i;
 
+/** Whether a directory entry named `name` is read as a log (LOG_NAME; dot files never are). */
+export function isLogName(name: string): boolean {
+  return !name.startsWith('.') && LOG_NAME.test(name);
+}
+
 /** Expand paths (`-` = stdin) into sources, in argument order; directories are walked in name order. */
 export async function resolveSources(paths: readonly string[]): Promise<SourceList> {
   const sources: Source[] = [];
@@ -65,7 +70,7 @@ export async function resolveSources(paths: readonly string[]): Promise<SourceLi
       }
       if (info.isDirectory()) await walk(path);
       else if (!info.isFile()) continue;
-      else if (LOG_NAME.test(entry)) sources.push({ name: path, path, size: info.size });
+      else if (isLogName(entry)) sources.push({ name: path, path, size: info.size });
       else skipped.push(path);
     }
   };

@@ -1,8 +1,8 @@
 /**
  * Worker-thread entry: reads the tasks it is sent with `runTask` and posts back plain-data outputs.
- * `workerData` holds the ReadSettings; messages are `{ id, task, mode }`.
+ * Messages are `{ id, task, mode, settings }`.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import type { ReadSettings } from './settings.ts';
 import { runTask, taskOutputToJson, type ReadTask, type TaskMode } from './task.ts';
 
@@ -10,6 +10,8 @@ export interface TaskMessage {
   readonly id: number;
   readonly task: ReadTask;
   readonly mode: TaskMode;
+  /** sent with each task: a worker may be started before they are known (prestartReadWorker) */
+  readonly settings: ReadSettings;
 }
 
 /** The output, and the buffer of a `bytes` task handed back for reuse. */
@@ -18,23 +20,22 @@ export type ResultMessage =
   | { readonly id: number; readonly failure: string };
 
 function isTaskMessage(value: unknown): value is TaskMessage {
-  return typeof value === 'object' && value !== null && 'id' in value && typeof value.id === 'number' && 'task' in value && 'mode' in value;
+  return typeof value === 'object' && value !== null && 'id' in value && typeof value.id === 'number' && 'task' in value && 'mode' in value && 'settings' in value && isReadSettings(value.settings);
 }
 
 function isReadSettings(value: unknown): value is ReadSettings {
   return typeof value === 'object' && value !== null && 'engine' in value && 'patterns' in value && 'timezone' in value && 'maxLineBytes' in value;
 }
 
-const settings: unknown = workerData;
 const port = parentPort;
-if (port !== null && isReadSettings(settings)) {
+if (port !== null) {
   // One task at a time (the pool sends the next one early): gzip tasks would otherwise interleave.
   let tail: Promise<unknown> = Promise.resolve();
   port.on('message', (message: unknown) => {
     if (!isTaskMessage(message)) return;
     const task = message.task;
     const buffer = task.kind === 'bytes' && task.bytes.buffer instanceof ArrayBuffer ? task.bytes.buffer : null;
-    tail = tail.then(() => runTask(task, settings, message.mode)).then(
+    tail = tail.then(() => runTask(task, message.settings, message.mode)).then(
       (output) => {
         const transfer: ArrayBuffer[] = buffer === null ? [] : [buffer];
         port.postMessage({ id: message.id, output: taskOutputToJson(output, transfer), buffer } satisfies ResultMessage, transfer);
