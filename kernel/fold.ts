@@ -96,11 +96,7 @@ export function configureFold(on: bool, bucket: f64): void {
   return folding;
 }
 
-@inline export function foldIsEmpty(): bool {
-  return groupCount == 0;
-}
-
-/** Hands the fold to JavaScript now: what comes next must follow it. */
+/** Hands the fold, if any, to JavaScript now: what comes next must follow it. */
 export function flushFold(): void {
   if (groupCount > 0) hostFlushFold();
 }
@@ -170,30 +166,28 @@ export function foldRecord(kind: f64, minute: f64, second: f64, milli: f64, dp: 
   const cp = load<f64>(dp + 24);
   let hash = (((<i32>kind * 31 + <i32>dpValue) * 31 + <i32>tp) * 31 + <i32>pp) * 31 + <i32>cp;
   hash = (hash ^ (hash >>> 7)) & (HASH_SLOTS - 1);
-  let g = findGroup(hash, kind, dpValue, tp, pp, cp);
+  // The group's slot in the hash table: where it is, or the free slot a new one takes.
+  let at = probe(hash, kind, dpValue, tp, pp, cp);
+  let g = load<i32>(hashTable + <usize>at * 4) - 1;
   // No room: a new group past MAX_GROUPS, or a bucket outside its group's window.
   let full = g < 0 && groupCount == MAX_GROUPS;
-  if (!full && timed && g >= 0) {
-    const group = groupAt(g);
-    if (load<f64>(group + G_BUCKETS * 8) > 0) {
-      const offset = bucket - load<f64>(group + G_BUCKET_BASE * 8);
-      full = offset < 0 || offset >= <f64>WINDOW_BUCKETS;
-    }
+  let slot: i32 = 0;
+  if (timed && g >= 0 && load<f64>(groupAt(g) + G_BUCKETS * 8) > 0) {
+    const offset = bucket - load<f64>(groupAt(g) + G_BUCKET_BASE * 8);
+    full = offset < 0 || offset >= <f64>WINDOW_BUCKETS;
+    slot = <i32>offset;
   }
   if (full) {
-    hostFlushFold();
+    hostFlushFold(); // empties the table: the record starts a group of its own, at its hash
+    at = hash;
     g = -1;
+    slot = 0;
   }
-  if (g < 0) {
-    // A new group, at the first free slot of its probe sequence.
-    while (load<i32>(hashTable + <usize>hash * 4) != 0) hash = (hash + 1) & (HASH_SLOTS - 1);
-  }
-  const slot: i32 = g >= 0 && timed && load<f64>(groupAt(g) + G_BUCKETS * 8) > 0 ? <i32>(bucket - load<f64>(groupAt(g) + G_BUCKET_BASE * 8)) : 0;
 
   // From here on the record is taken.
   if (g == -1) {
     g = groupCount++;
-    store<i32>(hashTable + <usize>hash * 4, g + 1);
+    store<i32>(hashTable + <usize>at * 4, g + 1);
     const group = groupAt(g);
     memory.fill(group, 0, <usize>(GROUP_FIELDS * 8));
     store<f64>(group, kind);
@@ -244,17 +238,15 @@ export function foldRecord(kind: f64, minute: f64, second: f64, milli: f64, dp: 
   return true;
 }
 
-/** The group with this key, found from its hash slot on, or −1. */
-function findGroup(hash: i32, kind: f64, dp: f64, tp: f64, pp: f64, cp: f64): i32 {
+/** The hash slot, from `hash` on, that holds the group with this key, or the first free one. */
+function probe(hash: i32, kind: f64, dp: f64, tp: f64, pp: f64, cp: f64): i32 {
   // The table always has free slots (MAX_GROUPS < HASH_SLOTS), so the probe ends.
-  let held = load<i32>(hashTable + <usize>hash * 4);
-  while (held != 0) {
+  for (let held = load<i32>(hashTable + <usize>hash * 4); held != 0; held = load<i32>(hashTable + <usize>hash * 4)) {
     const group = groupAt(held - 1);
-    if (load<f64>(group) == kind && load<f64>(group + 8) == dp && load<f64>(group + 16) == tp && load<f64>(group + 24) == pp && load<f64>(group + 32) == cp) return held - 1;
+    if (load<f64>(group) == kind && load<f64>(group + 8) == dp && load<f64>(group + 16) == tp && load<f64>(group + 24) == pp && load<f64>(group + 32) == cp) break;
     hash = (hash + 1) & (HASH_SLOTS - 1);
-    held = load<i32>(hashTable + <usize>hash * 4);
   }
-  return -1;
+  return hash;
 }
 
 @inline function groupAt(g: i32): usize {

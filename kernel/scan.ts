@@ -21,7 +21,7 @@
 // - The batch record must equal what parseSglangLine (src/parse/sglang.ts) returns for the line;
 //   any shape this reader does not handle exactly is handed back as a plain candidate instead.
 
-import { flushFold, foldIsEmpty, foldRecord, isFolding } from './fold';
+import { flushFold, foldRecord, isFolding } from './fold';
 // The fold's layout and controls, for lines.ts and kernel.ts (this file is the module's entry).
 export {
   MAX_GROUPS, HIST_VALUES, WINDOW_BUCKETS, GROUP_FIELDS,
@@ -387,7 +387,7 @@ function emit(start: usize, end: usize): bool {
     if (entries > 0) return false;
     if (foldRecord(get(entry, KIND), get(entry, MINUTE), get(entry, SECOND), get(entry, MILLI), entry + <usize>DP * 8, get(entry, QUEUE), get(entry, RUNNING), get(entry, NEW_TOKEN), get(entry, NEW_SEQ), get(entry, CACHED))) return true;
   }
-  if (!foldIsEmpty()) flushFold();
+  flushFold();
   entries++;
   put(entry, START, <f64>start);
   put(entry, END, <f64>end);
