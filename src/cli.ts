@@ -37,14 +37,15 @@ import { setOptimizing } from './exit-safety.ts';
 import { prestartReadWorker } from './read/pool.ts';
 import { argvWantsReadWorker } from './read/prestart.ts';
 
-/** Most threads `--jobs` defaults to. */
+/** Default threads: the cores, at most 8 (past 8, reading is bound by memory bandwidth, and each worker costs ~20 MiB). */
 const DEFAULT_JOBS_MAX = 8;
+const DEFAULT_JOBS = Math.min(DEFAULT_JOBS_MAX, availableParallelism());
 
 // gc() for the reader to free buffers handed between threads once in a while (src/read/collect.ts),
 // looked up before any worker starts.
 prepareCollector();
 // A big read gets its worker booting now, while the rest of start-up runs (pool.ts, prestart.ts).
-if (argvWantsReadWorker(process.argv.slice(2), Math.min(DEFAULT_JOBS_MAX, availableParallelism()))) prestartReadWorker();
+if (argvWantsReadWorker(process.argv.slice(2), DEFAULT_JOBS)) prestartReadWorker();
 
 /** fd 0: a file read directly, a pipe or socket by libuv as data arrives, process.stdin only if a direct read finds it non-blocking (read-input.ts). */
 const STDIN = { fd: 0, stream: () => process.stdin };
@@ -110,8 +111,6 @@ Examples:
   dpskew check logs/ --strict           fail a CI job on fail- or warn-level findings
   dpskew logs/ --format json > r.json   machine-readable report (schemaVersion 1)`;
 
-/** Default threads: past 8, reading is bound by memory bandwidth, and each worker costs ~20 MiB. */
-
 function addCommonOptions(command: Command): Command {
   const d = DEFAULT_THRESHOLDS;
   return command
@@ -144,7 +143,7 @@ function addCommonOptions(command: Command): Command {
     .option('--no-chart', 'no charts in the table output')
     .option('--implied-rank-from-room', 'show the DP rank each request\'s bootstrap_room implies (room mod dp_size; an inference, not a logged fact)')
     .option('--max-line-bytes <n>', 'lines longer than n bytes are counted as oversized and skipped', String(DEFAULT_MAX_LINE_BYTES))
-    .option('-j, --jobs <n>', `threads to read with (1: no worker threads); default: the cores, at most ${DEFAULT_JOBS_MAX}`, String(Math.min(DEFAULT_JOBS_MAX, availableParallelism())))
+    .option('-j, --jobs <n>', `threads to read with (1: no worker threads); default: the cores, at most ${DEFAULT_JOBS_MAX}`, String(DEFAULT_JOBS))
     .option('-q, --quiet', 'no progress line on stderr (it is only drawn on a terminal, never in CI)')
     .option('--color', 'force colour')
     .option('--no-color', 'no colour (also: NO_COLOR=1, TERM=dumb, or output not a terminal)')

@@ -66,10 +66,10 @@ export class RankAccumulator {
     this.queue.addCounts(f.queue);
     this.running.addCounts(f.running);
     this.queuedLines += f.queuedLines;
-    if (f.runningMinWhenQueued !== null && (this.runningMinWhenQueued === null || f.runningMinWhenQueued < this.runningMinWhenQueued)) this.runningMinWhenQueued = f.runningMinWhenQueued;
-    if (f.runningMaxWhenQueued !== null && (this.runningMaxWhenQueued === null || f.runningMaxWhenQueued > this.runningMaxWhenQueued)) this.runningMaxWhenQueued = f.runningMaxWhenQueued;
-    if (f.firstTime !== null && (this.firstTime === null || f.firstTime < this.firstTime)) this.firstTime = f.firstTime;
-    if (f.lastTime !== null && (this.lastTime === null || f.lastTime > this.lastTime)) this.lastTime = f.lastTime;
+    this.runningMinWhenQueued = lower(this.runningMinWhenQueued, f.runningMinWhenQueued);
+    this.runningMaxWhenQueued = higher(this.runningMaxWhenQueued, f.runningMaxWhenQueued);
+    this.firstTime = lower(this.firstTime, f.firstTime);
+    this.lastTime = higher(this.lastTime, f.lastTime);
     // A bucket not taken (a new one past MAX_BUCKETS) is refused for each of its lines alike.
     this.unbucketed += this.buckets.addAll(f.buckets);
   }
@@ -81,16 +81,22 @@ export class RankAccumulator {
     this.cachedTokens += other.cachedTokens;
     this.queue.merge(other.queue);
     this.running.merge(other.running);
-    if (other.firstTime !== null && (this.firstTime === null || other.firstTime < this.firstTime)) this.firstTime = other.firstTime;
-    if (other.lastTime !== null && (this.lastTime === null || other.lastTime > this.lastTime)) this.lastTime = other.lastTime;
+    this.firstTime = lower(this.firstTime, other.firstTime);
+    this.lastTime = higher(this.lastTime, other.lastTime);
     this.unbucketed += other.unbucketed;
     this.unbucketed += this.buckets.mergeFrom(other.buckets);
     this.queuedLines += other.queuedLines;
-    if (other.runningMinWhenQueued !== null && (this.runningMinWhenQueued === null || other.runningMinWhenQueued < this.runningMinWhenQueued)) {
-      this.runningMinWhenQueued = other.runningMinWhenQueued;
-    }
-    if (other.runningMaxWhenQueued !== null && (this.runningMaxWhenQueued === null || other.runningMaxWhenQueued > this.runningMaxWhenQueued)) {
-      this.runningMaxWhenQueued = other.runningMaxWhenQueued;
-    }
+    this.runningMinWhenQueued = lower(this.runningMinWhenQueued, other.runningMinWhenQueued);
+    this.runningMaxWhenQueued = higher(this.runningMaxWhenQueued, other.runningMaxWhenQueued);
   }
+}
+
+/** The lower of two optional values (`null`: none). */
+function lower(a: number | null, b: number | null): number | null {
+  return b === null || (a !== null && a <= b) ? a : b;
+}
+
+/** The higher of two optional values (`null`: none). */
+function higher(a: number | null, b: number | null): number | null {
+  return b === null || (a !== null && a >= b) ? a : b;
 }

@@ -16,6 +16,12 @@ const READ_CHUNK_BYTES = 1 << 20;
 /** Output chunks of gunzip: zlib's 16 KiB default means 30 000 buffers per 500 MB, each freed only by a GC. */
 const GUNZIP_CHUNK_BYTES = 256 << 10;
 
+
+/** Whether bytes start with gzip's magic number (1f 8b): what makes an input gzip, whatever its name. */
+export function isGzipMagic(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
 export interface ReadResult {
   readonly gzip: boolean;
   /** bytes read from the source (compressed size for gzip) */
@@ -74,7 +80,7 @@ export async function readInput(
       if (chunk === null) break;
       head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
     }
-    gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+    gzip = isGzipMagic(head);
     const first = head;
     // zlib keeps its input past the call, so gzip chunks are copies; plain ones go straight to onChunk.
     const rest = async function* (): AsyncGenerator<Buffer> {

@@ -4,6 +4,7 @@
  * read here.
  */
 import { open, type FileHandle } from 'node:fs/promises';
+import { isGzipMagic } from '../io/read-input.ts';
 import type { ReadTask } from './task.ts';
 
 /** Bytes read at a time while looking for the line end after a cut. */
@@ -35,7 +36,7 @@ export async function planFile(path: string, taskBytes: number): Promise<ReadTas
     const size = (await handle.stat()).size;
     const head = Buffer.alloc(2);
     const { bytesRead } = await handle.read(head, 0, 2, 0);
-    if (bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b) return [{ kind: 'file', path }];
+    if (isGzipMagic(head.subarray(0, bytesRead))) return [{ kind: 'file', path }];
     // Equal parts, as many as make them closest to taskBytes (a 67 MB file and 64 MB tasks: one part, not 64 + 3).
     const parts = Math.max(1, Math.round(size / taskBytes));
     const tasks: ReadTask[] = [];

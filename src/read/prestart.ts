@@ -7,6 +7,7 @@
  */
 import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { isGzipMagic } from '../io/read-input.ts';
 import { isLogName } from '../io/sources.ts';
 import { filesUseWorkers } from './read-sources.ts';
 
@@ -77,7 +78,7 @@ function isGzip(path: string): boolean {
   try {
     fd = openSync(path, 'r');
     const head = Buffer.alloc(2);
-    return readSync(fd, head, 0, 2, 0) === 2 && head[0] === 0x1f && head[1] === 0x8b;
+    return isGzipMagic(head.subarray(0, readSync(fd, head, 0, 2, 0)));
   } catch {
     return false;
   } finally {
