@@ -22,9 +22,9 @@ const SIZE_MB = Number(flag('--size-mb', '500'));
 const RUNS = Number(flag('--runs', '3'));
 const KEEP = args.includes('--keep');
 const ONLY = flag('--only', null);
-const CLI = resolve('dist/cli.js');
+const CLI = resolve('dist/cli.cjs');
 if (!existsSync(CLI)) {
-  console.error('error: dist/cli.js not found: run npm run build first');
+  console.error('error: dist/cli.cjs not found: run npm run build first');
   process.exit(2);
 }
 

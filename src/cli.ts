@@ -480,18 +480,23 @@ function checkExitCode(verdict: Verdict, strict: boolean, assertionsPassed: bool
 }
 
 guardPipe(process.stdout);
-const program: Command = buildProgram((mode, paths, options, command) => main(mode, paths, options, command));
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    // commander exits 1 on usage errors; our contract says 2 (help and version exit 0).
-    process.exitCode = error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
-  } else if (isKnownError(error)) {
-    process.stderr.write(`error: ${error.message}\n`);
-    if (error instanceof UsageError) process.stderr.write('(run with --help for usage)\n');
-    process.exitCode = EXIT_USAGE;
-  } else {
-    throw error;
+void runProgram();
+
+/** argv → the command; exit codes for what goes wrong before or outside a command's own. */
+async function runProgram(): Promise<void> {
+  const program: Command = buildProgram((mode, paths, options, command) => main(mode, paths, options, command));
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander exits 1 on usage errors; our contract says 2 (help and version exit 0).
+      process.exitCode = error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    } else if (isKnownError(error)) {
+      process.stderr.write(`error: ${error.message}\n`);
+      if (error instanceof UsageError) process.stderr.write('(run with --help for usage)\n');
+      process.exitCode = EXIT_USAGE;
+    } else {
+      throw error;
+    }
   }
 }

@@ -214,13 +214,13 @@ export class LocalRunner implements TaskRunner {
 }
 
 /**
- * The worker script. Built code runs `worker.js` next to this file; from TypeScript sources (tests,
- * tsx) there is none, so a bootstrap registers tsx in the worker and imports `worker.ts` (tsx's
- * ESM entry sits next to the CommonJS one that `require.resolve` finds).
+ * The worker script. Built code runs dist/worker.cjs, next to the CLI's bundle; from TypeScript
+ * sources (tests, tsx) there is none, so a bootstrap registers tsx in the worker and imports
+ * `worker.ts` (tsx's ESM entry sits next to the CommonJS one that `require.resolve` finds).
  */
 function workerEntry(): URL {
   const self = import.meta.url;
-  if (!self.endsWith('.ts')) return new URL('./worker.js', self);
+  if (!self.endsWith('.ts')) return new URL('./worker.cjs', self);
   const tsx = pathToFileURL(createRequire(self).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
   const entry = new URL('./worker.ts', self).href;
   const bootstrap = `const { register } = await import(${JSON.stringify(tsx)}); register(); await import(${JSON.stringify(entry)});`;

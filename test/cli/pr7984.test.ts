@@ -95,7 +95,7 @@ describe('the same logs through stdin and gzip', () => {
   });
 
   it('`dpskew … | head -1` exits quietly', () => {
-    const out = execFileSync('bash', ['-c', `set -o pipefail; node dist/cli.js ${BEFORE} | head -1`], {
+    const out = execFileSync('bash', ['-c', `set -o pipefail; node dist/cli.cjs ${BEFORE} | head -1`], {
       cwd: ROOT,
       encoding: 'utf8',
       env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1' },
@@ -104,7 +104,7 @@ describe('the same logs through stdin and gzip', () => {
   });
 
   it.each(['--help', 'watch --help', 'check --list-metrics'])('`dpskew %s | head -1` exits quietly too', (args) => {
-    const result = spawnSync('bash', ['-c', `set -o pipefail; node dist/cli.js ${args} | head -1`], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
+    const result = spawnSync('bash', ['-c', `set -o pipefail; node dist/cli.cjs ${args} | head -1`], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } });
     expect(result.stderr).not.toMatch(/EPIPE|Error|at /);
     expect(result.status).toBe(0);
     expect(result.stdout.trimEnd().split('\n')).toHaveLength(1);

@@ -1,10 +1,10 @@
-/** Runs the built CLI (dist/cli.js) the way a user would, with a clean, colourless environment. */
+/** Runs the built CLI (dist/cli.cjs) the way a user would, with a clean, colourless environment. */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Report } from '../../src/report/types.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../dist/cli.cjs', import.meta.url));
 
 export interface CliResult {
   readonly code: number | null;
