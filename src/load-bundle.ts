@@ -9,6 +9,10 @@
  * be the build hash on the bundle's last line (V8 itself checks no more than the source's length).
  * V8 refuses one made by another V8 version or under other V8 flags. Either way the bundle is
  * compiled from source as usual.
+ *
+ * No dynamic `import()` in src/: a script compiled this way has no callback for it and throws
+ * ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING (vm's USE_MAIN_CONTEXT_DEFAULT_LOADER does not survive the
+ * code cache in Node 20). test/cli/code-cache.test.ts holds src/ to that.
  */
 import { readFileSync } from 'node:fs';
 import Module from 'node:module';

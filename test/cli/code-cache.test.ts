@@ -3,7 +3,7 @@
 // the same answers, compiled from source.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,4 +79,15 @@ describe('without a usable code cache', () => {
     writeFileSync(file, `${edited}\n//# dpskewBuildHash=${hash}\n`);
     expect(run(dist, BEFORE)).toContain('Prefill BATCHES by DP rank');
   });
+});
+
+it('src/ has no dynamic import() a built run would reach (it throws there)', () => {
+  const files = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  const found = files.flatMap((f) =>
+    readFileSync(join(ROOT, 'src', f), 'utf8')
+      .split('\n')
+      .filter((line) => /\bimport\(/.test(line) && !/typeof import\(/.test(line) && !line.trimStart().startsWith('*') && !line.includes('const bootstrap = `'))
+      .map((line) => `${f}: ${line.trim()}`),
+  );
+  expect(found).toEqual([]);
 });
