@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Writes dist/: the CLI and the read worker bundled into one CommonJS file each
 // (dist/cli-bundle.cjs, dist/worker-bundle.cjs), what starts them, the entry points dist/cli.cjs
-// and dist/worker.cjs (src/load-bundle.ts), and a V8 code cache per bundle.
+// and dist/worker.cjs (src/entry/), and a V8 code cache per bundle.
 // Loading one file instead of ~70 modules, and the runtime dependencies (commander, chalk,
 // asciichart) inside it instead of resolved from node_modules, saves ~45 ms of every run's
 // start-up here (the main thread's and each worker's); the code cache ~10 ms more, CommonJS
@@ -14,7 +14,7 @@ import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 import { build } from 'esbuild';
 
-// Read by src/load-bundle.ts: a bundle ends with this mark and the first 16 hex digits of the
+// Read by src/entry/load-bundle.ts: a bundle ends with this mark and the first 16 hex digits of the
 // SHA-256 of what precedes it; its cache file starts with the same 16 digits.
 const BUILD_HASH_MARK = '\n//# dpskewBuildHash=';
 
@@ -43,13 +43,13 @@ for (const [entry, name] of [
   const stamped = `${source}${BUILD_HASH_MARK}${hash}\n`;
   writeFileSync(outfile, stamped);
   writeFileSync(`${outfile}.cache`, Buffer.concat([Buffer.from(hash, 'latin1'), codeCache(stamped, resolve(outfile))]));
-  await build({ ...common, entryPoints: ['src/load-bundle.ts'], outfile: join('dist', `${name}.cjs`), define: { BUNDLE: JSON.stringify(bundle) }, banner: name === 'cli' ? { js: '#!/usr/bin/env node' } : {} });
+  await build({ ...common, entryPoints: [`src/entry/${name}.ts`], outfile: join('dist', `${name}.cjs`), banner: name === 'cli' ? { js: '#!/usr/bin/env node' } : {} });
 }
 chmodSync('dist/cli.cjs', 0o755);
 chmodSync('dist/cli-bundle.cjs', 0o644);
 
 /**
- * V8's code cache for the bundle as src/load-bundle.ts compiles it. Every function is compiled
+ * V8's code cache for the bundle as src/entry/load-bundle.ts compiles it. Every function is compiled
  * into it (`--no-lazy` while compiling), not only the top level, so a run compiles almost nothing.
  * The flag is back at its default before the cache is made: V8 stores a hash of its flags in the
  * cache and refuses it under others.

@@ -4,7 +4,6 @@
  * The only file that reads process.argv/env, writes to the console or sets the exit code.
  */
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { isatty } from 'node:tty';
 import { Chalk } from 'chalk';
@@ -34,18 +33,21 @@ import type { ReadProgress } from './read/read-sources.ts';
 import { VERSION } from './version.ts';
 import { prepareCollector } from './read/collect.ts';
 import { setOptimizing } from './exit-safety.ts';
-import { prestartReadWorker } from './read/pool.ts';
+import { takeEarlyStart } from './read/early-start.ts';
+import { adoptPrestartedWorker, prestartReadWorker } from './read/pool.ts';
 import { argvWantsReadWorker } from './read/prestart.ts';
-
-/** Default threads: the cores, at most 8 (past 8, reading is bound by memory bandwidth, and each worker costs ~20 MiB). */
-const DEFAULT_JOBS_MAX = 8;
-const DEFAULT_JOBS = Math.min(DEFAULT_JOBS_MAX, availableParallelism());
+import { DEFAULT_JOBS, DEFAULT_JOBS_MAX } from './read/threads.ts';
 
 // gc() for the reader to free buffers handed between threads once in a while (src/read/collect.ts),
-// looked up before any worker starts.
-prepareCollector();
-// A big read gets its worker booting now, while the rest of start-up runs (pool.ts, prestart.ts).
-if (argvWantsReadWorker(process.argv.slice(2), DEFAULT_JOBS)) prestartReadWorker();
+// looked up before any worker starts; a big read gets its worker booting now, while the rest of
+// start-up runs (pool.ts, prestart.ts). The built entry point has done both already (early-start.ts).
+const early = takeEarlyStart();
+prepareCollector(early?.gc);
+if (early === undefined) {
+  if (argvWantsReadWorker(process.argv.slice(2), DEFAULT_JOBS)) prestartReadWorker();
+} else if (early.worker !== null) {
+  adoptPrestartedWorker(early.worker);
+}
 
 /** fd 0: a file read directly, a pipe or socket by libuv as data arrives, process.stdin only if a direct read finds it non-blocking (read-input.ts). */
 const STDIN = { fd: 0, stream: () => process.stdin };

@@ -8,6 +8,7 @@ import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError } from '../errors.ts';
+import { isGzipMagic } from './gzip-magic.ts';
 import type { Source } from './sources.ts';
 
 /** 1 MiB reads: fewer, larger chunks keep the per-chunk overhead of the scanner negligible. */
@@ -15,12 +16,6 @@ const READ_CHUNK_BYTES = 1 << 20;
 
 /** Output chunks of gunzip: zlib's 16 KiB default means 30 000 buffers per 500 MB, each freed only by a GC. */
 const GUNZIP_CHUNK_BYTES = 256 << 10;
-
-
-/** Whether bytes start with gzip's magic number (1f 8b): what makes an input gzip, whatever its name. */
-export function isGzipMagic(head: Uint8Array): boolean {
-  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
-}
 
 export interface ReadResult {
   readonly gzip: boolean;

@@ -4,7 +4,7 @@
  * read here.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { isGzipMagic } from '../io/read-input.ts';
+import { isGzipMagic } from '../io/gzip-magic.ts';
 import type { ReadTask } from './task.ts';
 
 /** Bytes read at a time while looking for the line end after a cut. */

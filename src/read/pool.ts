@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ReadSettings } from './settings.ts';
 import { runTask, taskOutputFromJson, type ReadTask, type TaskMode, type TaskOutput } from './task.ts';
+import { startReadWorker } from './early-start.ts';
 import type { ResultMessage, TaskMessage } from './worker.ts';
 
 export interface TaskResult {
@@ -44,13 +45,6 @@ interface Slot {
 
 /** Tasks a worker holds at once: the running one and the next, so it never waits for this thread. */
 const WORKER_DEPTH = 2;
-
-/**
- * Young-generation limit of a worker, in MiB. Reading keeps little (records are reused; decoded
- * lines are few), so a small young generation keeps memory flat: measured on the benchmark logs,
- * 8 MiB instead of the default saves ~20 MiB of RSS per worker; 2 MiB was ~5 % slower.
- */
-const WORKER_YOUNG_GENERATION_MB = 4;
 
 /**
  * Worker threads, started on demand, for `jobs` threads in all, this one included (at least one
@@ -135,7 +129,7 @@ export class ReadPool implements TaskRunner {
   }
 
   private spawn(): Slot {
-    const worker = takePrestartedWorker() ?? startReadWorker();
+    const worker = takePrestartedWorker() ?? startReadWorker(workerEntry());
     const slot: Slot = { worker, jobs: [] };
     worker.on('message', (message: ResultMessage) => {
       const index = slot.jobs.findIndex((j) => j.message.id === message.id);
@@ -154,11 +148,6 @@ export class ReadPool implements TaskRunner {
   }
 }
 
-/** A read worker; it takes its settings with each task. */
-function startReadWorker(): Worker {
-  return new Worker(workerEntry(), { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
-}
-
 let prestarted: Worker | null = null;
 
 /**
@@ -169,8 +158,13 @@ let prestarted: Worker | null = null;
  */
 export function prestartReadWorker(): void {
   if (prestarted !== null) return;
-  prestarted = startReadWorker();
+  prestarted = startReadWorker(workerEntry());
   prestarted.unref();
+}
+
+/** A worker the entry point started (early-start.ts), to be taken like a prestarted one. */
+export function adoptPrestartedWorker(worker: Worker): void {
+  prestarted ??= worker;
 }
 
 function takePrestartedWorker(): Worker | null {

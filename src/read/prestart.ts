@@ -7,9 +7,9 @@
  */
 import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { isGzipMagic } from '../io/read-input.ts';
+import { isGzipMagic } from '../io/gzip-magic.ts';
 import { isLogName } from '../io/sources.ts';
-import { filesUseWorkers } from './read-sources.ts';
+import { filesUseWorkers } from './threads.ts';
 
 const NOT_READING = new Set(['watch', 'compare', 'merge', 'help', '-h', '--help', '-V', '--version']);
 

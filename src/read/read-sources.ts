@@ -9,6 +9,7 @@ import type { Source } from '../io/sources.ts';
 import { blockSize, createBlockCutter } from './blocks.ts';
 import { collectAfter } from './collect.ts';
 import { planFile, taskBytesFor } from './plan.ts';
+import { filesUseWorkers } from './threads.ts';
 import { LocalRunner, PoolClosedError, ReadPool, type TaskRunner } from './pool.ts';
 import type { ReadSettings } from './settings.ts';
 import { emptyOutput, mergeTaskOutput, runTask, type ReadTask, type TaskMode, type TaskOutput } from './task.ts';
@@ -36,18 +37,6 @@ export interface ReadProgress {
  * while at most 2 × jobs + 1 blocks exist at once (they are reused).
  */
 export const STDIN_BLOCK_BYTES = 2 << 20;
-
-/**
- * Plain-file bytes that make threads worth starting, times the jobs: a worker costs ~60 ms to boot,
- * merging parts costs more, and two busy cores run ~1.5× one, not 2×. Measured with 2 jobs on
- * the benchmark logs: threads lose 10–15 % at 134 and 268 MiB and win 18 % at 511 MiB.
- */
-const THREADED_BYTES_TIMES_JOBS = 768 << 20;
-
-/** Whether reading `bytes` of plain files with `jobs` threads starts worker threads (see readSources). */
-export function filesUseWorkers(bytes: number, jobs: number): boolean {
-  return jobs > 1 && bytes * jobs >= THREADED_BYTES_TIMES_JOBS;
-}
 
 const INTERRUPTED = 'interrupted: read only in part';
 

@@ -1,5 +1,5 @@
 // The built entry points run their bundle through the code cache scripts/bundle.mjs writes
-// (src/load-bundle.ts): the cache must be one V8 takes, and a run without a usable one must give
+// (src/entry/load-bundle.ts): the cache must be one V8 takes, and a run without a usable one must give
 // the same answers, compiled from source.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

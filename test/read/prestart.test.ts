@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { argvWantsReadWorker } from '../../src/read/prestart.ts';
-import { filesUseWorkers } from '../../src/read/read-sources.ts';
+import { filesUseWorkers } from '../../src/read/threads.ts';
 import { runCli } from '../cli/run-cli.ts';
 
 const MiB = 1 << 20;
