@@ -11,6 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
 import { generateBenchLogs } from './bench-logs.mjs';
 
 const args = process.argv.slice(2);
@@ -53,23 +54,6 @@ for k in sorted(counts): print(k, counts[k], peak[k])
 `;
 // dpskew's parsers behind a plain split2 line stream (every line decoded), the way a line-stream
 // tool would read: the reason the reader scans bytes instead (split2 stays in live mode).
-const SPLIT2_READER = `
-import split2 from 'split2';
-import { createReadStream, readdirSync } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-const { createTextLineHandler, emptyTally } = await import(process.env.DIST + '/ingest.js');
-const { WorkerState } = await import(process.env.DIST + '/aggregate/worker-state.js');
-const { createParsers } = await import(process.env.DIST + '/read/settings.js');
-const parsers = createParsers({ engine: 'auto', patterns: [], timezone: 'UTC', maxLineBytes: 1 << 20, range: null });
-const dir = process.argv[1];
-let batches = 0;
-for (const f of readdirSync(dir).sort()) {
-  const w = new WorkerState(f); const tally = emptyTally(); const handle = createTextLineHandler(parsers, w, tally, null);
-  await pipeline(createReadStream(dir + '/' + f, { highWaterMark: 1 << 20 }), split2(), async (lines) => { for await (const line of lines) handle(line); });
-  batches += tally.batchLines;
-}
-console.log(batches);
-`;
 
 const has = (command) => spawnSync('sh', ['-c', `command -v ${command}`]).status === 0;
 
@@ -88,7 +72,7 @@ function commands(dir, gzDir, files, gzFiles) {
   ];
   if (has('gawk')) list.push({ name: 'gawk one-liner', sh: `gawk '${AWK_PROGRAM}' ${files.join(' ')} > /dev/null` });
   if (has('python3')) list.push({ name: 'python3 regex parser', sh: `python3 -c "$PYTHON_PARSER" ${dir} > /dev/null` });
-  list.push({ name: 'split2 line stream, same parsers', sh: `node --input-type=module -e "$SPLIT2_READER" ${dir} > /dev/null` });
+  list.push({ name: 'split2 line stream, same parsers', sh: `node ${SPLIT2_READER} ${dir} > /dev/null` });
   return ONLY === 'dpskew' ? list.filter((c) => c.name.startsWith('dpskew') || c.key === 'mawk' || c.key === 'zcat' || c.key === 'pipe') : list;
 }
 
@@ -96,7 +80,7 @@ function commands(dir, gzDir, files, gzFiles) {
 function measure(sh) {
   const result = spawnSync('/usr/bin/time', ['-f', '%e %M', 'bash', '-c', `set -o pipefail; ${sh}`], {
     encoding: 'utf8',
-    env: { ...process.env, PYTHON_PARSER, SPLIT2_READER, DIST: resolve('dist'), NO_COLOR: '1' },
+    env: { ...process.env, PYTHON_PARSER, NO_COLOR: '1' },
     maxBuffer: 1 << 26,
   });
   if (result.status !== 0) throw new Error(`command failed (${result.status}): ${sh}\n${result.stderr}`);
@@ -129,6 +113,10 @@ if (!existsSync(gzDir)) {
   for (const f of files) execFileSync('sh', ['-c', `gzip -1 -c ${f} > ${join(gzDir, f.split('/').pop())}.gz`]);
 }
 const gzFiles = readdirSync(gzDir).sort().map((f) => join(gzDir, f));
+// The split2 row's reader, bundled like the CLI (scripts/bench-split2-reader.ts).
+const readerDir = mkdtempSync(join(tmpdir(), 'dpskew-bench-split2-'));
+const SPLIT2_READER = join(readerDir, 'reader.mjs');
+await build({ entryPoints: ['scripts/bench-split2-reader.ts'], outfile: SPLIT2_READER, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning', banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } });
 const bytes = files.reduce((s, f) => s + statSync(f).size, 0);
 const gzBytes = gzFiles.reduce((s, f) => s + statSync(f).size, 0);
 const list = commands(dir, gzDir, files, gzFiles);
@@ -164,4 +152,5 @@ console.log(`- stdin ≥ 70 % of file throughput: ${((files$ / sec(byKey('stdin'
 console.log(`- gzip ≤ 1.2 × zcat | mawk: ${(sec(byKey('gzip')) / sec(byKey('zcat'))).toFixed(2)}× — ${check(sec(byKey('gzip')) <= 1.2 * sec(byKey('zcat')))}`);
 const peak = Math.max(rssOf('files'), rssOf('stdin'), rssOf('gzip'));
 console.log(`- peak RSS < 150 MiB (files, stdin, gzip): ${peak.toFixed(0)} MiB — ${check(peak < 150)}`);
+rmSync(readerDir, { recursive: true, force: true });
 if (!KEEP && given === undefined) rmSync(root, { recursive: true, force: true });
