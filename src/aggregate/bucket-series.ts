@@ -204,6 +204,102 @@ export class BucketSeries {
     for (; s < stray.length; s++) visitStray(stray[s] as [number, Bucket], visit);
   }
 
+  /** The lowest and the highest bucket index held, as forEach visits them; null when empty. */
+  indexRange(): readonly [number, number] | null {
+    let first = Number.POSITIVE_INFINITY;
+    let last = Number.NEGATIVE_INFINITY;
+    const flat = this.flat;
+    if (flat !== null) {
+      for (let k = 0; k + 3 < flat.length; k += 4) {
+        const index = flat[k] ?? 0;
+        if (index < first) first = index;
+        if (index > last) last = index;
+      }
+    } else {
+      for (const index of this.sparse.keys()) {
+        if (index < first) first = index;
+        if (index > last) last = index;
+      }
+      const slots = this.chunks.length * CHUNK_SLOTS;
+      for (let slot = 0; slot < slots; slot++) {
+        if (this.valueAt(slot, 0) === 0) continue;
+        first = Math.min(first, this.base + slot);
+        break;
+      }
+      for (let slot = slots - 1; slot >= 0; slot--) {
+        if (this.valueAt(slot, 0) === 0) continue;
+        last = Math.max(last, this.base + slot);
+        break;
+      }
+    }
+    return first <= last ? [first, last] : null;
+  }
+
+  /**
+   * Per window of `perWindow` buckets from bucket `first` on, `count` windows: batches and new
+   * tokens summed and the peak queue (−1: none), added in forEach's order. What forEach with a
+   * callback would give, without a call per bucket (time windows, right after reading, run this
+   * once per rank, unoptimized: exit-safety.ts).
+   */
+  windowTotals(first: number, perWindow: number, count: number): { batches: Float64Array; newTokens: Float64Array; maxQueue: Float64Array } {
+    const batches = new Float64Array(count);
+    const newTokens = new Float64Array(count);
+    const maxQueue = new Float64Array(count).fill(-1);
+    const put = (index: number, b: number, k: number, q: number): void => {
+      const w = Math.floor((index - first) / perWindow);
+      if (!(w >= 0 && w < count)) return;
+      batches[w] = (batches[w] ?? 0) + b;
+      newTokens[w] = (newTokens[w] ?? 0) + k;
+      if (q > (maxQueue[w] ?? -1)) maxQueue[w] = q;
+    };
+    const flat = this.flat;
+    if (flat !== null) {
+      for (let k = 0; k + 3 < flat.length; k += 4) put(flat[k] ?? 0, flat[k + 1] ?? 0, flat[k + 2] ?? 0, flat[k + 3] ?? -1);
+      return { batches, newTokens, maxQueue };
+    }
+    const stray = this.sparse.size === 0 ? [] : [...this.sparse.entries()].sort((a, b) => a[0] - b[0]);
+    let s = 0;
+    for (let c = 0; c < this.chunks.length; c++) {
+      const chunk = this.chunks[c] as Float64Array;
+      const chunkFirst = this.base + c * CHUNK_SLOTS;
+      // A chunk's slots fall in one or a few windows: sum them per window in a tight loop.
+      for (let at = 0, index = chunkFirst; at < chunk.length; ) {
+        for (; s < stray.length && (stray[s]?.[0] ?? 0) < index; s++) {
+          const [i, b] = stray[s] as [number, Bucket];
+          put(i, b.batches, b.newTokens, b.maxQueue);
+        }
+        const w = Math.floor((index - first) / perWindow);
+        // Slots up to the window's end, or the chunk's, or the next stray bucket's (whose own slot
+        // is empty: a bucket is either stray or dense), whichever comes first.
+        const strayAt = s < stray.length ? (stray[s]?.[0] ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY;
+        const end = Math.min(chunk.length, at + (first + (w + 1) * perWindow - index) * FIELDS, at + (Math.floor(strayAt) - index + 1) * FIELDS);
+        if (w >= 0 && w < count) {
+          let b = batches[w] ?? 0;
+          let k = newTokens[w] ?? 0;
+          let q = maxQueue[w] ?? -1;
+          for (let a = at; a < end; a += FIELDS) {
+            const slotBatches = chunk[a] ?? 0;
+            if (slotBatches === 0) continue;
+            b += slotBatches;
+            k += chunk[a + 1] ?? 0;
+            const slotQueue = chunk[a + 2] ?? -1;
+            if (slotQueue > q) q = slotQueue;
+          }
+          batches[w] = b;
+          newTokens[w] = k;
+          maxQueue[w] = q;
+        }
+        index += (end - at) / FIELDS;
+        at = end;
+      }
+    }
+    for (; s < stray.length; s++) {
+      const [i, b] = stray[s] as [number, Bucket];
+      put(i, b.batches, b.newTokens, b.maxQueue);
+    }
+    return { batches, newTokens, maxQueue };
+  }
+
   /**
    * Adds every bucket of `other`; returns the batches of buckets not taken (new ones past
    * maxBuckets). An empty series takes the other's flat form as it is (it is never written to).

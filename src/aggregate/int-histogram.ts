@@ -77,14 +77,17 @@ export class IntHistogram {
   }
 
   merge(other: IntHistogram): void {
-    for (const [value, n] of other.entries()) {
-      if (value >= 0 && value < DENSE_LIMIT && Number.isInteger(value)) {
-        while (this.dense.length <= value) this.dense.push(0);
-        this.dense[value] = (this.dense[value] ?? 0) + n;
-      } else {
-        this.sparse.set(value, (this.sparse.get(value) ?? 0) + n);
-      }
+    // Value by value, no pairs: a report merges every rank's histograms right after reading, in
+    // code that runs once (so unoptimized) and whose allocations cost collections.
+    const from = other.dense;
+    const dense = this.dense;
+    while (dense.length < from.length) dense.push(0);
+    for (let v = 0; v < from.length; v++) {
+      const n = from[v] ?? 0;
+      if (n !== 0) dense[v] = (dense[v] ?? 0) + n;
     }
+    // Only values the dense array cannot hold are ever in a sparse map (addMany).
+    for (const [value, n] of other.sparse) this.sparse.set(value, (this.sparse.get(value) ?? 0) + n);
     this.count += other.count;
     this.sum += other.sum;
     if (other.max !== null && (this.max === null || other.max > this.max)) this.max = other.max;
@@ -102,10 +105,21 @@ export class IntHistogram {
   quantile(p: number): number | null {
     if (this.count === 0) return null;
     const rank = Math.max(1, Math.ceil(p * this.count));
+    // Dense values and the sorted sparse ones (negative, fractional or large) in one ascending walk.
+    const stray = this.sparse.size === 0 ? [] : [...this.sparse].sort((a, b) => a[0] - b[0]);
+    let s = 0;
     let seen = 0;
-    for (const [value, n] of this.entries()) {
-      seen += n;
-      if (seen >= rank) return value;
+    for (let v = 0; v < this.dense.length; v++) {
+      for (; s < stray.length && (stray[s]?.[0] ?? 0) < v; s++) {
+        seen += stray[s]?.[1] ?? 0;
+        if (seen >= rank) return stray[s]?.[0] ?? null;
+      }
+      seen += this.dense[v] ?? 0;
+      if (seen >= rank) return v;
+    }
+    for (; s < stray.length; s++) {
+      seen += stray[s]?.[1] ?? 0;
+      if (seen >= rank) return stray[s]?.[0] ?? null;
     }
     return this.max;
   }

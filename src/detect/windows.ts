@@ -56,10 +56,10 @@ export function analyzeWindows(
   let last = Number.NEGATIVE_INFINITY;
   for (const { group } of inputs) {
     for (const { totals } of group?.ranks ?? []) {
-      totals.buckets.forEach((index) => {
-        if (index < first) first = index;
-        if (index > last) last = index;
-      });
+      const range = totals.buckets.indexRange();
+      if (range === null) continue;
+      first = Math.min(first, range[0]);
+      last = Math.max(last, range[1]);
     }
   }
   if (!Number.isFinite(first)) return { windows: null, findings: [] };
@@ -105,16 +105,16 @@ function analyzePhase(phase: Phase, group: RankGroupData, grid: Grid, t: Thresho
   const tokens = matrix(grid.count, n, 0);
   const queue = matrix(grid.count, n, -1);
   group.ranks.forEach(({ totals }, r) => {
-    totals.buckets.forEach((index, bucketBatches, newTokens, maxQueue) => {
-      const w = Math.floor((index - grid.first) / grid.perWindow);
+    const sums = totals.buckets.windowTotals(grid.first, grid.perWindow, grid.count);
+    for (let w = 0; w < grid.count; w++) {
       const bRow = batches[w];
       const kRow = tokens[w];
       const qRow = queue[w];
-      if (bRow === undefined || kRow === undefined || qRow === undefined) return;
-      bRow[r] = (bRow[r] ?? 0) + bucketBatches;
-      kRow[r] = (kRow[r] ?? 0) + newTokens;
-      qRow[r] = Math.max(qRow[r] ?? -1, maxQueue);
-    });
+      if (bRow === undefined || kRow === undefined || qRow === undefined) continue;
+      bRow[r] = sums.batches[w] ?? 0;
+      kRow[r] = sums.newTokens[w] ?? 0;
+      qRow[r] = sums.maxQueue[w] ?? -1;
+    }
   });
   const windowStart = (w: number): number => grid.startMs + w * grid.sizeMs;
 

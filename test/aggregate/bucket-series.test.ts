@@ -133,4 +133,51 @@ describe('BucketSeries', () => {
     expect(seen).toEqual([...s.entries()].map(([i, b]) => [i, b.batches, b.newTokens, b.maxQueue]));
     expect(seen.map((x) => x[0])).toEqual([-900_000_000, 500, 502, 900_000_000]);
   });
+
+  /** windowTotals and indexRange as forEach gives them, bucket by bucket. */
+  function byForEach(s: BucketSeries, first: number, perWindow: number, count: number): { range: [number, number] | null; batches: number[]; newTokens: number[]; maxQueue: number[] } {
+    const batches = new Array<number>(count).fill(0);
+    const newTokens = new Array<number>(count).fill(0);
+    const maxQueue = new Array<number>(count).fill(-1);
+    let range: [number, number] | null = null;
+    s.forEach((index, b, k, q) => {
+      range = range === null ? [index, index] : [Math.min(range[0], index), Math.max(range[1], index)];
+      const w = Math.floor((index - first) / perWindow);
+      if (w < 0 || w >= count) return;
+      batches[w] = (batches[w] ?? 0) + b;
+      newTokens[w] = (newTokens[w] ?? 0) + k;
+      maxQueue[w] = Math.max(maxQueue[w] ?? -1, q);
+    });
+    return { range, batches, newTokens, maxQueue };
+  }
+
+  it('windowTotals and indexRange give what forEach gives, dense, stray and flat buckets, windows off the grid included', () => {
+    const near = fc.tuple(fc.integer({ min: 1000, max: 3000 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 9000 }), fc.integer({ min: -1, max: 900 }));
+    const far = fc.tuple(fc.oneof(fc.integer({ min: -50_000, max: 0 }), fc.integer({ min: 100_000, max: 200_000 })), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 9000 }), fc.integer({ min: -1, max: 900 }));
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof({ weight: 9, arbitrary: near }, { weight: 1, arbitrary: far }), { maxLength: 400 }),
+        fc.integer({ min: 1, max: 400 }),
+        fc.integer({ min: 1, max: 90 }),
+        fc.integer({ min: -200, max: 200 }),
+        fc.integer({ min: 0, max: 80 }),
+        fc.boolean(),
+        (adds, max, perWindow, shift, count, flat) => {
+          let s = series(adds, max).s;
+          if (flat) {
+            const out: number[] = [];
+            s.forEach((i, b, k, q) => out.push(i, b, k, q));
+            s = BucketSeries.fromFlat(out, max);
+          }
+          const want = byForEach(s, 1000 + shift, perWindow, count);
+          const got = s.windowTotals(1000 + shift, perWindow, count);
+          expect(s.indexRange()).toEqual(want.range);
+          expect([...got.batches]).toEqual(want.batches);
+          expect([...got.newTokens]).toEqual(want.newTokens);
+          expect([...got.maxQueue]).toEqual(want.maxQueue);
+        },
+      ),
+      { numRuns: 400, seed: 7 },
+    );
+  });
 });

@@ -47,4 +47,24 @@ describe('IntHistogram', () => {
     expect([a.count, a.sum, a.max, a.quantile(0.5)]).toEqual([5, 14, 9, 2]);
     expect(a.mean()).toBeCloseTo(2.8, 12);
   });
+
+  it('merges and takes quantiles as one sorted list of all samples would, odd values (negative, fractional, past the dense range) included', () => {
+    const random = mulberry32(11);
+    const value = (): number => {
+      const r = random();
+      if (r < 0.1) return -Math.floor(random() * 5) - 1;
+      if (r < 0.2) return Math.floor(random() * 50) + 0.5;
+      if (r < 0.3) return 4096 + Math.floor(random() * 100);
+      return Math.floor(random() * 60);
+    };
+    for (let k = 0; k < 200; k++) {
+      const left = Array.from({ length: Math.floor(random() * 40) }, value);
+      const right = Array.from({ length: Math.floor(random() * 40) }, value);
+      const merged = hist(...left);
+      merged.merge(hist(...right));
+      const all = [...left, ...right].sort((a, b) => a - b);
+      expect([merged.entries(), merged.count, merged.sum, merged.max]).toEqual([hist(...all).entries(), all.length, all.reduce((x, y) => x + y, 0), all.length === 0 ? null : all[all.length - 1]]);
+      for (const p of [0.01, 0.1, 0.5, 0.9, 0.95, 0.99, 1]) expect(merged.quantile(p)).toBe(all.length === 0 ? null : all[Math.max(1, Math.ceil(p * all.length)) - 1]);
+    }
+  });
 });
