@@ -46,12 +46,14 @@ interface ChunkSource {
  *   returns (or when its promise settles: returning one pauses reading)
  * @param signal aborts the read (Ctrl-C): the result then carries an `interrupted` error and the
  *   consumer has seen only part of the input
+ * @param onGzip called once, before the first chunk, when the input turns out to be gzip
  */
 export async function readInput(
   source: Source,
   stdin: StdinInput | null,
   onChunk: (chunk: Buffer) => void | Promise<void>,
   signal?: AbortSignal,
+  onGzip?: () => void,
 ): Promise<ReadResult> {
   let bytes = 0;
   let gzip = false;
@@ -76,6 +78,7 @@ export async function readInput(
       head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
     }
     gzip = isGzipMagic(head);
+    if (gzip) onGzip?.();
     const first = head;
     // zlib keeps its input past the call, so gzip chunks are copies; plain ones go straight to onChunk.
     const rest = async function* (): AsyncGenerator<Buffer> {

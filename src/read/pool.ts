@@ -48,28 +48,34 @@ const WORKER_DEPTH = 2;
 
 /**
  * Worker threads, started on demand, for `jobs` threads in all, this one included (at least one
- * worker). With `helpHere` this thread reads tasks too whenever every worker holds WORKER_DEPTH,
- * so it works from the start instead of waiting ~60 ms for a worker to boot. Without, it is busy
- * reading stdin and cutting it into blocks: one more worker would only compete with it and with
- * the program writing the pipe (2 cores, `cat 500MB | dpskew -`: 1.06 s with one worker, 1.34 s
- * with two, and 107 instead of 123 MiB peak RSS).
+ * worker). This thread reads tasks too whenever every worker holds WORKER_DEPTH,
+ * so it works from the start instead of waiting ~60 ms for a worker to boot. Reading stdin, it is
+ * busy cutting the stream into blocks as well, so it takes one only when the workers are behind:
+ * one more worker instead would compete with it and with the program writing the pipe (2 cores,
+ * `cat 500MB | dpskew -`: 1.06 s with one worker, 1.34 s with two, and 107 instead of 123 MiB peak
+ * RSS), and a gunzipping one stops helping (`stopHelping`).
  */
 export class ReadPool implements TaskRunner {
   private readonly size: number;
   private readonly settings: ReadSettings;
-  /** this thread's share of the tasks, with `helpHere` */
-  private readonly here: LocalRunner | null;
+  /** this thread's share of the tasks */
+  private readonly here: LocalRunner;
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private nextId = 0;
   private closed = false;
   private localBusy = false;
+  private helping = true;
 
-  constructor(jobs: number, settings: ReadSettings, options: { readonly helpHere?: boolean; readonly signal?: AbortSignal | undefined } = {}) {
-    const helpHere = options.helpHere === true;
+  constructor(jobs: number, settings: ReadSettings, signal?: AbortSignal) {
     this.size = Math.max(1, jobs - 1);
     this.settings = settings;
-    this.here = helpHere ? new LocalRunner(settings, options.signal) : null;
+    this.here = new LocalRunner(settings, signal);
+  }
+
+  /** No more tasks in this thread (it has other work: gunzipping stdin). */
+  stopHelping(): void {
+    this.helping = false;
   }
 
   run(task: ReadTask, mode: TaskMode): Promise<TaskResult> {
@@ -86,13 +92,13 @@ export class ReadPool implements TaskRunner {
 
   cancelPending(): void {
     this.closed = true;
-    this.here?.cancelPending();
+    this.here.cancelPending();
     for (const job of this.queue.splice(0)) job.reject(new PoolClosedError('interrupted'));
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.here?.close();
+    await this.here.close();
     const pending = [...this.queue.splice(0), ...this.slots.flatMap((s) => s.jobs.splice(0))];
     for (const job of pending) job.reject(new PoolClosedError('interrupted'));
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
@@ -110,7 +116,7 @@ export class ReadPool implements TaskRunner {
       slot.jobs.push(job);
       slot.worker.postMessage(job.message, job.transfer);
     }
-    if (this.here !== null && !this.localBusy) {
+    if (this.helping && !this.localBusy) {
       const job = this.queue.shift();
       if (job !== undefined) this.runHere(this.here, job);
     }

@@ -136,9 +136,9 @@ describe('BucketSeries', () => {
 
   /** windowTotals and indexRange as forEach gives them, bucket by bucket. */
   function byForEach(s: BucketSeries, first: number, perWindow: number, count: number): { range: [number, number] | null; batches: number[]; newTokens: number[]; maxQueue: number[] } {
-    const batches = new Array<number>(count).fill(0);
-    const newTokens = new Array<number>(count).fill(0);
-    const maxQueue = new Array<number>(count).fill(-1);
+    const batches = Array.from({ length: count }, () => 0);
+    const newTokens = Array.from({ length: count }, () => 0);
+    const maxQueue = Array.from({ length: count }, () => -1);
     let range: [number, number] | null = null;
     s.forEach((index, b, k, q) => {
       range = range === null ? [index, index] : [Math.min(range[0], index), Math.max(range[1], index)];
