@@ -161,7 +161,7 @@ export function createLineScanner(options: {
   readonly denseLoop?: boolean;
   /**
    * keep the anchors a reused kernel already has for these needles instead of choosing them from
-   * this input: for the blocks of one stream (choosing costs ~0.3 ms, a tenth of a 2 MiB block)
+   * this input: for the blocks of one stream (choosing costs ~0.3 ms, a twentieth of a 4 MiB block)
    */
   readonly keepAnchors?: boolean;
 }): LineScanner {
