@@ -49,7 +49,7 @@ if (early === undefined) {
   adoptPrestartedWorker(early.worker);
 }
 
-/** fd 0: a file read directly, a pipe or socket by libuv as data arrives, process.stdin only if a direct read finds it non-blocking (read-input.ts). */
+/** fd 0: a file at its start read as that file (stdinFile, plan.ts), other files read directly, a pipe or socket by libuv as data arrives, process.stdin only if a direct read finds it non-blocking (read-input.ts). */
 const STDIN = { fd: 0, stream: () => process.stdin };
 
 type Mode = 'report' | 'check' | 'merge';

@@ -3,6 +3,7 @@
  * task never needs bytes outside its range), gzip files whole. Only the bytes around each cut are
  * read here.
  */
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { isGzipMagic } from '../io/gzip-magic.ts';
 import type { ReadTask } from './task.ts';
@@ -62,4 +63,30 @@ async function lineStartAtOrAfter(handle: FileHandle, at: number, size: number):
     if (nl !== -1) return position + nl + 1;
   }
   return size;
+}
+
+/**
+ * Stdin that is a regular file read from its start (`dpskew - < log`): the path that opens that
+ * file afresh, for planning and reading it like any file, in ranges on every thread (2 cores, 500
+ * MiB: 0.50 instead of 0.72 s). Null for anything else, read as a stream: a pipe or socket, a file
+ * whose offset is past its start (`(head -n 5; dpskew -) < log` reads on from there), or where
+ * there is no /proc to tell (Linux only).
+ */
+export function stdinFile(fd: number): { readonly path: string; readonly size: number } | null {
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) return null;
+    if (!/^pos:\s*0$/m.test(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))) return null;
+    // Opened again here as the readers will: the same file, and one this process may open.
+    const path = `/proc/self/fd/${fd}`;
+    const probe = openSync(path, 'r');
+    try {
+      const again = fstatSync(probe);
+      return again.dev === info.dev && again.ino === info.ino ? { path, size: info.size } : null;
+    } finally {
+      closeSync(probe);
+    }
+  } catch {
+    return null;
+  }
 }

@@ -8,7 +8,7 @@ import { readInput, type StdinInput } from '../io/read-input.ts';
 import type { Source } from '../io/sources.ts';
 import { blockSize, createBlockCutter } from './blocks.ts';
 import { collectAfter } from './collect.ts';
-import { planFile, taskBytesFor } from './plan.ts';
+import { planFile, stdinFile, taskBytesFor } from './plan.ts';
 import { filesUseWorkers } from './threads.ts';
 import { LocalRunner, PoolClosedError, ReadPool, type TaskRunner } from './pool.ts';
 import type { ReadSettings } from './settings.ts';
@@ -64,11 +64,17 @@ class OrderedMerge {
 
 /** @returns one output per source, in the order given */
 export async function readSources(sources: readonly Source[], settings: ReadSettings, mode: TaskMode, options: ReadOptions, stdin: StdinInput | null): Promise<TaskOutput[]> {
-  const fileBytes = sources.reduce((sum, s) => sum + (s.path === '-' ? 0 : (s.size ?? 0)), 0);
+  // Only the first `-` reads stdin (a second finds it read); a regular file there is read as a file.
+  const stdinAt = sources.findIndex((s) => s.path === '-');
+  const asFile = stdinAt >= 0 && stdin !== null && 'fd' in stdin ? stdinFile(stdin.fd) : null;
+  const fileBytes = sources.reduce((sum, s) => sum + (s.path === '-' ? 0 : (s.size ?? 0)), 0) + (asFile?.size ?? 0);
   const taskBytes = options.taskBytes ?? taskBytesFor(fileBytes, options.jobs);
   const plans: ReadTask[][] = [];
-  for (const source of sources) plans.push(source.path === '-' ? [] : await planFile(source.path, taskBytes));
-  const hasStdin = sources.some((s) => s.path === '-');
+  for (const [i, source] of sources.entries()) {
+    if (source.path !== '-') plans.push(await planFile(source.path, taskBytes));
+    else plans.push(i === stdinAt && asFile !== null ? await planFile(asFile.path, taskBytes) : []);
+  }
+  const hasStdin = stdinAt >= 0 && asFile === null;
   // gunzip runs on libuv's thread pool, so each gzip stream already keeps a core busy besides its
   // reading thread: only all-gzip input, half as many reading threads. (2 cores, 5 GB of .gz:
   // 10.3 s in one thread, 9.7 s in two, for 123 instead of 156 MiB peak RSS.)
@@ -102,12 +108,11 @@ export async function readSources(sources: readonly Source[], settings: ReadSett
     // Every file task is queued at once: runners take them in order.
     const files = plans.flatMap((tasks, s) => tasks.map((task, k) => runOne(task).then(({ output }) => merges[s]?.put(k, output))));
     const reads: Array<Promise<unknown>> = [...files];
-    for (const [s, source] of sources.entries()) {
-      if (source.path !== '-') continue;
-      const merge = merges[s];
+    const merge = merges[stdinAt];
+    if (hasStdin && merge !== undefined) {
       // gunzip keeps this thread busy enough (2 cores, 500 MiB .gz through a pipe: 3 % slower with it helping).
       const onGzip = (): void => (runner instanceof ReadPool ? runner.stopHelping() : undefined);
-      if (merge !== undefined) reads.push(readStdin(stdin, settings, options, runOne, progress, merge, onGzip).finally(() => (stdinOpen = false)));
+      reads.push(readStdin(stdin, settings, options, runOne, progress, merge, onGzip).finally(() => (stdinOpen = false)));
     }
     await Promise.all(reads);
     return merges.map((m) => m.result());

@@ -4,7 +4,7 @@
  * ranges merged in order (in this thread and on worker threads), stdin cut into blocks, gzip.
  * Inputs: every fixture, both example runs, and a generated log mixing every family.
  */
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -62,6 +62,16 @@ describe('fast paths equal the plain reader', () => {
     const stdinOptions = { maxLineBytes: '4096', name: 'node-a' };
     const expectedStdin = await reference(['-'], stdinOptions, { stdin: Readable.from([bytes]) });
     expect(await json(['-'], { ...stdinOptions, jobs: '2' }, { stdin: Readable.from([bytes]), tuning: { blockBytes: 20_000 } })).toBe(expectedStdin);
+    // A regular file on the descriptor (`dpskew - < log`) is read in ranges, as files are.
+    const file = join(mkdtempSync(join(tmpdir(), 'dpskew-stdin-file-')), 'stdin.log');
+    writeFileSync(file, bytes);
+    const fd = openSync(file, 'r');
+    try {
+      const fromFd = { fd, stream: () => Readable.from([]) };
+      expect(await json(['-'], { ...stdinOptions, jobs: '2' }, { stdin: fromFd, tuning: { taskBytes: 40_000 } })).toBe(expectedStdin);
+    } finally {
+      closeSync(fd);
+    }
   }, 60_000);
 
   it('gzip on worker threads, and a relative time filter (first pass) on ranges', async () => {
