@@ -29,6 +29,18 @@ const CHUNK_SHIFT = 8;
 const MAX_EMPTY_RATIO = 4;
 const SLACK_SLOTS = 17_280;
 
+/**
+ * A series as it is laid out, for handing it to another thread without a bucket-by-bucket copy:
+ * the dense span's chunks one after the other in `dense` (from bucket `base`), the stray buckets
+ * as (index, batches, new tokens, max queue) in `stray`.
+ */
+export interface DenseBuckets {
+  readonly base: number;
+  readonly size: number;
+  readonly dense: Float64Array;
+  readonly stray: Float64Array;
+}
+
 export class BucketSeries {
   /** distinct buckets held */
   size = 0;
@@ -54,6 +66,39 @@ export class BucketSeries {
     const series = new BucketSeries(maxBuckets);
     series.flat = flat;
     series.size = Math.floor(flat.length / 4);
+    return series;
+  }
+
+  /** This series' layout (see DenseBuckets); fresh arrays, so their buffers can be transferred. */
+  toDense(): DenseBuckets {
+    if (this.flat !== null) this.materialize();
+    const dense = new Float64Array(this.chunks.length * CHUNK_SLOTS * FIELDS);
+    this.chunks.forEach((chunk, c) => dense.set(chunk, c * CHUNK_SLOTS * FIELDS));
+    const stray = new Float64Array(this.sparse.size * 4);
+    let k = 0;
+    for (const [index, b] of this.sparse) {
+      stray[k++] = index;
+      stray[k++] = b.batches;
+      stray[k++] = b.newTokens;
+      stray[k++] = b.maxQueue;
+    }
+    return { base: this.base, size: this.size, dense, stray };
+  }
+
+  /**
+   * The series `toDense` gave, its chunks views of `d.dense`: merging it into another adds chunk
+   * to chunk, where a flat form is added bucket by bucket (a report merges every worker's series
+   * in code that runs once, unoptimized: exit-safety.ts).
+   */
+  static fromDense(d: DenseBuckets, maxBuckets: number): BucketSeries {
+    const series = new BucketSeries(maxBuckets);
+    const width = CHUNK_SLOTS * FIELDS;
+    for (let at = 0; at + width <= d.dense.length; at += width) series.chunks.push(d.dense.subarray(at, at + width));
+    series.base = series.chunks.length === 0 ? Number.NaN : d.base;
+    for (let k = 0; k + 3 < d.stray.length; k += 4) {
+      series.sparse.set(d.stray[k] ?? 0, { batches: d.stray[k + 1] ?? 0, newTokens: d.stray[k + 2] ?? 0, maxQueue: d.stray[k + 3] ?? -1 });
+    }
+    series.size = d.size;
     return series;
   }
 

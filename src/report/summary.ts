@@ -11,7 +11,7 @@
  */
 import { EngineStatsAccumulator } from '../aggregate/engine-stats.ts';
 import { IntHistogram } from '../aggregate/int-histogram.ts';
-import { BucketSeries } from '../aggregate/bucket-series.ts';
+import { BucketSeries, type DenseBuckets } from '../aggregate/bucket-series.ts';
 import { MAX_BUCKETS, RankAccumulator } from '../aggregate/rank-accumulator.ts';
 import { RequestAccumulator } from '../aggregate/requests.ts';
 import { RoutingAccumulator, type RoutingTally } from '../aggregate/routing.ts';
@@ -57,9 +57,10 @@ interface RankJson {
   readonly lastTime: number | null;
   /**
    * bucket index, batches, new tokens, max queue, for each bucket in index order, in one flat array
-   * (version 1: one array per bucket; between threads: a Float64Array, handed over without a copy)
+   * (version 1: one array per bucket; between threads: the series' own layout, DenseBuckets, whose
+   * arrays are handed over without a copy)
    */
-  readonly buckets: ReadonlyArray<number> | ReadonlyArray<readonly [number, number, number, number]> | Float64Array;
+  readonly buckets: ReadonlyArray<number> | ReadonlyArray<readonly [number, number, number, number]> | DenseBuckets;
   readonly unbucketed: number;
   readonly queuedLines: number;
   readonly runningMinWhenQueued: number | null;
@@ -241,22 +242,15 @@ function rankToJson(a: RankAccumulator, encoding: BucketEncoding = AS_JSON): Ran
   };
 }
 
-function flatBuckets(a: RankAccumulator, encoding: BucketEncoding): number[] | Float64Array {
+function flatBuckets(a: RankAccumulator, encoding: BucketEncoding): number[] | DenseBuckets {
   if (encoding.buffers === null) {
     const out: number[] = [];
     a.buckets.forEach((i, batches, newTokens, maxQueue) => out.push(i, batches, newTokens, maxQueue));
     return out;
   }
-  const out = new Float64Array(a.buckets.size * 4);
-  let k = 0;
-  a.buckets.forEach((i, batches, newTokens, maxQueue) => {
-    out[k++] = i;
-    out[k++] = batches;
-    out[k++] = newTokens;
-    out[k++] = maxQueue;
-  });
-  encoding.buffers.push(out.buffer);
-  return out;
+  const dense = a.buckets.toDense();
+  encoding.buffers.push(dense.dense.buffer as ArrayBuffer, dense.stray.buffer as ArrayBuffer);
+  return dense;
 }
 
 function rankFromJson(j: RankJson): RankAccumulator {
@@ -269,8 +263,9 @@ function rankFromJson(j: RankJson): RankAccumulator {
   a.running.merge(histogramFromJson(j.running));
   a.firstTime = j.firstTime;
   a.lastTime = j.lastTime;
-  const flat: ArrayLike<number> = j.buckets instanceof Float64Array ? j.buckets : j.buckets.flatMap((x: number | readonly number[]) => x); // version 1: tuples
-  a.buckets = BucketSeries.fromFlat(flat, MAX_BUCKETS);
+  const buckets = j.buckets;
+  if (!Array.isArray(buckets)) a.buckets = BucketSeries.fromDense(buckets as DenseBuckets, MAX_BUCKETS);
+  else a.buckets = BucketSeries.fromFlat((buckets as ReadonlyArray<number | readonly number[]>).flatMap((x) => x), MAX_BUCKETS); // version 1: tuples
   a.unbucketed = j.unbucketed;
   a.queuedLines = j.queuedLines;
   a.runningMinWhenQueued = j.runningMinWhenQueued;

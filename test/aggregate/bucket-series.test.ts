@@ -180,4 +180,27 @@ describe('BucketSeries', () => {
       { numRuns: 400, seed: 7 },
     );
   });
+
+  it('toDense and fromDense carry a series over as it is: same buckets, and the same after further adds and merges', () => {
+    fc.assert(
+      fc.property(fc.array(add, { maxLength: 300 }), fc.array(add, { maxLength: 60 }), fc.integer({ min: 1, max: 400 }), fc.boolean(), (adds, more, max, flat) => {
+        let original = series(adds, max).s;
+        if (flat) {
+          const out: number[] = [];
+          original.forEach((i, b, k, q) => out.push(i, b, k, q));
+          original = BucketSeries.fromFlat(out, max);
+        }
+        const copy = BucketSeries.fromDense(original.toDense(), max);
+        expect([...copy.entries()]).toEqual([...original.entries()]);
+        expect(copy.size).toBe(original.size);
+        const grown = (s: BucketSeries): unknown => {
+          const dropped = more.filter(([i, b, k, q]) => !s.add(i, b, k, q)).length;
+          const into = series(more, max).s;
+          return [dropped, into.mergeFrom(s), [...into.entries()], [...s.entries()], s.indexRange()];
+        };
+        expect(grown(copy)).toEqual(grown(original));
+      }),
+      { numRuns: 300, seed: 9 },
+    );
+  });
 });
