@@ -51,9 +51,9 @@ export class BucketSeries {
   private readonly chunks: Float64Array[] = [];
   private readonly sparse = new Map<number, Bucket>();
   /**
-   * Buckets as read from a summary or a worker thread (index, batches, tokens, queue, …), kept as
-   * they came until this series is changed: a part that is only merged into another and then
-   * dropped never builds arrays of its own.
+   * Buckets as read from a summary (index, batches, tokens, queue, …), kept as they came until
+   * this series is changed: a part that is only merged into another and then dropped never builds
+   * arrays of its own. (From a worker thread they come as chunks: fromDense.)
    */
   private flat: ArrayLike<number> | null = null;
 
