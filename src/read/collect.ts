@@ -1,10 +1,9 @@
 /**
  * Explicit young-generation collections, to keep memory flat on long inputs, where buffers outside
- * the V8 heap die young but in bulk: gunzip's output (fresh 256 KiB chunks; each reading thread
- * held up to ~64 MiB of dead ones, peak RSS 156 instead of 123 MiB on 5 GB of .gz) and the typed
- * arrays of stdin blocks' outputs on the main thread (5 GB through a pipe: up to 156 instead of
- * ~135 MiB). V8 frees such memory late on a thread that allocates little on its heap; a scavenge
- * every COLLECT_EVERY_BYTES frees it.
+ * the V8 heap die young but in bulk: the typed arrays of stdin blocks' outputs on the main thread
+ * (5 GB through a pipe: up to 156 instead of ~135 MiB when measured). V8 frees such memory late on
+ * a thread that allocates little on its heap; a scavenge every COLLECT_EVERY_BYTES frees it.
+ * (gunzip's output was collected this way too, until that made peak RSS higher: task.ts.)
  *
  * Only scavenges, never full collections: after a forced full collection V8 sets the heap's limit
  * close to what is live, and then a background compile job on the main thread soon asks for a
@@ -16,8 +15,7 @@
  * (the function keeps working). Left on, the changed flag makes V8 refuse its startup snapshot in
  * every worker started later: a worker then boots in ~70 instead of ~35 ms here, time in which only
  * one thread reads. The CLI looks it up before starting any worker (its entry point,
- * early-start.ts, or `prepareCollector`); a worker looks it up at its first collection (gzip input
- * only). Where it cannot be had, collection is left to V8.
+ * early-start.ts, or `prepareCollector`). Where it cannot be had, collection is left to V8.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
