@@ -3,7 +3,7 @@
  * bundle loads, handed to the bundle through a global: gc() looked up (collect.ts) and, for a read
  * that will want one (prestart.ts), a read worker started. The bundle's own top level comes ~15 ms
  * later, after all its modules have initialised; a worker started there begins reading that much
- * later (500 MiB bench, 21 alternating runs: 505 -> 492 ms).
+ * later (500 MiB bench, 21 alternating runs: 491 -> 478 ms).
  */
 import { Worker } from 'node:worker_threads';
 

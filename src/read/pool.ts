@@ -48,8 +48,8 @@ const WORKER_DEPTH = 2;
 
 /**
  * Worker threads, started on demand, for `jobs` threads in all, this one included (at least one
- * worker). This thread reads tasks too whenever every worker holds WORKER_DEPTH,
- * so it works from the start instead of waiting ~60 ms for a worker to boot. Reading stdin, it is
+ * worker). This thread reads tasks too whenever every worker holds WORKER_DEPTH, so it works from
+ * the start instead of waiting ~60 ms for a worker to boot. Reading stdin, it is
  * busy cutting the stream into blocks as well, so it takes one only when the workers are behind:
  * one more worker instead would compete with it and with the program writing the pipe (2 cores,
  * `cat 500MB | dpskew -`: 1.06 s with one worker, 1.34 s with two, and 107 instead of 123 MiB peak
@@ -118,14 +118,14 @@ export class ReadPool implements TaskRunner {
     }
     if (this.helping && !this.localBusy) {
       const job = this.queue.shift();
-      if (job !== undefined) this.runHere(this.here, job);
+      if (job !== undefined) this.runHere(job);
     }
   }
 
   /** Runs a task in this thread, one at a time, so that workers' results are taken in between. */
-  private runHere(here: LocalRunner, job: Job): void {
+  private runHere(job: Job): void {
     this.localBusy = true;
-    here
+    this.here
       .run(job.message.task, job.message.mode)
       .then(job.resolve, (error: unknown) => job.reject(error instanceof Error ? error : new Error(String(error))))
       .finally(() => {

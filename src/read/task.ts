@@ -103,8 +103,7 @@ async function _read(task: ReadTask, scanner: LineScanner, output: TaskOutput, s
     // No collect() for gunzip's output chunks either: forced scavenges made peak RSS higher, not lower,
     // once batch lines were folded in the kernel (5 GB of .gz, 7-8 runs each: 139 MiB on average and
     // at most 142 without, 146 and at most 154 with one every 16 MiB; every 4-8 MiB, 165).
-    const push = (chunk: Buffer): void => scanner.push(chunk);
-    const read = await readInput({ name: task.path, path: task.path, size: null }, null, push, signal);
+    const read = await readInput({ name: task.path, path: task.path, size: null }, null, scanner.push, signal);
     output.bytes = read.bytes;
     output.gzip = read.gzip;
     output.error = read.error === null ? null : read.error.message;

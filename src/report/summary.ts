@@ -234,7 +234,7 @@ function rankToJson(a: RankAccumulator, encoding: BucketEncoding = AS_JSON): Ran
     running: histogramToJson(a.running),
     firstTime: a.firstTime,
     lastTime: a.lastTime,
-    buckets: flatBuckets(a, encoding),
+    buckets: bucketsToJson(a, encoding),
     unbucketed: a.unbucketed,
     queuedLines: a.queuedLines,
     runningMinWhenQueued: a.runningMinWhenQueued,
@@ -242,7 +242,8 @@ function rankToJson(a: RankAccumulator, encoding: BucketEncoding = AS_JSON): Ran
   };
 }
 
-function flatBuckets(a: RankAccumulator, encoding: BucketEncoding): number[] | DenseBuckets {
+/** Flat (index, batches, new tokens, max queue) for a summary; the series' layout between threads. */
+function bucketsToJson(a: RankAccumulator, encoding: BucketEncoding): number[] | DenseBuckets {
   if (encoding.buffers === null) {
     const out: number[] = [];
     a.buckets.forEach((i, batches, newTokens, maxQueue) => out.push(i, batches, newTokens, maxQueue));
