@@ -6,6 +6,7 @@
  *                             PR #7984: prefill batches DP0 6111, DP1–DP3 16 each; DP0's queue peaks at 771
  *   examples/pr7984-after/    the fixed run: 1936 / 1931 / 1923 / 1929; peak queue 83
  *   fixtures/scenarios/*.log  one small scenario per file (see fixtures/scenarios/README.md)
+ *   fixtures/verdicts/        the shapes a verdict must get right (see fixtures/verdicts/README.md)
  *
  * Usage: npx tsx scripts/make-examples.ts [outDir]   (default: the repository root)
  *
@@ -15,7 +16,7 @@
  * listed here are written; nothing else in the output directory is touched.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mulberry32 } from '../test/helpers/random.ts';
 
@@ -792,6 +793,38 @@ const REAL_LINES: readonly string[] = [
 ];
 
 /** FNV-1a: a fixture's seed comes from its name, so adding a fixture leaves the others' bytes alone. */
+/**
+ * Shapes the verdict got wrong before peer balance and layout inference (fixtures/verdicts/README.md).
+ * Keys are paths under fixtures/verdicts/.
+ */
+const VERDICT_FIXTURES: Readonly<Record<string, Fixture>> = {
+  // DP=2, 98.7 % of prefill batches on DP0: mean/max balance cannot go below 0.5 at n = 2.
+  'dp2-dp0-98pct.log': (rand) => {
+    const log = new Log();
+    shortStartup(log, fixtureLayout({ tp: 2, dp: 2, ep: 2 }), 2, rand);
+    spreadPrefill(log, [150, 2], 200, rand, (rank) => (rank === 0 ? between(rand, 20, 60) : 0));
+    return log.render();
+  },
+  // Only DP0's lines of a DP deployment, without its server_args line (kubectl logs --since, rotation, grep).
+  'dp0-only-no-layout.log': (rand) => {
+    const log = new Log();
+    spreadPrefill(log, [150], 200, rand, () => between(rand, 0, 4));
+    return log.render();
+  },
+  // Four prefill workers; w2 sends 84 % of its batches to DP2, the others are even.
+  ...Object.fromEntries(
+    PREFILL_NODES.map((node, w): [string, Fixture] => [
+      `one-bad-worker/${node}_prefill_w${w}.out`,
+      (rand) => {
+        const log = new Log();
+        shortStartup(log, fixtureLayout({ distInitAddr: `${node}:5757` }), 4, rand);
+        spreadPrefill(log, w === 2 ? [11, 11, 168, 10] : [50, 50, 50, 50], 200, rand, () => between(rand, 0, 5));
+        return log.render();
+      },
+    ]),
+  ),
+};
+
 function seedOf(name: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
@@ -806,6 +839,11 @@ function main(): void {
   const scenarios = join(root, 'fixtures', 'scenarios');
   mkdirSync(scenarios, { recursive: true });
   for (const [name, make] of Object.entries(FIXTURES)) writeFileSync(join(scenarios, name), make(mulberry32(seedOf(name))));
+  for (const [name, make] of Object.entries(VERDICT_FIXTURES)) {
+    const path = join(root, 'fixtures', 'verdicts', name);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, make(mulberry32(seedOf(name))));
+  }
   process.stderr.write(`wrote ${EXAMPLE_SETS.map((s) => join(root, 'examples', s.name)).join(', ')} and ${Object.keys(FIXTURES).length} fixtures in ${scenarios}\n`);
 }
 

@@ -1,20 +1,21 @@
 /**
- * Folds the workers' accumulated lines into the rank groups that are judged: one group over all
+ * Folds the workers' resolved ranks into the rank groups that are judged: one group over all
  * workers (`--by rank`, DP ranks summed across workers) or one per worker (`--by worker`).
  * Every expected rank is present, with zero batches if it never logged.
+ *
+ * Lines that cannot be attributed are counted apart, never guessed onto a rank:
+ * - lines without a DP label belong to DP0 only on a single-rank worker (dp_size 1, or no layout
+ *   and no DP label anywhere in its log); on a worker that logs DP labels they are torn lines or
+ *   another format, and counted as unattributed;
+ * - a rank outside the worker's layout holding only a trace of lines (contexts.ts traceLines) is a
+ *   torn or stray label: its lines are unattributed too, so one such line costs at most itself.
  */
 import type { Phase } from '../parse/types.ts';
-import type { GroupBy, Role } from '../report/types.ts';
-import type { WorkerLayout } from './layout.ts';
+import type { GroupBy } from '../report/types.ts';
+import { copyRanks, traceLines, type WorkerContext } from './contexts.ts';
 import { RankAccumulator } from './rank-accumulator.ts';
-import { MAX_RANKS, type WorkerState } from './worker-state.ts';
 
-export interface WorkerContext {
-  readonly state: WorkerState;
-  readonly layout: WorkerLayout;
-  readonly role: Role;
-  readonly roleSource: 'name' | 'server_args' | 'none';
-}
+export type { WorkerContext } from './contexts.ts';
 
 export interface RankGroupData {
   /** `null` for the all-workers group */
@@ -23,6 +24,10 @@ export interface RankGroupData {
   readonly ranks: ReadonlyArray<{ readonly rank: number; readonly totals: RankAccumulator }>;
   /** workers in this group whose only logging rank is the old global-TP0 artefact */
   readonly tp0OnlyWorkers: readonly string[];
+  /** workers in this group whose rank count nothing tells (LAYOUT_UNKNOWN), with the ranks they logged */
+  readonly layoutUnknown: ReadonlyArray<{ readonly worker: string; readonly ranks: readonly number[]; readonly lines: number }>;
+  /** log families whose batch lines the group's workers hold (advice depends on the engine) */
+  readonly families: readonly string[];
 }
 
 export interface PhaseData {
@@ -34,11 +39,20 @@ export interface PhaseData {
   readonly unattributed: number;
   readonly groups: readonly RankGroupData[];
   /** workers with batch lines lacking DP labels: where they went */
-  readonly unlabeled: ReadonlyArray<{ readonly worker: string; readonly lines: number; readonly dpSize: number | null; readonly attributed: boolean }>;
+  readonly unlabeled: ReadonlyArray<{
+    readonly worker: string;
+    readonly lines: number;
+    readonly dpSize: number | null;
+    readonly attributed: boolean;
+    /** the worker's lines of this phase, labelled or not */
+    readonly phaseLines: number;
+  }>;
+  /** lines of ranks outside a worker's layout that held only a trace (counted in `unattributed`) */
+  readonly strayLines: number;
   readonly dpMinusOne: ReadonlyArray<{ readonly worker: string; readonly lines: number }>;
   /** prefill-role workers that logged no Prefill batch line at all */
   readonly silentPrefillServers: readonly string[];
-  /** batch lines dropped because a worker had more than MAX_RANKS distinct ranks */
+  /** batch lines dropped because a worker had more ranks or label sets than the caps */
   readonly rankOverflow: number;
 }
 
@@ -46,19 +60,23 @@ interface WorkerRanks {
   readonly worker: string;
   readonly ranks: Map<number, RankAccumulator>;
   readonly tp0Only: boolean;
+  readonly layoutUnknown: RankGroupData['layoutUnknown'][number] | null;
+  readonly families: readonly string[];
 }
 
 export function aggregatePhase(phase: Phase, workers: readonly WorkerContext[], groupBy: GroupBy): PhaseData {
   const participants: string[] = [];
   const perWorker: WorkerRanks[] = [];
-  const unlabeled: PhaseData['unlabeled'][number][] = [];
-  const dpMinusOne: PhaseData['dpMinusOne'][number][] = [];
+  const unlabeled: Array<PhaseData['unlabeled'][number]> = [];
+  const dpMinusOne: Array<PhaseData['dpMinusOne'][number]> = [];
   const silentPrefillServers: string[] = [];
   let duplicatesDropped = 0;
   let unattributed = 0;
+  let strayLines = 0;
   let rankOverflow = 0;
 
-  for (const { state, layout, role } of workers) {
+  for (const context of workers) {
+    const { state, layout, role } = context;
     const phaseState = state.phases[phase];
     const roleRuns = role === 'agg' || role === phase;
     if (!roleRuns && phaseState.lines === 0) continue;
@@ -66,16 +84,32 @@ export function aggregatePhase(phase: Phase, workers: readonly WorkerContext[], 
     if (phase === 'prefill' && role === 'prefill' && phaseState.lines === 0) silentPrefillServers.push(state.name);
 
     rankOverflow += phaseState.rankOverflow;
-    const { ranks, tpDuplicates } = phaseState.resolve();
-    duplicatesDropped += phaseState.pipelineDuplicates + tpDuplicates;
+    const resolved = context.resolved[phase];
+    duplicatesDropped += resolved.duplicates;
     if (phaseState.dpMinusOne > 0) dpMinusOne.push({ worker: state.name, lines: phaseState.dpMinusOne });
+    const ranks = copyRanks(resolved);
+    const observed = [...ranks.keys()];
+    const expected = layout.expectedRanks[phase];
+
+    // Ranks outside the layout that hold only a trace are torn or stray labels.
+    if (expected !== null) {
+      const trace = traceLines(resolved);
+      for (const rank of observed) {
+        const acc = ranks.get(rank);
+        if (acc === undefined || expected.has(rank) || acc.batches > trace) continue;
+        strayLines += acc.batches;
+        unattributed += acc.batches;
+        ranks.delete(rank);
+      }
+    }
 
     const loose = phaseState.unlabeled;
     if (loose.batches > 0) {
-      // Lines without a DP label belong to the worker's only rank when it has one; with dp_size > 1
-      // they cannot be attributed and are counted apart.
-      const attributed = layout.dpSize === null || layout.dpSize <= 1;
-      unlabeled.push({ worker: state.name, lines: loose.batches, dpSize: layout.dpSize, attributed });
+      // Lines without a DP label belong to the worker's only rank when it has one; on a worker with
+      // several ranks, or one whose log carries DP labels at all, they cannot be attributed.
+      const labelledAnywhere = state.phases.prefill.byDp.size > 0 || state.phases.decode.byDp.size > 0;
+      const attributed = layout.dpSize === null ? !labelledAnywhere : layout.dpSize <= 1;
+      unlabeled.push({ worker: state.name, lines: loose.batches, dpSize: layout.dpSize, attributed, phaseLines: phaseState.lines });
       if (attributed) {
         const rank0 = new RankAccumulator();
         const labelled = ranks.get(0);
@@ -87,31 +121,31 @@ export function aggregatePhase(phase: Phase, workers: readonly WorkerContext[], 
       }
     }
 
-    const observed = [...ranks.keys()];
-    const expectedByLayout = layout.expectedRanks[phase];
-    const expected = new Set<number>(expectedByLayout ?? []);
-    if (expectedByLayout === null && observed.length > 0) {
-      // No layout: a gap below the highest rank seen is a rank that never logged.
-      const highest = Math.max(...observed);
-      // Fill gaps only where they are plausible ranks; a lone DP123456 from a torn line is not a layout.
-      if (highest < MAX_RANKS) for (let r = 0; r <= highest; r++) expected.add(r);
-    }
-    for (const r of expected) if (!ranks.has(r)) ranks.set(r, new RankAccumulator());
+    if (expected !== null) for (const r of expected) if (!ranks.has(r)) ranks.set(r, new RankAccumulator());
 
     const dpAttention = layout.enableDpAttention === true || (layout.dpSize ?? 1) > 1;
-    const tp0Only =
-      dpAttention && phaseState.legacyLines > 0 && observed.every((r) => r === 0) && phaseState.nonZeroTpLines === 0;
-    perWorker.push({ worker: state.name, ranks, tp0Only });
+    const tp0Only = dpAttention && phaseState.legacyLines > 0 && observed.every((r) => r === 0) && phaseState.nonZeroTpLines === 0;
+    const layoutUnknown = context.layoutUnknown[phase]
+      ? { worker: state.name, ranks: [...ranks.keys()].sort((a, b) => a - b), lines: [...ranks.values()].reduce((s, a) => s + a.batches, 0) }
+      : null;
+    const families = state.batchLinesByFamily.entries().filter(([, n]) => n > 0).map(([family]) => family);
+    perWorker.push({ worker: state.name, ranks, tp0Only, layoutUnknown, families });
   }
 
   const groups: RankGroupData[] =
-    groupBy === 'worker'
-      ? perWorker.map((w) => ({ worker: w.worker, ranks: sortRanks(w.ranks), tp0OnlyWorkers: w.tp0Only ? [w.worker] : [] }))
-      : perWorker.length === 0
-        ? []
-        : [mergeWorkers(perWorker)];
+    groupBy === 'worker' ? perWorker.map((w) => groupOf(w.worker, [w], sortRanks(w.ranks))) : perWorker.length === 0 ? [] : [mergeWorkers(perWorker)];
   const batches = perWorker.reduce((sum, w) => sum + [...w.ranks.values()].reduce((s, a) => s + a.batches, 0), 0);
-  return { phase, participants, batches, duplicatesDropped, unattributed, groups, unlabeled, dpMinusOne, silentPrefillServers, rankOverflow };
+  return { phase, participants, batches, duplicatesDropped, unattributed, groups, unlabeled, strayLines, dpMinusOne, silentPrefillServers, rankOverflow };
+}
+
+function groupOf(worker: string | null, members: readonly WorkerRanks[], ranks: RankGroupData['ranks']): RankGroupData {
+  return {
+    worker,
+    ranks,
+    tp0OnlyWorkers: members.filter((w) => w.tp0Only).map((w) => w.worker),
+    layoutUnknown: members.flatMap((w) => (w.layoutUnknown === null ? [] : [w.layoutUnknown])),
+    families: [...new Set(members.flatMap((w) => w.families))].sort(),
+  };
 }
 
 function mergeWorkers(workers: readonly WorkerRanks[]): RankGroupData {
@@ -123,7 +157,7 @@ function mergeWorkers(workers: readonly WorkerRanks[]): RankGroupData {
       merged.set(rank, into);
     }
   }
-  return { worker: null, ranks: sortRanks(merged), tp0OnlyWorkers: workers.filter((w) => w.tp0Only).map((w) => w.worker) };
+  return groupOf(null, workers, sortRanks(merged));
 }
 
 function sortRanks(ranks: Map<number, RankAccumulator>): RankGroupData['ranks'] {

@@ -1,11 +1,20 @@
-/** A worker's DP layout and role, from its `server_args` lines, its file name and `--dp-size`. */
+/**
+ * A worker's DP layout and role, from its `server_args` (SGLang) or `non-default args` (vLLM)
+ * lines, its file name and `--dp-size`. The result does not depend on the order the lines came in
+ * (files of one worker read in any order): where layout lines disagree, the largest dp_size and
+ * the union of the ranks they announce win, and `conflict` says so.
+ */
 import type { LayoutRecord, Phase } from '../parse/types.ts';
 import type { Role } from '../report/types.ts';
 import { MAX_RANKS } from './worker-state.ts';
 
 export interface WorkerLayout {
   readonly dpSize: number | null;
-  readonly dpSizeSource: 'flag' | 'server_args' | 'none';
+  /** `inferred`: no layout line; contexts.ts read the rank count from other evidence (`inferredFrom`) */
+  readonly dpSizeSource: 'flag' | 'server_args' | 'engine_args' | 'inferred' | 'none';
+  readonly inferredFrom: 'labels' | 'peers' | 'routing' | 'requests' | null;
+  /** layout lines of this worker announce different dp_size values */
+  readonly conflict: readonly number[] | null;
   readonly tpSize: number | null;
   readonly ppSize: number | null;
   readonly epSize: number | null;
@@ -21,11 +30,22 @@ export interface WorkerLayout {
 }
 
 export function resolveLayout(layouts: readonly LayoutRecord[], dpSizeFlag: number | null): WorkerLayout {
-  const first = <K extends keyof LayoutRecord>(key: K): LayoutRecord[K] | undefined => {
-    for (const layout of layouts) if (layout[key] !== undefined) return layout[key];
-    return undefined;
+  // The most frequent value of a field (ties: the largest), so the order of lines does not matter.
+  const first = <K extends 'dpSize' | 'tpSize' | 'ppSize' | 'epSize' | 'enableDpAttention' | 'disaggregationMode'>(key: K): LayoutRecord[K] | undefined => {
+    const counts = new Map<LayoutRecord[K], number>();
+    for (const layout of layouts) if (layout[key] !== undefined) counts.set(layout[key], (counts.get(layout[key]) ?? 0) + 1);
+    let best: LayoutRecord[K] | undefined;
+    let bestCount = 0;
+    for (const [value, n] of counts) {
+      if (n > bestCount || (n === bestCount && best !== undefined && larger(value, best))) {
+        best = value;
+        bestCount = n;
+      }
+    }
+    return best;
   };
-  const logged = first('dpSize');
+  const sizes = [...new Set(layouts.map((l) => l.dpSize).filter((d): d is number => d !== undefined))].sort((a, b) => a - b);
+  const logged = sizes.length === 0 ? undefined : sizes[sizes.length - 1];
   const dpSize = dpSizeFlag ?? logged ?? null;
   const expectedRanks: Record<Phase, Set<number> | null> = { prefill: null, decode: null };
   if (dpSizeFlag !== null) {
@@ -38,8 +58,10 @@ export function resolveLayout(layouts: readonly LayoutRecord[], dpSizeFlag: numb
       const nnodes = layout.nnodes ?? 1;
       const nodeRank = layout.nodeRank ?? 0;
       const split = nnodes > 1 && layout.enableDpAttention === true && dp % nnodes === 0 && nodeRank < nnodes;
-      const perNode = split ? dp / nnodes : dp;
-      const base = split ? nodeRank * perNode : 0;
+      // vLLM's external/hybrid load balancing: this process serves ranks firstRank … firstRank + localRanks − 1.
+      const own = layout.firstRank !== undefined && layout.firstRank < dp;
+      const perNode = own ? Math.min(layout.localRanks ?? 1, dp - (layout.firstRank ?? 0)) : split ? dp / nnodes : dp;
+      const base = own ? (layout.firstRank ?? 0) : split ? nodeRank * perNode : 0;
       const mode = layout.disaggregationMode;
       const phases: Phase[] = mode === 'prefill' || mode === 'decode' ? [mode] : ['prefill', 'decode'];
       for (const phase of phases) {
@@ -52,7 +74,9 @@ export function resolveLayout(layouts: readonly LayoutRecord[], dpSizeFlag: numb
   const modes = new Set(layouts.map((l) => l.disaggregationMode).filter((m) => m !== undefined));
   return {
     dpSize,
-    dpSizeSource: dpSizeFlag !== null ? 'flag' : logged !== undefined ? 'server_args' : 'none',
+    dpSizeSource: dpSizeFlag !== null ? 'flag' : logged === undefined ? 'none' : layouts.some((l) => l.dpSize !== undefined && l.origin === 'server_args') ? 'server_args' : 'engine_args',
+    inferredFrom: null,
+    conflict: sizes.length > 1 ? sizes : null,
     tpSize: first('tpSize') ?? null,
     ppSize: first('ppSize') ?? null,
     epSize: first('epSize') ?? null,
@@ -82,4 +106,9 @@ function range(from: number, to: number): Set<number> {
   const out = new Set<number>();
   for (let r = from; r < Math.min(to, from + MAX_RANKS); r++) out.add(r);
   return out;
+}
+
+/** Order of layout values for ties: numbers by value, the rest by their text. */
+function larger(a: unknown, b: unknown): boolean {
+  return typeof a === 'number' && typeof b === 'number' ? a > b : String(a) > String(b);
 }

@@ -1,10 +1,16 @@
 /**
- * Per-worker accumulation with SGLang's counting rules (reference: sglang-log-formats.md §3, §7):
- * - only PP0 and ATTN_CP0 count: every pipeline stage and context-parallel rank logs the same batch;
- * - per DP rank, only the lowest TP label counts: with --enable-metrics-for-all-schedulers every
- *   TP rank of a DP group logs the same batch (v0.4.9.post3 – v0.5.9);
+ * Per-worker accumulation with SGLang's counting rules (reference: sglang-log-formats.md §3, §7),
+ * applied by evidence so that a few torn or stray lines cost at most themselves:
+ * - every pipeline stage (PP), context-parallel rank (ATTN_CP) and, with
+ *   --enable-metrics-for-all-schedulers (v0.4.9.post3 – v0.5.9), every TP rank of a DP group logs
+ *   the same batch. Lines are kept per DP rank and per label set (TP, PP, ATTN_CP); when the report
+ *   is built (`resolve`), the label set carrying the most lines is the rank's own, and another label
+ *   set is dropped as a duplicate only when it mirrors that one (the same batches in the same 5-s
+ *   buckets). Anything else is more lines of the rank (a stray label, a second worker in one
+ *   stream) and is counted. No label set wins by sorting first, and a rank is never dropped because
+ *   its PP0/TP0 line is absent (an excerpt, a grep);
  * - lines without a DP label (or with v0.3.6's bogus `DP-1`) are kept apart until the worker's
- *   layout says whether they belong to its single rank.
+ *   layout says whether they belong to its single rank (aggregate.ts).
  */
 import type { BatchRecord, EngineStatsRecord, FoldedBatches, LayoutRecord, NoticeRecord, Phase } from '../parse/types.ts';
 import { EngineStatsAccumulator } from './engine-stats.ts';
@@ -13,34 +19,69 @@ import { RankAccumulator } from './rank-accumulator.ts';
 import { RequestAccumulator } from './requests.ts';
 import { RoutingAccumulator } from './routing.ts';
 
-/** Key for "no TP label" (tp_size 1, or a version that omits TP): sorts before TP0. */
-const NO_TP = -1;
-
 /**
- * Most distinct DP ranks (and TP labels per DP rank) kept per worker and phase. The largest real
- * deployments have a few hundred; past this, labels are garbage (torn lines, fuzz) and further new
- * ranks are counted in `rankOverflow` (finding TOO_MANY_RANKS) instead of growing memory.
+ * Most distinct DP ranks kept per worker and phase. The largest real deployments have a few
+ * hundred; past this, labels are garbage (torn lines, fuzz) and lines of further new ranks are
+ * counted in `rankOverflow` (finding TOO_MANY_RANKS) instead of growing memory.
  */
 export const MAX_RANKS = 4096;
+/**
+ * Most label sets (TP × PP × ATTN_CP) kept per DP rank, and per worker and phase in all. A DP
+ * group of SGLang has tp_size / dp_size TP ranks times pp_size stages times attn_cp_size; 64 covers
+ * every documented layout. Without the caps, garbled labels grew up to 4096 × 4096 accumulators
+ * (5.1 GiB on 97 MB of log).
+ */
+export const MAX_LABELS_PER_RANK = 64;
+export const MAX_LABELS = 2 * MAX_RANKS;
 
 /** DP ranks below this get a lookup cache entry (PhaseState.recent). */
 const RECENT_RANKS = 1024;
 
+/** Label values that fit the key: PP and ATTN_CP below 1023, TP below 2^32 (parsers read at most 9 digits). */
+const LABEL_SLOT = 1024;
+
+/** TP, PP and ATTN_CP labels as one number (an absent label is 0, label n is n + 1). `null` past the key's range. */
+export function labelKey(tp: number | undefined, pp: number | undefined, attnCp: number | undefined): number | null {
+  const t = tp === undefined ? 0 : tp + 1;
+  const p = pp === undefined ? 0 : pp + 1;
+  const c = attnCp === undefined ? 0 : attnCp + 1;
+  if (t < 0 || p < 0 || c < 0 || p >= LABEL_SLOT || c >= LABEL_SLOT || t > 2 ** 32) return null;
+  return (t * LABEL_SLOT + p) * LABEL_SLOT + c;
+}
+
+/** The labels of a key (`undefined` where absent). */
+export function labelsOf(key: number): { readonly tp: number | undefined; readonly pp: number | undefined; readonly attnCp: number | undefined } {
+  const c = key % LABEL_SLOT;
+  const p = Math.floor(key / LABEL_SLOT) % LABEL_SLOT;
+  const t = Math.floor(key / (LABEL_SLOT * LABEL_SLOT));
+  return { tp: t === 0 ? undefined : t - 1, pp: p === 0 ? undefined : p - 1, attnCp: c === 0 ? undefined : c - 1 };
+}
+
+/** How a DP rank's label sets were resolved (PhaseState.resolve). */
+export interface ResolvedPhase {
+  /** the rank's lines: its own label set plus every set that does not mirror it */
+  readonly ranks: Map<number, RankAccumulator>;
+  /** lines of label sets that mirror the rank's own (the same batches logged again) */
+  readonly duplicates: number;
+}
+
 export class PhaseState {
-  /** dp → tp → totals */
+  /** dp → label key (labelKey) → totals */
   readonly byDp = new Map<number, Map<number, RankAccumulator>>();
   readonly unlabeled = new RankAccumulator();
-  /** lines from PP>0 or ATTN_CP>0 */
+  /** lines dropped as PP>0/ATTN_CP>0 duplicates by summaries of version 2 or older (kept apart there) */
   pipelineDuplicates = 0;
   dpMinusOne = 0;
   legacyLines = 0;
   /** lines whose TP label is not 0 */
   nonZeroTpLines = 0;
-  /** lines of ranks beyond MAX_RANKS, not counted anywhere else */
+  /** lines of ranks or label sets beyond the caps, not counted anywhere else */
   rankOverflow = 0;
   lines = 0;
-  /** per dp below RECENT_RANKS: the TP label and accumulator of its last line (a lookup cache) */
-  private readonly recent: Array<{ readonly tp: number; readonly acc: RankAccumulator } | undefined> = [];
+  /** label sets held, over all DP ranks */
+  private labelSets = 0;
+  /** per dp below RECENT_RANKS: the label key and accumulator of its last line (a lookup cache) */
+  private readonly recent: Array<{ readonly key: number; readonly acc: RankAccumulator } | undefined> = [];
 
   add(record: BatchRecord): void {
     this.accumulatorFor(record.ranks, 1, record.legacy)?.add(record);
@@ -55,63 +96,64 @@ export class PhaseState {
   private accumulatorFor(ranks: FoldedBatches['ranks'], lines: number, legacy: boolean): RankAccumulator | null {
     this.lines += lines;
     if (legacy) this.legacyLines += lines;
-    const { dp, tp, pp, attnCp } = ranks;
-    if ((pp !== undefined && pp > 0) || (attnCp !== undefined && attnCp > 0)) {
-      this.pipelineDuplicates += lines;
-      return null;
-    }
+    const { dp, tp } = ranks;
     if (dp === undefined || dp < 0) {
       if (dp !== undefined) this.dpMinusOne += lines;
       return this.unlabeled;
     }
     if (tp !== undefined && tp !== 0) this.nonZeroTpLines += lines;
-    const tpKey = tp ?? NO_TP;
-    // The accumulator of the last few (dp, tp) pairs seen, by dp: lines cycle over a worker's ranks.
+    const key = labelKey(tp, ranks.pp, ranks.attnCp);
+    if (key === null) {
+      this.rankOverflow += lines;
+      return null;
+    }
+    // The accumulator of the last label set seen, by dp: lines cycle over a worker's ranks.
     const cached = dp < RECENT_RANKS ? this.recent[dp] : undefined;
-    if (cached !== undefined && cached.tp === tpKey) return cached.acc;
-    let byTp = this.byDp.get(dp);
-    if (byTp === undefined) {
-      if (this.byDp.size >= MAX_RANKS || dp >= MAX_RANKS * 16) {
-        this.rankOverflow += lines;
-        return null;
-      }
-      byTp = new Map();
-      this.byDp.set(dp, byTp);
+    if (cached !== undefined && cached.key === key) return cached.acc;
+    const acc = this.slot(dp, key);
+    if (acc === null) {
+      this.rankOverflow += lines;
+      return null;
     }
-    let acc = byTp.get(tpKey);
+    if (dp < RECENT_RANKS) this.recent[dp] = { key, acc };
+    return acc;
+  }
+
+  /** The accumulator of (dp, label key), made if the caps allow; `null` when they do not. */
+  private slot(dp: number, key: number): RankAccumulator | null {
+    let byLabel = this.byDp.get(dp);
+    if (byLabel === undefined) {
+      if (this.byDp.size >= MAX_RANKS || dp >= MAX_RANKS * 16 || this.labelSets >= MAX_LABELS) return null;
+      byLabel = new Map();
+      this.byDp.set(dp, byLabel);
+    }
+    let acc = byLabel.get(key);
     if (acc === undefined) {
-      if (byTp.size >= MAX_RANKS) {
-        this.rankOverflow += lines;
-        return null;
-      }
+      if (byLabel.size >= MAX_LABELS_PER_RANK || this.labelSets >= MAX_LABELS) return null;
       acc = new RankAccumulator();
-      byTp.set(tpKey, acc);
+      byLabel.set(key, acc);
+      this.labelSets++;
     }
-    if (dp < RECENT_RANKS) this.recent[dp] = { tp: tpKey, acc };
     return acc;
   }
 
   /**
-   * Add another part of the same worker's log (a merged summary, the next byte range). The rank
-   * caps hold across parts: ranks that do not fit are counted in `rankOverflow`. Past the cap, which
-   * ranks are kept can differ from reading both parts in one go (garbage input, TOO_MANY_RANKS).
+   * Add another part of the same worker's log (a merged summary, the next byte range). The caps
+   * hold across parts: ranks and label sets that do not fit are counted in `rankOverflow`. Past the
+   * caps, which ones are kept can differ from reading both parts in one go (garbage input,
+   * TOO_MANY_RANKS).
    */
   merge(other: PhaseState): void {
-    for (const [dp, byTp] of other.byDp) {
-      let mine = this.byDp.get(dp);
-      if (mine === undefined) {
-        if (this.byDp.size >= MAX_RANKS) {
-          for (const acc of byTp.values()) this.rankOverflow += acc.batches;
+    for (const [dp, byLabel] of other.byDp) {
+      for (const [key, acc] of byLabel) {
+        const into = this.byDp.get(dp)?.get(key);
+        if (into !== undefined) {
+          into.merge(acc);
           continue;
         }
-        mine = new Map();
-        this.byDp.set(dp, mine);
-      }
-      for (const [tp, acc] of byTp) {
-        const into = mine.get(tp);
-        if (into !== undefined) into.merge(acc);
-        else if (mine.size >= MAX_RANKS) this.rankOverflow += acc.batches;
-        else mine.set(tp, acc);
+        const made = this.slot(dp, key);
+        if (made === null) this.rankOverflow += acc.batches;
+        else made.merge(acc);
       }
     }
     this.unlabeled.merge(other.unlabeled);
@@ -123,19 +165,74 @@ export class PhaseState {
     this.lines += other.lines;
   }
 
-  /** The logging rank of each DP group (lowest TP label) and how many lines the others held. */
-  resolve(): { readonly ranks: Map<number, RankAccumulator>; readonly tpDuplicates: number } {
+  /**
+   * Each DP rank's lines: the label set with the most lines is the rank's own (ties: PP0 and
+   * ATTN_CP0 first, then the lowest TP, an absent label last), and every other set is either a
+   * mirror of it (dropped as a duplicate) or more lines of the rank (added). Fresh accumulators:
+   * the state is not changed.
+   */
+  resolve(): ResolvedPhase {
     const ranks = new Map<number, RankAccumulator>();
-    let tpDuplicates = 0;
-    for (const [dp, byTp] of this.byDp) {
-      const lowest = Math.min(...byTp.keys());
-      for (const [tp, acc] of byTp) {
-        if (tp === lowest) ranks.set(dp, acc);
-        else tpDuplicates += acc.batches;
+    let duplicates = this.pipelineDuplicates;
+    for (const [dp, byLabel] of this.byDp) {
+      const sets = [...byLabel].sort(([ka, a], [kb, b]) => b.batches - a.batches || labelOrder(ka) - labelOrder(kb));
+      const own = sets[0]?.[1];
+      if (own === undefined) continue;
+      const rank = new RankAccumulator();
+      rank.merge(own);
+      for (const [, acc] of sets.slice(1)) {
+        if (mirrors(acc, own)) duplicates += acc.batches;
+        else rank.merge(acc);
       }
+      ranks.set(dp, rank);
     }
-    return { ranks, tpDuplicates };
+    return { ranks, duplicates };
   }
+}
+
+/** Tie order of label sets: PP0/ATTN_CP0 (or absent) before higher stages, then the lowest TP, absent TP last. */
+function labelOrder(key: number): number {
+  const { tp, pp, attnCp } = labelsOf(key);
+  return ((pp ?? 0) * LABEL_SLOT + (attnCp ?? 0)) * 2 ** 33 + (tp === undefined ? 2 ** 32 : tp);
+}
+
+/**
+ * Whether `copy` logs the same batches as `own`: as many lines (within MIRROR_TOLERANCE) in the
+ * same 5-s buckets, or, for untimed lines, with the same Σ #new-token and the same peak queue.
+ * Duplicate loggers print one batch on every TP rank, pipeline stage or CP rank at the same moment
+ * with the same counters; two workers of one stream, or a torn or stray line, do not.
+ */
+export function mirrors(copy: RankAccumulator, own: RankAccumulator): boolean {
+  const tolerance = Math.max(MIRROR_MIN_LINES, Math.ceil(own.batches * MIRROR_TOLERANCE));
+  if (Math.abs(copy.batches - own.batches) > tolerance) return false;
+  if (own.buckets.size > 0 || copy.buckets.size > 0) return bucketDistance(copy, own) <= tolerance;
+  return Math.abs(copy.newTokens - own.newTokens) <= Math.max(1, own.newTokens * MIRROR_TOLERANCE) && copy.queue.max === own.queue.max;
+}
+
+/**
+ * Lines two mirrored logs may differ by: a log cut between the copies of its last batch, a torn
+ * line, a copy logged a moment later across a bucket boundary. 2 % and at least 2 lines.
+ */
+const MIRROR_TOLERANCE = 0.02;
+const MIRROR_MIN_LINES = 2;
+
+/** Σ over 5-s buckets of |a − b| batches, plus the difference in lines held in no bucket (untimed). */
+function bucketDistance(a: RankAccumulator, b: RankAccumulator): number {
+  const counts = new Map<number, number>();
+  let inA = 0;
+  a.buckets.forEach((index, batches) => {
+    counts.set(index, batches);
+    inA += batches;
+  });
+  let distance = 0;
+  let inB = 0;
+  b.buckets.forEach((index, batches) => {
+    distance += Math.abs((counts.get(index) ?? 0) - batches);
+    counts.delete(index);
+    inB += batches;
+  });
+  for (const rest of counts.values()) distance += rest;
+  return distance + Math.abs(a.batches - inA - (b.batches - inB));
 }
 
 export class WorkerState {
@@ -154,6 +251,9 @@ export class WorkerState {
   /** ranks seen per parser family on batch lines (TensorRT-LLM logs only rank 0 by default) */
   readonly batchRanksByFamily = new Map<string, Set<number>>();
   readonly batchLinesByFamily = new KeyCounts();
+  /** TensorRT-LLM `currank_total_requests = a/b`: Σa (this worker's logging rank) and Σb (all ranks) */
+  fetchedRequests = 0;
+  fetchedTotal = 0;
   readonly name: string;
   private lastFamily = '';
   private lastFamilyRanks: Set<number> | undefined = undefined;
@@ -166,6 +266,10 @@ export class WorkerState {
   addBatch(record: BatchRecord, family: string): void {
     this.phases[record.phase].add(record);
     this.countBatchLines(family, record.ranks.dp, 1);
+    if (record.fetchedTotal !== undefined && record.fetched !== undefined && record.fetched <= record.fetchedTotal) {
+      this.fetchedRequests += record.fetched;
+      this.fetchedTotal += record.fetchedTotal;
+    }
   }
 
   /** Adds batch lines the kernel folded: the same as adding each of them (`addBatch`) in order. */

@@ -25,7 +25,12 @@ const windows = (report: Report, phase: Phase): PhaseWindows | null => report.wi
 function phaseMetrics(phase: Phase): Metric[] {
   const P = phase;
   const list: Metric[] = [
-    { name: `${P}.balance`, description: `${P} batch balance, mean/max over DP ranks (1 = even)`, read: (r) => minOver(r, P, (g) => g.batches.balance) },
+    { name: `${P}.balance`, description: `${P} batch balance, mean/max over DP ranks (1 = even, 1/n = one rank ran all)`, read: (r) => minOver(r, P, (g) => g.batches.balance) },
+    {
+      name: `${P}.peerBalance`,
+      description: `${P} batch peer balance, the other ranks' mean / the busiest rank (1 = even, 0 = one rank ran all, at any n); the verdict's measure`,
+      read: (r) => minOver(r, P, (g) => g.batches.peerBalance),
+    },
     { name: `${P}.maxShare`, description: `share of ${P} batches on the busiest rank`, read: (r) => maxOver(r, P, (g) => g.batches.maxShare) },
     { name: `${P}.cv`, description: `coefficient of variation of ${P} batches per rank`, read: (r) => maxOver(r, P, (g) => g.batches.cv) },
     { name: `${P}.jain`, description: `Jain's fairness index of ${P} batches per rank`, read: (r) => minOver(r, P, (g) => g.batches.jain) },
@@ -45,6 +50,7 @@ function phaseMetrics(phase: Phase): Metric[] {
     { name: `window.${P}.balance.min`, description: `lowest ${P} window balance`, read: (r) => windows(r, P)?.balance.min ?? null },
     { name: `window.${P}.balance.p10`, description: `10th percentile of ${P} window balance`, read: (r) => windows(r, P)?.balance.p10 ?? null },
     { name: `window.${P}.balance.p50`, description: `median ${P} window balance`, read: (r) => windows(r, P)?.balance.p50 ?? null },
+    { name: `window.${P}.peerBalance.p10`, description: `10th percentile of ${P} window peer balance`, read: (r) => windows(r, P)?.peerBalance.p10 ?? null },
     { name: `window.${P}.skewedShare`, description: `share of active ${P} windows significantly skewed`, read: (r) => windows(r, P)?.skewedShare ?? null },
     {
       name: `window.${P}.queuedWhilePeerIdle`,
@@ -65,6 +71,7 @@ function phaseMetrics(phase: Phase): Metric[] {
       2,
       0,
       { name: 'prefill.tokenBalance', description: 'prefill #new-token balance, mean/max over DP ranks', read: (r) => minOver(r, 'prefill', (g) => g.tokens?.balance ?? null) },
+      { name: 'prefill.tokenPeerBalance', description: 'prefill #new-token peer balance over DP ranks', read: (r) => minOver(r, 'prefill', (g) => g.tokens?.peerBalance ?? null) },
       { name: 'prefill.tokenMaxShare', description: 'share of prefill new tokens on the busiest rank', read: (r) => maxOver(r, 'prefill', (g) => g.tokens?.maxShare ?? null) },
     );
   }
@@ -78,6 +85,7 @@ export const METRICS: readonly Metric[] = [
   ...phaseMetrics('decode'),
   // Short forms of the most used names (window.* = prefill).
   { name: 'idleRanks', description: 'idle ranks over prefill and decode', read: (r) => idleRanks(r.prefill) + idleRanks(r.decode) },
+  { name: 'workers.skewed', description: 'workers skewed on their own ranks (WORKER_SKEW, --by rank)', read: (r) => r.findings.reduce((n, f) => n + (f.code === 'WORKER_SKEW' ? f.workers.length : 0), 0) },
   { name: 'window.balance.min', description: 'lowest prefill window balance', read: (r) => windows(r, 'prefill')?.balance.min ?? null },
   { name: 'window.balance.p10', description: '10th percentile of prefill window balance', read: (r) => windows(r, 'prefill')?.balance.p10 ?? null },
   { name: 'window.balance.p50', description: 'median prefill window balance', read: (r) => windows(r, 'prefill')?.balance.p50 ?? null },
@@ -85,6 +93,11 @@ export const METRICS: readonly Metric[] = [
     name: 'engine.balance',
     description: 'vLLM estimated prompt-token balance over engines',
     read: (r) => worst(r.engineStats.groups.map((g) => g.promptTokens.balance), Math.min),
+  },
+  {
+    name: 'engine.peerBalance',
+    description: 'vLLM estimated prompt-token peer balance over engines',
+    read: (r) => worst(r.engineStats.groups.map((g) => g.promptTokens.peerBalance), Math.min),
   },
   {
     name: 'engine.waiting.max',

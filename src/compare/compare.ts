@@ -3,7 +3,7 @@
  * balance and verdict of each side, and whether the after side regressed.
  */
 import type { Phase } from '../parse/types.ts';
-import type { Report, Verdict } from '../report/types.ts';
+import { VERDICT_ORDER, type Report, type Verdict } from '../report/types.ts';
 
 export const COMPARISON_SCHEMA_VERSION = 1;
 
@@ -27,6 +27,9 @@ export interface PhaseComparison {
   readonly ranks: readonly RankComparison[];
   readonly balanceBefore: number | null;
   readonly balanceAfter: number | null;
+  /** peer balance (the measure verdicts and regressions are judged on); `null` in reports before schemaVersion 2 */
+  readonly peerBalanceBefore: number | null;
+  readonly peerBalanceAfter: number | null;
   readonly maxShareBefore: number | null;
   readonly maxShareAfter: number | null;
   readonly peakQueueBefore: number | null;
@@ -39,13 +42,12 @@ export interface Comparison {
   readonly before: { readonly label: string; readonly verdict: Verdict };
   readonly after: { readonly label: string; readonly verdict: Verdict };
   readonly phases: readonly PhaseComparison[];
-  /** the after side is worse: a lower balance by more than `threshold`, or a worse verdict */
+  /** the after side is worse: a lower peer balance by more than `threshold`, or a worse verdict */
   readonly regression: boolean;
   readonly regressionReasons: readonly string[];
   readonly threshold: number;
 }
 
-const VERDICT_ORDER: Record<Verdict, number> = { ok: 0, insufficient: 1, warn: 2, fail: 3 };
 
 export function compareReports(before: Report, after: Report, labels: { before: string; after: string }, threshold: number): Comparison {
   const phases: PhaseComparison[] = [];
@@ -68,6 +70,8 @@ export function compareReports(before: Report, after: Report, labels: { before: 
       }),
       balanceBefore: b?.batches.balance ?? null,
       balanceAfter: a?.batches.balance ?? null,
+      peerBalanceBefore: b?.batches.peerBalance ?? null,
+      peerBalanceAfter: a?.batches.peerBalance ?? null,
       maxShareBefore: b?.batches.maxShare ?? null,
       maxShareAfter: a?.batches.maxShare ?? null,
       peakQueueBefore: peak(b),
@@ -77,7 +81,9 @@ export function compareReports(before: Report, after: Report, labels: { before: 
   const reasons: string[] = [];
   if (VERDICT_ORDER[after.verdict] > VERDICT_ORDER[before.verdict]) reasons.push(`verdict ${before.verdict} → ${after.verdict}`);
   for (const p of phases) {
-    if (p.balanceBefore !== null && p.balanceAfter !== null && p.balanceAfter < p.balanceBefore - threshold) {
+    if (p.peerBalanceBefore !== null && p.peerBalanceAfter !== null && p.peerBalanceAfter < p.peerBalanceBefore - threshold) {
+      reasons.push(`${p.phase} peer balance ${p.peerBalanceBefore.toFixed(2)} → ${p.peerBalanceAfter.toFixed(2)}`);
+    } else if (p.peerBalanceBefore === null && p.balanceBefore !== null && p.balanceAfter !== null && p.balanceAfter < p.balanceBefore - threshold) {
       reasons.push(`${p.phase} balance ${p.balanceBefore.toFixed(2)} → ${p.balanceAfter.toFixed(2)}`);
     }
   }

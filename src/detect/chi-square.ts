@@ -7,10 +7,11 @@
  * where Q is the regularized upper incomplete gamma function. The test assumes expected counts of
  * at least ~5 per rank; callers apply it only above the minimum sample size.
  */
-export function chiSquareUniform(values: readonly number[]): { statistic: number; df: number; pValue: number } | null {
+export function chiSquareUniform(values: readonly number[] | Float64Array): { statistic: number; df: number; pValue: number } | null {
   const n = values.length;
   if (n < 2) return null;
-  const total = values.reduce((a, b) => a + b, 0);
+  let total = 0;
+  for (const x of values) total += x;
   if (total <= 0) return null;
   const mean = total / n;
   let statistic = 0;

@@ -4,14 +4,16 @@
  */
 import type { EngineStatsAccumulator } from '../aggregate/engine-stats.ts';
 import { isoTime } from '../report/rows.ts';
-import type { EngineStatsGroup, EngineStatsRow, Finding, Level, Thresholds } from '../report/types.ts';
+import type { EngineStatsGroup, EngineStatsRow, Finding, Thresholds } from '../report/types.ts';
 import { computeBalance } from './balance.ts';
-import { median, type GroupOutcome } from './detect.ts';
+import { queueSkew, skewLevel, type GroupOutcome } from './detect.ts';
 
 export interface EngineStatsInput {
   /** `null` for all workers merged */
   readonly worker: string | null;
   readonly ranks: ReadonlyMap<number, EngineStatsAccumulator>;
+  /** the DP size the workers declare (`--dp-size`, `non-default args`); `null` when unknown */
+  readonly dpSize: number | null;
 }
 
 export function judgeEngineStats(
@@ -38,31 +40,33 @@ export function judgeEngineStats(
     }));
     groups.push({ worker: input.worker, ranks, promptTokens: { ...promptTokens, chiSquare: null } });
     const base = { phase: 'prefill', worker: input.worker } as const;
+    if (sorted.length < 2 && input.dpSize !== 1) {
+      // One engine's stats: with DP, the others' are missing, and one engine cannot show balance.
+      if (input.dpSize === null) findings.push({ code: 'LAYOUT_UNKNOWN', level: 'warn', phase: null, worker: input.worker, ranks: sorted.map(([r]) => r), lines: samples });
+      outcomes.push('insufficient');
+      continue;
+    }
     if (samples < Math.max(t.minBatches, t.minBatchesPerRank * sorted.length)) {
       outcomes.push('insufficient');
       continue;
     }
     const before = findings.length;
-    const balance = promptTokens.balance;
-    if (balance !== null && balance < t.warnBalance) {
-      const level: Level = balance < t.failBalance ? 'fail' : 'warn';
+    const level = skewLevel(promptTokens.peerBalance, t);
+    if (level !== null) {
       findings.push({
         code: 'ENGINE_SKEW',
         level,
         ...base,
-        balance,
+        peerBalance: promptTokens.peerBalance ?? 0,
+        balance: promptTokens.balance ?? 0,
         threshold: level === 'fail' ? t.failBalance : t.warnBalance,
         maxRank: promptTokens.maxRank ?? 0,
         maxShare: promptTokens.maxShare ?? 0,
         ranks: sorted.length,
       });
     }
-    const peaks = sorted.length < 2 ? [] : ranks.map((r) => ({ rank: r.rank, peak: r.waiting.max ?? 0 }));
-    for (const { rank, peak } of peaks) {
-      const others = median(peaks.filter((p) => p.rank !== rank).map((p) => p.peak));
-      if (peak >= t.queueSkewMin && peak >= t.queueSkewFactor * others) {
-        findings.push({ code: 'QUEUE_SKEW', level: 'warn', ...base, rank, peak, othersMedianPeak: others, factor: t.queueSkewFactor });
-      }
+    for (const skew of queueSkew(ranks.map((r) => ({ rank: r.rank, p95: r.waiting.p95 ?? 0, peak: r.waiting.max ?? 0 })), t)) {
+      findings.push({ code: 'QUEUE_SKEW', level: 'warn', ...base, ...skew });
     }
     const mine = findings.slice(before);
     outcomes.push(mine.some((f) => f.level === 'fail') ? 'fail' : mine.length > 0 ? 'warn' : 'ok');

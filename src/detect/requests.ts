@@ -52,7 +52,10 @@ export function detectRequests(
   const findings: Finding[] = [];
   const base = { phase: 'prefill', worker } as const;
   let sentinel = 0;
-  for (const [source, tally] of tallies) {
+  // In a fixed order: which source a worker's read saw first depends on how its input was split.
+  for (const source of ORDER) {
+    const tally = tallies.get(source);
+    if (tally === undefined) continue;
     sentinel += tally.sentinel;
     // Finish lines repeat their Receive line's request: judge Receive when both are logged.
     if (source === 'sglang-finish' && tallies.has('sglang-receive')) continue;

@@ -73,6 +73,8 @@ export function createCustomParser(patterns: readonly RegExp[], zone: Zone = UTC
           inflight: undefined,
           legacy: false,
           prefix: 'custom',
+          fetched: undefined,
+          fetchedTotal: undefined,
         };
         return { kind: 'record', record };
       }

@@ -37,6 +37,8 @@ const RECORD: Mutable<BatchRecord> = {
   inflight: undefined,
   legacy: false,
   prefix: 'native',
+  fetched: undefined,
+  fetchedTotal: undefined,
 };
 
 /** The last minute seen (YYYYMMDDHHMM) and its wall clock as if UTC: lines of a minute share it. */

@@ -91,6 +91,8 @@ export function parseSglangLine(raw: string, zone: Zone = UTC_ZONE): ParseResult
     inflight: value(line, '#transferring-req: ', body) ?? value(line, '#inflight-req: ', body) ?? value(line, '#transfer-req: ', body),
     legacy,
     prefix,
+    fetched: undefined,
+    fetchedTotal: undefined,
   };
   return { kind: 'record', record };
 }
@@ -261,12 +263,15 @@ function parseLayout(line: string): LayoutRecord {
   const attention = LAYOUT.enableDpAttention.exec(line)?.[1];
   return {
     kind: 'layout',
+    origin: 'server_args',
     dpSize: int(LAYOUT.dpSize),
     tpSize: int(LAYOUT.tpSize),
     ppSize: int(LAYOUT.ppSize),
     epSize: int(LAYOUT.epSize),
     nnodes: int(LAYOUT.nnodes),
     nodeRank: int(LAYOUT.nodeRank),
+    firstRank: undefined,
+    localRanks: undefined,
     enableDpAttention: attention === undefined ? undefined : attention === 'True',
     disaggregationMode: LAYOUT.disaggregationMode.exec(line)?.[1],
   };

@@ -18,6 +18,7 @@ const UNSCHEDULED = /\bnum_unscheduled = (\d+)/;
 const HEADER_TIME = /\[(\d{2})\/(\d{2})\/(\d{4})-(\d{2}):(\d{2}):(\d{2})\]/;
 const BODY_TIME = /timestamp = (\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})/;
 const PREFIX_RANK = /\[(?:RANK|MPI_Rank) (\d+)\]/;
+const FETCHED = /\bcurrank_total_requests = (\d+)\/(\d+)/;
 
 export function createTrtllmParser(zone: Zone = UTC_ZONE): LineParser {
   // Every line ITER matches holds `global_rank = `; of its two fixed parts that is the one with a
@@ -39,6 +40,7 @@ export function parseTrtllmLine(raw: string, zone: Zone = UTC_ZONE): ParseResult
   const prefill = ctxRequests > 0;
   // The body's `rank =` is the executor's rank (one per attention-DP rank); the logger prefix is the fallback.
   const rank = number(iter[3]) ?? number(PREFIX_RANK.exec(line)?.[1]);
+  const fetched = FETCHED.exec(line);
   const record: BatchRecord = {
     kind: 'batch',
     phase: prefill ? 'prefill' : 'decode',
@@ -53,6 +55,8 @@ export function parseTrtllmLine(raw: string, zone: Zone = UTC_ZONE): ParseResult
     inflight: undefined,
     legacy: false,
     prefix: 'native',
+    fetched: number(fetched?.[1]),
+    fetchedTotal: number(fetched?.[2]),
   };
   return { kind: 'record', record };
 }

@@ -54,17 +54,30 @@ export interface BatchRecord {
   readonly legacy: boolean;
   /** How the rank labels were found: SGLang's own `[date time DPx ...]` prefix, a custom bracket, or none. */
   readonly prefix: 'native' | 'custom' | 'none';
+  /**
+   * TensorRT-LLM `currank_total_requests = a/b`: requests this rank fetched (a) of all fetched in the
+   * step (b). Only rank 0 logs by default, so this is the one view of the other ranks' share.
+   */
+  readonly fetched: number | undefined;
+  readonly fetchedTotal: number | undefined;
 }
 
-/** Deployment layout announced by a `server_args=ServerArgs(...)` line (one per node). */
+/**
+ * Deployment layout announced by a `server_args=ServerArgs(...)` line of SGLang (one per node) or a
+ * `non-default args: {...}` line of vLLM (`data_parallel_size`).
+ */
 export interface LayoutRecord {
   readonly kind: 'layout';
+  readonly origin: 'server_args' | 'engine_args';
   readonly dpSize: number | undefined;
   readonly tpSize: number | undefined;
   readonly ppSize: number | undefined;
   readonly epSize: number | undefined;
   readonly nnodes: number | undefined;
   readonly nodeRank: number | undefined;
+  /** vLLM `data_parallel_rank` / `data_parallel_size_local`: the ranks one process of an external-LB deployment serves */
+  readonly firstRank: number | undefined;
+  readonly localRanks: number | undefined;
   readonly enableDpAttention: boolean | undefined;
   /** `'null' | 'prefill' | 'decode'` as SGLang prints it */
   readonly disaggregationMode: string | undefined;

@@ -5,7 +5,7 @@
  */
 import { stripAnsi } from './envelope.ts';
 import { findTimestamp, UTC_ZONE, wallClockToMs, type Zone } from './timestamps.ts';
-import { IGNORED, type BatchRecord, type EngineStatsRecord, type LineParser, type ParseResult } from './types.ts';
+import { IGNORED, type BatchRecord, type EngineStatsRecord, type LayoutRecord, type LineParser, type ParseResult } from './types.ts';
 
 const STATS =
   /(?:(?:Engine (\d{1,5})|(\d+) Engines Aggregated): )?Avg prompt throughput: ([\d.]+) tokens\/s, Avg generation throughput: ([\d.]+) tokens\/s, Running: (\d+) reqs, (?:Swapped: \d+ reqs, Pending|Waiting): (\d+) reqs/;
@@ -16,12 +16,22 @@ const ENGINE_CORE = /\(EngineCore_(?:DP)?(\d+) pid=\d+\)/;
 /** vLLM's own header: `INFO 03-30 06:29:25 [file.py:123]` (no year, local time). */
 const HEADER = /(?:DEBUG|INFO|WARNING|ERROR|CRITICAL) (\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? \[/;
 const STATS_DISABLED = 'api_server_count more than 1';
+/** `non-default args: {'tensor_parallel_size': 2, 'data_parallel_size': 2, …}` at start-up (a Python dict repr). */
+const ARGS = 'non-default args: {';
+const ARG = (name: string): RegExp => new RegExp(`'${name}': (\\d+)\\b`);
+const LAYOUT_ARGS = {
+  dpSize: ARG('data_parallel_size'),
+  tpSize: ARG('tensor_parallel_size'),
+  ppSize: ARG('pipeline_parallel_size'),
+  firstRank: ARG('data_parallel_rank'),
+  localRanks: ARG('data_parallel_size_local'),
+} as const;
 
 /** Placeholder year for vLLM's year-less stamps (a leap year, so 02-29 exists): times compare only within one log. */
 export const VLLM_PLACEHOLDER_YEAR = 2000;
 
 export function createVllmParser(zone: Zone = UTC_ZONE): LineParser {
-  return { name: 'vllm', needles: ['Avg prompt throughput', 'Iteration(', STATS_DISABLED], parse: (line) => parseVllmLine(line, zone) };
+  return { name: 'vllm', needles: ['Avg prompt throughput', 'Iteration(', STATS_DISABLED, ARGS], parse: (line) => parseVllmLine(line, zone) };
 }
 
 /** @param zone the zone of vLLM's zone-less local stamps (`--tz`) */
@@ -66,9 +76,12 @@ export function parseVllmLine(raw: string, zone: Zone = UTC_ZONE): ParseResult {
       inflight: undefined,
       legacy: false,
       prefix: dp === undefined ? 'none' : 'native',
+      fetched: undefined,
+      fetchedTotal: undefined,
     };
     return { kind: 'record', record };
   }
+  if (line.includes(ARGS)) return parseArgs(line);
   if (line.includes(STATS_DISABLED)) return { kind: 'record', record: { kind: 'notice', time: timeOf(line, line.length, zone), notice: 'vllm-stats-disabled' } };
   return IGNORED;
 }
@@ -79,4 +92,30 @@ function timeOf(line: string, messageAt: number, zone: Zone): number | undefined
   const m = HEADER.exec(before);
   if (m !== null) return wallClockToMs(VLLM_PLACEHOLDER_YEAR, Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), 0, zone);
   return findTimestamp(before, zone);
+}
+
+/** The layout in vLLM's `non-default args` line; ignored when it names no parallel size. */
+function parseArgs(line: string): ParseResult {
+  const int = (re: RegExp): number | undefined => {
+    const n = Number(re.exec(line)?.[1]);
+    return Number.isSafeInteger(n) ? n : undefined;
+  };
+  const dpSize = int(LAYOUT_ARGS.dpSize);
+  const tpSize = int(LAYOUT_ARGS.tpSize);
+  if (dpSize === undefined && tpSize === undefined) return IGNORED;
+  const record: LayoutRecord = {
+    kind: 'layout',
+    origin: 'engine_args',
+    dpSize,
+    tpSize,
+    ppSize: int(LAYOUT_ARGS.ppSize),
+    epSize: undefined,
+    nnodes: undefined,
+    nodeRank: undefined,
+    firstRank: int(LAYOUT_ARGS.firstRank),
+    localRanks: int(LAYOUT_ARGS.localRanks),
+    enableDpAttention: undefined,
+    disaggregationMode: undefined,
+  };
+  return { kind: 'record', record };
 }

@@ -40,7 +40,7 @@ function comparisonTable(c: Comparison, chalk: ChalkInstance): string {
 }
 
 function summaryLine(p: PhaseComparison): string {
-  return `balance ${formatRatio(p.balanceBefore)} → ${formatRatio(p.balanceAfter)} · max share ${formatPercent(p.maxShareBefore)} → ${formatPercent(p.maxShareAfter)} · peak queue ${formatInt(p.peakQueueBefore)} → ${formatInt(p.peakQueueAfter)}`;
+  return `peer balance ${formatRatio(p.peerBalanceBefore)} → ${formatRatio(p.peerBalanceAfter)} · balance ${formatRatio(p.balanceBefore)} → ${formatRatio(p.balanceAfter)} · max share ${formatPercent(p.maxShareBefore)} → ${formatPercent(p.maxShareAfter)} · peak queue ${formatInt(p.peakQueueBefore)} → ${formatInt(p.peakQueueAfter)}`;
 }
 
 function comparisonMarkdown(c: Comparison): string {
@@ -53,7 +53,7 @@ function comparisonMarkdown(c: Comparison): string {
         `| ${rankLabel(r.rank)} | ${formatInt(r.before?.batches ?? null)} | ${formatPercent(r.before?.share ?? null)} | ${formatInt(r.after?.batches ?? null)} | ${formatPercent(r.after?.share ?? null)} | ${delta(r.shareDelta)} |`,
       );
     }
-    out.push('', `Peak queue depth: ${formatInt(p.peakQueueBefore)} → ${formatInt(p.peakQueueAfter)} requests · balance (mean/max): ${formatRatio(p.balanceBefore)} → ${formatRatio(p.balanceAfter)}`, '');
+    out.push('', `Peak queue depth: ${formatInt(p.peakQueueBefore)} → ${formatInt(p.peakQueueAfter)} requests · peer balance: ${formatRatio(p.peerBalanceBefore)} → ${formatRatio(p.peerBalanceAfter)} · balance (mean/max): ${formatRatio(p.balanceBefore)} → ${formatRatio(p.balanceAfter)}`, '');
   }
   out.push(c.regression ? `**Regression:** ${c.regressionReasons.join('; ')}` : 'No regression.');
   return `${out.join('\n')}\n`;

@@ -10,9 +10,9 @@ import type { Renderer } from './types.ts';
 
 export const renderMarkdown: Renderer = (report) => {
   const out: string[] = [];
-  const headline = report.prefill.groups[0]?.batches.balance ?? null;
+  const headline = report.prefill.groups[0]?.batches.peerBalance ?? null;
   out.push(
-    `### dpskew: ${report.verdict.toUpperCase()}${headline === null ? '' : ` — prefill DP balance ${formatRatio(headline)}`}`,
+    `### dpskew: ${report.verdict.toUpperCase()}${headline === null ? '' : ` — prefill peer balance ${formatRatio(headline)}`}`,
     '',
   );
   if (report.interrupted) out.push('**Partial report: interrupted before all input was read.**', '');
@@ -71,7 +71,7 @@ function phaseTables(phase: PhaseReport): string[] {
     out.push(...groupTable(group, phase.phase === 'prefill'), '');
     const peak = peakQueue(group);
     out.push(
-      `Balance (mean/max): ${formatRatio(group.batches.balance)}${group.tokens === null ? '' : ` (new tokens ${formatRatio(group.tokens.balance)})`} · peak queue depth: ${peak === null ? '-' : `${formatInt(peak.value)} requests on ${rankLabel(peak.rank)}`} · χ² p ${formatPValue(group.batches.chiSquare?.pValue ?? null)}`,
+      `Peer balance (others' mean/max): ${formatRatio(group.batches.peerBalance)}${group.tokens === null ? '' : ` (new tokens ${formatRatio(group.tokens.peerBalance)})`} · balance (mean/max): ${formatRatio(group.batches.balance)} · peak queue depth: ${peak === null ? '-' : `${formatInt(peak.value)} requests on ${rankLabel(peak.rank)}`} · χ² p ${formatPValue(group.batches.chiSquare?.pValue ?? null)}`,
       '',
     );
   }

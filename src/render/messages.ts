@@ -2,7 +2,8 @@
  * The only place findings become sentences: one line saying what was seen, with its numbers, and
  * one saying what to do next.
  */
-import type { Finding } from '../report/types.ts';
+import type { Phase } from '../parse/types.ts';
+import type { Finding, SkewMeasure } from '../report/types.ts';
 import { capitalize, formatInt, formatPercent, formatPValue, formatRatio, rankLabel, sanitize } from './format.ts';
 
 export interface FindingText {
@@ -14,15 +15,37 @@ export function describeFinding(f: Finding): FindingText {
   const phase = f.phase === null ? '' : capitalize(f.phase);
   const where = f.worker === null ? '' : ` on ${sanitize(f.worker)}`;
   switch (f.code) {
-    case 'BATCH_SKEW':
-    case 'TOKEN_SKEW': {
-      const what = f.code === 'BATCH_SKEW' ? 'batches' : 'new tokens';
+    case 'BATCH_SKEW': {
+      const lead = f.basis === 'tokens' && f.tokens !== null ? f.tokens : f.batches;
+      const what = f.basis === 'tokens' ? 'new tokens' : 'batches';
+      const other = f.basis === 'tokens' ? f.batches : f.tokens;
+      const otherText = other === null ? '' : `; ${f.basis === 'tokens' ? 'batches' : 'new tokens'}: ${skewText(other)}`;
       return {
-        message: `${phase} ${what}${where} are skewed: balance ${formatRatio(f.balance)} (mean/max, ${f.level} below ${f.threshold}); ${rankLabel(f.maxRank)} has ${formatPercent(f.maxShare)} across ${f.ranks} ranks`,
-        advice:
-          'Check how requests pick a DP rank: the router (Dynamo PR #7984 pinned every prefill request to DP0), SGLang --load-balance-method, and explicit data_parallel_rank on requests.',
+        message: `${phase} ${what}${where} are skewed across ${f.ranks} ranks: ${skewText(lead)} (${f.level} below ${f.threshold})${otherText}`,
+        advice: skewAdvice(f.engine, f.phase),
       };
     }
+    case 'WORKER_SKEW': {
+      const listed = f.workers.slice(0, 3).map((w) => `${sanitize(w.worker)} (${w.reason === 'idle-rank' ? `${w.idleRanks.map(rankLabel).join(', ')} idle` : `${w.maxRank === null ? '' : `${rankLabel(w.maxRank)} ${formatPercent(w.maxShare)} of ${formatInt(w.batches)} batches, `}peer balance ${formatRatio(w.peerBalance)}`})`);
+      const more = f.workers.length > 3 ? `, and ${f.workers.length - 3} more` : '';
+      return {
+        message: `${phase}: ${f.workers.length} of ${f.workersJudged} workers ${f.workers.length === 1 ? 'is' : 'are'} skewed on ${f.workers.length === 1 ? 'its' : 'their'} own ranks: ${listed.join('; ')}${more}`,
+        advice: 'Run with --by worker to see each worker\'s ranks; the sum over workers hides a worker whose own router or balancer misbehaves.',
+      };
+    }
+    case 'LAYOUT_UNKNOWN':
+      return {
+        message:
+          f.phase === null
+            ? `${sanitize(f.worker ?? 'input')}: engine stats of ${f.ranks.map(rankLabel).join(', ')} only (${formatInt(f.lines)} samples), and nothing says how many DP ranks there are; no balance claimed`
+            : `${phase}${where}: batch lines carry DP labels but only ${f.ranks.map(rankLabel).join(', ')} logged (${formatInt(f.lines)} lines) and nothing says how many ranks the worker has; no balance claimed`,
+        advice: 'Pass --dp-size N, or include the worker\'s layout line (SGLang server_args, vLLM non-default args); a log cut by --since, rotation or grep loses it.',
+      };
+    case 'LAYOUT_CONFLICT':
+      return {
+        message: `${sanitize(f.worker ?? 'input')}: layout lines announce different dp_size values (${f.dpSizes.join(', ')}); the ranks of all of them are expected`,
+        advice: 'A restart with another layout, or several servers in one log: split the log per server, or pass --dp-size.',
+      };
     case 'IDLE_RANK':
       return {
         message: `${phase}${where}: ${f.idleRanks.map(rankLabel).join(', ')} ran no batch while the other ${f.ranks - f.idleRanks.length} of ${f.ranks} ranks ran ${formatInt(f.total)}`,
@@ -31,7 +54,7 @@ export function describeFinding(f: Finding): FindingText {
       };
     case 'QUEUE_SKEW':
       return {
-        message: `${phase} queue${where} on ${rankLabel(f.rank)} peaked at ${formatInt(f.peak)} requests, ≥ ${f.factor}× the other ranks' median peak (${formatRatio(f.othersMedianPeak, 1)})`,
+        message: `${phase} queue${where} on ${rankLabel(f.rank)} stood at ${formatInt(f.p95)} requests or more on 5% of its lines (p95; peak ${formatInt(f.peak)}), ≥ ${f.factor}× the other ranks' median p95 (${formatRatio(f.othersMedianP95, 1)})`,
         advice: 'Requests pile up on one rank while others have room: the balancer is not following load.',
       };
     case 'INSUFFICIENT_DATA':
@@ -48,12 +71,18 @@ export function describeFinding(f: Finding): FindingText {
           };
         case 'not-significant':
           return {
-            message: `${phase}${where}: balance ${formatRatio(f.balance)} could be chance (χ² p = ${formatPValue(f.pValue)}); no skew verdict claimed`,
+            message: `${phase}${where}: peer balance ${formatRatio(f.peerBalance)} could be chance (χ² p = ${formatPValue(f.pValue)}); no skew verdict claimed`,
             advice: 'Collect more batches before concluding, or raise --alpha to accept weaker evidence.',
           };
       }
       break;
     case 'NO_RANK_LABELS':
+      if (f.labelledLines > 0 && f.lines < f.labelledLines) {
+        return {
+          message: `${sanitize(f.worker ?? 'input')}: ${formatInt(f.lines)} ${f.phase ?? ''} batch lines carry no DP label among ${formatInt(f.labelledLines)} that do; counted apart (unattributed), as lines torn by concurrent writers`,
+          advice: 'Torn lines cost only themselves; many of them mean the worker\'s processes interleave their writes (a line-buffered handler or one file per process avoids it).',
+        };
+      }
       return f.dpSize !== null && f.dpSize > 1
         ? {
             message: `${sanitize(f.worker ?? 'input')}: ${formatInt(f.lines)} ${f.phase ?? ''} batch lines carry no DP label although dp_size=${f.dpSize}; they are counted apart (unattributed)`,
@@ -125,8 +154,8 @@ export function describeFinding(f: Finding): FindingText {
       };
     case 'ENGINE_SKEW':
       return {
-        message: `Prefill tokens estimated from engine stats${where} are skewed: balance ${formatRatio(f.balance)} (mean/max, ${f.level} below ${f.threshold}); ${rankLabel(f.maxRank)} has ${formatPercent(f.maxShare)} across ${f.ranks} engines`,
-        advice: 'Check the DP load balancer; for exact per-step counts enable vLLM --enable-logging-iteration-details.',
+        message: `Prefill tokens estimated from engine stats${where} are skewed across ${f.ranks} engines: ${rankLabel(f.maxRank)} has ${formatPercent(f.maxShare)}, the others ${formatRatio(f.peerBalance)} of that each on average (peer balance, ${f.level} below ${f.threshold}; mean/max ${formatRatio(f.balance)})`,
+        advice: `${skewAdvice('vllm', 'prefill')} For exact per-step counts enable vLLM --enable-logging-iteration-details.`,
       };
     case 'STATS_AGGREGATED':
       return {
@@ -140,7 +169,7 @@ export function describeFinding(f: Finding): FindingText {
       };
     case 'SINGLE_RANK_LOGGING':
       return {
-        message: `${sanitize(f.worker ?? 'input')}: all ${formatInt(f.lines)} ${f.family} iteration lines come from one rank, so the other ranks' work is invisible`,
+        message: `${sanitize(f.worker ?? 'input')}: all ${formatInt(f.lines)} ${f.family} iteration lines come from one rank, so the other ranks' work is invisible${f.fetchedShare === null ? '' : `; that rank fetched ${formatPercent(f.fetchedShare)} of all requests (currank_total_requests; 1/dp is even)`}`,
         advice: 'Set TLLM_PROFILE_LOG_RANKS=all so every attention-DP rank prints its iteration log.',
       };
     case 'TOO_MANY_RANKS':
@@ -150,14 +179,20 @@ export function describeFinding(f: Finding): FindingText {
       };
     case 'WINDOW_SKEW':
       return {
-        message: `${phase} balance over time: ${formatPercent(f.skewedShare)} of active ${f.windowSeconds}-s windows are skewed (more than ${formatPercent(f.threshold, 0)}); worst at ${shortTime(f.worstStart)} with balance ${formatRatio(f.worstBalance)}`,
+        message: `${phase} balance over time: ${formatPercent(f.skewedShare)} of active ${f.windowSeconds}-s windows are skewed (more than ${formatPercent(f.threshold, 0)}); worst at ${shortTime(f.worstStart)} with peer balance ${formatRatio(f.worstPeerBalance)}`,
         advice: 'Whole-run totals hide this: look at the windows around the worst one (--format json has them) and what the router did then.',
       };
-    case 'IDLE_PERIOD':
+    case 'IDLE_PERIOD': {
+      const listed = f.ranks.slice(0, 3).map(
+        (r) =>
+          `${rankLabel(r.rank)} ran nothing for ${formatDuration(r.longest.seconds)} (${shortTime(r.longest.start)} – ${shortTime(r.longest.end)}) while the other ranks ran ${formatInt(r.longest.peerBatches)} batches${r.periods > 1 ? ` (${r.periods} periods, ${formatDuration(r.totalSeconds)} in all)` : ''}`,
+      );
+      const more = f.ranks.length - listed.length + f.moreRanks;
       return {
-        message: `${phase}: ${rankLabel(f.rank)} ran nothing for ${formatDuration(f.seconds)} (${shortTime(f.start)} – ${shortTime(f.end)}) while the other ranks ran ${formatInt(f.peerBatches)} batches${f.morePeriods > 0 ? `; ${f.morePeriods} more such period${f.morePeriods === 1 ? '' : 's'}` : ''}`,
-        advice: 'Check that rank\'s scheduler at that time (stalls, errors, a restart) and whether the router stopped sending it requests.',
+        message: `${phase}: ${listed.join('; ')}${more > 0 ? `; ${more} more rank${more === 1 ? '' : 's'} idled too` : ''}`,
+        advice: 'Check those ranks\' schedulers at those times (stalls, errors, a restart) and whether the router stopped sending them requests.',
       };
+    }
     case 'QUEUED_WHILE_PEER_IDLE':
       return {
         message: `${phase}: in ${formatPercent(f.share)} of active windows (${formatInt(f.windows)}) one rank had requests queued while another ran nothing (above ${formatPercent(f.threshold, 0)})`,
@@ -181,4 +216,29 @@ function formatDuration(seconds: number): string {
   if (seconds < 120) return `${seconds} s`;
   const minutes = seconds / 60;
   return Number.isInteger(minutes) ? `${minutes} min` : `${minutes.toFixed(1)} min`;
+}
+
+/** "DP0 ran 99.2% (peer balance 0.00; mean/max 0.25)". */
+function skewText(m: SkewMeasure): string {
+  const top = m.maxRank === null ? '' : `${rankLabel(m.maxRank)} ran ${formatPercent(m.maxShare)}, `;
+  return `${top}peer balance ${formatRatio(m.peerBalance)}${m.level === null && m.pValue !== null && m.pValue >= 0.001 ? ' (could be chance)' : ''}`;
+}
+
+/**
+ * What to check, by the engine whose batches are skewed and the phase: who places requests on DP
+ * ranks differs (the router, SGLang's or vLLM's balancer, TensorRT-LLM's attention-DP scheduler).
+ */
+export function skewAdvice(engine: string | null, phase: Phase | null): string {
+  switch (engine) {
+    case 'sglang':
+      return phase === 'decode'
+        ? 'Decode requests are placed on DP ranks by the decode server\'s balancer (--load-balance-method; round_robin by default in PD mode) unless the router sends a decode dp_rank: check both.'
+        : 'Prefill ranks are chosen by the router (Dynamo PR #7984 pinned every prefill request to DP0) or by SGLang\'s balancer (--load-balance-method; in PD mode prefill follows bootstrap_room mod dp_size): check both, and explicit data_parallel_rank on requests.';
+    case 'vllm':
+      return 'vLLM places requests on DP engines in its load balancer (internal, or external/hybrid with one API server per rank): check the LB mode, that data_parallel_rank / X-data-parallel-rank carry global ranks, and whether a router pins one.';
+    case 'trtllm':
+      return 'TensorRT-LLM\'s attention-DP scheduler places requests: enable attention_dp_config.enable_balance (batching_wait_iters, timeout_iters) and check the router\'s rank choice.';
+    default:
+      return 'Check how requests pick a DP rank: the router, the engine\'s load balancer, and explicit ranks on requests.';
+  }
 }

@@ -38,9 +38,15 @@ function renderPhase(phase: PhaseReport, report: Report, chalk: ChalkInstance, w
     out.push(...renderRanks(group, prefill, chalk, width));
     out.push(...wrapParts(balanceParts(group, prefill), width));
   }
+  const worst = phase.worstWorker;
+  if (worst !== null) {
+    out.push(
+      `  worst worker ${sanitize(worst.worker)}: peer balance ${formatRatio(worst.peerBalance)}${worst.maxRank === null ? '' : `, ${rankLabel(worst.maxRank)} ran ${formatPercent(worst.maxShare)}`} of its ${formatInt(worst.batches)} batches (--by worker shows each)`,
+    );
+  }
   const notes: string[] = [];
   if (phase.duplicatesDropped > 0) notes.push(`${formatInt(phase.duplicatesDropped)} duplicate lines (PP>0, ATTN_CP>0 or extra TP labels) not counted`);
-  if (phase.unattributed > 0) notes.push(`${formatInt(phase.unattributed)} lines without a DP label not attributed`);
+  if (phase.unattributed > 0) notes.push(`${formatInt(phase.unattributed)} lines without a DP label (or with a stray one outside the layout) not attributed`);
   for (const note of notes) out.push(chalk.dim(`  ${note}`));
   return out;
 }
@@ -195,8 +201,9 @@ function alignRows(header: readonly string[], rows: readonly (readonly string[])
 
 function balanceParts(group: RankGroup, prefill: boolean): string[] {
   const b = group.batches;
-  const parts = [`balance ${formatRatio(b.balance)} (batches, mean/max)`];
-  if (prefill && group.tokens !== null) parts.push(`${formatRatio(group.tokens.balance)} (new tokens)`);
+  const parts = [`peer balance ${formatRatio(b.peerBalance)} (batches, others' mean/max)`];
+  if (prefill && group.tokens !== null) parts.push(`${formatRatio(group.tokens.peerBalance)} (new tokens)`);
+  parts.push(`balance ${formatRatio(b.balance)} (mean/max)`);
   parts.push(`max share ${formatPercent(b.maxShare)}`, `CV ${formatRatio(b.cv)}`, `Jain ${formatRatio(b.jain)}`, `χ² p ${formatPValue(b.chiSquare?.pValue ?? null)}`);
   return parts;
 }

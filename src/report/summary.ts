@@ -15,15 +15,18 @@ import { BucketSeries, type DenseBuckets } from '../aggregate/bucket-series.ts';
 import { MAX_BUCKETS, RankAccumulator } from '../aggregate/rank-accumulator.ts';
 import { RequestAccumulator } from '../aggregate/requests.ts';
 import { RoutingAccumulator, type RoutingTally } from '../aggregate/routing.ts';
-import { PhaseState, WorkerState } from '../aggregate/worker-state.ts';
+import { labelKey, PhaseState, WorkerState } from '../aggregate/worker-state.ts';
 import { InputError } from '../errors.ts';
 import type { LayoutRecord, NoticeRecord, Phase, RoutingRecord } from '../parse/types.ts';
 import type { InputSummary } from './types.ts';
 
 export const SUMMARY_FORMAT = 'dpskew-summary';
-/** 2: buckets as one flat array (compact to store and to send between threads); 1 is still read. */
-export const SUMMARY_VERSION = 2;
-const READABLE_VERSIONS: readonly number[] = [1, SUMMARY_VERSION];
+/**
+ * 3: a DP rank's lines keyed by their TP, PP and ATTN_CP labels together (worker-state.ts labelKey),
+ * where 2 keyed them by TP and kept no PP>0 lines; 2: buckets as one flat array. 1 and 2 are still read.
+ */
+export const SUMMARY_VERSION = 3;
+const READABLE_VERSIONS: readonly number[] = [1, 2, SUMMARY_VERSION];
 
 export interface Summary {
   readonly format: typeof SUMMARY_FORMAT;
@@ -68,7 +71,7 @@ interface RankJson {
 }
 
 interface PhaseJson {
-  /** [dp, [[tp, rank]]] */
+  /** [dp, [[label key, rank]]] (version 2 and older: [dp, [[tp or -1, rank]]]) */
   readonly byDp: ReadonlyArray<readonly [number, ReadonlyArray<readonly [number, RankJson]>]>;
   readonly unlabeled: RankJson;
   readonly pipelineDuplicates: number;
@@ -131,6 +134,9 @@ export interface WorkerJson {
   readonly requestSentinelExamples: readonly string[];
   readonly batchRanksByFamily: ReadonlyArray<readonly [string, readonly number[]]>;
   readonly batchLinesByFamily: ReadonlyArray<readonly [string, number]>;
+  /** TensorRT-LLM currank_total_requests sums (version 3; absent before) */
+  readonly fetchedRequests?: number;
+  readonly fetchedTotal?: number;
 }
 
 export function toSummary(
@@ -165,7 +171,7 @@ export function workersFromSummaries(summaries: readonly Summary[]): WorkerState
   const byName = new Map<string, WorkerState>();
   for (const summary of summaries) {
     for (const json of summary.workers) {
-      const state = workerFromJson(json);
+      const state = workerFromJson(json, summary.summaryVersion);
       const existing = byName.get(state.name);
       if (existing === undefined) byName.set(state.name, state);
       else mergeWorker(existing, state);
@@ -203,6 +209,8 @@ export function mergeWorkerState(into: WorkerState, from: WorkerState): void {
     into.batchRanksByFamily.set(family, mine);
   }
   into.batchLinesByFamily.merge(from.batchLinesByFamily);
+  into.fetchedRequests += from.fetchedRequests;
+  into.fetchedTotal += from.fetchedTotal;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -287,9 +295,11 @@ function phaseToJson(p: PhaseState, encoding: BucketEncoding): PhaseJson {
   };
 }
 
-function phaseFromJson(j: PhaseJson): PhaseState {
+function phaseFromJson(j: PhaseJson, version: number): PhaseState {
   const p = new PhaseState();
-  for (const [dp, byTp] of j.byDp) p.byDp.set(dp, new Map(byTp.map(([tp, acc]) => [tp, rankFromJson(acc)])));
+  // Before version 3 the key was the TP label alone (−1: none).
+  const keyOf = (key: number): number => (version >= 3 ? key : (labelKey(key < 0 ? undefined : key, undefined, undefined) ?? 0));
+  for (const [dp, byLabel] of j.byDp) p.byDp.set(dp, new Map(byLabel.map(([key, acc]) => [keyOf(key), rankFromJson(acc)])));
   p.unlabeled.merge(rankFromJson(j.unlabeled));
   p.pipelineDuplicates = j.pipelineDuplicates;
   p.dpMinusOne = j.dpMinusOne;
@@ -380,15 +390,21 @@ export function workerToJson(w: WorkerState, transfer: ArrayBuffer[] | null = nu
     requestSentinelExamples: [...w.requests.sentinelExamples],
     batchRanksByFamily: [...w.batchRanksByFamily.entries()].sort().map(([f, ranks]) => [f, [...ranks].sort((a, b) => a - b)] as const),
     batchLinesByFamily: w.batchLinesByFamily.entries().sort(),
+    fetchedRequests: w.fetchedRequests,
+    fetchedTotal: w.fetchedTotal,
   };
 }
 
-export function workerFromJson(j: WorkerJson): WorkerState {
+/** @param version the summary version it was written in (threads exchange the current one) */
+export function workerFromJson(j: WorkerJson, version = SUMMARY_VERSION): WorkerState {
   const w = new WorkerState(j.name);
   w.inputs.push(...j.inputs);
-  w.layouts.push(...j.layouts);
-  w.phases.prefill.merge(phaseFromJson(j.phases.prefill));
-  w.phases.decode.merge(phaseFromJson(j.phases.decode));
+  // Layout lines of summaries before version 3 came from server_args only.
+  w.layouts.push(...j.layouts.map((l) => ({ ...l, origin: l.origin ?? 'server_args', firstRank: l.firstRank ?? undefined, localRanks: l.localRanks ?? undefined })));
+  w.phases.prefill.merge(phaseFromJson(j.phases.prefill, version));
+  w.phases.decode.merge(phaseFromJson(j.phases.decode, version));
+  w.fetchedRequests = j.fetchedRequests ?? 0;
+  w.fetchedTotal = j.fetchedTotal ?? 0;
   for (const [rank, acc] of j.engineStats) w.engineStats.set(rank, engineFromJson(acc));
   w.aggregatedStatsLines = j.aggregatedStatsLines;
   w.unrankedStatsLines = j.unrankedStatsLines;

@@ -9,6 +9,12 @@ export const SCHEMA_VERSION = 1;
 
 export type Level = 'info' | 'warn' | 'fail';
 export type Verdict = 'ok' | 'warn' | 'fail' | 'insufficient';
+
+/**
+ * How verdicts rank, worst last: a run part of which could not be judged (`insufficient`) is worse
+ * than one with warnings, so `check` never passes what it could not see.
+ */
+export const VERDICT_ORDER: Readonly<Record<Verdict, number>> = { ok: 0, warn: 1, insufficient: 2, fail: 3 };
 export type Role = 'prefill' | 'decode' | 'agg' | 'unknown';
 export type GroupBy = 'rank' | 'worker';
 
@@ -18,7 +24,7 @@ export interface Thresholds {
   readonly warnBalance: number;
   /** balance below this fails. */
   readonly failBalance: number;
-  /** QUEUE_SKEW: a rank's peak queue is at least this many times the median of the other ranks' peaks … */
+  /** QUEUE_SKEW: a rank's p95 queue is at least this many times the median of the other ranks' p95 … */
   readonly queueSkewFactor: number;
   /** … and at least this many requests. */
   readonly queueSkewMin: number;
@@ -78,6 +84,11 @@ export interface BalanceStats {
   readonly total: number;
   /** mean/max over all expected ranks, idle ones included; `null` when total is 0 */
   readonly balance: number | null;
+  /**
+   * the other ranks' mean / max: 0 when one rank ran everything, 1 when even, at any rank count;
+   * the measure the verdict is judged on. `null` with fewer than 2 ranks or no work.
+   */
+  readonly peerBalance: number | null;
   readonly maxShare: number | null;
   readonly maxRank: number | null;
   /** coefficient of variation (population σ / mean) */
@@ -107,6 +118,19 @@ export interface PhaseReport {
   readonly unattributed: number;
   /** the groups judged: one (all workers) with `--by rank`, one per worker with `--by worker` */
   readonly groups: readonly RankGroup[];
+  /**
+   * with `--by rank` and several workers: the worker whose own ranks are least balanced (lowest
+   * peer balance of batches), so one bad worker cannot hide in the sum; `null` otherwise
+   */
+  readonly worstWorker: {
+    readonly worker: string;
+    readonly ranks: number;
+    readonly batches: number;
+    readonly peerBalance: number | null;
+    readonly balance: number | null;
+    readonly maxRank: number | null;
+    readonly maxShare: number | null;
+  } | null;
 }
 
 export interface InputSummary {
@@ -147,7 +171,10 @@ export interface WorkerSummary {
   /** where the role came from */
   readonly roleSource: 'name' | 'server_args' | 'lines' | 'none';
   readonly dpSize: number | null;
-  readonly dpSizeSource: 'flag' | 'server_args' | 'none';
+  /** `engine_args`: vLLM's `non-default args`; `inferred`: from other evidence, see `inferredFrom` */
+  readonly dpSizeSource: 'flag' | 'server_args' | 'engine_args' | 'inferred' | 'none';
+  /** what an inferred dp_size was read from: the worker's own rank labels, its peers, routing or requests */
+  readonly inferredFrom: 'labels' | 'peers' | 'routing' | 'requests' | null;
   readonly tpSize: number | null;
   readonly ppSize: number | null;
   readonly epSize: number | null;
@@ -184,11 +211,19 @@ export interface PhaseWindows {
   readonly ranks: readonly number[];
   /** windows where some rank ran a batch (the others are skipped, not called balanced) */
   readonly activeWindows: number;
-  /** window balance over active windows */
+  /** window balance (mean/max) over active windows */
   readonly balance: { readonly min: number | null; readonly p10: number | null; readonly p50: number | null; readonly mean: number | null };
-  /** the active window with the lowest balance that χ² calls skew (else the lowest overall) */
-  readonly worst: { readonly start: string; readonly end: string; readonly balance: number; readonly batches: readonly number[] } | null;
-  /** share of active windows with balance below the warn threshold and χ² p < alpha */
+  /** window peer balance (the other ranks' mean / max, what skew is judged on) over active windows */
+  readonly peerBalance: { readonly min: number | null; readonly p10: number | null; readonly p50: number | null; readonly mean: number | null };
+  /** the active window with the lowest peer balance that χ² calls skew (else the lowest overall) */
+  readonly worst: {
+    readonly start: string;
+    readonly end: string;
+    readonly balance: number;
+    readonly peerBalance: number;
+    readonly batches: readonly number[];
+  } | null;
+  /** share of active windows with peer balance below the warn threshold and χ² p < alpha */
   readonly skewedShare: number | null;
   /** idle periods ≥ idleMinSeconds with enough peer work to be more than chance, longest first */
   readonly idlePeriods: readonly IdlePeriod[];
@@ -314,33 +349,97 @@ interface FindingBase {
   readonly worker: string | null;
 }
 
+/**
+ * One measure of a skew finding: the busiest rank and how far the others fall behind it
+ * (BalanceStats), and the level this measure alone reaches.
+ */
+export interface SkewMeasure {
+  readonly peerBalance: number | null;
+  readonly balance: number | null;
+  readonly maxRank: number | null;
+  readonly maxShare: number | null;
+  /** χ² p-value of equal shares (`null`: not tested) */
+  readonly pValue: number | null;
+  /** the level this measure reaches on its own; `null` when it is within the thresholds or could be noise */
+  readonly level: 'warn' | 'fail' | null;
+}
+
+/** One worker's own judgment, inside WORKER_SKEW. */
+export interface WorkerJudgment {
+  readonly worker: string;
+  readonly level: 'warn' | 'fail';
+  /** `skew`: its ranks' batches or tokens; `idle-rank`: one of its ranks ran nothing */
+  readonly reason: 'skew' | 'idle-rank';
+  readonly ranks: number;
+  readonly batches: number;
+  readonly peerBalance: number | null;
+  readonly maxRank: number | null;
+  readonly maxShare: number | null;
+  readonly idleRanks: readonly number[];
+}
+
+/** One rank's idle periods in a phase, inside IDLE_PERIOD. */
+export interface IdleRank {
+  readonly rank: number;
+  readonly periods: number;
+  readonly totalSeconds: number;
+  readonly longest: IdlePeriod;
+}
+
 export type Finding =
   | (FindingBase & {
-      readonly code: 'BATCH_SKEW' | 'TOKEN_SKEW';
-      readonly balance: number;
+      /** work across DP ranks is skewed: batch counts, Σ #new-token, or both (one finding per group) */
+      readonly code: 'BATCH_SKEW';
+      readonly basis: 'batches' | 'tokens' | 'both';
+      /** the peer-balance threshold crossed (warnBalance or failBalance) */
       readonly threshold: number;
-      readonly maxRank: number;
-      readonly maxShare: number;
       readonly ranks: number;
-      readonly pValue: number | null;
+      readonly batches: SkewMeasure;
+      /** on Σ #new-token; `null` for decode */
+      readonly tokens: SkewMeasure | null;
+      /** the log family the batches come from (`sglang`, `vllm`, `trtllm`, `custom`), `null` when mixed */
+      readonly engine: string | null;
     })
   | (FindingBase & { readonly code: 'IDLE_RANK'; readonly idleRanks: readonly number[]; readonly ranks: number; readonly total: number })
   | (FindingBase & {
       readonly code: 'QUEUE_SKEW';
       readonly rank: number;
+      /** the rank's p95 #queue-req (or vLLM Waiting), what is judged */
+      readonly p95: number;
+      readonly othersMedianP95: number;
+      /** the rank's highest queue, for the record */
       readonly peak: number;
-      readonly othersMedianPeak: number;
       readonly factor: number;
     })
+  | (FindingBase & {
+      /** with `--by rank`: workers whose own ranks are skewed more than the summed group shows, worst first */
+      readonly code: 'WORKER_SKEW';
+      readonly workersJudged: number;
+      readonly workers: readonly WorkerJudgment[];
+    })
+  | (FindingBase & {
+      /** DP labels but no rank count: only one rank seen, nothing else says how many there are */
+      readonly code: 'LAYOUT_UNKNOWN';
+      readonly ranks: readonly number[];
+      readonly lines: number;
+    })
+  | (FindingBase & { readonly code: 'LAYOUT_CONFLICT'; readonly dpSizes: readonly number[] })
   | (FindingBase & {
       readonly code: 'INSUFFICIENT_DATA';
       readonly reason: 'no-batches' | 'too-few-batches' | 'not-significant';
       readonly batches: number;
       readonly required: number;
-      readonly balance: number | null;
+      readonly peerBalance: number | null;
       readonly pValue: number | null;
     })
-  | (FindingBase & { readonly code: 'NO_RANK_LABELS'; readonly lines: number; readonly dpSize: number | null })
+  | (FindingBase & {
+      readonly code: 'NO_RANK_LABELS';
+      /** batch lines without a DP label */
+      readonly lines: number;
+      /** the worker's lines of that phase that do carry one (torn lines are a minority next to them) */
+      readonly labelledLines: number;
+      readonly dpSize: number | null;
+    })
   | (FindingBase & {
       readonly code: 'LOGGING_ARTIFACT';
       readonly kind: 'tp0-only-logging' | 'prefill-server-without-prefill-lines' | 'dp-minus-one-label';
@@ -381,6 +480,7 @@ export type Finding =
     })
   | (FindingBase & {
       readonly code: 'ENGINE_SKEW';
+      readonly peerBalance: number;
       readonly balance: number;
       readonly threshold: number;
       readonly maxRank: number;
@@ -389,28 +489,60 @@ export type Finding =
     })
   | (FindingBase & { readonly code: 'STATS_AGGREGATED'; readonly lines: number })
   | (FindingBase & { readonly code: 'STATS_LOGGING_DISABLED' })
-  | (FindingBase & { readonly code: 'SINGLE_RANK_LOGGING'; readonly family: string; readonly lines: number })
+  | (FindingBase & {
+      readonly code: 'SINGLE_RANK_LOGGING';
+      readonly family: string;
+      readonly lines: number;
+      /** TensorRT-LLM `currank_total_requests`: Σ this rank's fetched requests / Σ all ranks' (`null`: not logged) */
+      readonly fetchedShare: number | null;
+    })
   | (FindingBase & {
       readonly code: 'WINDOW_SKEW';
       readonly skewedShare: number;
       readonly threshold: number;
       readonly worstStart: string;
-      readonly worstBalance: number;
+      readonly worstPeerBalance: number;
       readonly windowSeconds: number;
     })
   | (FindingBase & {
+      /** ranks that ran nothing for ≥ idleMinSeconds while their peers worked, grouped per rank, longest first */
       readonly code: 'IDLE_PERIOD';
-      readonly rank: number;
-      readonly start: string;
-      readonly end: string;
-      readonly seconds: number;
-      readonly peerBatches: number;
-      /** further idle periods of the same rank */
-      readonly morePeriods: number;
+      readonly ranks: readonly IdleRank[];
+      /** further ranks with idle periods, beyond those listed */
+      readonly moreRanks: number;
     })
   | (FindingBase & { readonly code: 'TOO_MANY_RANKS'; readonly lines: number; readonly limit: number })
   | (FindingBase & { readonly code: 'QUEUED_WHILE_PEER_IDLE'; readonly share: number; readonly threshold: number; readonly windows: number })
   | (FindingBase & { readonly code: 'RUNNING_CEILING'; readonly rank: number; readonly running: number; readonly queuedLines: number });
+
+/** Every finding code, for tests that hold each one to a scenario (test/detect/finding-codes.test.ts). */
+export const FINDING_CODES = [
+  'BATCH_SKEW',
+  'IDLE_RANK',
+  'QUEUE_SKEW',
+  'WORKER_SKEW',
+  'LAYOUT_UNKNOWN',
+  'LAYOUT_CONFLICT',
+  'INSUFFICIENT_DATA',
+  'NO_RANK_LABELS',
+  'LOGGING_ARTIFACT',
+  'UNPARSEABLE_LINES',
+  'NO_BATCH_LINES',
+  'DP_RANK_PINNED',
+  'DP_RANK_SENTINEL',
+  'REQUESTED_RANK_PINNED',
+  'REQUESTS_NONE_SHARE',
+  'ROUTING_EXECUTION_MISMATCH',
+  'ENGINE_SKEW',
+  'STATS_AGGREGATED',
+  'STATS_LOGGING_DISABLED',
+  'SINGLE_RANK_LOGGING',
+  'WINDOW_SKEW',
+  'IDLE_PERIOD',
+  'TOO_MANY_RANKS',
+  'QUEUED_WHILE_PEER_IDLE',
+  'RUNNING_CEILING',
+] as const satisfies ReadonlyArray<Finding['code']>;
 
 export type FindingCode = Finding['code'];
 

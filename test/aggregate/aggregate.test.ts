@@ -56,7 +56,7 @@ describe('aggregatePhase counting rules', () => {
   it('attributes unlabeled lines to DP0 of a single-rank worker, and counts them apart when dp_size > 1', () => {
     const single = aggregatePhase('prefill', [worker('s', [batch('prefill', {}), batch('prefill', {})])], 'rank');
     expect(counts(single)).toEqual({ 0: 2 });
-    expect(single.unlabeled).toEqual([{ worker: 's', lines: 2, dpSize: null, attributed: true }]);
+    expect(single.unlabeled).toEqual([{ worker: 's', lines: 2, dpSize: null, attributed: true, phaseLines: 2 }]);
     const multi = aggregatePhase('prefill', [worker('m', [batch('prefill', {})], [layout({ dpSize: 4 })])], 'rank');
     expect(multi.unattributed).toBe(1);
     expect(counts(multi)).toEqual({ 0: 0, 1: 0, 2: 0, 3: 0 });

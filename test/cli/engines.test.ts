@@ -67,8 +67,13 @@ describe('vLLM', () => {
   it('iteration lines: context steps per EngineCore_DPk, dummy steps excluded', async () => {
     const { json } = await runJson([fixture('vllm/iteration-dp2.log')]);
     expect(batchesByRank(json)).toEqual({ DP0: 40, DP1: 10 });
-    expect(batchesByRank(json, 'decode')).toEqual({ DP0: 40 });
+    // DP1's prefill lines say the worker has two ranks: DP1 ran no decode step (only dummies).
+    expect(batchesByRank(json, 'decode')).toEqual({ DP0: 40, DP1: 0 });
+    expect(json.workers[0]).toMatchObject({ dpSize: 2, dpSizeSource: 'inferred', inferredFrom: 'labels' });
     expect(json.totals).toMatchObject({ linesRead: 120, batchLines: 90, ignored: 30 });
+    // DP=2 fails: DP1 ran a quarter of DP0's prefill steps (peer balance 0.25) and no decode step.
+    expect(codes(json)).toEqual(expect.arrayContaining(['fail:BATCH_SKEW', 'fail:IDLE_RANK']));
+    expect(json.verdict).toBe('fail');
   });
 });
 
@@ -85,6 +90,8 @@ describe('TensorRT-LLM', () => {
     expect(batchesByRank(json)).toEqual({ DP0: 30 });
     expect(codes(json)).toEqual(['warn:SINGLE_RANK_LOGGING']);
     expect(JSON.stringify(json.findings)).toContain('TLLM_PROFILE_LOG_RANKS=all');
+    // One rank's iteration log cannot show balance: nothing is judged, so check does not pass.
+    expect(json.verdict).toBe('insufficient');
   });
 });
 

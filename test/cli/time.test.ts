@@ -15,7 +15,11 @@ describe('balance over time', () => {
     expect(json.prefill.groups[0]?.batches.balance).toBe(1);
     expect(json.verdict).toBe('warn');
     expect(json.findings).toEqual([
-      expect.objectContaining({ code: 'IDLE_PERIOD', rank: 2, start: '2026-04-14T10:08:00.000Z', end: '2026-04-14T10:13:00.000Z', seconds: 300 }),
+      expect.objectContaining({
+        code: 'IDLE_PERIOD',
+        ranks: [{ rank: 2, periods: 1, totalSeconds: 300, longest: { rank: 2, start: '2026-04-14T10:08:00.000Z', end: '2026-04-14T10:13:00.000Z', seconds: 300, peerBatches: 225 } }],
+        moreRanks: 0,
+      }),
     ]);
     const { stdout } = await runCli([IDLE]);
     expect(stdout).toContain('DP2 ran nothing for 5 min (2026-04-14 10:08:00Z – 2026-04-14 10:13:00Z)');

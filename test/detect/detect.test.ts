@@ -24,11 +24,13 @@ describe('detectPhase', () => {
     const { outcome, codes, findings } = judge('prefill', [6111, 16, 16, 16]);
     expect(outcome).toBe('fail');
     expect(codes).toContain('fail:BATCH_SKEW');
-    expect(findings.find((f) => f.code === 'BATCH_SKEW')).toMatchObject({ maxRank: 0, ranks: 4 });
+    expect(findings.find((f) => f.code === 'BATCH_SKEW')).toMatchObject({ basis: 'both', ranks: 4, batches: { maxRank: 0, level: 'fail' } });
   });
 
-  it('warns between the thresholds (balance 0.7)', () => {
-    expect(judge('prefill', [100, 60, 60, 60]).codes).toEqual(['warn:BATCH_SKEW', 'warn:TOKEN_SKEW']);
+  it('warns between the thresholds (peer balance 0.6), once for batches and tokens together', () => {
+    const { codes, findings } = judge('prefill', [100, 60, 60, 60]);
+    expect(codes).toEqual(['warn:BATCH_SKEW']);
+    expect(findings[0]).toMatchObject({ basis: 'both', threshold: 0.8, batches: { peerBalance: 0.6, balance: 0.7 }, tokens: { peerBalance: 0.6 } });
   });
 
   it('fails an idle rank that server_args expects', () => {
@@ -60,7 +62,13 @@ describe('detectPhase', () => {
   it('warns on one rank\'s queue peak ≥ 4× the others\' median and ≥ 32', () => {
     const { codes, findings } = judge('prefill', [50, 50, 50, 50], { queues: [3, 5, 200, 4] });
     expect(codes).toEqual(['warn:QUEUE_SKEW']);
-    expect(findings[0]).toMatchObject({ rank: 2, peak: 200, othersMedianPeak: 4 });
+    expect(findings[0]).toMatchObject({ rank: 2, p95: 200, peak: 200, othersMedianP95: 4 });
+  });
+
+  it('judges the queue a rank stood at (p95), not one spike: a single line of 200 (a burst, a torn line) is no skew', () => {
+    const records = linesPerRank('prefill', [50, 50, 50, 50]).map((r, i) => ({ ...r, queue: i === 110 ? 200 : 3 }));
+    const judged = detectPhase(aggregatePhase('prefill', [worker('p', records)], 'rank'), DEFAULT_THRESHOLDS);
+    expect(judged.findings.map((f) => f.code)).toEqual([]);
   });
 
   it('does not call a small queue peak skewed', () => {
@@ -72,7 +80,8 @@ describe('detectPhase', () => {
       Array.from({ length: 50 }, () => batch('prefill', { dp }, { newTokens: dp === 0 ? 8192 : 1024 })),
     );
     const judged = detectPhase(aggregatePhase('prefill', [worker('p', records)], 'rank'), DEFAULT_THRESHOLDS);
-    expect(judged.findings.map((f) => `${f.level}:${f.code}`)).toEqual(['fail:TOKEN_SKEW']);
+    expect(judged.findings.map((f) => `${f.level}:${f.code}`)).toEqual(['fail:BATCH_SKEW']);
+    expect(judged.findings[0]).toMatchObject({ basis: 'tokens', batches: { level: null, peerBalance: 1 }, tokens: { level: 'fail', maxRank: 0 } });
   });
 
   it('draws no skew verdict from the old TP0-only logging artefact', () => {

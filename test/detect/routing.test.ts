@@ -65,7 +65,7 @@ describe('routing findings', () => {
       {
         worker: null,
         ranks: [0, 1, 2, 3].map((r) => row(r, 25)),
-        batches: { ranks: 4, total: 100, balance: 1, maxShare: 0.25, maxRank: 0, cv: 0, jain: 1, chiSquare: null },
+        batches: { ranks: 4, total: 100, balance: 1, peerBalance: 1, maxShare: 0.25, maxRank: 0, cv: 0, jain: 1, chiSquare: null },
         tokens: null,
       },
     ];

@@ -495,5 +495,8 @@ describe('scripts/make-examples.ts', () => {
     const fixtures = readdirSync(join(out, 'fixtures/scenarios')).sort();
     expect(fixtures).toEqual(Object.keys(EXPECTED_FIXTURES).sort());
     for (const f of fixtures) expect(readFileSync(join(out, 'fixtures/scenarios', f)).equals(readFileSync(join(SCENARIOS, f))), f).toBe(true);
+    const verdicts = (root: string): string[] => readdirSync(join(root, 'fixtures/verdicts'), { recursive: true, encoding: 'utf8' }).filter((f) => /\.(?:log|out)$/.test(f)).sort();
+    expect(verdicts(out)).toEqual(verdicts(ROOT));
+    for (const f of verdicts(ROOT)) expect(readFileSync(join(out, 'fixtures/verdicts', f)).equals(readFileSync(join(ROOT, 'fixtures/verdicts', f))), f).toBe(true);
   });
 });

@@ -1,6 +1,5 @@
 /** Hand-built records and workers for aggregate/detect tests (no parser involved). */
-import type { WorkerContext } from '../../src/aggregate/aggregate.ts';
-import { resolveLayout, resolveRole } from '../../src/aggregate/layout.ts';
+import { workerContexts, type WorkerContext } from '../../src/aggregate/contexts.ts';
 import { WorkerState } from '../../src/aggregate/worker-state.ts';
 import type { BatchRecord, LayoutRecord, Phase, RankLabels } from '../../src/parse/types.ts';
 
@@ -19,6 +18,8 @@ export function batch(phase: Phase, ranks: Partial<RankLabels>, fields: Partial<
     inflight: undefined,
     legacy: false,
     prefix: 'native',
+    fetched: undefined,
+    fetchedTotal: undefined,
     ...fields,
   };
 }
@@ -26,25 +27,39 @@ export function batch(phase: Phase, ranks: Partial<RankLabels>, fields: Partial<
 export function layout(fields: Partial<LayoutRecord>): LayoutRecord {
   return {
     kind: 'layout',
+    origin: 'server_args',
     dpSize: undefined,
     tpSize: undefined,
     ppSize: undefined,
     epSize: undefined,
     nnodes: undefined,
     nodeRank: undefined,
+    firstRank: undefined,
+    localRanks: undefined,
     enableDpAttention: undefined,
     disaggregationMode: undefined,
     ...fields,
   };
 }
 
-export function worker(name: string, records: readonly BatchRecord[], layouts: readonly LayoutRecord[] = [], dpSizeFlag: number | null = null): WorkerContext {
+/** A worker's state from records and layout lines, without the context (for several workers: `contexts`). */
+export function workerState(name: string, records: readonly BatchRecord[], layouts: readonly LayoutRecord[] = []): WorkerState {
   const state = new WorkerState(name);
-  for (const r of records) state.phases[r.phase].add(r);
+  for (const r of records) state.addBatch(r, 'sglang');
   state.layouts.push(...layouts);
-  const resolved = resolveLayout(state.layouts, dpSizeFlag);
-  const { role, source } = resolveRole(name, resolved.disaggregationMode);
-  return { state, layout: resolved, role, roleSource: source };
+  return state;
+}
+
+/** One worker in a report of its own. */
+export function worker(name: string, records: readonly BatchRecord[], layouts: readonly LayoutRecord[] = [], dpSizeFlag: number | null = null): WorkerContext {
+  const [context] = workerContexts([workerState(name, records, layouts)], dpSizeFlag);
+  if (context === undefined) throw new Error('no context');
+  return context;
+}
+
+/** Several workers judged together: layouts are inferred across them as in a report. */
+export function contexts(states: readonly WorkerState[], dpSizeFlag: number | null = null): WorkerContext[] {
+  return workerContexts(states, dpSizeFlag);
 }
 
 /** `counts[rank]` batches of phase on DP rank `rank`, TP = rank. */

@@ -7,20 +7,20 @@ import { batch, layout } from './records.ts';
 
 const T0 = Date.UTC(2026, 3, 14, 10, 0, 0);
 
-/** Prefill worker with DP0 ×60 (queue up to 90), DP1 ×20, DP2 ×0 (dp_size 3); decode worker 2 ranks ×25. */
+/** Prefill worker with DP0 ×60 (queue at 90 for 30 lines), DP1 ×20, DP2 ×0 (dp_size 3); decode worker 2 ranks ×25. */
 export function sampleReport(groupBy: 'rank' | 'worker' = 'rank'): Report {
   const prefill = new WorkerState('n1_prefill_w0');
   prefill.layouts.push(layout({ dpSize: 3, tpSize: 3, enableDpAttention: true, disaggregationMode: 'prefill' }));
   for (let i = 0; i < 60; i++) {
-    prefill.phases.prefill.add(batch('prefill', { dp: 0, tp: 0 }, { time: T0 + i * 1000, newTokens: 1000, queue: i === 30 ? 90 : i % 3, running: 1 }));
+    prefill.addBatch(batch('prefill', { dp: 0, tp: 0 }, { time: T0 + i * 1000, newTokens: 1000, queue: i >= 20 && i < 50 ? 90 : i % 3, running: 1 }), 'sglang');
   }
   for (let i = 0; i < 20; i++) {
-    prefill.phases.prefill.add(batch('prefill', { dp: 1, tp: 1 }, { time: T0 + i * 3000, newTokens: 500, queue: 1, running: 0 }));
+    prefill.addBatch(batch('prefill', { dp: 1, tp: 1 }, { time: T0 + i * 3000, newTokens: 500, queue: 1, running: 0 }), 'sglang');
   }
   const decode = new WorkerState('n2_decode_w0');
   decode.layouts.push(layout({ dpSize: 2, disaggregationMode: 'decode' }));
   for (let i = 0; i < 50; i++) {
-    decode.phases.decode.add(batch('decode', { dp: i % 2, tp: i % 2 }, { time: T0 + i * 1000, newTokens: undefined, newSeq: undefined, queue: 0, running: 8 + (i % 2) }));
+    decode.addBatch(batch('decode', { dp: i % 2, tp: i % 2 }, { time: T0 + i * 1000, newTokens: undefined, newSeq: undefined, queue: 0, running: 8 + (i % 2) }), 'sglang');
   }
   prefill.inputs.push('logs/n1_prefill_w0.out');
   decode.inputs.push('logs/n2_decode_w0.out');

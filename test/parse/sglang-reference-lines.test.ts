@@ -207,6 +207,9 @@ describe('server_args layout lines (reference §4.1)', () => {
       "[2026-04-14 09:59:00] server_args=ServerArgs(model_path='deepseek-ai/DeepSeek-R1', tp_size=8, pp_size=1, moe_dp_size=2, attn_tp_size=1, dp_size=8, ep_size=8, nnodes=2, node_rank=1, enable_dp_attention=True, disaggregation_mode='prefill', load_balance_method='round_robin')";
     expect(layoutOf(parseSglangLine(line))).toEqual({
       kind: 'layout',
+      origin: 'server_args',
+      firstRank: undefined,
+      localRanks: undefined,
       dpSize: 8,
       tpSize: 8,
       ppSize: 1,

@@ -78,6 +78,19 @@ describe('iteration lines', () => {
   });
 });
 
+describe('non-default args (the layout of a vLLM server)', () => {
+  it('reads data_parallel_size and tensor_parallel_size (reference §3, real line)', () => {
+    const result = parseVllmLine("INFO 05-26 03:09:21 [cli_args.py:300] non-default args: {'tensor_parallel_size': 2, 'data_parallel_size': 2}");
+    expect(result).toMatchObject({ kind: 'record', record: { kind: 'layout', origin: 'engine_args', dpSize: 2, tpSize: 2, firstRank: undefined } });
+  });
+
+  it('reads the rank an external-LB API server serves (vllm PR #53743, real line)', () => {
+    const line =
+      "(APIServer pid=133844) INFO 08-29 02:16:04 [api_utils.py:286] non-default args: {'model_tag': '/workspace/models/Qwen3-30B-A3B', 'port': 8100, 'model': '/workspace/models/Qwen3-30B-A3B', 'dtype': 'bfloat16', 'max_model_len': 2048, 'enforce_eager': True, 'master_port': 29600, 'nnodes': 2, 'data_parallel_size': 4, 'data_parallel_rank': 0, 'data_parallel_size_local': 1, 'data_parallel_address': '127.0.0.1', 'data_parallel_rpc_port': 29550}";
+    expect(parseVllmLine(line)).toMatchObject({ kind: 'record', record: { dpSize: 4, firstRank: 0, localRanks: 1 } });
+  });
+});
+
 describe('notices', () => {
   it('recognises the api_server_count warning', () => {
     const result = parseVllmLine('(APIServer pid=1) WARNING 03-30 06:29:20 [async_llm.py:150] AsyncLLM created with api_server_count more than 1; disabling stats logging to avoid incomplete stats.');
@@ -85,6 +98,6 @@ describe('notices', () => {
   });
 
   it('ignores other lines', () => {
-    expect(parseVllmLine("INFO 05-26 03:09:21 [cli_args.py:300] non-default args: {'tensor_parallel_size': 2, 'data_parallel_size': 2}")).toEqual({ kind: 'ignored' });
+    expect(parseVllmLine("INFO 05-26 03:09:21 [api_server.py:1] non-default args: {'model': 'Qwen/Qwen3-8B', 'port': 8000}")).toEqual({ kind: 'ignored' });
   });
 });

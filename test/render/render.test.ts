@@ -13,7 +13,7 @@ describe('sampleReport (the fixture of these snapshots)', () => {
     expect(report.verdict).toBe('fail');
     expect(report.prefill.groups[0]?.ranks.map((r) => r.batches)).toEqual([60, 20, 0]);
     expect(report.prefill.groups[0]?.batches.balance).toBeCloseTo(80 / 3 / 60, 12);
-    expect(report.findings.map((f) => f.code)).toEqual(['IDLE_RANK', 'BATCH_SKEW', 'TOKEN_SKEW', 'QUEUE_SKEW', 'RUNNING_CEILING', 'UNPARSEABLE_LINES']);
+    expect(report.findings.map((f) => f.code)).toEqual(['IDLE_RANK', 'BATCH_SKEW', 'QUEUE_SKEW', 'RUNNING_CEILING', 'UNPARSEABLE_LINES']);
   });
 });
 
@@ -24,16 +24,18 @@ describe('renderTable', () => {
 
       Prefill batches by DP rank (1 worker)
         rank  batches  share                        new tokens  tok share  queue max  p50  p95  mean  run max
-        DP0        60  75.0%  ███████████████           60,000      85.7%         90    1    2   2.5        1
+        DP0        60  75.0%  ███████████████           60,000      85.7%         90    2   90  45.5        1
         DP1        20  25.0%  █████                     10,000      14.3%          1    1    1   1.0        0
         DP2         0   0.0%  ·                              0       0.0%          -    -    -     -        -
-        balance 0.44 (batches, mean/max) · 0.39 (new tokens) · max share 75.0% · CV 0.94 · Jain 0.53 · χ² p 6.3e-16
+        peer balance 0.17 (batches, others' mean/max) · 0.08 (new tokens) · balance 0.44 (mean/max) · max share 75.0%
+        CV 0.94 · Jain 0.53 · χ² p 6.3e-16
 
       Decode batches by DP rank (1 worker)
         rank  batches  share                        running mean  run max  queue max  p50  p95  mean
         DP0        25  50.0%  ██████████                     8.0        8          0    0    0   0.0
         DP1        25  50.0%  ██████████                     9.0        9          0    0    0   0.0
-        balance 1.00 (batches, mean/max) · max share 50.0% · CV 0.00 · Jain 1.00 · χ² p 1.0000
+        peer balance 1.00 (batches, others' mean/max) · balance 1.00 (mean/max) · max share 50.0% · CV 0.00 · Jain 1.00
+        χ² p 1.0000
 
       Prefill over time (12 windows of 5 s, auto; 12 active)
         window balance min 0.40 · p10 0.40 · p50 0.47 · skewed windows 0.0% · queued while a peer idled 0.0%
@@ -46,13 +48,11 @@ describe('renderTable', () => {
       Findings
         FAIL IDLE_RANK  Prefill: DP2 ran no batch while the other 2 of 3 ranks ran 80
               → An idle rank either receives no requests or its log is missing: check that every node's log is included, then the router's rank selection.
-        FAIL BATCH_SKEW  Prefill batches are skewed: balance 0.44 (mean/max, fail below 0.5); DP0 has 75.0% across 3 ranks
-              → Check how requests pick a DP rank: the router (Dynamo PR #7984 pinned every prefill request to DP0), SGLang --load-balance-method, and explicit data_parallel_rank on requests.
-        FAIL TOKEN_SKEW  Prefill new tokens are skewed: balance 0.39 (mean/max, fail below 0.5); DP0 has 85.7% across 3 ranks
-              → Check how requests pick a DP rank: the router (Dynamo PR #7984 pinned every prefill request to DP0), SGLang --load-balance-method, and explicit data_parallel_rank on requests.
-        WARN QUEUE_SKEW  Prefill queue on DP0 peaked at 90 requests, ≥ 4× the other ranks' median peak (0.5)
+        FAIL BATCH_SKEW  Prefill batches are skewed across 3 ranks: DP0 ran 75.0%, peer balance 0.17 (fail below 0.5); new tokens: DP0 ran 85.7%, peer balance 0.08
+              → Prefill ranks are chosen by the router (Dynamo PR #7984 pinned every prefill request to DP0) or by SGLang's balancer (--load-balance-method; in PD mode prefill follows bootstrap_room mod dp_size): check both, and explicit data_parallel_rank on requests.
+        WARN QUEUE_SKEW  Prefill queue on DP0 stood at 90 requests or more on 5% of its lines (p95; peak 90), ≥ 4× the other ranks' median p95 (0.5)
               → Requests pile up on one rank while others have room: the balancer is not following load.
-        WARN RUNNING_CEILING  Prefill: DP0 held #running-req at exactly 1 on all 41 lines where requests were queued
+        WARN RUNNING_CEILING  Prefill: DP0 held #running-req at exactly 1 on all 50 lines where requests were queued
               → A cap, not demand: check --max-running-requests and KV-cache capacity for that rank (SGLang #30294).
         INFO UNPARSEABLE_LINES  1 line looked like batch lines but could not be parsed; first reason: prefill batch line without #queue-req
               → Torn or truncated lines from concurrent writers are normal in small numbers; many of them mean an unknown format, please report it.
@@ -60,7 +60,7 @@ describe('renderTable', () => {
       Lines: 160 read = 132 recognised (130 batch, 2 layout, 0 routing/stats) + 27 ignored + 1 unparseable + 0 oversized
       1 line looked like a batch line but could not be parsed; first (logs/n1_prefill_w0.out): [2026-04-14 10:00:09 DP0 TP0] Prefill batch, #new-seq: 1, #new-tok\\x1b[31m
 
-      Verdict: FAIL (3 fail, 2 warn)
+      Verdict: FAIL (2 fail, 2 warn)
       "
     `);
   });
@@ -92,17 +92,17 @@ describe('renderMarkdown', () => {
     const text = renderMarkdown(sampleReport(), plain);
     expect(text).not.toContain('\u001b');
     expect(text).toMatchInlineSnapshot(`
-      "### dpskew: FAIL — prefill DP balance 0.44
+      "### dpskew: FAIL — prefill peer balance 0.17
 
       **Prefill batch count by DP rank**
 
       | DP rank | Batches | Share | New tokens | Token share | Peak queue | p95 queue |
       | --- | ---: | ---: | ---: | ---: | ---: | ---: |
-      | DP0 | 60 | 75.0% | 60,000 | 85.7% | 90 | 2 |
+      | DP0 | 60 | 75.0% | 60,000 | 85.7% | 90 | 90 |
       | DP1 | 20 | 25.0% | 10,000 | 14.3% | 1 | 1 |
       | DP2 | 0 | 0.0% | 0 | 0.0% | - | - |
 
-      Balance (mean/max): 0.44 (new tokens 0.39) · peak queue depth: 90 requests on DP0 · χ² p 6.3e-16
+      Peer balance (others' mean/max): 0.17 (new tokens 0.08) · balance (mean/max): 0.44 · peak queue depth: 90 requests on DP0 · χ² p 6.3e-16
 
       **Decode batch count by DP rank**
 
@@ -111,7 +111,7 @@ describe('renderMarkdown', () => {
       | DP0 | 25 | 50.0% | 8.0 | 0 | 0 |
       | DP1 | 25 | 50.0% | 9.0 | 0 | 0 |
 
-      Balance (mean/max): 1.00 · peak queue depth: 0 requests on DP0 · χ² p 1.0000
+      Peer balance (others' mean/max): 1.00 · balance (mean/max): 1.00 · peak queue depth: 0 requests on DP0 · χ² p 1.0000
 
       **Prefill over time** (5-s windows): window balance p10 0.40, min 0.40; skewed windows 0.0%; queued while a peer idled 0.0%
 
@@ -124,10 +124,9 @@ describe('renderMarkdown', () => {
       **Findings**
 
       - **FAIL** \`IDLE_RANK\`: Prefill: DP2 ran no batch while the other 2 of 3 ranks ran 80
-      - **FAIL** \`BATCH_SKEW\`: Prefill batches are skewed: balance 0.44 (mean/max, fail below 0.5); DP0 has 75.0% across 3 ranks
-      - **FAIL** \`TOKEN_SKEW\`: Prefill new tokens are skewed: balance 0.39 (mean/max, fail below 0.5); DP0 has 85.7% across 3 ranks
-      - **WARN** \`QUEUE_SKEW\`: Prefill queue on DP0 peaked at 90 requests, ≥ 4× the other ranks' median peak (0.5)
-      - **WARN** \`RUNNING_CEILING\`: Prefill: DP0 held #running-req at exactly 1 on all 41 lines where requests were queued
+      - **FAIL** \`BATCH_SKEW\`: Prefill batches are skewed across 3 ranks: DP0 ran 75.0%, peer balance 0.17 (fail below 0.5); new tokens: DP0 ran 85.7%, peer balance 0.08
+      - **WARN** \`QUEUE_SKEW\`: Prefill queue on DP0 stood at 90 requests or more on 5% of its lines (p95; peak 90), ≥ 4× the other ranks' median p95 (0.5)
+      - **WARN** \`RUNNING_CEILING\`: Prefill: DP0 held #running-req at exactly 1 on all 50 lines where requests were queued
       - **INFO** \`UNPARSEABLE_LINES\`: 1 line looked like batch lines but could not be parsed; first reason: prefill batch line without #queue-req
 
       <sub>dpskew 0.1.0 · 2 inputs · 160 lines (130 batch, 1 unparseable) · thresholds: warn < 0.8, fail < 0.5</sub>
@@ -148,7 +147,7 @@ describe('renderJson', () => {
     expect(json.findings[0]).toMatchObject({ code: 'IDLE_RANK', level: 'fail', phase: 'prefill', worker: null, idleRanks: [2] });
     expect(Object.keys(json.findings[0]).slice(0, 6)).toEqual(['code', 'level', 'phase', 'worker', 'message', 'advice']);
     expect(json.prefill.groups[0].ranks[0]).toMatchObject({
-      rank: 0, batches: 60, share: 0.75, newTokens: 60000, queue: { max: 90, p50: 1, p95: 2 }, firstTime: '2026-04-14T10:00:00.000Z',
+      rank: 0, batches: 60, share: 0.75, newTokens: 60000, queue: { max: 90, p50: 2, p95: 90 }, firstTime: '2026-04-14T10:00:00.000Z',
     });
     expect(json.decode.groups[0].ranks[0]).toMatchObject({ newTokens: null, tokenShare: null, running: { max: 8, mean: 8 } });
   });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createAlertState, dueAlerts } from '../../src/watch/alerts.ts';
 import type { Finding } from '../../src/report/types.ts';
 
-const skew: Finding = { code: 'BATCH_SKEW', level: 'fail', phase: 'prefill', worker: null, balance: 0.25, threshold: 0.5, maxRank: 0, maxShare: 0.99, ranks: 4, pValue: 0 };
+const side = { peerBalance: 0.003, balance: 0.25, maxRank: 0, maxShare: 0.99, pValue: 0, level: 'fail' } as const;
+const skew: Finding = { code: 'BATCH_SKEW', level: 'fail', phase: 'prefill', worker: null, basis: 'batches', threshold: 0.5, ranks: 4, batches: side, tokens: null, engine: 'sglang' };
 const warn: Finding = { ...skew, level: 'warn' };
 
 describe('dueAlerts', () => {

@@ -1,0 +1,131 @@
+/**
+ * Each worker with what the report needs to judge it: its layout (declared, or inferred from the
+ * other evidence the input holds), its role, and its ranks resolved by the counting rules.
+ *
+ * The ranks a worker should have come, in order of trust, from `--dp-size`, its `server_args` line
+ * (SGLang) or `non-default args` line (vLLM `data_parallel_size`). Without those they are inferred
+ * from everything else the input says, each a lower bound on the rank count, the largest winning:
+ * - `labels`: the ranks the worker's own batch lines carry in either phase (only ranks with more
+ *   than a trace of lines: one stray label is not a layout);
+ * - `peers`: the declared dp_size of other workers of the same role, else the ranks they logged;
+ * - `routing`: the highest dp_rank Dynamo's router sent (prefill and aggregated workers);
+ * - `requests`: the highest dp_rank the worker's own per-request lines name.
+ * A single rank seen and nothing else is not a layout: the phase's layout is then unknown, and
+ * judging it would claim balance from absence (LAYOUT_UNKNOWN). So is a lone rank other than DP0
+ * (a grep of one rank's lines) when only the worker's own labels speak.
+ */
+import type { Phase } from '../parse/types.ts';
+import type { Role } from '../report/types.ts';
+import { resolveLayout, resolveRole, type WorkerLayout } from './layout.ts';
+import type { RankAccumulator } from './rank-accumulator.ts';
+import { MAX_RANKS, type ResolvedPhase, type WorkerState } from './worker-state.ts';
+
+export interface WorkerContext {
+  readonly state: WorkerState;
+  readonly layout: WorkerLayout;
+  readonly role: Role;
+  readonly roleSource: 'name' | 'server_args' | 'none';
+  /** each phase's ranks after the duplicate rules (PhaseState.resolve) */
+  readonly resolved: Readonly<Record<Phase, ResolvedPhase>>;
+  /** the phase logged DP labels, but nothing says how many ranks the worker has */
+  readonly layoutUnknown: Readonly<Record<Phase, boolean>>;
+}
+
+const PHASES: readonly Phase[] = ['prefill', 'decode'];
+
+/**
+ * Lines a rank may hold and still be a trace: one in a thousand of the worker's labelled lines of
+ * that phase. A trace neither sets the layout nor joins a group outside it (aggregate.ts).
+ */
+export function traceLines(resolved: ResolvedPhase): number {
+  let total = 0;
+  for (const acc of resolved.ranks.values()) total += acc.batches;
+  return Math.floor(total / 1000);
+}
+
+/** Ranks holding more than a trace of lines. */
+export function evidentRanks(resolved: ResolvedPhase): number[] {
+  const trace = traceLines(resolved);
+  return [...resolved.ranks].filter(([, acc]) => acc.batches > trace).map(([rank]) => rank);
+}
+
+/** Workers in a report: layout, role and resolved ranks, with layouts inferred where none is declared. */
+export function workerContexts(states: readonly WorkerState[], dpSizeFlag: number | null): WorkerContext[] {
+  const base = states.map((state) => {
+    const layout = resolveLayout(state.layouts, dpSizeFlag);
+    const { role, source } = resolveRole(state.name, layout.disaggregationMode);
+    const resolved = { prefill: state.phases.prefill.resolve(), decode: state.phases.decode.resolve() };
+    const evident = new Set(PHASES.flatMap((p) => evidentRanks(resolved[p])));
+    return { state, layout, role, roleSource: source, resolved, evident };
+  });
+  const routedRanks = highestRoutedRank(states) + 1;
+  return base.map((w) => {
+    const unknown = { prefill: false, decode: false };
+    let layout = w.layout;
+    for (const phase of PHASES) {
+      if (layout.expectedRanks[phase] !== null) continue;
+      const labelled = w.resolved[phase].ranks.size > 0;
+      const evidence: Array<readonly [NonNullable<WorkerLayout['inferredFrom']>, number]> = [
+        ['labels', w.evident.size === 0 ? 0 : Math.max(...w.evident) + 1],
+        ['peers', peerRanks(w, base)],
+        ['routing', w.role === 'prefill' || w.role === 'agg' ? routedRanks : 0],
+        ['requests', highestRequestedRank(w.state) + 1],
+      ];
+      const [from, count] = evidence.reduce((best, e) => (e[1] > best[1] ? e : best));
+      // One rank of the worker's own is no evidence of how many there are; other sources are.
+      const lone = from === 'labels' && w.evident.size <= 1;
+      if (count >= 2 && !lone && count <= MAX_RANKS) {
+        layout = inferred(layout, phase, count, from);
+      } else if (labelled || w.state.fetchedTotal > w.state.fetchedRequests) {
+        // DP labels say there is a DP deployment (or TensorRT-LLM says other ranks fetched requests).
+        unknown[phase] = labelled;
+      }
+    }
+    return { state: w.state, layout, role: w.role, roleSource: w.roleSource, resolved: w.resolved, layoutUnknown: unknown };
+  });
+}
+
+function inferred(layout: WorkerLayout, phase: Phase, count: number, from: NonNullable<WorkerLayout['inferredFrom']>): WorkerLayout {
+  const ranks = new Set<number>();
+  for (let r = 0; r < count; r++) ranks.add(r);
+  return {
+    ...layout,
+    dpSize: layout.dpSize ?? count,
+    dpSizeSource: layout.dpSizeSource === 'none' ? 'inferred' : layout.dpSizeSource,
+    inferredFrom: layout.inferredFrom ?? from,
+    expectedRanks: { ...layout.expectedRanks, [phase]: ranks },
+  };
+}
+
+/** Ranks of the worker's peers (same role): the largest declared dp_size, else the highest rank they logged + 1. */
+function peerRanks(
+  self: { readonly state: WorkerState; readonly role: Role },
+  all: ReadonlyArray<{ readonly state: WorkerState; readonly role: Role; readonly layout: WorkerLayout; readonly evident: ReadonlySet<number> }>,
+): number {
+  if (self.role === 'unknown') return 0;
+  const peers = all.filter((w) => w.role === self.role && w.state !== self.state);
+  const declared = peers.map((w) => w.layout.dpSize).filter((d): d is number => d !== null);
+  if (declared.length > 0) return Math.max(...declared);
+  const logged = peers.flatMap((w) => [...w.evident]);
+  return logged.length === 0 ? 0 : Math.max(...logged) + 1;
+}
+
+function highestRoutedRank(states: readonly WorkerState[]): number {
+  let highest = -1;
+  for (const state of states) for (const tally of state.routing.byWorker.values()) for (const rank of tally.ranks.keys()) highest = Math.max(highest, rank);
+  return highest;
+}
+
+function highestRequestedRank(state: WorkerState): number {
+  let highest = -1;
+  for (const tally of state.requests.bySource.values()) {
+    for (const rank of tally.ranks.keys()) highest = Math.max(highest, rank);
+    for (const rank of tally.executed.keys()) highest = Math.max(highest, rank);
+  }
+  return highest;
+}
+
+/** A copy of a worker-phase's resolved ranks, for one grouping to add to. */
+export function copyRanks(resolved: ResolvedPhase): Map<number, RankAccumulator> {
+  return new Map(resolved.ranks);
+}
