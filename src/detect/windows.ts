@@ -136,7 +136,9 @@ function analyzePhase(phase: Phase, group: RankGroupData, grid: Grid, t: Thresho
     if (worst === null || (isSkewed && !worst.skewed) || (isSkewed === worst.skewed && balance < worst.balance)) worst = { w, balance, skewed: isSkewed };
     if (n > 1 && total / n >= MIN_EXPECTED_PER_RANK) {
       const q = queue[w] ?? [];
-      if (q.some((value, r) => value > 0 && row.some((other, o) => o !== r && other === 0))) queuedWhileIdle++;
+      // A rank queued while some other rank ran nothing: counting the idle ranks once keeps this linear.
+      const idle = row.reduce((count, b) => (b === 0 ? count + 1 : count), 0);
+      if (q.some((value, r) => value > 0 && idle - (row[r] === 0 ? 1 : 0) > 0)) queuedWhileIdle++;
     }
   }
 
@@ -223,6 +225,8 @@ function findIdlePeriods(ranks: readonly number[], batches: readonly number[][],
   const n = ranks.length;
   if (n < 2) return [];
   const periods: RawIdlePeriod[] = [];
+  // Each window's total once, not once per rank: ranks × windows, not ranks² × windows.
+  const totals = batches.map((row) => sum(row));
   ranks.forEach((rank, r) => {
     let from = -1;
     let peers = 0;
@@ -244,7 +248,7 @@ function findIdlePeriods(ranks: readonly number[], batches: readonly number[][],
     };
     for (let w = 0; w < grid.count; w++) {
       const row = batches[w] ?? [];
-      const others = sum(row) - (row[r] ?? 0);
+      const others = (totals[w] ?? 0) - (row[r] ?? 0);
       if ((row[r] ?? 0) === 0 && others > 0) {
         if (from < 0) from = w;
         peers += others;
