@@ -3,13 +3,13 @@
  * The thin edge: argv → Options → run() → renderer → stdout → process.exitCode.
  * The only file that reads process.argv/env, writes to the console or sets the exit code.
  */
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { isatty } from 'node:tty';
 import { Chalk } from 'chalk';
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_THRESHOLDS } from './detect/thresholds.ts';
-import { EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_NO_DATA, EXIT_OK, EXIT_USAGE, isKnownError, UsageError } from './errors.ts';
+import { EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_NO_DATA, EXIT_OK, EXIT_USAGE, InputError, isKnownError, UsageError } from './errors.ts';
 import { DEFAULT_MAX_LINE_BYTES } from './io/lines.ts';
 import { guardPipe, resolveColor, showProgress, writeOutput } from './io/output.ts';
 import { METRICS } from './check/metrics.ts';
@@ -20,7 +20,8 @@ import { renderAnnotations, renderStepSummary } from './render/github.ts';
 import { RENDERERS } from './render/index.ts';
 import { renderJunit } from './render/junit.ts';
 import type { RenderContext } from './render/types.ts';
-import { SCHEMA_VERSION, type Finding, type Report, type Verdict } from './report/types.ts';
+import type { Finding, Report, Verdict } from './report/types.ts';
+import { checkReport } from './report/validate.ts';
 import { compareReports } from './compare/compare.ts';
 import { renderComparison } from './render/compare.ts';
 import { run } from './run.ts';
@@ -243,6 +244,7 @@ async function main(mode: Mode, paths: string[], flags: CliOptions, command: Com
     cwd: process.cwd(),
     signal: interrupt.signal,
     onReading: setOptimizing,
+    summariesOnly: mode === 'merge',
     ...(progress === null ? {} : { onProgress: progress.update }),
   });
   progress?.clear();
@@ -452,20 +454,40 @@ async function compareMain(beforePath: string, afterPath: string, flags: CliOpti
   for (const e of errors) process.stderr.write(`${e}\n`);
 }
 
-/** A report saved with --format json / --out, or `null` when `path` is something else. */
+/**
+ * A report saved with --format json / --out (a JSON object with `schemaVersion` near its start), or
+ * `null` when `path` is something else (a summary, a log). A saved report that does not match
+ * schemas/report.schema.json is an InputError naming the field.
+ */
 function readSavedReport(path: string): Report | null {
   if (!path.endsWith('.json')) return null;
+  let text: string;
+  try {
+    if (!/^\s*\{[^]*"schemaVersion"/.test(readHeadSync(path))) return null;
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return null; // reading it as a log reports the error
+  }
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
+    data = JSON.parse(text);
   } catch {
-    return null;
+    throw new InputError(path, 'not a saved dpskew report: not valid JSON (save one with --format json or --out FILE.json)');
   }
-  return isReport(data) ? data : null;
+  const checked = checkReport(data);
+  if (checked.problem !== null) throw new InputError(path, checked.problem);
+  return checked.value;
 }
 
-function isReport(data: unknown): data is Report {
-  return typeof data === 'object' && data !== null && 'schemaVersion' in data && data.schemaVersion === SCHEMA_VERSION && 'prefill' in data && 'decode' in data && 'verdict' in data;
+/** The first 4 KiB of a file: a saved report names its schemaVersion first. */
+function readHeadSync(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(4096);
+    return buffer.toString('utf8', 0, readSync(fd, buffer, 0, buffer.length, 0));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function checkExitCode(verdict: Verdict, strict: boolean, assertionsPassed: boolean): number {
@@ -494,7 +516,7 @@ async function runProgram(): Promise<void> {
       // commander exits 1 on usage errors; our contract says 2 (help and version exit 0).
       process.exitCode = error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     } else if (isKnownError(error)) {
-      process.stderr.write(`error: ${error.message}\n`);
+      process.stderr.write(`error: ${error instanceof InputError ? `${error.path}: ` : ''}${error.message}\n`);
       if (error instanceof UsageError) process.stderr.write('(run with --help for usage)\n');
       process.exitCode = EXIT_USAGE;
     } else {

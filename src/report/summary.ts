@@ -19,11 +19,14 @@ import { PhaseState, WorkerState } from '../aggregate/worker-state.ts';
 import { InputError } from '../errors.ts';
 import type { LayoutRecord, NoticeRecord, Phase, RoutingRecord } from '../parse/types.ts';
 import type { InputSummary } from './types.ts';
+import { checkSummary } from './validate.ts';
 
 export const SUMMARY_FORMAT = 'dpskew-summary';
 /** 2: buckets as one flat array (compact to store and to send between threads); 1 is still read. */
 export const SUMMARY_VERSION = 2;
 const READABLE_VERSIONS: readonly number[] = [1, SUMMARY_VERSION];
+export const SUMMARY_EMPTY = 'not a dpskew summary: the file is empty';
+export const SUMMARY_FORMAT_MISSING = `not a dpskew summary (write one with --save): no "format": "${SUMMARY_FORMAT}"`;
 
 export interface Summary {
   readonly format: typeof SUMMARY_FORMAT;
@@ -34,6 +37,8 @@ export interface Summary {
   readonly inputs: readonly InputSummary[];
   readonly skippedFiles: readonly string[];
   readonly workers: readonly WorkerJson[];
+  /** present, true, when the run that wrote it was interrupted: its numbers cover only what was read */
+  readonly interrupted?: true;
 }
 
 export interface SummarySettings {
@@ -143,21 +148,28 @@ export function toSummary(
   return { format: SUMMARY_FORMAT, summaryVersion: SUMMARY_VERSION, tool: { name: 'dpskew', version }, settings, inputs, skippedFiles, workers: workers.map((w) => workerToJson(w)) };
 }
 
-/** Parse and check a summary file's text; throws InputError naming the file. */
+/**
+ * Parse and check a summary file's text against schemas/summary.schema.json (validate.ts); throws
+ * an InputError naming the file and, for a summary that does not match, the field and the problem.
+ */
 export function parseSummary(text: string, file: string): Summary {
+  if (text.trim() === '') throw new InputError(file, SUMMARY_EMPTY);
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch {
     throw new InputError(file, 'not a dpskew summary: not valid JSON');
   }
-  if (!isSummary(data)) throw new InputError(file, `not a dpskew summary (write one with --save): no "format": "${SUMMARY_FORMAT}"`);
-  if (!READABLE_VERSIONS.includes(data.summaryVersion)) throw new InputError(file, `summary version ${String(data.summaryVersion)} is not supported (this dpskew reads ${READABLE_VERSIONS.join(' and ')})`);
-  return data;
-}
-
-function isSummary(data: unknown): data is Summary {
-  return typeof data === 'object' && data !== null && 'format' in data && data.format === SUMMARY_FORMAT && 'workers' in data && Array.isArray(data.workers);
+  if (typeof data !== 'object' || data === null || Array.isArray(data) || Reflect.get(data, 'format') !== SUMMARY_FORMAT) {
+    throw new InputError(file, SUMMARY_FORMAT_MISSING);
+  }
+  const version: unknown = Reflect.get(data, 'summaryVersion');
+  if (typeof version !== 'number' || !READABLE_VERSIONS.includes(version)) {
+    throw new InputError(file, `summary version ${JSON.stringify(version) ?? 'missing'} is not supported (this dpskew reads ${READABLE_VERSIONS.join(' and ')})`);
+  }
+  const checked = checkSummary(data);
+  if (checked.problem !== null) throw new InputError(file, checked.problem);
+  return checked.value;
 }
 
 /** Workers of several summaries, those with the same name merged, in name order. */

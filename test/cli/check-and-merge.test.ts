@@ -1,5 +1,5 @@
 /** Issue #5 end to end: assertions, config files, saved summaries and merge. */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -101,6 +101,71 @@ describe('--save and merge', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('--tz Europe/Berlin');
     expect((await runCli(['merge', AFTER])).code).toBe(2);
+  });
+});
+
+describe('corrupted summaries and saved reports (issue 18 item 6, issue 19)', () => {
+  /** The summary of pr7984-after, changed by `edit`, in a file of its own. */
+  async function corrupted(dir: string, name: string, edit: (s: any) => void): Promise<string> {
+    const file = join(dir, name);
+    if (!existsSync(join(dir, 'base.json'))) expect((await runCli([AFTER, '--save', join(dir, 'base.json')])).code).toBe(0);
+    const summary = JSON.parse(readFileSync(join(dir, 'base.json'), 'utf8'));
+    edit(summary);
+    writeFileSync(file, JSON.stringify(summary));
+    return file;
+  }
+  const dp0 = (s: any): any => s.workers.find((w: any) => w.phases.prefill.byDp.length > 0).phases.prefill.byDp[0][1][0][1];
+
+  it('merge and check: one line naming the file and the field, exit 2, never a stack trace or a NaN', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpskew-corrupt-'));
+    const cases: Array<[string, (s: any) => void, string]> = [
+      ['null-phases.json', (s) => (s.workers[0].phases = null), '/workers/0/phases: must be object, found null'],
+      ['many.json', (s) => (dp0(s).batches = 'many'), '/phases/prefill/byDp/0/1/0/1/batches: must be integer, found "many"'],
+      ['no-inputs.json', (s) => delete s.workers[0].inputs, '/workers/0/inputs: missing'],
+      ['negative.json', (s) => (dp0(s).batches = -3), '/batches: must be >= 0, found -3'],
+      ['rank.json', (s) => (s.workers.find((w: any) => w.phases.prefill.byDp.length > 0).phases.prefill.byDp[0][0] = 1e12), '/byDp/0/0: must be <= 65535, found 1000000000000'],
+    ];
+    for (const [name, edit, problem] of cases) {
+      const file = await corrupted(dir, name, edit);
+      for (const command of [['merge', file], ['check', file], [file]]) {
+        const { code, stdout, stderr } = await runCli([...command, '--format', 'json']);
+        expect(code, `${command.join(' ')}`).toBe(2);
+        expect(stderr).toBe(`error: ${file}: ${stderr.slice(`error: ${file}: `.length)}`);
+        expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+        expect(stderr).toContain(problem);
+        expect(stdout).not.toContain('NaN');
+        expect(JSON.parse(stdout).inputs).toEqual([]); // the corrupt summary is not merged at all
+      }
+    }
+  });
+
+  it('merge of what is not a summary ({}, [], package.json, an empty file) exits 2 with one line each', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpskew-not-summary-'));
+    writeFileSync(join(dir, 'object.json'), '{}');
+    writeFileSync(join(dir, 'array.json'), '[]');
+    writeFileSync(join(dir, 'empty.json'), '');
+    for (const file of [join(dir, 'object.json'), join(dir, 'array.json'), join(dir, 'empty.json'), join(ROOT, 'package.json')]) {
+      const { code, stderr } = await runCli(['merge', file]);
+      expect(code, file).toBe(2);
+      expect(stderr).toMatch(new RegExp(`^error: ${file.replace(/[.]/g, '\\.')}: not a dpskew summary[^\n]*\n$`));
+    }
+    // Given to the report command, the same files stay what they always were: logs (with no batch lines).
+    expect((await runCli([join(dir, 'object.json')])).code).toBe(0);
+  });
+
+  it('compare with a thin saved report: one line naming the missing field, exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpskew-thin-'));
+    const thin = join(dir, 'thin.json');
+    writeFileSync(thin, JSON.stringify({ schemaVersion: 1, prefill: {}, decode: {}, verdict: 'ok' }));
+    const { code, stderr } = await runCli(['compare', thin, AFTER]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(`error: ${thin}: /tool: missing\n`);
+    const truncated = join(dir, 'cut.json');
+    await runCli([BEFORE, '--out', join(dir, 'before.json')]);
+    writeFileSync(truncated, readFileSync(join(dir, 'before.json'), 'utf8').slice(0, 5000));
+    const cut = await runCli(['compare', truncated, AFTER]);
+    expect(cut.code).toBe(2);
+    expect(cut.stderr).toBe(`error: ${truncated}: not a saved dpskew report: not valid JSON (save one with --format json or --out FILE.json)\n`);
   });
 });
 
