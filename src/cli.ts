@@ -104,7 +104,8 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0  report printed (dpskew); check passed (dpskew check)
   1  check: a fail-level finding (warn-level too with --strict)
-  2  usage error, unreadable input or corrupt gzip (one line on stderr)
+  2  usage error, unreadable input, corrupt gzip or summary, or a summary of a run
+     that had one or was interrupted (one line on stderr each)
   3  check: nothing to judge (no batch lines, or too few to support a verdict)
   130  interrupted (Ctrl-C): the partial report was printed
 
@@ -264,11 +265,13 @@ async function main(mode: Mode, paths: string[], flags: CliOptions, command: Com
     if (summaryFile !== undefined && summaryFile !== '') appendFile(summaryFile, renderStepSummary(report, plainContext));
   }
   const exitCode = inputErrors.length > 0 ? EXIT_USAGE : mode === 'check' ? checkExitCode(report.verdict, options.strict, assertionsPassed) : EXIT_OK;
-  process.exitCode = report.interrupted ? EXIT_INTERRUPTED : exitCode;
+  // 130 only for this run's Ctrl-C; a partial report merged from an interrupted run's summary is an input error (2).
+  const interrupted = report.interrupted && interrupt.signal.aborted;
+  process.exitCode = interrupted ? EXIT_INTERRUPTED : exitCode;
   await writeOutput(text);
   for (const error of inputErrors) process.stderr.write(`error: ${error.path}: ${error.message}\n`);
   // stdin may still be open (a pipe still writing): nothing more will be read.
-  if (report.interrupted) process.exit(EXIT_INTERRUPTED);
+  if (interrupted) process.exit(EXIT_INTERRUPTED);
 }
 
 /** Redraws at most this often. */

@@ -12,7 +12,7 @@ import type { Options, TimeBound } from './options.ts';
 import { readSources, type ReadOptions, type ReadProgress } from './read/read-sources.ts';
 import { readSettingsOf } from './read/settings.ts';
 import { buildReport } from './report/build-report.ts';
-import { mergeWorker, mergeWorkerState, parseSummary, SUMMARY_EMPTY, SUMMARY_FORMAT, SUMMARY_FORMAT_MISSING, toSummary, workersFromSummaries, type Summary, type SummarySettings } from './report/summary.ts';
+import { mergeWorker, mergeWorkerState, parseSummary, SUMMARY_EMPTY, SUMMARY_FORMAT, SUMMARY_FORMAT_MISSING, SUMMARY_INTERRUPTED, toSummary, workersFromSummaries, type Summary, type SummarySettings } from './report/summary.ts';
 import type { InputSummary, Report } from './report/types.ts';
 import { VERSION } from './version.ts';
 
@@ -93,6 +93,13 @@ export async function run(paths: readonly string[], options: Options, context: R
     if (problem !== null) inputErrors.push(new InputError(summary.file, `summary read with ${problem}; pass the same settings to merge it`));
     return problem === null;
   });
+  // A summary carries the outcome of the run that wrote it: its broken inputs are errors here too,
+  // and one of an interrupted run marks this report partial and is an error (exit 2, not 130: this
+  // run was not interrupted, but it must not pass a gate as if every log had been read).
+  for (const { file, summary } of usable) {
+    for (const input of summary.inputs) if (input.error !== null) inputErrors.push(new InputError(input.name, `${input.error} (as read for ${file})`));
+    if (summary.interrupted === true) inputErrors.push(new InputError(file, SUMMARY_INTERRUPTED));
+  }
   const allWorkers = new Map(workers);
   for (const w of workersFromSummaries(usable.map((u) => u.summary))) {
     const mine = allWorkers.get(w.name);
@@ -105,8 +112,9 @@ export async function run(paths: readonly string[], options: Options, context: R
     buildReport([...allWorkers.values()], allInputs, { ...options, timezone: options.zone.name, timeRange: range }, allSkipped),
     options.assertions,
   );
-  const report = context.signal?.aborted === true ? { ...built, interrupted: true } : built;
-  return { report, inputErrors, summary: () => toSummary([...allWorkers.values()], allInputs, allSkipped, settings, VERSION) };
+  const interrupted = context.signal?.aborted === true || usable.some((u) => u.summary.interrupted === true);
+  const report = interrupted ? { ...built, interrupted: true } : built;
+  return { report, inputErrors, summary: () => toSummary([...allWorkers.values()], allInputs, allSkipped, settings, VERSION, interrupted) };
 }
 
 function unreadableInput(error: InputError, worker: string): InputSummary {

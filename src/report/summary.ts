@@ -27,6 +27,7 @@ export const SUMMARY_VERSION = 2;
 const READABLE_VERSIONS: readonly number[] = [1, SUMMARY_VERSION];
 export const SUMMARY_EMPTY = 'not a dpskew summary: the file is empty';
 export const SUMMARY_FORMAT_MISSING = `not a dpskew summary (write one with --save): no "format": "${SUMMARY_FORMAT}"`;
+export const SUMMARY_INTERRUPTED = 'saved by an interrupted run (Ctrl-C): its numbers cover only what was read, so the report is partial';
 
 export interface Summary {
   readonly format: typeof SUMMARY_FORMAT;
@@ -138,14 +139,17 @@ export interface WorkerJson {
   readonly batchLinesByFamily: ReadonlyArray<readonly [string, number]>;
 }
 
+/** @param interrupted the run stopped before reading everything (Ctrl-C): written only then, so other summaries stay as they were */
 export function toSummary(
   workers: readonly WorkerState[],
   inputs: readonly InputSummary[],
   skippedFiles: readonly string[],
   settings: SummarySettings,
   version: string,
+  interrupted = false,
 ): Summary {
-  return { format: SUMMARY_FORMAT, summaryVersion: SUMMARY_VERSION, tool: { name: 'dpskew', version }, settings, inputs, skippedFiles, workers: workers.map((w) => workerToJson(w)) };
+  const summary: Summary = { format: SUMMARY_FORMAT, summaryVersion: SUMMARY_VERSION, tool: { name: 'dpskew', version }, settings, inputs, skippedFiles, workers: workers.map((w) => workerToJson(w)) };
+  return interrupted ? { ...summary, interrupted: true } : summary;
 }
 
 /**

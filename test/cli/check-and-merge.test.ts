@@ -1,9 +1,11 @@
 /** Issue #5 end to end: assertions, config files, saved summaries and merge. */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { ROOT, runCli, runJson } from './run-cli.ts';
+import { CLI, ROOT, runCli, runJson } from './run-cli.ts';
 
 const BEFORE = join(ROOT, 'examples/pr7984-before');
 const AFTER = join(ROOT, 'examples/pr7984-after');
@@ -166,6 +168,59 @@ describe('corrupted summaries and saved reports (issue 18 item 6, issue 19)', ()
     const cut = await runCli(['compare', truncated, AFTER]);
     expect(cut.code).toBe(2);
     expect(cut.stderr).toBe(`error: ${truncated}: not a saved dpskew report: not valid JSON (save one with --format json or --out FILE.json)\n`);
+  });
+});
+
+describe('the outcome of a run survives --save (issue 18 item 7)', () => {
+  it('a summary of a truncated gzip: merge and check exit 2 as the run did, naming the input', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpskew-broken-'));
+    const gz = gzipSync(readFileSync(join(AFTER, readdirSync(AFTER)[0] ?? '')));
+    const cut = join(dir, 'cut.out.gz');
+    writeFileSync(cut, gz.subarray(0, gz.length >> 1));
+    const saving = await runCli([cut, '--save', join(dir, 's.json'), '--format', 'json']);
+    expect(saving.code).toBe(2);
+    const original = saving.stderr.trimEnd();
+    expect(original).toMatch(new RegExp(`^error: ${cut}: `));
+    for (const command of ['merge', 'check']) {
+      const { code, stderr } = await runCli([command, join(dir, 's.json'), '--format', 'json']);
+      expect(code, command).toBe(2);
+      expect(stderr).toBe(`${original} (as read for ${join(dir, 's.json')})\n`);
+    }
+    // And once more through a merged summary of it.
+    expect((await runCli(['merge', join(dir, 's.json'), '--save', join(dir, 'again.json')])).code).toBe(2);
+    expect((await runCli(['check', join(dir, 'again.json')])).code).toBe(2);
+  });
+
+  it('a summary of an interrupted run says so, and merging it gives a partial report and exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpskew-interrupted-'));
+    const saved = join(dir, 'partial.json');
+    const child = spawn(process.execPath, [CLI, '-', '--save', saved, '--format', 'json'], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1' } });
+    const lines = readFileSync(join(AFTER, readdirSync(AFTER).find((f) => f.includes('prefill')) ?? ''), 'utf8');
+    child.stdin.write(lines); // stdin stays open, like `kubectl logs -f | dpskew`
+    setTimeout(() => child.kill('SIGINT'), 1000);
+    expect(await new Promise((resolve) => child.on('close', resolve))).toBe(130);
+    const summary = JSON.parse(readFileSync(saved, 'utf8'));
+    expect(summary.interrupted).toBe(true);
+    for (const command of [['merge'], ['check'], []]) {
+      const { code, stdout, stderr } = await runCli([...command, saved, '--format', 'json']);
+      expect(code, command.join(' ')).toBe(2);
+      expect(JSON.parse(stdout).interrupted).toBe(true);
+      expect(stderr).toContain(`error: ${saved}: saved by an interrupted run (Ctrl-C): its numbers cover only what was read`);
+    }
+    const table = await runCli(['merge', saved]);
+    expect(table.stdout).toContain('PARTIAL: interrupted before all input was read');
+    // Merged again, the mark stays.
+    await runCli(['merge', saved, '--save', join(dir, 'merged.json')]);
+    expect(JSON.parse(readFileSync(join(dir, 'merged.json'), 'utf8')).interrupted).toBe(true);
+  }, 30_000);
+
+  it('a summary of a whole run carries no mark and no error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpskew-whole-'));
+    await runCli([AFTER, '--save', join(dir, 's.json')]);
+    expect('interrupted' in JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'))).toBe(false);
+    const { code, stderr } = await runCli(['check', join(dir, 's.json')]);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
   });
 });
 
