@@ -240,7 +240,7 @@ async function main(mode: Mode, paths: string[], flags: CliOptions, command: Com
     process.once('SIGINT', () => process.exit(EXIT_INTERRUPTED));
   });
   const progress = createProgressLine(flags.quiet === true, process.stderr, process.env);
-  const { report, inputErrors, summary } = await run(paths, options, {
+  const { report, inputErrors, notes, summary } = await run(paths, options, {
     stdin: STDIN,
     cwd: process.cwd(),
     signal: interrupt.signal,
@@ -269,6 +269,7 @@ async function main(mode: Mode, paths: string[], flags: CliOptions, command: Com
   const interrupted = report.interrupted && interrupt.signal.aborted;
   process.exitCode = interrupted ? EXIT_INTERRUPTED : exitCode;
   await writeOutput(text);
+  for (const note of notes) process.stderr.write(`note: ${note.path}: ${note.message}\n`);
   for (const error of inputErrors) process.stderr.write(`error: ${error.path}: ${error.message}\n`);
   // stdin may still be open (a pipe still writing): nothing more will be read.
   if (interrupted) process.exit(EXIT_INTERRUPTED);
@@ -443,10 +444,12 @@ async function compareMain(beforePath: string, afterPath: string, flags: CliOpti
   const threshold = Number(flags.regressionThreshold ?? '0.05');
   if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1) throw new UsageError('--regression-threshold must be between 0 and 1');
   const errors: string[] = [];
+  const notes: string[] = [];
   const load = async (path: string): Promise<Report> => {
     const saved = readSavedReport(path);
     if (saved !== null) return saved;
     const result = await run([path], options, { stdin: STDIN, cwd: process.cwd(), onReading: setOptimizing });
+    for (const n of result.notes) notes.push(`note: ${n.path}: ${n.message}`);
     for (const e of result.inputErrors) errors.push(`error: ${e.path}: ${e.message}`);
     return result.report;
   };
@@ -454,7 +457,7 @@ async function compareMain(beforePath: string, afterPath: string, flags: CliOpti
   const color = options.format === 'table' && resolveColor(flags.color, process.env, process.stdout.isTTY === true);
   process.exitCode = errors.length > 0 ? EXIT_USAGE : flags.failOnRegression === true && comparison.regression ? EXIT_FINDINGS : EXIT_OK;
   await writeOutput(renderComparison(comparison, options.format, new Chalk({ level: color ? 1 : 0 })));
-  for (const e of errors) process.stderr.write(`${e}\n`);
+  for (const line of [...notes, ...errors]) process.stderr.write(`${line}\n`);
 }
 
 /**

@@ -12,7 +12,7 @@ import type { Options, TimeBound } from './options.ts';
 import { readSources, type ReadOptions, type ReadProgress } from './read/read-sources.ts';
 import { readSettingsOf } from './read/settings.ts';
 import { buildReport } from './report/build-report.ts';
-import { mergeWorker, mergeWorkerState, parseSummary, SUMMARY_EMPTY, SUMMARY_FORMAT, SUMMARY_FORMAT_MISSING, SUMMARY_INTERRUPTED, toSummary, workersFromSummaries, type Summary, type SummarySettings } from './report/summary.ts';
+import { distinctSummaries, mergeWorker, mergeWorkerState, parseSummary, SUMMARY_EMPTY, SUMMARY_FORMAT, SUMMARY_FORMAT_MISSING, SUMMARY_INTERRUPTED, toSummary, workersFromSummaries, type InputNote, type Summary, type SummaryFile, type SummarySettings } from './report/summary.ts';
 import type { InputSummary, Report } from './report/types.ts';
 import { VERSION } from './version.ts';
 
@@ -40,6 +40,8 @@ export interface RunResult {
   readonly summary: () => Summary;
   /** unreadable paths and inputs that failed part-way (their partial numbers are in the report) */
   readonly inputErrors: readonly InputError[];
+  /** inputs left out because they were counted already (a summary given twice) */
+  readonly notes: readonly InputNote[];
 }
 
 export async function run(paths: readonly string[], options: Options, context: RunContext): Promise<RunResult> {
@@ -93,28 +95,30 @@ export async function run(paths: readonly string[], options: Options, context: R
     if (problem !== null) inputErrors.push(new InputError(summary.file, `summary read with ${problem}; pass the same settings to merge it`));
     return problem === null;
   });
+  const { taken, notes, errors: overlaps } = distinctSummaries(usable, inputs);
+  inputErrors.push(...overlaps);
   // A summary carries the outcome of the run that wrote it: its broken inputs are errors here too,
   // and one of an interrupted run marks this report partial and is an error (exit 2, not 130: this
   // run was not interrupted, but it must not pass a gate as if every log had been read).
-  for (const { file, summary } of usable) {
+  for (const { file, summary } of taken) {
     for (const input of summary.inputs) if (input.error !== null) inputErrors.push(new InputError(input.name, `${input.error} (as read for ${file})`));
     if (summary.interrupted === true) inputErrors.push(new InputError(file, SUMMARY_INTERRUPTED));
   }
   const allWorkers = new Map(workers);
-  for (const w of workersFromSummaries(usable.map((u) => u.summary))) {
+  for (const w of workersFromSummaries(taken.map((u) => u.summary))) {
     const mine = allWorkers.get(w.name);
     if (mine === undefined) allWorkers.set(w.name, w);
     else mergeWorker(mine, w);
   }
-  const allInputs = [...inputs, ...usable.flatMap((u) => u.summary.inputs)];
-  const allSkipped = [...skipped, ...usable.flatMap((u) => u.summary.skippedFiles)];
+  const allInputs = [...inputs, ...taken.flatMap((u) => u.summary.inputs)];
+  const allSkipped = [...skipped, ...taken.flatMap((u) => u.summary.skippedFiles)];
   const built = applyAssertions(
     buildReport([...allWorkers.values()], allInputs, { ...options, timezone: options.zone.name, timeRange: range }, allSkipped),
     options.assertions,
   );
-  const interrupted = context.signal?.aborted === true || usable.some((u) => u.summary.interrupted === true);
+  const interrupted = context.signal?.aborted === true || taken.some((u) => u.summary.interrupted === true);
   const report = interrupted ? { ...built, interrupted: true } : built;
-  return { report, inputErrors, summary: () => toSummary([...allWorkers.values()], allInputs, allSkipped, settings, VERSION, interrupted) };
+  return { report, inputErrors, notes, summary: () => toSummary([...allWorkers.values()], allInputs, allSkipped, settings, VERSION, interrupted) };
 }
 
 function unreadableInput(error: InputError, worker: string): InputSummary {
@@ -170,8 +174,8 @@ async function splitSummaries(
   sources: readonly Source[],
   errors: InputError[],
   summariesOnly: boolean,
-): Promise<{ summaries: Array<{ file: string; summary: Summary }>; logs: Source[] }> {
-  const summaries: Array<{ file: string; summary: Summary }> = [];
+): Promise<{ summaries: SummaryFile[]; logs: Source[] }> {
+  const summaries: SummaryFile[] = [];
   const logs: Source[] = [];
   for (const source of sources) {
     if (source.path === '-' || (!summariesOnly && !source.path.endsWith('.json'))) {

@@ -224,6 +224,44 @@ describe('the outcome of a run survives --save (issue 18 item 7)', () => {
   });
 });
 
+describe('the same summary given twice counts once (issue 18 item 4)', () => {
+  it('merge s.json copy-of-s.json is merge s.json, with a note; a part of a summary given too is left out', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpskew-twice-'));
+    const files = readdirSync(AFTER).map((f) => join(AFTER, f));
+    const s = join(dir, 's.json');
+    await runCli([AFTER, '--save', s]);
+    writeFileSync(join(dir, 'copy-of-s.json'), readFileSync(s));
+    const once = await runJson(['merge', s]);
+    const twice = await runJson(['merge', s, join(dir, 'copy-of-s.json')]);
+    expect(twice.result.code).toBe(0);
+    expect(twice.json).toEqual(once.json);
+    expect(twice.result.stderr).toBe(`note: ${join(dir, 'copy-of-s.json')}: every input of it is already in ${s}: left out, so each input counts once\n`);
+    expect((await runCli(['check', s, join(dir, 'copy-of-s.json')])).code).toBe(0);
+    // A summary of some of the same logs, before or after the whole one.
+    await runCli([...files.slice(0, 3), '--save', join(dir, 'part.json')]);
+    for (const order of [[join(dir, 'part.json'), s], [s, join(dir, 'part.json')]]) {
+      const merged = await runJson(['merge', ...order]);
+      expect(merged.result.code).toBe(0);
+      expect(merged.json).toEqual(once.json);
+    }
+    // Logs read in this run, and a summary of them.
+    const mixed = await runJson([...files, join(dir, 'part.json')]);
+    expect(mixed.json).toEqual((await runJson(files)).json);
+    expect(mixed.result.stderr).toContain('every input of it is already in the logs read here');
+  });
+
+  it('summaries that share only some inputs: the later one is left out, exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpskew-overlap-'));
+    const files = readdirSync(AFTER).map((f) => join(AFTER, f));
+    await runCli([...files.slice(0, 6), '--save', join(dir, 'a.json')]);
+    await runCli([...files.slice(5, 9), '--save', join(dir, 'b.json')]);
+    const { result, json } = await runJson(['merge', join(dir, 'a.json'), join(dir, 'b.json')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`error: ${join(dir, 'b.json')}: input ${files[5]} is also in ${join(dir, 'a.json')}: its counts would be doubled, so this summary is left out (merge summaries of disjoint inputs)\n`);
+    expect(json.inputs.map((i) => i.name)).toEqual(files.slice(0, 6));
+  });
+});
+
 describe('CI outputs', () => {
   it('--junit, --out and GitHub annotations plus step summary under GITHUB_ACTIONS', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dpskew-ci-'));
