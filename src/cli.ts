@@ -27,6 +27,7 @@ import { renderComparison } from './render/compare.ts';
 import { run } from './run.ts';
 import { spawn } from 'node:child_process';
 import { describeFinding } from './render/messages.ts';
+import { sanitize } from './render/format.ts';
 import { fitScreen, renderAlertText, renderWatchAlert, renderWatchFinal, renderWatchScreen, renderWatchSnapshot } from './render/watch.ts';
 import { watch } from './watch/watch.ts';
 import { renderProgress } from './render/progress.ts';
@@ -269,8 +270,8 @@ async function main(mode: Mode, paths: string[], flags: CliOptions, command: Com
   const interrupted = report.interrupted && interrupt.signal.aborted;
   process.exitCode = interrupted ? EXIT_INTERRUPTED : exitCode;
   await writeOutput(text);
-  for (const note of notes) process.stderr.write(`note: ${note.path}: ${note.message}\n`);
-  for (const error of inputErrors) process.stderr.write(`error: ${error.path}: ${error.message}\n`);
+  for (const note of notes) process.stderr.write(inputLine('note', note));
+  for (const error of inputErrors) process.stderr.write(inputLine('error', error));
   // stdin may still be open (a pipe still writing): nothing more will be read.
   if (interrupted) process.exit(EXIT_INTERRUPTED);
 }
@@ -449,15 +450,23 @@ async function compareMain(beforePath: string, afterPath: string, flags: CliOpti
     const saved = readSavedReport(path);
     if (saved !== null) return saved;
     const result = await run([path], options, { stdin: STDIN, cwd: process.cwd(), onReading: setOptimizing });
-    for (const n of result.notes) notes.push(`note: ${n.path}: ${n.message}`);
-    for (const e of result.inputErrors) errors.push(`error: ${e.path}: ${e.message}`);
+    for (const n of result.notes) notes.push(inputLine('note', n));
+    for (const e of result.inputErrors) errors.push(inputLine('error', e));
     return result.report;
   };
   const comparison = compareReports(await load(beforePath), await load(afterPath), { before: beforePath, after: afterPath }, threshold);
   const color = options.format === 'table' && resolveColor(flags.color, process.env, process.stdout.isTTY === true);
   process.exitCode = errors.length > 0 ? EXIT_USAGE : flags.failOnRegression === true && comparison.regression ? EXIT_FINDINGS : EXIT_OK;
   await writeOutput(renderComparison(comparison, options.format, new Chalk({ level: color ? 1 : 0 })));
-  for (const line of [...notes, ...errors]) process.stderr.write(`${line}\n`);
+  for (const line of [...notes, ...errors]) process.stderr.write(line);
+}
+
+/**
+ * An `error:` or `note:` line about an input for stderr. Paths, and problems found in a summary or a
+ * saved report, quote what files hold: control characters and bidi marks are shown escaped.
+ */
+function inputLine(kind: 'error' | 'note', { path, message }: { readonly path: string; readonly message: string }): string {
+  return `${kind}: ${sanitize(path)}: ${sanitize(message)}\n`;
 }
 
 /**
@@ -522,7 +531,7 @@ async function runProgram(): Promise<void> {
       // commander exits 1 on usage errors; our contract says 2 (help and version exit 0).
       process.exitCode = error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     } else if (isKnownError(error)) {
-      process.stderr.write(`error: ${error instanceof InputError ? `${error.path}: ` : ''}${error.message}\n`);
+      process.stderr.write(error instanceof InputError ? inputLine('error', error) : `error: ${error.message}\n`);
       if (error instanceof UsageError) process.stderr.write('(run with --help for usage)\n');
       process.exitCode = EXIT_USAGE;
     } else {

@@ -141,6 +141,19 @@ describe('corrupted summaries and saved reports (issue 18 item 6, issue 19)', ()
     }
   });
 
+  it('what the line quotes from the file reaches the terminal escaped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpskew-escape-'));
+    const title = '\u001b]0;pwned\u0007\u202e';
+    const key = await corrupted(dir, 'key.json', (s) => (s.inputs[0].families = { [title]: 'x' }));
+    const broken = await corrupted(dir, 'broken.json', (s) => Object.assign(s.inputs[0], { name: `${title}.out`, error: `bad${title}` }));
+    for (const file of [key, broken]) {
+      const { code, stderr } = await runCli(['merge', file]);
+      expect(code).toBe(2);
+      expect(stderr).toContain('\\x1b]0;pwned\\x07\\u{202e}');
+      expect(stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u202e]/);
+    }
+  });
+
   it('merge of what is not a summary ({}, [], package.json, an empty file) exits 2 with one line each', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dpskew-not-summary-'));
     writeFileSync(join(dir, 'object.json'), '{}');
