@@ -7,7 +7,7 @@
 // start-up here (the main thread's and each worker's); the code cache ~10 ms more, CommonJS
 // instead of an ES module ~5 ms (no ESM loader).
 import { createHash } from 'node:crypto';
-import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import { join, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -45,6 +45,9 @@ for (const [entry, name] of [
   writeFileSync(`${outfile}.cache`, Buffer.concat([Buffer.from(hash, 'latin1'), codeCache(stamped, resolve(outfile))]));
   await build({ ...common, entryPoints: [`src/entry/${name}.ts`], outfile: join('dist', `${name}.cjs`), banner: name === 'cli' ? { js: '#!/usr/bin/env node' } : {} });
 }
+// The schema validators (scripts/build-schemas.mjs) stay out of the bundle: src/report/validate.ts
+// loads them from beside itself, in dist/ beside the bundle, only when a summary or report is read.
+for (const file of readdirSync('src/report').filter((f) => f.endsWith('-validator.generated.cjs'))) copyFileSync(join('src/report', file), join('dist', file));
 chmodSync('dist/cli.cjs', 0o755);
 chmodSync('dist/cli-bundle.cjs', 0o644);
 

@@ -3,13 +3,13 @@
  * The thin edge: argv → Options → run() → renderer → stdout → process.exitCode.
  * The only file that reads process.argv/env, writes to the console or sets the exit code.
  */
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { isatty } from 'node:tty';
 import { Chalk } from 'chalk';
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_THRESHOLDS } from './detect/thresholds.ts';
-import { EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_NO_DATA, EXIT_OK, EXIT_USAGE, isKnownError, UsageError } from './errors.ts';
+import { EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_NO_DATA, EXIT_OK, EXIT_USAGE, InputError, isKnownError, UsageError } from './errors.ts';
 import { DEFAULT_MAX_LINE_BYTES } from './io/lines.ts';
 import { guardPipe, resolveColor, showProgress, writeOutput } from './io/output.ts';
 import { METRICS } from './check/metrics.ts';
@@ -20,12 +20,14 @@ import { renderAnnotations, renderStepSummary } from './render/github.ts';
 import { RENDERERS } from './render/index.ts';
 import { renderJunit } from './render/junit.ts';
 import type { RenderContext } from './render/types.ts';
-import { SCHEMA_VERSION, type Finding, type Report, type Verdict } from './report/types.ts';
+import type { Finding, Report, Verdict } from './report/types.ts';
+import { checkReport } from './report/validate.ts';
 import { compareReports } from './compare/compare.ts';
 import { renderComparison } from './render/compare.ts';
 import { run } from './run.ts';
 import { spawn } from 'node:child_process';
 import { describeFinding } from './render/messages.ts';
+import { sanitize } from './render/format.ts';
 import { fitScreen, renderAlertText, renderWatchAlert, renderWatchFinal, renderWatchScreen, renderWatchSnapshot } from './render/watch.ts';
 import { watch } from './watch/watch.ts';
 import { renderProgress } from './render/progress.ts';
@@ -103,7 +105,8 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0  report printed (dpskew); check passed (dpskew check)
   1  check: a fail-level finding (warn-level too with --strict)
-  2  usage error, unreadable input or corrupt gzip (one line on stderr)
+  2  usage error, unreadable input, corrupt gzip or summary, or a summary of a run
+     that had one or was interrupted (one line on stderr each)
   3  check: nothing to judge (no batch lines, or too few to support a verdict)
   130  interrupted (Ctrl-C): the partial report was printed
 
@@ -238,11 +241,12 @@ async function main(mode: Mode, paths: string[], flags: CliOptions, command: Com
     process.once('SIGINT', () => process.exit(EXIT_INTERRUPTED));
   });
   const progress = createProgressLine(flags.quiet === true, process.stderr, process.env);
-  const { report, inputErrors, summary } = await run(paths, options, {
+  const { report, inputErrors, notes, summary } = await run(paths, options, {
     stdin: STDIN,
     cwd: process.cwd(),
     signal: interrupt.signal,
     onReading: setOptimizing,
+    summariesOnly: mode === 'merge',
     ...(progress === null ? {} : { onProgress: progress.update }),
   });
   progress?.clear();
@@ -262,11 +266,14 @@ async function main(mode: Mode, paths: string[], flags: CliOptions, command: Com
     if (summaryFile !== undefined && summaryFile !== '') appendFile(summaryFile, renderStepSummary(report, plainContext));
   }
   const exitCode = inputErrors.length > 0 ? EXIT_USAGE : mode === 'check' ? checkExitCode(report.verdict, options.strict, assertionsPassed) : EXIT_OK;
-  process.exitCode = report.interrupted ? EXIT_INTERRUPTED : exitCode;
+  // 130 only for this run's Ctrl-C; a partial report merged from an interrupted run's summary is an input error (2).
+  const interrupted = report.interrupted && interrupt.signal.aborted;
+  process.exitCode = interrupted ? EXIT_INTERRUPTED : exitCode;
   await writeOutput(text);
-  for (const error of inputErrors) process.stderr.write(`error: ${error.path}: ${error.message}\n`);
+  for (const note of notes) process.stderr.write(inputLine('note', note));
+  for (const error of inputErrors) process.stderr.write(inputLine('error', error));
   // stdin may still be open (a pipe still writing): nothing more will be read.
-  if (report.interrupted) process.exit(EXIT_INTERRUPTED);
+  if (interrupted) process.exit(EXIT_INTERRUPTED);
 }
 
 /** Redraws at most this often. */
@@ -438,34 +445,64 @@ async function compareMain(beforePath: string, afterPath: string, flags: CliOpti
   const threshold = Number(flags.regressionThreshold ?? '0.05');
   if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1) throw new UsageError('--regression-threshold must be between 0 and 1');
   const errors: string[] = [];
+  const notes: string[] = [];
   const load = async (path: string): Promise<Report> => {
     const saved = readSavedReport(path);
     if (saved !== null) return saved;
     const result = await run([path], options, { stdin: STDIN, cwd: process.cwd(), onReading: setOptimizing });
-    for (const e of result.inputErrors) errors.push(`error: ${e.path}: ${e.message}`);
+    for (const n of result.notes) notes.push(inputLine('note', n));
+    for (const e of result.inputErrors) errors.push(inputLine('error', e));
     return result.report;
   };
   const comparison = compareReports(await load(beforePath), await load(afterPath), { before: beforePath, after: afterPath }, threshold);
   const color = options.format === 'table' && resolveColor(flags.color, process.env, process.stdout.isTTY === true);
   process.exitCode = errors.length > 0 ? EXIT_USAGE : flags.failOnRegression === true && comparison.regression ? EXIT_FINDINGS : EXIT_OK;
   await writeOutput(renderComparison(comparison, options.format, new Chalk({ level: color ? 1 : 0 })));
-  for (const e of errors) process.stderr.write(`${e}\n`);
+  for (const line of [...notes, ...errors]) process.stderr.write(line);
 }
 
-/** A report saved with --format json / --out, or `null` when `path` is something else. */
+/**
+ * An `error:` or `note:` line about an input for stderr. Paths, and problems found in a summary or a
+ * saved report, quote what files hold: control characters and bidi marks are shown escaped.
+ */
+function inputLine(kind: 'error' | 'note', { path, message }: { readonly path: string; readonly message: string }): string {
+  return `${kind}: ${sanitize(path)}: ${sanitize(message)}\n`;
+}
+
+/**
+ * A report saved with --format json / --out (a JSON object with `schemaVersion` near its start), or
+ * `null` when `path` is something else (a summary, a log). A saved report that does not match
+ * schemas/report.schema.json is an InputError naming the field.
+ */
 function readSavedReport(path: string): Report | null {
   if (!path.endsWith('.json')) return null;
+  let text: string;
+  try {
+    if (!/^\s*\{[^]*"schemaVersion"/.test(readHeadSync(path))) return null;
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return null; // reading it as a log reports the error
+  }
   let data: unknown;
   try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
+    data = JSON.parse(text);
   } catch {
-    return null;
+    throw new InputError(path, 'not a saved dpskew report: not valid JSON (save one with --format json or --out FILE.json)');
   }
-  return isReport(data) ? data : null;
+  const checked = checkReport(data);
+  if (checked.problem !== null) throw new InputError(path, checked.problem);
+  return checked.value;
 }
 
-function isReport(data: unknown): data is Report {
-  return typeof data === 'object' && data !== null && 'schemaVersion' in data && data.schemaVersion === SCHEMA_VERSION && 'prefill' in data && 'decode' in data && 'verdict' in data;
+/** The first 4 KiB of a file: a saved report names its schemaVersion first. */
+function readHeadSync(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(4096);
+    return buffer.toString('utf8', 0, readSync(fd, buffer, 0, buffer.length, 0));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function checkExitCode(verdict: Verdict, strict: boolean, assertionsPassed: boolean): number {
@@ -494,7 +531,7 @@ async function runProgram(): Promise<void> {
       // commander exits 1 on usage errors; our contract says 2 (help and version exit 0).
       process.exitCode = error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     } else if (isKnownError(error)) {
-      process.stderr.write(`error: ${error.message}\n`);
+      process.stderr.write(error instanceof InputError ? inputLine('error', error) : `error: ${error.message}\n`);
       if (error instanceof UsageError) process.stderr.write('(run with --help for usage)\n');
       process.exitCode = EXIT_USAGE;
     } else {

@@ -1,7 +1,7 @@
 /**
  * run(paths, options) → Report: io → parse → aggregate → detect. No console, no exit codes.
  */
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { WorkerState } from './aggregate/worker-state.ts';
 import { applyAssertions } from './check/assertions.ts';
 import { InputError, UsageError } from './errors.ts';
@@ -12,7 +12,7 @@ import type { Options, TimeBound } from './options.ts';
 import { readSources, type ReadOptions, type ReadProgress } from './read/read-sources.ts';
 import { readSettingsOf } from './read/settings.ts';
 import { buildReport } from './report/build-report.ts';
-import { mergeWorker, mergeWorkerState, parseSummary, SUMMARY_FORMAT, toSummary, workersFromSummaries, type Summary, type SummarySettings } from './report/summary.ts';
+import { distinctSummaries, mergeWorker, mergeWorkerState, parseSummary, SUMMARY_EMPTY, SUMMARY_FORMAT, SUMMARY_FORMAT_MISSING, SUMMARY_INTERRUPTED, toSummary, workersFromSummaries, type InputNote, type Summary, type SummaryFile, type SummarySettings } from './report/summary.ts';
 import type { InputSummary, Report } from './report/types.ts';
 import { VERSION } from './version.ts';
 
@@ -30,6 +30,8 @@ export interface RunContext {
   readonly readSources?: typeof readSources;
   /** called before the first read and once every input is read (the CLI stops V8's optimizer then: exit-safety.ts) */
   readonly onReading?: (reading: boolean) => void;
+  /** `dpskew merge`: every input must be a summary; any other file is an input error, not a log */
+  readonly summariesOnly?: boolean;
 }
 
 export interface RunResult {
@@ -38,13 +40,15 @@ export interface RunResult {
   readonly summary: () => Summary;
   /** unreadable paths and inputs that failed part-way (their partial numbers are in the report) */
   readonly inputErrors: readonly InputError[];
+  /** inputs left out because they were counted already (a summary given twice) */
+  readonly notes: readonly InputNote[];
 }
 
 export async function run(paths: readonly string[], options: Options, context: RunContext): Promise<RunResult> {
   const resolved = await resolveSources(paths.length === 0 ? ['-'] : paths);
   const { skipped, errors } = resolved;
   const inputErrors: InputError[] = [...errors];
-  const { summaries, logs: sources } = await splitSummaries(resolved.sources, inputErrors);
+  const { summaries, logs: sources } = await splitSummaries(resolved.sources, inputErrors, context.summariesOnly === true);
   const names = workerNames(sources, context.cwd);
   if (options.stdinName !== null) names.set('-', options.stdinName);
   const readOptions = {
@@ -91,20 +95,30 @@ export async function run(paths: readonly string[], options: Options, context: R
     if (problem !== null) inputErrors.push(new InputError(summary.file, `summary read with ${problem}; pass the same settings to merge it`));
     return problem === null;
   });
+  const { taken, notes, errors: overlaps } = distinctSummaries(usable, inputs);
+  inputErrors.push(...overlaps);
+  // A summary carries the outcome of the run that wrote it: its broken inputs are errors here too,
+  // and one of an interrupted run marks this report partial and is an error (exit 2, not 130: this
+  // run was not interrupted, but it must not pass a gate as if every log had been read).
+  for (const { file, summary } of taken) {
+    for (const input of summary.inputs) if (input.error !== null) inputErrors.push(new InputError(input.name, `${input.error} (as read for ${file})`));
+    if (summary.interrupted === true) inputErrors.push(new InputError(file, SUMMARY_INTERRUPTED));
+  }
   const allWorkers = new Map(workers);
-  for (const w of workersFromSummaries(usable.map((u) => u.summary))) {
+  for (const w of workersFromSummaries(taken.map((u) => u.summary))) {
     const mine = allWorkers.get(w.name);
     if (mine === undefined) allWorkers.set(w.name, w);
     else mergeWorker(mine, w);
   }
-  const allInputs = [...inputs, ...usable.flatMap((u) => u.summary.inputs)];
-  const allSkipped = [...skipped, ...usable.flatMap((u) => u.summary.skippedFiles)];
+  const allInputs = [...inputs, ...taken.flatMap((u) => u.summary.inputs)];
+  const allSkipped = [...skipped, ...taken.flatMap((u) => u.summary.skippedFiles)];
   const built = applyAssertions(
     buildReport([...allWorkers.values()], allInputs, { ...options, timezone: options.zone.name, timeRange: range }, allSkipped),
     options.assertions,
   );
-  const report = context.signal?.aborted === true ? { ...built, interrupted: true } : built;
-  return { report, inputErrors, summary: () => toSummary([...allWorkers.values()], allInputs, allSkipped, settings, VERSION) };
+  const interrupted = context.signal?.aborted === true || taken.some((u) => u.summary.interrupted === true);
+  const report = interrupted ? { ...built, interrupted: true } : built;
+  return { report, inputErrors, notes, summary: () => toSummary([...allWorkers.values()], allInputs, allSkipped, settings, VERSION, interrupted) };
 }
 
 function unreadableInput(error: InputError, worker: string): InputSummary {
@@ -147,30 +161,37 @@ async function resolveTimeRange(options: Options, sources: readonly Source[], re
   return { since: resolve(since), until: resolve(until) };
 }
 
+/** Enough of a file to tell a summary (its `format` comes first) from a log without reading it whole. */
+const HEAD_BYTES = 4096;
+const SUMMARY_HEAD = new RegExp(`"format"\\s*:\\s*"${SUMMARY_FORMAT}"`);
+
 /**
  * Explicit `.json` inputs that are dpskew summaries (`--save`) are merged rather than read as logs;
- * any other file, `.json` or not, is a log.
+ * any other file, `.json` or not, is a log, except with `summariesOnly` (`dpskew merge`), where it
+ * is an input error.
  */
 async function splitSummaries(
   sources: readonly Source[],
   errors: InputError[],
-): Promise<{ summaries: Array<{ file: string; summary: Summary }>; logs: Source[] }> {
-  const summaries: Array<{ file: string; summary: Summary }> = [];
+  summariesOnly: boolean,
+): Promise<{ summaries: SummaryFile[]; logs: Source[] }> {
+  const summaries: SummaryFile[] = [];
   const logs: Source[] = [];
   for (const source of sources) {
-    if (source.path === '-' || !source.path.endsWith('.json')) {
+    if (source.path === '-' || (!summariesOnly && !source.path.endsWith('.json'))) {
       logs.push(source);
       continue;
     }
-    let head = '';
+    let head: string;
     try {
-      head = (await readFile(source.path, 'utf8')).slice(0, 4096);
+      head = await readHead(source.path);
     } catch {
       logs.push(source); // reading it as a log reports the error
       continue;
     }
-    if (!head.includes(`"format": "${SUMMARY_FORMAT}"`) && !head.includes(`"format":"${SUMMARY_FORMAT}"`)) {
-      logs.push(source);
+    if (!SUMMARY_HEAD.test(head)) {
+      if (!summariesOnly) logs.push(source);
+      else errors.push(new InputError(source.name, head.trim() === '' ? SUMMARY_EMPTY : SUMMARY_FORMAT_MISSING));
       continue;
     }
     try {
@@ -181,6 +202,17 @@ async function splitSummaries(
     }
   }
   return { summaries, logs };
+}
+
+async function readHead(path: string): Promise<string> {
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await file.read(buffer, 0, HEAD_BYTES, 0);
+    return buffer.toString('utf8', 0, bytesRead);
+  } finally {
+    await file.close();
+  }
 }
 
 /** What differs between the settings a summary was read with and this run's, or `null`. */

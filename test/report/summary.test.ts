@@ -1,7 +1,11 @@
-/** Summaries: version 3 keys ranks by label set and writes buckets flat; version 1 and 2 files are still read, to the same state. */
+/**
+ * Summaries: version 3 keys ranks by label set and writes buckets flat; version 1 and 2 files are
+ * still read, to the same state; each input counts once however often summaries holding it are given.
+ */
 import { describe, expect, it } from 'vitest';
 import { labelsOf, WorkerState } from '../../src/aggregate/worker-state.ts';
-import { parseSummary, toSummary, workersFromSummaries } from '../../src/report/summary.ts';
+import { distinctSummaries, parseSummary, toSummary, workersFromSummaries, type SummaryFile } from '../../src/report/summary.ts';
+import type { InputSummary } from '../../src/report/types.ts';
 import { batch } from '../helpers/records.ts';
 
 function state(): WorkerState {
@@ -52,5 +56,60 @@ describe('summary buckets', () => {
     });
     const [back] = workersFromSummaries([parseSummary(JSON.stringify(v1), 'old.json')]);
     expect(JSON.stringify(toSummary(back ? [back] : [], [], [], settings, '0.1.0'))).toBe(JSON.stringify(summary));
+  });
+});
+
+function input(name: string, lines: number): InputSummary {
+  const accounting = { linesRead: lines, recognised: lines, batchLines: lines, layoutLines: 0, outOfRange: 0, ignored: 0, unparseable: 0, oversized: 0, invalidUtf8: 0 };
+  return { name, worker: name.replace(/\.out$/, ''), gzip: false, bytes: lines * 100, lines: accounting, families: { sglang: lines }, unparseableExample: null, error: null };
+}
+
+/** A summary file of these inputs (the workers do not matter here). */
+function file(name: string, inputs: readonly InputSummary[]): SummaryFile {
+  return { file: name, summary: toSummary([], inputs, [], settings, '0.1.0') };
+}
+
+describe('each input counts once (issue 18 item 4: merge s.json copy-of-s.json doubled every count)', () => {
+  const a = input('a.out', 10);
+  const b = input('b.out', 20);
+  const c = input('c.out', 30);
+  const taken = (r: ReturnType<typeof distinctSummaries>): string[] => r.taken.map((s) => s.file);
+
+  it('a copy is left out, with a note', () => {
+    const result = distinctSummaries([file('s.json', [a, b]), file('copy.json', [a, b])], []);
+    expect(taken(result)).toEqual(['s.json']);
+    expect(result.notes).toEqual([{ path: 'copy.json', message: 'every input of it is already in s.json: left out, so each input counts once' }]);
+    expect(result.errors).toEqual([]);
+  });
+
+  it('a summary of part of another is left out, whichever comes first; the order of those taken stays', () => {
+    for (const order of [['ab.json', 'a.json', 'c.json'], ['a.json', 'c.json', 'ab.json']]) {
+      const files = new Map([file('ab.json', [a, b]), file('a.json', [a]), file('c.json', [c])].map((f) => [f.file, f]));
+      const result = distinctSummaries(order.flatMap((n) => files.get(n) ?? []), []);
+      expect(taken(result)).toEqual(order.filter((n) => n !== 'a.json'));
+      expect(result.notes.map((n) => n.path)).toEqual(['a.json']);
+    }
+  });
+
+  it('inputs spread over several summaries, or read in this run, count as read', () => {
+    const spread = distinctSummaries([file('a.json', [a]), file('b.json', [b]), file('ab.json', [a, b])], []);
+    expect(taken(spread)).toEqual(['ab.json']);
+    const read = distinctSummaries([file('a.json', [a])], [a, c]);
+    expect(taken(read)).toEqual([]);
+    expect(read.notes[0]?.message).toBe('every input of it is already in the logs read here: left out, so each input counts once');
+  });
+
+  it('a summary sharing only some inputs cannot be split: left out as an error', () => {
+    const result = distinctSummaries([file('ab.json', [a, b]), file('bc.json', [b, c])], []);
+    expect(taken(result)).toEqual(['ab.json']);
+    expect(result.errors.map((e) => `${e.path}: ${e.message}`)).toEqual(['bc.json: input b.out is also in ab.json: its counts would be doubled, so this summary is left out (merge summaries of disjoint inputs)']);
+  });
+
+  it('the same name with other contents, or another worker, is another input', () => {
+    const grown = input('a.out', 11);
+    const elsewhere = { ...a, worker: 'node2_a' };
+    const result = distinctSummaries([file('a.json', [a]), file('grown.json', [grown]), file('node2.json', [elsewhere])], []);
+    expect(taken(result)).toEqual(['a.json', 'grown.json', 'node2.json']);
+    expect(result.notes).toEqual([]);
   });
 });
