@@ -220,6 +220,7 @@ function settingsMismatch(saved: SummarySettings, current: SummarySettings): str
   if (saved.timezone !== current.timezone) return `--tz ${saved.timezone}`;
   if (saved.engine !== current.engine) return `--engine ${saved.engine}`;
   if (saved.patterns.join('\n') !== current.patterns.join('\n')) return 'other --pattern';
+  if (saved.maxLineBytes !== current.maxLineBytes) return `--max-line-bytes ${saved.maxLineBytes}`;
   if (JSON.stringify(saved.timeRange) !== JSON.stringify(current.timeRange)) return 'another --since/--until';
   return null;
 }

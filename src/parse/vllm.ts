@@ -40,15 +40,23 @@ export function parseVllmLine(raw: string, zone: Zone = UTC_ZONE): ParseResult {
   if (line.includes('Avg prompt throughput')) {
     const m = STATS.exec(line);
     if (m === null) return { kind: 'unparseable', reason: 'vLLM stats line without Running/Waiting' };
+    const running = count(m[5]);
+    const waiting = count(m[6]);
+    const prompt = Number(m[3]);
+    const generation = Number(m[4]);
+    // A count past 2^53 or a throughput past what a double holds is a torn or garbled line, never a number to add.
+    if (running === undefined || waiting === undefined || !Number.isFinite(prompt) || !Number.isFinite(generation)) {
+      return { kind: 'unparseable', reason: 'vLLM stats line with a number out of range' };
+    }
     const record: EngineStatsRecord = {
       kind: 'engine-stats',
       time: timeOf(line, m.index, zone),
       rank: m[1] === undefined ? undefined : Number(m[1]),
       aggregatedEngines: m[2] === undefined ? undefined : Number(m[2]),
-      promptThroughput: Number(m[3]),
-      generationThroughput: Number(m[4]),
-      running: Number(m[5]),
-      waiting: Number(m[6]),
+      promptThroughput: prompt,
+      generationThroughput: generation,
+      running,
+      waiting,
     };
     return { kind: 'record', record };
   }
@@ -92,6 +100,12 @@ function timeOf(line: string, messageAt: number, zone: Zone): number | undefined
   const m = HEADER.exec(before);
   if (m !== null) return wallClockToMs(VLLM_PLACEHOLDER_YEAR, Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), 0, zone);
   return findTimestamp(before, zone);
+}
+
+/** A non-negative safe integer, or `undefined`. */
+function count(text: string | undefined): number | undefined {
+  const n = Number(text);
+  return text !== undefined && Number.isSafeInteger(n) ? n : undefined;
 }
 
 /** The layout in vLLM's `non-default args` line; ignored when it names no parallel size. */

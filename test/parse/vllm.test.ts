@@ -91,6 +91,16 @@ describe('non-default args (the layout of a vLLM server)', () => {
   });
 });
 
+describe('numbers out of range', () => {
+  it('a count past 2^53 or an infinite throughput makes the line unparseable, never Infinity in a sum or a summary', () => {
+    const line = (running: string, prompt = '100.0') =>
+      `(APIServer pid=1) INFO 04-14 10:00:00 [loggers.py:259] Engine 000: Avg prompt throughput: ${prompt} tokens/s, Avg generation throughput: 1.0 tokens/s, Running: ${running} reqs, Waiting: 0 reqs, GPU KV cache usage: 1.0%`;
+    expect(parseVllmLine(line('4'))).toMatchObject({ kind: 'record', record: { running: 4 } });
+    expect(parseVllmLine(line('9'.repeat(400)))).toEqual({ kind: 'unparseable', reason: 'vLLM stats line with a number out of range' });
+    expect(parseVllmLine(line('4', '9'.repeat(400)))).toMatchObject({ kind: 'unparseable' });
+  });
+});
+
 describe('notices', () => {
   it('recognises the api_server_count warning', () => {
     const result = parseVllmLine('(APIServer pid=1) WARNING 03-30 06:29:20 [async_llm.py:150] AsyncLLM created with api_server_count more than 1; disabling stats logging to avoid incomplete stats.');
