@@ -103,7 +103,7 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0  report printed (dpskew); check passed (dpskew check)
   1  check: a fail-level finding (warn-level too with --strict)
-  2  usage error, unreadable input or corrupt gzip (one line on stderr)
+  2  usage error, unreadable input, corrupt gzip or unwritable output (one line on stderr)
   3  check: nothing to judge (no batch lines, or too few to support a verdict)
   130  interrupted (Ctrl-C): the partial report was printed
 
