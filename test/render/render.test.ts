@@ -130,7 +130,7 @@ describe('renderMarkdown', () => {
       - **WARN** \`RUNNING_CEILING\`: Prefill: DP0 held #running-req at exactly 1 on all 41 lines where requests were queued
       - **INFO** \`UNPARSEABLE_LINES\`: 1 line looked like batch lines but could not be parsed; first reason: prefill batch line without #queue-req
 
-      <sub>dpskew 0.1.0 · 2 inputs · 160 lines (130 batch, 1 unparseable) · thresholds: warn < 0.8, fail < 0.5</sub>
+      <sub>dpskew 0.1.0 · 2 inputs · 160 lines (130 batch, 1 unparseable) · thresholds: warn &lt; 0.8, fail &lt; 0.5</sub>
       "
     `);
   });
