@@ -3,11 +3,10 @@
  * (1f 8b), whatever the file is called.
  */
 import { createReadStream, fstatSync, read } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
 import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { InputError } from '../errors.ts';
+import { GzipError, gunzipMembers } from './gunzip.ts';
 import { isGzipMagic } from './gzip-magic.ts';
 import type { Source } from './sources.ts';
 
@@ -91,14 +90,13 @@ export async function readInput(
         if (pause !== undefined) await pause;
       }
     };
-    const options = signal === undefined ? {} : { signal };
-    if (gzip) await pipeline(rest, createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES }), sink, options);
-    else await sink(rest());
+    await sink(gzip ? gunzipMembers(rest(), GUNZIP_CHUNK_BYTES) : rest());
     if (signal?.aborted === true) return { gzip, bytes, error: new InputError(source.name, 'interrupted: read only in part') };
     return { gzip, bytes, error: null };
   } catch (error) {
     if (signal?.aborted === true) return { gzip, bytes, error: new InputError(source.name, 'interrupted: read only in part') };
-    const message = gzip ? `corrupt or truncated gzip data (${errorText(error)})` : errorText(error);
+    // Bytes after whole gzip data are named as such: everything before them was read.
+    const message = error instanceof GzipError && error.trailing ? error.message : gzip ? `corrupt or truncated gzip data (${errorText(error)})` : errorText(error);
     return { gzip, bytes, error: new InputError(source.name, message, { cause: error }) };
   } finally {
     await chunks.close();
