@@ -142,7 +142,7 @@ describe('renderJson', () => {
     expect(text.endsWith('}\n')).toBe(true);
     const json = JSON.parse(text);
     expect(Object.keys(json)).toEqual([
-      'schemaVersion', 'tool', 'verdict', 'groupBy', 'timezone', 'timeRange', 'thresholds', 'totals', 'inputs', 'skippedFiles', 'workers', 'prefill', 'decode', 'windows', 'engineStats', 'routing', 'requests', 'findings', 'assertions', 'interrupted',
+      'schemaVersion', 'tool', 'verdict', 'groupBy', 'timezone', 'timeRange', 'thresholds', 'totals', 'inputs', 'skippedFiles', 'duplicateInputs', 'workers', 'prefill', 'decode', 'windows', 'engineStats', 'routing', 'requests', 'findings', 'assertions', 'interrupted',
     ]);
     expect(json.schemaVersion).toBe(1);
     expect(json.findings[0]).toMatchObject({ code: 'IDLE_RANK', level: 'fail', phase: 'prefill', worker: null, idleRanks: [2] });
