@@ -4,6 +4,7 @@
  * The only file that reads process.argv/env, writes to the console or sets the exit code.
  */
 import { appendFileSync, closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { extname } from 'node:path';
 import { isatty } from 'node:tty';
 import { Chalk } from 'chalk';
@@ -105,8 +106,8 @@ const EXIT_CODES_HELP = `
 Exit codes:
   0  report printed (dpskew); check passed (dpskew check)
   1  check: a fail-level finding (warn-level too with --strict)
-  2  usage error, unreadable input, corrupt gzip or summary, or a summary of a run
-     that had one or was interrupted (one line on stderr each)
+  2  usage error, unreadable input, corrupt gzip or summary, a summary of a run
+     that had one or was interrupted, or unwritable output (one line on stderr each)
   3  check: nothing to judge (no batch lines, or too few to support a verdict)
   130  interrupted (Ctrl-C): the partial report was printed
 
@@ -337,10 +338,11 @@ interface WatchFlags {
 
 const WATCH_HELP = `
 Watch exit codes:
-  0  stdin ended (only stdin was watched): the final report was printed
+  0  stdin ended (only stdin, pipes or FIFOs were watched, and all ended): the final report was printed
   1  --alert: a fail-level finding held for --for
-  2  usage error
+  2  usage error, a path that does not exist, or output that cannot be written
   130  Ctrl-C: the final whole-run report was printed
+  143, 129  SIGTERM, SIGHUP: the terminal was restored
 
 Examples:
   kubectl logs -f sglang-0 | dpskew watch --alert --for 2m
@@ -377,11 +379,7 @@ async function watchMain(paths: string[], flags: CliOptions & WatchFlags, comman
     interrupt.abort();
     process.once('SIGINT', () => process.exit(EXIT_INTERRUPTED));
   });
-  const restore = (): void => void (live && process.stdout.write(ALT_SCREEN_OFF));
-  if (live) {
-    process.stdout.write(ALT_SCREEN_ON);
-    process.once('exit', restore);
-  }
+  const screen = createLiveScreen();
   let alerted: readonly Finding[] = [];
   const result = await watch(paths, options, settings, {
     stdin: STDIN,
@@ -389,8 +387,10 @@ async function watchMain(paths: string[], flags: CliOptions & WatchFlags, comman
     cwd: process.cwd(),
     signal: interrupt.signal,
     now: Date.now,
-    onSnapshot: (snapshot) =>
-      writeOutput(live ? `${HOME_AND_CLEAR}${fitScreen(renderWatchScreen(snapshot, context(), settings.intervalMs), process.stdout.rows || 24, process.stdout.columns || 80)}` : renderWatchSnapshot(snapshot)),
+    onSnapshot: (snapshot) => {
+      if (live) screen.enter();
+      return writeOutput(live ? `${HOME_AND_CLEAR}${fitScreen(renderWatchScreen(snapshot, context(), settings.intervalMs), process.stdout.rows || 24, process.stdout.columns || 80)}` : renderWatchSnapshot(snapshot));
+    },
     onAlert: async (findings, snapshot) => {
       if (!live) for (const finding of findings) await writeOutput(renderWatchAlert(finding, snapshot.time));
       if (flags.alertExec === undefined) {
@@ -403,16 +403,53 @@ async function watchMain(paths: string[], flags: CliOptions & WatchFlags, comman
   });
   // Nothing more is read: no optimizing compiles from here to the exit (exit-safety.ts).
   setOptimizing(false);
-  if (live) {
-    process.removeListener('exit', restore);
-    restore();
-  }
+  screen.leave();
   process.exitCode = result.outcome === 'alert' ? EXIT_FINDINGS : result.outcome === 'interrupted' ? EXIT_INTERRUPTED : EXIT_OK;
   await writeOutput(live ? RENDERERS.table(result.final, context()) : renderWatchFinal(result.final, result.outcome, context()));
   for (const finding of alerted) process.stderr.write(renderAlertText(finding, settings.holdMs));
   // stdin may still be open (a pipe still writing): nothing more will be read.
   process.exit(process.exitCode);
 }
+
+/**
+ * The live screen's terminal state: the alternate screen with the cursor hidden, entered at the
+ * first snapshot (an error before it, such as a path that does not exist, shows on the normal
+ * screen) and left on every way out: the end of the watch, `exit`, and SIGTERM or SIGHUP, which
+ * would otherwise kill the process and leave the terminal that way; those exit 128 + the signal's
+ * number (143, 129), as a process killed by them would.
+ */
+function createLiveScreen(): { enter(): void; leave(): void } {
+  let on = false;
+  const restore = (): void => {
+    if (!on) return;
+    on = false;
+    process.stdout.write(ALT_SCREEN_OFF); // synchronous on a terminal: done before an exit that follows
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    restore();
+    process.exit(128 + (osConstants.signals[signal] ?? 0));
+  };
+  const detach = (): void => {
+    process.removeListener('exit', restore);
+    for (const signal of LEAVE_SIGNALS) process.removeListener(signal, onSignal);
+  };
+  return {
+    enter: () => {
+      if (on) return;
+      on = true;
+      process.stdout.write(ALT_SCREEN_ON);
+      process.once('exit', restore);
+      for (const signal of LEAVE_SIGNALS) process.once(signal, onSignal);
+    },
+    leave: () => {
+      detach();
+      restore();
+    },
+  };
+}
+
+/** Signals that end a live watch with its terminal restored (SIGINT prints the final report: see watchMain). */
+const LEAVE_SIGNALS = ['SIGTERM', 'SIGHUP'] as const;
 
 /** `--alert-exec`: the command, with the finding in its environment; its output must not break the screen or the NDJSON on stdout. */
 function runAlertCommand(command: string, finding: Finding, verdict: Verdict, live: boolean): void {

@@ -45,8 +45,8 @@ export interface RunResult {
 }
 
 export async function run(paths: readonly string[], options: Options, context: RunContext): Promise<RunResult> {
-  const resolved = await resolveSources(paths.length === 0 ? ['-'] : paths);
-  const { skipped, errors } = resolved;
+  const resolved = await resolveSources(paths.length === 0 ? ['-'] : paths, 'fd' in context.stdin ? context.stdin.fd : undefined);
+  const { skipped, errors, duplicates } = resolved;
   const inputErrors: InputError[] = [...errors];
   const { summaries, logs: sources } = await splitSummaries(resolved.sources, inputErrors, context.summariesOnly === true);
   const names = workerNames(sources, context.cwd);
@@ -113,7 +113,7 @@ export async function run(paths: readonly string[], options: Options, context: R
   const allInputs = [...inputs, ...taken.flatMap((u) => u.summary.inputs)];
   const allSkipped = [...skipped, ...taken.flatMap((u) => u.summary.skippedFiles)];
   const built = applyAssertions(
-    buildReport([...allWorkers.values()], allInputs, { ...options, timezone: options.zone.name, timeRange: range }, allSkipped),
+    buildReport([...allWorkers.values()], allInputs, { ...options, timezone: options.zone.name, timeRange: range }, allSkipped, duplicates),
     options.assertions,
   );
   const interrupted = context.signal?.aborted === true || taken.some((u) => u.summary.interrupted === true);

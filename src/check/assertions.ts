@@ -1,7 +1,8 @@
 /**
  * `--assert` / `--warn` expressions: `<metric> <op> <number>`, e.g. `prefill.balance>=0.7`,
  * `prefill.maxShare<50%`, `idleRanks==0`. Operators: < <= > >= == !=; a number may end in `%`.
- * A misspelled metric or a malformed expression is a usage error (exit 2), never a pass.
+ * A misspelled metric, a malformed expression or a number too large to be finite (`1e999`) is a
+ * usage error (exit 2), never a pass.
  */
 import { UsageError } from '../errors.ts';
 import type { AssertionResult, Report } from '../report/types.ts';
@@ -38,6 +39,8 @@ export function parseAssertion(expression: string, level: 'fail' | 'warn'): Asse
     throw new UsageError(`${flag} '${expression}': unknown operator`);
   }
   const threshold = Number(m[3]) / (m[4] === '%' ? 100 : 1);
+  // 1e999 reads as Infinity, and so would the comparison's tolerance: `!= 1e999` could never hold.
+  if (!Number.isFinite(threshold)) throw new UsageError(`${flag} '${expression}': the number ${m[3]}${m[4]} is not finite (the largest is about 1.8e308)`);
   return { expression: expression.trim(), level, metric, operator, threshold };
 }
 

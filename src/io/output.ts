@@ -18,33 +18,52 @@ export function showProgress(quiet: boolean, stderrIsTTY: boolean, env: NodeJS.P
   return !quiet && stderrIsTTY && (env['CI'] ?? '') === '' && env['GITHUB_ACTIONS'] !== 'true' && env['TERM'] !== 'dumb';
 }
 
-/** Streams whose EPIPE guard is installed (once: `watch` writes every interval). */
+/** Streams whose error guard is installed (once: `watch` writes every interval). */
 const guarded = new WeakSet<NodeJS.WriteStream>();
 
+/** Exit code of an output that cannot be written: errors.ts EXIT_USAGE (an I/O error, like an unreadable input). */
+const EXIT_OUTPUT_ERROR = 2;
+
 /**
- * End quietly (with the exit code already decided) when the reader of `stream` goes away, for every
- * write to it, `--help` and usage text included (`dpskew --help | head -1`).
+ * What a failed write to `stream` ends with. A reader that went away (EPIPE: `dpskew … | head -1`)
+ * ends the program quietly with the exit code already decided. Any other error (ENOSPC on a full
+ * disk, EIO) is one line on stderr and exit 2, never a stack and never 1, the code `check` and
+ * `watch --alert` give findings.
+ */
+function endOnWriteError(error: NodeJS.ErrnoException, stream: NodeJS.WriteStream): never {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  const what = stream === process.stdout ? 'standard output' : stream === process.stderr ? 'standard error' : 'the output';
+  try {
+    if (stream !== process.stderr) process.stderr.write(`error: cannot write to ${what} (${describeWriteError(error)})\n`);
+  } catch {
+    // stderr is broken too: the exit code is all that is left to tell
+  }
+  process.exit(EXIT_OUTPUT_ERROR);
+}
+
+/** `ENOSPC: no space left on device`: Node's own words for the error, without the system call. */
+function describeWriteError(error: NodeJS.ErrnoException): string {
+  return error.message.replace(/, write$/, '');
+}
+
+/**
+ * End quietly (with the exit code already decided) when the reader of `stream` goes away, and with
+ * one line and exit 2 when it cannot be written (`endOnWriteError`), for every write to it,
+ * `--help` and usage text included (`dpskew --help | head -1`).
  */
 export function guardPipe(stream: NodeJS.WriteStream = process.stdout): void {
   if (guarded.has(stream)) return;
   guarded.add(stream);
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
-  });
+  stream.on('error', (error: NodeJS.ErrnoException) => endOnWriteError(error, stream));
 }
 
-/**
- * Write to stdout and wait until it is flushed. A reader that went away (`dpskew … | head -1`)
- * raises EPIPE: that ends the program quietly with the exit code already decided, never a stack.
- */
+/** Write to stdout and wait until it is flushed; a write that fails ends the program (`endOnWriteError`). */
 export function writeOutput(text: string, stream: NodeJS.WriteStream = process.stdout): Promise<void> {
   guardPipe(stream);
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     stream.write(text, (error) => {
       if (error === null || error === undefined) resolve();
-      else if ('code' in error && error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      else reject(error);
+      else endOnWriteError(error, stream);
     });
   });
 }

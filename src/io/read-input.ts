@@ -2,12 +2,11 @@
  * Streams one source's bytes to a consumer, gunzipping when the first bytes are the gzip magic
  * (1f 8b), whatever the file is called.
  */
-import { createReadStream, fstatSync, read } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
+import { closeSync, constants as fsConstants, fstatSync, open, openSync, read, statSync } from 'node:fs';
 import { Socket, type OnReadOpts, type SocketConstructorOpts } from 'node:net';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { InputError } from '../errors.ts';
+import { GzipError, gunzipMembers } from './gunzip.ts';
 import { isGzipMagic } from './gzip-magic.ts';
 import type { Source } from './sources.ts';
 
@@ -26,14 +25,19 @@ export interface ReadResult {
 }
 
 /**
- * Standard input: a stream (tests, embedding), or a file descriptor. A file redirected in
- * (`dpskew - < log`) is read straight from the descriptor into one reused buffer. A pipe or socket
- * is read by libuv as data arrives (`pipeChunks`): each read of a pipe returns at most the 64 KiB
- * it holds, and a descriptor read per chunk (a thread-pool round trip each) was 1.6× slower on
- * `cat 500MB | dpskew -`. `stream` (process.stdin) is the fallback when the descriptor turns out
- * non-blocking (EAGAIN) for a direct read.
+ * Bytes to read: a stream (tests, embedding), or a file descriptor (stdin, or one opened for a
+ * source). A regular file (`dpskew - < log`, a gzip file) is read straight from the descriptor
+ * into one reused buffer, from `start` when given (positional reads: a descriptor shared with
+ * range tasks keeps its offset), else from where the descriptor stands. A pipe, FIFO or socket is
+ * read by libuv as data arrives (`pipeChunks`): each read of a pipe returns at most the 64 KiB it
+ * holds, and a descriptor read per chunk (a thread-pool round trip each) was 1.6× slower on
+ * `cat 500MB | dpskew -`. A character device or a /proc file is read like a file, as a stream.
+ * `stream` (process.stdin) is the fallback when the descriptor turns out non-blocking (EAGAIN).
  */
-export type StdinInput = Readable | { readonly fd: number; readonly stream: () => Readable };
+export type ByteInput = Readable | { readonly fd: number; readonly stream?: () => Readable; readonly start?: number };
+
+/** Standard input, as readSources and watch are given it. */
+export type StdinInput = ByteInput;
 
 interface ChunkSource {
   /** the next chunk, or `null` at the end; a chunk may be overwritten by the next call unless `copy` */
@@ -42,11 +46,8 @@ interface ChunkSource {
 }
 
 /**
- * @param onChunk gets the (gunzipped) bytes in order, and must be done with a chunk when it
- *   returns (or when its promise settles: returning one pauses reading)
- * @param signal aborts the read (Ctrl-C): the result then carries an `interrupted` error and the
- *   consumer has seen only part of the input
- * @param onGzip called once, before the first chunk, when the input turns out to be gzip
+ * Read a source: stdin (`-`) from `stdin`, anything else from its path, opened here once.
+ * Same contract as `readBytes`.
  */
 export async function readInput(
   source: Source,
@@ -55,16 +56,83 @@ export async function readInput(
   signal?: AbortSignal,
   onGzip?: () => void,
 ): Promise<ReadResult> {
+  if (source.path === '-') {
+    if (stdin === null) return { gzip: false, bytes: 0, error: new InputError(source.name, 'no standard input here') };
+    return readBytes(source.name, stdin, onChunk, signal, onGzip);
+  }
+  let fd: number | null;
+  try {
+    fd = await openForReading(source.path, signal);
+  } catch (error) {
+    return { gzip: false, bytes: 0, error: new InputError(source.name, errorText(error), { cause: error }) };
+  }
+  if (fd === null) return { gzip: false, bytes: 0, error: new InputError(source.name, 'interrupted: read only in part') };
+  return readBytes(source.name, { fd }, onChunk, signal, onGzip, true);
+}
+
+/**
+ * Open `path` for reading without blocking this thread: a FIFO's open waits for its writer, which
+ * may never come. Resolves `null` once `signal` aborts first (a descriptor opened after that is
+ * closed); rejects with the open's error.
+ */
+export function openForReading(path: string, signal?: AbortSignal): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) {
+      resolve(null);
+      return;
+    }
+    let abandoned = false;
+    const onAbort = (): void => {
+      abandoned = true;
+      resolve(null);
+      releaseFifoOpen(path);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    open(path, 'r', (error, fd) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (abandoned) {
+        if (error === null) closeQuietly(fd);
+      } else if (error === null) resolve(fd);
+      else reject(error);
+    });
+  });
+}
+
+/**
+ * Ends an open of FIFO `path` that waits for a writer, by being that writer for a moment. The
+ * waiting open holds one of libuv's threads, and the process cannot exit until it returns (Node
+ * joins those threads at exit): Ctrl-C then printed the report and hung.
+ */
+function releaseFifoOpen(path: string): void {
+  try {
+    if (!statSync(path).isFIFO()) return;
+    closeSync(openSync(path, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK));
+  } catch {
+    // no reader waits any more (ENXIO), or the FIFO is gone: nothing is held
+  }
+}
+
+/**
+ * Streams `input`'s bytes to a consumer, gunzipping when the first bytes are the gzip magic.
+ * @param name the input's name, for errors
+ * @param onChunk gets the (gunzipped) bytes in order, and must be done with a chunk when it
+ *   returns (or when its promise settles: returning one pauses reading)
+ * @param signal aborts the read (Ctrl-C): the result then carries an `interrupted` error and the
+ *   consumer has seen only part of the input
+ * @param onGzip called once, before the first chunk, when the input turns out to be gzip
+ * @param owned the descriptor is closed when reading ends
+ */
+export async function readBytes(
+  name: string,
+  input: ByteInput,
+  onChunk: (chunk: Buffer) => void | Promise<void>,
+  signal?: AbortSignal,
+  onGzip?: () => void,
+  owned = false,
+): Promise<ReadResult> {
   let bytes = 0;
   let gzip = false;
-  let chunks: ChunkSource;
-  try {
-    if (source.path !== '-') chunks = streamChunks(createReadStream(source.path, { highWaterMark: READ_CHUNK_BYTES }), signal);
-    else if (stdin === null) throw new Error('no standard input here');
-    else chunks = 'fd' in stdin ? fdChunks(stdin.fd, stdin.stream, signal) : streamChunks(stdin, signal);
-  } catch (error) {
-    return { gzip, bytes, error: new InputError(source.name, errorText(error), { cause: error }) };
-  }
+  const chunks: ChunkSource = 'fd' in input ? fdChunks(input, owned, signal) : streamChunks(input, signal);
   const next = async (copy: boolean): Promise<Buffer | null> => {
     const chunk = await chunks.next(copy);
     if (chunk !== null) bytes += chunk.length;
@@ -91,15 +159,14 @@ export async function readInput(
         if (pause !== undefined) await pause;
       }
     };
-    const options = signal === undefined ? {} : { signal };
-    if (gzip) await pipeline(rest, createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES }), sink, options);
-    else await sink(rest());
-    if (signal?.aborted === true) return { gzip, bytes, error: new InputError(source.name, 'interrupted: read only in part') };
+    await sink(gzip ? gunzipMembers(rest(), GUNZIP_CHUNK_BYTES) : rest());
+    if (signal?.aborted === true) return { gzip, bytes, error: new InputError(name, 'interrupted: read only in part') };
     return { gzip, bytes, error: null };
   } catch (error) {
-    if (signal?.aborted === true) return { gzip, bytes, error: new InputError(source.name, 'interrupted: read only in part') };
-    const message = gzip ? `corrupt or truncated gzip data (${errorText(error)})` : errorText(error);
-    return { gzip, bytes, error: new InputError(source.name, message, { cause: error }) };
+    if (signal?.aborted === true) return { gzip, bytes, error: new InputError(name, 'interrupted: read only in part') };
+    // Bytes after whole gzip data are named as such: everything before them was read.
+    const message = error instanceof GzipError && error.trailing ? error.message : gzip ? `corrupt or truncated gzip data (${errorText(error)})` : errorText(error);
+    return { gzip, bytes, error: new InputError(name, message, { cause: error }) };
   } finally {
     await chunks.close();
   }
@@ -128,19 +195,24 @@ function streamChunks(raw: Readable, signal?: AbortSignal): ChunkSource {
 }
 
 /**
- * Reads `fd` into one buffer when it is a file (or a terminal, or unknown); a pipe or socket goes
- * to `pipeChunks`, and the rest after an EAGAIN (a non-blocking descriptor) comes from `stream()`.
+ * Reads the descriptor into one buffer when it is a file, a device or unknown (positionally from
+ * `start` when given); a pipe, FIFO or socket goes to `pipeChunks`, and the rest after an EAGAIN
+ * (a non-blocking descriptor) comes from `stream()`. An `owned` descriptor is closed at the end
+ * (pipeChunks' socket closes it itself).
  */
-function fdChunks(fd: number, stream: () => Readable, signal?: AbortSignal): ChunkSource {
-  const buffer = Buffer.allocUnsafe(READ_CHUNK_BYTES);
-  let fallback: ChunkSource | null = isPipeOrSocket(fd) ? pipeChunks(fd, signal) : null;
+function fdChunks(input: { readonly fd: number; readonly stream?: () => Readable; readonly start?: number }, owned: boolean, signal?: AbortSignal): ChunkSource {
+  const { fd } = input;
+  let reused: Buffer | null = null;
+  const piped = isPipeOrSocket(fd);
+  let fallback: ChunkSource | null = piped ? pipeChunks(fd, signal) : null;
+  let position = piped ? null : (input.start ?? null);
   // A read of a terminal cannot be cancelled: on abort it is abandoned (resolved as the end) and
   // the process exits without waiting for it.
-  const readOnce = (): Promise<number> =>
+  const readOnce = (into: Buffer): Promise<number> =>
     new Promise((resolve, reject) => {
       const onAbort = (): void => resolve(0);
       signal?.addEventListener('abort', onAbort, { once: true });
-      read(fd, buffer, 0, buffer.length, null, (error, n) => {
+      read(fd, into, 0, into.length, position, (error, n) => {
         signal?.removeEventListener('abort', onAbort);
         if (error === null) resolve(n);
         else reject(error);
@@ -150,21 +222,34 @@ function fdChunks(fd: number, stream: () => Readable, signal?: AbortSignal): Chu
     next: async (copy) => {
       if (fallback !== null) return fallback.next(copy);
       if (signal?.aborted === true) return null;
+      // A chunk to keep (gzip's input) is read into a buffer of its own rather than copied out of
+      // the reused one (512 MiB of .gz: 5 MiB less peak RSS).
+      const into = copy ? Buffer.allocUnsafeSlow(READ_CHUNK_BYTES) : (reused ??= Buffer.allocUnsafe(READ_CHUNK_BYTES));
       let n: number;
       try {
-        n = await readOnce();
+        n = await readOnce(into);
       } catch (error) {
-        if (!(error instanceof Error && 'code' in error && error.code === 'EAGAIN')) throw error;
-        fallback = streamChunks(stream(), signal);
+        if (!(error instanceof Error && 'code' in error && error.code === 'EAGAIN' && input.stream !== undefined)) throw error;
+        fallback = streamChunks(input.stream(), signal);
         return fallback.next(copy);
       }
       if (n === 0) return null;
-      return copy ? Buffer.from(buffer.subarray(0, n)) : buffer.subarray(0, n);
+      if (position !== null) position += n;
+      return into.subarray(0, n);
     },
     close: async () => {
       await fallback?.close();
+      if (owned && !piped) closeQuietly(fd);
     },
   };
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed: nothing left to release
+  }
 }
 
 /** Bytes of one of pipeChunks' two buffers; reading pauses when less than a pipe's 64 KiB is left. */
@@ -274,6 +359,8 @@ export function errorText(error: unknown): string {
     if (error.code === 'ENOENT') return 'no such file or directory';
     if (error.code === 'EACCES') return 'permission denied';
     if (error.code === 'EISDIR') return 'is a directory';
+    // `EIO: i/o error, read`: Node's words, without the system call it failed in.
+    if (typeof error.code === 'string' && 'syscall' in error) return error.message.replace(/, \w+(?: '.*')?$/, '');
   }
   return error instanceof Error ? error.message : String(error);
 }

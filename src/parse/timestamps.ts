@@ -31,7 +31,7 @@ export function createZone(name: string): Zone {
   const offsetAt = (utcMs: number): number => {
     const parts: Record<string, number> = {};
     for (const part of format.formatToParts(new Date(utcMs))) parts[part.type] = Number(part.value);
-    const wall = Date.UTC(parts['year'] ?? 1970, (parts['month'] ?? 1) - 1, parts['day'] ?? 1, parts['hour'] ?? 0, parts['minute'] ?? 0, parts['second'] ?? 0);
+    const wall = utcOfWallClock(parts['year'] ?? 1970, (parts['month'] ?? 1) - 1, parts['day'] ?? 1, parts['hour'] ?? 0, parts['minute'] ?? 0, parts['second'] ?? 0);
     return wall - Math.floor(utcMs / 1000) * 1000;
   };
   const cache = new Map<number, number>();
@@ -72,13 +72,25 @@ export function wallClockToMs(
   const key = (((year * 13 + month) * 32 + day) * 24 + hour) * 60 + minute;
   if (key !== lastMinuteKey) {
     lastMinuteKey = key;
-    lastMinuteMs = Date.UTC(year, month - 1, day, hour, minute);
+    lastMinuteMs = utcOfWallClock(year, month - 1, day, hour, minute, 0);
   }
   return zone.toUtc(lastMinuteMs + second * 1000 + ms);
 }
 
 let lastMinuteKey = -1;
 let lastMinuteMs = 0;
+/** 400 Gregorian years: 146,097 days, after which the calendar repeats exactly. */
+const GREGORIAN_CYCLE_MS = 146_097 * 86_400_000;
+
+/**
+ * `Date.UTC` for every year: it maps years 0–99 to 1900–1999 (year 0001 became 1901), so those
+ * are taken 400 years later, where the calendar is the same, and moved back.
+ */
+function utcOfWallClock(year: number, monthIndex: number, day: number, hour: number, minute: number, second: number): number {
+  if (year >= 100) return Date.UTC(year, monthIndex, day, hour, minute, second);
+  return Date.UTC(year + 400, monthIndex, day, hour, minute, second) - GREGORIAN_CYCLE_MS;
+}
+
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function daysInMonth(year: number, month: number): number {

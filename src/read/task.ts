@@ -1,21 +1,26 @@
 /**
  * One unit of reading: a byte range of a plain file (whole lines: the plan cuts at line starts),
- * a whole file (gzip cannot be entered mid-stream), or a block of complete lines cut from stdin.
- * A task reads into a fresh worker state; parts merged in order equal reading the input whole
- * (`mergeTaskOutput`). The same code runs in-process and in worker threads.
+ * a whole file (gzip cannot be entered mid-stream), or a block of complete lines cut from a stream
+ * (stdin, a pipe). A task reads into a fresh worker state; parts merged in order equal reading the
+ * input whole (`mergeTaskOutput`). The same code runs in-process and in worker threads.
+ *
+ * Files are given as an open descriptor, the one every task of the file reads (positionally):
+ * worker threads share the process's descriptors, and one descriptor means one file, even when
+ * another is renamed over its path meanwhile (readSources opens it, and closes it once all its
+ * tasks are done).
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { readSync } from 'node:fs';
 import { WorkerState } from '../aggregate/worker-state.ts';
 import { createFoldSink, createLineHandler, emptyTally, readsKernelRecords, mergeTally, tallyFromJson, tallyToJson, type LineTally, type TallyJson } from '../ingest.ts';
 import { createLineScanner, decodeCandidate, type CandidateHandler, type LineScanner } from '../io/lines.ts';
-import { errorText, readInput } from '../io/read-input.ts';
+import { errorText, readBytes } from '../io/read-input.ts';
 import type { LineParser } from '../parse/types.ts';
 import { mergeWorkerState, workerFromJson, workerToJson, type WorkerJson } from '../report/summary.ts';
 import { createParsers, needlesOf, type ReadSettings } from './settings.ts';
 
 export type ReadTask =
-  | { readonly kind: 'range'; readonly path: string; readonly start: number; readonly end: number }
-  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'range'; readonly fd: number; readonly start: number; readonly end: number }
+  | { readonly kind: 'file'; readonly fd: number }
   | { readonly kind: 'bytes'; readonly bytes: Uint8Array };
 
 /** `analyse` reads records into the state; `extent` only finds the first and last timestamp (for relative --since/--until). */
@@ -94,7 +99,7 @@ export async function runTask(task: ReadTask, settings: ReadSettings, mode: Task
 
 async function _read(task: ReadTask, scanner: LineScanner, output: TaskOutput, signal?: AbortSignal): Promise<void> {
   if (task.kind === 'range') {
-    output.error = readRange(task.path, task.start, task.end, scanner, output, signal);
+    output.error = readRange(task.fd, task.start, task.end, scanner, output, signal);
   } else if (task.kind === 'bytes') {
     // No collect(): the block goes back to the thread that cut it, which collects (read-sources.ts).
     scanner.push(Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.byteLength));
@@ -103,7 +108,7 @@ async function _read(task: ReadTask, scanner: LineScanner, output: TaskOutput, s
     // No collect() for gunzip's output chunks either: forced scavenges made peak RSS higher, not lower,
     // once batch lines were folded in the kernel (5 GB of .gz, 7-8 runs each: 139 MiB on average and
     // at most 142 without, 146 and at most 154 with one every 16 MiB; every 4-8 MiB, 165).
-    const read = await readInput({ name: task.path, path: task.path, size: null }, null, scanner.push, signal);
+    const read = await readBytes('', { fd: task.fd, start: 0 }, scanner.push, signal);
     output.bytes = read.bytes;
     output.gzip = read.gzip;
     output.error = read.error === null ? null : read.error.message;
@@ -111,25 +116,20 @@ async function _read(task: ReadTask, scanner: LineScanner, output: TaskOutput, s
 }
 
 /**
- * Reads `[start, end)` of a file straight into the scanner's buffer; the error text, or `null`.
- * Synchronous reads: an awaited read leaves this thread idle for its whole duration (a fifth of the
- * run in measurements), and a range is small enough (MAX_TASK_BYTES) that Ctrl-C waits at most
- * one range.
+ * Reads `[start, end)` of the file open on `fd` straight into the scanner's buffer; the error
+ * text, or `null`. Synchronous reads: an awaited read leaves this thread idle for its whole
+ * duration (a fifth of the run in measurements), and a range is small enough (MAX_TASK_BYTES) that
+ * Ctrl-C waits at most one range.
  */
-function readRange(path: string, start: number, end: number, scanner: LineScanner, output: TaskOutput, signal?: AbortSignal): string | null {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    return errorText(error);
-  }
+function readRange(fd: number, start: number, end: number, scanner: LineScanner, output: TaskOutput, signal?: AbortSignal): string | null {
   try {
     let position = start;
     while (position < end) {
       if (signal?.aborted === true) return 'interrupted: read only in part';
       const room = scanner.space();
       const bytesRead = readSync(fd, room, 0, Math.min(room.length, end - position), position);
-      if (bytesRead === 0) break; // the file shrank since it was planned
+      // The file is shorter than planned: readSources says how it changed.
+      if (bytesRead === 0) return 'changed while it was read: it ended before the planned size (truncated?)';
       position += bytesRead;
       output.bytes += bytesRead;
       // No collect() here: a range is read into the scanner's own buffer, so nothing outside the
@@ -139,8 +139,6 @@ function readRange(path: string, start: number, end: number, scanner: LineScanne
     return null;
   } catch (error) {
     return errorText(error);
-  } finally {
-    closeSync(fd);
   }
 }
 

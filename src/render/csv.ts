@@ -1,8 +1,10 @@
 /**
  * `--format csv`: one row per phase and DP rank (per worker and rank with `--by worker`), RFC 4180
- * quoting. Text cells that a spreadsheet would read as a formula (= + - @) get a leading `'`.
+ * quoting. Text is sanitised like the other formats'; cells that a spreadsheet would read as a
+ * formula (= + - @) get a leading `'`.
  */
 import type { Report } from '../report/types.ts';
+import { sanitize } from './format.ts';
 import type { Renderer } from './types.ts';
 
 const HEADER = [
@@ -61,8 +63,13 @@ function num(value: number | null): string {
   return value === null ? '' : String(value);
 }
 
-/** RFC 4180: quote when needed, double inner quotes; defuse spreadsheet formulas. */
+/**
+ * A text cell: made safe like every format's text (`sanitize`: no escape sequence, line break, C1
+ * control or bidi mark reaches a terminal that prints the CSV, so a record is always one line),
+ * spreadsheet formulas defused, then quoted per RFC 4180 where needed (inner quotes doubled).
+ */
 export function text(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  const clean = sanitize(value);
+  const safe = /^[=+\-@]/.test(clean) ? `'${clean}` : clean;
+  return /[",]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

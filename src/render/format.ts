@@ -49,12 +49,13 @@ export function shareBar(share: number, width: number): string {
 
 /**
  * Text from log lines made safe for a terminal or a document: control characters (ESC, NUL, CR,
- * C1 controls, bidi overrides) become visible `\xNN`/`\u{…}` escapes, so a log line can never move
- * the cursor, change colours or hide text.
+ * LF, C1 controls), bidi controls and marks (embeddings, overrides, isolates, ALM, LRM, RLM) and
+ * the Unicode line and paragraph separators become visible `\xNN`/`\u{…}` escapes, so a log line or
+ * a file name can never move the cursor, change colours, start a new line or reorder text.
  */
 export function sanitize(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
     const code = c.codePointAt(0) ?? 0;
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
   });

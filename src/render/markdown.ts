@@ -48,7 +48,7 @@ export const renderMarkdown: Renderer = (report) => {
   if (report.assertions.length > 0) {
     out.push('**Assertions**', '', '| | Assertion | Value |', '| --- | --- | ---: |');
     for (const a of report.assertions) {
-      out.push(`| ${a.passed ? '✅ pass' : a.level === 'fail' ? '❌ fail' : '⚠️ warn'} | \`${escapeMarkdown(a.expression)}\` | ${a.actual === null ? 'no data' : formatAssertionValue(a.actual)} |`);
+      out.push(`| ${a.passed ? '✅ pass' : a.level === 'fail' ? '❌ fail' : '⚠️ warn'} | ${codeSpan(a.expression)} | ${a.actual === null ? 'no data' : formatAssertionValue(a.actual)} |`);
     }
     out.push('');
   }
@@ -58,7 +58,7 @@ export const renderMarkdown: Renderer = (report) => {
   const t = report.totals;
   out.push(
     '',
-    `<sub>dpskew ${report.tool.version} · ${formatInt(t.inputs)} inputs · ${formatInt(t.linesRead)} lines (${formatInt(t.batchLines)} batch, ${formatInt(t.unparseable)} unparseable) · thresholds: warn < ${report.thresholds.warnBalance}, fail < ${report.thresholds.failBalance}</sub>`,
+    `<sub>dpskew ${report.tool.version} · ${formatInt(t.inputs)} inputs · ${formatInt(t.linesRead)} lines (${formatInt(t.batchLines)} batch, ${formatInt(t.unparseable)} unparseable) · thresholds: warn &lt; ${report.thresholds.warnBalance}, fail &lt; ${report.thresholds.failBalance}</sub>`,
   );
   return `${out.join('\n')}\n`;
 };
@@ -102,7 +102,23 @@ function peakQueue(group: RankGroup): { rank: number; value: number } | null {
   return best;
 }
 
-/** Escape what would change a Markdown table or inline text: pipes, backticks, HTML, and control characters. */
+/**
+ * Text (names, log text) as Markdown shows it literally: control characters made visible
+ * (`sanitize`), HTML's `&`, `<`, `>` as entities (a backslash before `<` is not honoured by every
+ * renderer, and an entity such as `&#x202e;` would otherwise be decoded into what sanitize removed),
+ * then what would change a table or inline formatting backslash-escaped.
+ */
 function escapeMarkdown(text: string): string {
-  return sanitize(text).replace(/[|\\`*_<>[\]]/g, (c) => `\\${c}`);
+  return sanitize(text)
+    .replace(/[&<>]/g, (c) => HTML_ENTITIES[c] ?? c)
+    .replace(/[|\\`*_~[\]]/g, (c) => `\\${c}`);
+}
+
+const HTML_ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+
+/** Text in a code span: shown as is (backslash escapes and entities are literal there), but a table's `|` still needs its escape. */
+function codeSpan(text: string): string {
+  const clean = sanitize(text).replace(/\|/g, '\\|');
+  const fence = clean.includes('`') ? '`` ' : '`';
+  return `${fence}${clean}${fence.split('').reverse().join('')}`;
 }

@@ -265,6 +265,11 @@ function renderAccounting(report: Report, chalk: ChalkInstance): string[] {
     const shown = report.skippedFiles.slice(0, 3).map(sanitize).join(', ');
     out.push(chalk.dim(`Skipped ${report.skippedFiles.length} file${report.skippedFiles.length === 1 ? '' : 's'} whose names are not log names: ${shown}${report.skippedFiles.length > 3 ? ', …' : ''} (name them to read them)`));
   }
+  if (report.duplicateInputs.length > 0) {
+    const n = report.duplicateInputs.length;
+    const shown = report.duplicateInputs.slice(0, 3).map((d) => `${sanitize(d.name)} = ${sanitize(d.sameAs)}`).join(', ');
+    out.push(chalk.dim(`Read once: ${n} input${n === 1 ? ' is' : 's are'} the same file as another: ${shown}${n > 3 ? ', …' : ''}`));
+  }
   const example = report.inputs.find((i) => i.unparseableExample !== null);
   if (t.unparseable > 0 && example?.unparseableExample) {
     const many = t.unparseable !== 1;

@@ -19,6 +19,7 @@ import { VERSION } from '../version.ts';
 import { isoTime, toRankGroup } from './rows.ts';
 import {
   SCHEMA_VERSION,
+  type DuplicateInput,
   type Finding,
   type GroupBy,
   type InputSummary,
@@ -50,6 +51,7 @@ export function buildReport(
   unorderedInputs: readonly InputSummary[],
   options: ReportOptions,
   skippedFiles: readonly string[] = [],
+  duplicateInputs: readonly DuplicateInput[] = [],
 ): Report {
   // Name order, so a report does not depend on the order inputs were given or summaries merged.
   const workers = [...unorderedWorkers].sort((a, b) => compareNames(a.name, b.name));
@@ -141,6 +143,7 @@ export function buildReport(
     totals: { inputs: inputs.length, bytes: inputs.reduce((s, i) => s + i.bytes, 0), ...totals },
     inputs,
     skippedFiles: [...skippedFiles].sort(compareNames),
+    duplicateInputs: [...duplicateInputs].sort((a, b) => compareNames(a.name, b.name)),
     workers: contexts.map((c) => workerSummary(c)),
     prefill: prefillReport,
     decode: phaseReport('decode', judged.decode, phaseData.decode, perWorker.decode?.worst ?? null, options),

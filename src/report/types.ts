@@ -546,6 +546,12 @@ export const FINDING_CODES = [
 
 export type FindingCode = Finding['code'];
 
+/** An input left out because it is the same file as `sameAs`, which was read (so nothing is counted twice). */
+export interface DuplicateInput {
+  readonly name: string;
+  readonly sameAs: string;
+}
+
 export interface Report {
   readonly schemaVersion: typeof SCHEMA_VERSION;
   readonly tool: { readonly name: 'dpskew'; readonly version: string };
@@ -560,6 +566,8 @@ export interface Report {
   readonly inputs: readonly InputSummary[];
   /** files found in directories but not read because their names are not log names (JSON, images, …) */
   readonly skippedFiles: readonly string[];
+  /** inputs not read because they are the same file (device and inode) as an input that was: a symlink to it, a hard link, a file named twice */
+  readonly duplicateInputs: readonly DuplicateInput[];
   readonly workers: readonly WorkerSummary[];
   readonly prefill: PhaseReport;
   readonly decode: PhaseReport;

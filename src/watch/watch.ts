@@ -3,8 +3,10 @@
  * interval. This module is the loop; what a snapshot looks like on a terminal or in a pipe, and what
  * an alert does, is the caller's (`WatchIo`), so the loop itself writes nothing.
  */
-import { UsageError } from '../errors.ts';
-import { readInput, type StdinInput } from '../io/read-input.ts';
+import { stat } from 'node:fs/promises';
+import { InputError, UsageError } from '../errors.ts';
+import { errorText, readBytes, readInput, type ReadResult, type StdinInput } from '../io/read-input.ts';
+import { fileKey, workerStem } from '../io/sources.ts';
 import type { Options } from '../options.ts';
 import { readSettingsOf } from '../read/settings.ts';
 import { buildReport } from '../report/build-report.ts';
@@ -45,7 +47,7 @@ export interface WatchIo {
   onAlert(findings: readonly Finding[], snapshot: Snapshot): Promise<boolean>;
 }
 
-/** `ended`: stdin closed (and nothing else is followed); `alert`: onAlert asked to stop; `interrupted`: Ctrl-C. */
+/** `ended`: stdin and every other stream closed (and no file or directory is followed); `alert`: onAlert asked to stop; `interrupted`: Ctrl-C. */
 export type WatchOutcome = 'ended' | 'alert' | 'interrupted';
 
 export async function watch(paths: readonly string[], options: Options, settings: WatchSettings, io: WatchIo): Promise<{ outcome: WatchOutcome; final: Report }> {
@@ -53,20 +55,23 @@ export async function watch(paths: readonly string[], options: Options, settings
     throw new UsageError('watch: --since/--until relative to the log (+5m, -10m) and --skip-warmup need the whole log; use absolute times');
   }
   const range = options.since === null && options.until === null ? null : { since: options.since?.ms ?? null, until: options.until?.ms ?? null };
-  const files = paths.filter((p) => p !== '-');
+  const { files, streams } = await classify(paths, io);
   const follower = new Follower(files, readSettingsOf(options, range), io.cwd);
-  const stdinWanted = paths.length === 0 || paths.includes('-');
-  let stdinOpen = false;
-  let stdinDone: Promise<void> = Promise.resolve();
-  if (stdinWanted) {
-    stdinOpen = true;
-    const stream = follower.addStream('-', io.stdinName);
-    stdinDone = readInput({ name: '-', path: '-', size: null }, io.stdin, stream.push, io.signal).then((read) => {
-      stream.end();
-      if (read.error !== null && !io.signal.aborted) stream.fail(read.error.message);
-      stdinOpen = false;
-    });
-  }
+  let streamsOpen = streams.length;
+  const streamsDone = Promise.all(
+    streams.map(async (s) => {
+      const feed = follower.addStream(s.name, s.workerName);
+      try {
+        const read = await readStream(s, feed.push, io.signal);
+        if (read.error !== null && !io.signal.aborted) feed.fail(read.error.message);
+      } catch (error) {
+        if (!io.signal.aborted) feed.fail(errorText(error));
+      } finally {
+        feed.end();
+        streamsOpen--;
+      }
+    }),
+  );
   const snapshotOf = (time: number): Snapshot => {
     const workers = [...follower.workers.values()];
     const report = buildReport(workers, follower.inputs(), { ...options, timezone: options.zone.name, timeRange: range });
@@ -87,8 +92,8 @@ export async function watch(paths: readonly string[], options: Options, settings
     }
     if (outcome !== null) break;
     if (io.signal.aborted) outcome = 'interrupted';
-    else if (stdinWanted && !stdinOpen && files.length === 0) outcome = 'ended';
-    else await sleep(settings.intervalMs, io.signal, stdinOpen ? stdinDone : null);
+    else if (streams.length > 0 && streamsOpen === 0 && files.length === 0) outcome = 'ended';
+    else await sleep(settings.intervalMs, io.signal, streamsOpen > 0 ? streamsDone.then(() => undefined) : null);
   }
   // The final word: whatever arrived since the last snapshot, unterminated last lines included.
   await follower.poll();
@@ -96,7 +101,7 @@ export async function watch(paths: readonly string[], options: Options, settings
   return { outcome, final: snapshotOf(io.now()).report };
 }
 
-/** Wait `ms`, or less when Ctrl-C comes or stdin closes (so the end is reported at once). */
+/** Wait `ms`, or less when Ctrl-C comes or the streams close (so the end is reported at once). */
 function sleep(ms: number, signal: AbortSignal, early: Promise<void> | null): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
@@ -108,4 +113,61 @@ function sleep(ms: number, signal: AbortSignal, early: Promise<void> | null): Pr
     signal.addEventListener('abort', done, { once: true });
     void early?.then(done);
   });
+}
+
+/** What watch reads once, from start to end, as it arrives: stdin, pipes, FIFOs, process substitution, devices. */
+interface WatchedStream {
+  readonly name: string;
+  readonly workerName: string;
+  /** stdin, or null: `path` is opened */
+  readonly input: StdinInput | null;
+  readonly path: string;
+}
+
+/**
+ * Paths into what is followed (files and directories, `tail -F`) and what is streamed (`-`, and
+ * anything else: a FIFO, `<(…)`, `/dev/stdin`, a device, which have no size to follow). A path that
+ * does not exist is refused (exit 2): watching a typo would run on with nothing to read; to wait
+ * for a file to appear, watch its directory. No path at all is stdin.
+ */
+async function classify(paths: readonly string[], io: WatchIo): Promise<{ files: string[]; streams: WatchedStream[] }> {
+  const files: string[] = [];
+  const streams: WatchedStream[] = [];
+  const stdinKey = io.stdin !== null && 'fd' in io.stdin ? fileKey(io.stdin.fd) : null;
+  const seen = new Set<string>();
+  const addStdin = (name: string): void => {
+    if (seen.has('-')) return; // stdin is read once
+    seen.add('-');
+    streams.push({ name, workerName: io.stdinName, input: io.stdin, path: '-' });
+  };
+  if (paths.length === 0) addStdin('-');
+  for (const path of paths) {
+    if (path === '-') {
+      addStdin('-');
+      continue;
+    }
+    let info;
+    try {
+      info = await stat(path);
+    } catch (error) {
+      throw new InputError(path, `${errorText(error)} (watch follows files and directories that exist; to wait for a log to appear, watch its directory)`, { cause: error });
+    }
+    if (info.isDirectory() || info.isFile()) {
+      files.push(path);
+      continue;
+    }
+    const key = `${info.dev}:${info.ino}`;
+    if (key === stdinKey) addStdin(path);
+    else if (!seen.has(key)) {
+      seen.add(key);
+      streams.push({ name: path, workerName: workerStem(path), input: null, path });
+    }
+  }
+  return { files, streams };
+}
+
+/** Reads a stream to its end (its open, for a FIFO, waits for the writer; Ctrl-C does not wait). */
+async function readStream(s: WatchedStream, push: (chunk: Buffer) => void, signal: AbortSignal): Promise<ReadResult> {
+  if (s.input !== null) return readBytes(s.name, s.input, push, signal);
+  return readInput({ name: s.name, path: s.path, size: null }, null, push, signal);
 }

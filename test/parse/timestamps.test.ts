@@ -35,3 +35,30 @@ describe('timestamps', () => {
     expect(() => createZone('Mars/Olympus')).toThrow(RangeError);
   });
 });
+
+/** Issue 18 item 12: Date.UTC maps years 0–99 to 1900–1999; a stamp from year 0001 is year 1, not 1901. */
+describe('years 0 to 99', () => {
+  it.each([
+    [0, 1, 1],
+    [0, 2, 29], // year 0 is a leap year (proleptic Gregorian), 1900 is not
+    [1, 1, 1],
+    [1, 12, 31],
+    [99, 12, 31],
+    [100, 1, 1],
+    [1969, 12, 31],
+  ])('%i-%i-%i', (year, month, day) => {
+    const iso = `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}T12:34:56.789Z`;
+    expect(wallClockToMs(year, month, day, 12, 34, 56, 789)).toBe(Date.parse(iso));
+    expect(findTimestamp(iso.replace('T', ' ').replace('Z', ''))).toBe(Date.parse(iso));
+  });
+
+  it('in a --tz zone too (its offset looked up in year 1, not 1901)', () => {
+    expect(wallClockToMs(1, 1, 1, 8, 0, 0, 0, createZone('Etc/GMT-8'))).toBe(Date.parse('0001-01-01T00:00:00Z'));
+    expect(findTimestamp('0001-06-01 08:00:00', createZone('Etc/GMT-8'))).toBe(Date.parse('0001-06-01T00:00:00Z'));
+  });
+
+  it('in an SGLang batch line', () => {
+    const parsed = parseSglangLine('[0001-01-01 00:00:00 DP1] Prefill batch, #new-seq: 1, #new-token: 1, #cached-token: 0, #running-req: 0, #queue-req: 0');
+    expect(parsed.kind === 'record' && parsed.record.kind === 'batch' ? parsed.record.time : null).toBe(Date.parse('0001-01-01T00:00:00Z'));
+  });
+});

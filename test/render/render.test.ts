@@ -129,7 +129,7 @@ describe('renderMarkdown', () => {
       - **WARN** \`RUNNING_CEILING\`: Prefill: DP0 held #running-req at exactly 1 on all 50 lines where requests were queued
       - **INFO** \`UNPARSEABLE_LINES\`: 1 line looked like batch lines but could not be parsed; first reason: prefill batch line without #queue-req
 
-      <sub>dpskew 0.1.0 · 2 inputs · 160 lines (130 batch, 1 unparseable) · thresholds: warn < 0.8, fail < 0.5</sub>
+      <sub>dpskew 0.1.0 · 2 inputs · 160 lines (130 batch, 1 unparseable) · thresholds: warn &lt; 0.8, fail &lt; 0.5</sub>
       "
     `);
   });
@@ -141,7 +141,7 @@ describe('renderJson', () => {
     expect(text.endsWith('}\n')).toBe(true);
     const json = JSON.parse(text);
     expect(Object.keys(json)).toEqual([
-      'schemaVersion', 'tool', 'verdict', 'groupBy', 'timezone', 'timeRange', 'thresholds', 'totals', 'inputs', 'skippedFiles', 'workers', 'prefill', 'decode', 'windows', 'engineStats', 'routing', 'requests', 'findings', 'assertions', 'interrupted',
+      'schemaVersion', 'tool', 'verdict', 'groupBy', 'timezone', 'timeRange', 'thresholds', 'totals', 'inputs', 'skippedFiles', 'duplicateInputs', 'workers', 'prefill', 'decode', 'windows', 'engineStats', 'routing', 'requests', 'findings', 'assertions', 'interrupted',
     ]);
     expect(json.schemaVersion).toBe(1);
     expect(json.findings[0]).toMatchObject({ code: 'IDLE_RANK', level: 'fail', phase: 'prefill', worker: null, idleRanks: [2] });
