@@ -12,6 +12,7 @@
  * Windows where nobody worked are skipped, never called balanced.
  */
 import type { RankGroupData } from '../aggregate/aggregate.ts';
+import { commonBucketWidth } from '../aggregate/bucket-series.ts';
 import { BUCKET_MS, type RankAccumulator } from '../aggregate/rank-accumulator.ts';
 import type { Phase } from '../parse/types.ts';
 import { isoTime } from '../report/rows.ts';
@@ -35,16 +36,20 @@ export interface WindowInput {
   readonly group: RankGroupData | undefined;
 }
 
-/** Window size for a span: `auto` → span/300 snapped up; an explicit size is rounded up to whole buckets. */
-export function chooseWindowMs(spanMs: number, requestedMs: number | 'auto'): number {
+/**
+ * Window size for a span: `auto` → span/300 snapped up; an explicit size is rounded up to whole
+ * buckets. `unitMs`: the widest bucket present (buckets widen on long spans: bucket-series.ts);
+ * the size is a multiple of it, so every window sums whole buckets.
+ */
+export function chooseWindowMs(spanMs: number, requestedMs: number | 'auto', unitMs: number = BUCKET_MS): number {
   let size: number;
   if (requestedMs !== 'auto') {
-    size = Math.max(BUCKET_MS, Math.ceil(requestedMs / BUCKET_MS) * BUCKET_MS);
+    size = Math.max(unitMs, Math.ceil(requestedMs / unitMs) * unitMs);
   } else {
     const wanted = spanMs / AUTO_WINDOW_TARGET / 1000;
-    size = (WINDOW_SNAPS_S.find((s) => s >= wanted) ?? WINDOW_SNAPS_S[WINDOW_SNAPS_S.length - 1] ?? 600) * 1000;
+    size = Math.ceil(((WINDOW_SNAPS_S.find((s) => s >= wanted) ?? WINDOW_SNAPS_S[WINDOW_SNAPS_S.length - 1] ?? 600) * 1000) / unitMs) * unitMs;
   }
-  return spanMs / size > MAX_WINDOWS ? Math.ceil(spanMs / MAX_WINDOWS / BUCKET_MS) * BUCKET_MS : size;
+  return spanMs / size > MAX_WINDOWS ? Math.ceil(spanMs / MAX_WINDOWS / unitMs) * unitMs : size;
 }
 
 export function analyzeWindows(
@@ -63,7 +68,10 @@ export function analyzeWindows(
     }
   }
   if (!Number.isFinite(first)) return { windows: null, findings: [] };
-  const sizeMs = chooseWindowMs((last - first + 1) * BUCKET_MS, requestedMs);
+  // Buckets widened on a long span are summed whole: the grid starts and steps at the widest.
+  const unit = commonBucketWidth(inputs.flatMap(({ group }) => group?.ranks.map((r) => r.totals.buckets) ?? []));
+  first = Math.floor(first / unit) * unit;
+  const sizeMs = chooseWindowMs((last - first + 1) * BUCKET_MS, requestedMs, unit * BUCKET_MS);
   const perWindow = sizeMs / BUCKET_MS;
   const count = Math.floor((last - first) / perWindow) + 1;
   const startMs = first * BUCKET_MS;
