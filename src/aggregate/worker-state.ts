@@ -138,6 +138,13 @@ export class PhaseState {
   }
 }
 
+/**
+ * The ranks below RECENT_RANKS already in `owner`'s lastFamilyRanks (a Set.add per line costs ~15
+ * ns): one per thread for the worker state taking lines now, not 1 KiB in every worker state
+ * (10,000 small files: 12 MiB).
+ */
+const familySeen: { owner: WorkerState | null; readonly ranks: Uint8Array } = { owner: null, ranks: new Uint8Array(RECENT_RANKS) };
+
 export class WorkerState {
   readonly inputs: string[] = [];
   readonly layouts: LayoutRecord[] = [];
@@ -154,11 +161,9 @@ export class WorkerState {
   /** ranks seen per parser family on batch lines (TensorRT-LLM logs only rank 0 by default) */
   readonly batchRanksByFamily = new Map<string, Set<number>>();
   readonly batchLinesByFamily = new KeyCounts();
-  readonly name: string;
+  name: string;
   private lastFamily = '';
   private lastFamilyRanks: Set<number> | undefined = undefined;
-  /** the ranks below RECENT_RANKS already in lastFamilyRanks (a Set.add per line costs ~15 ns) */
-  private lastFamilySeen = new Uint8Array(RECENT_RANKS);
   constructor(name: string) {
     this.name = name;
   }
@@ -177,7 +182,7 @@ export class WorkerState {
   private countBatchLines(family: string, dp: number | undefined, lines: number): void {
     this.batchLinesByFamily.add(family, lines);
     if (dp === undefined) return;
-    if (family !== this.lastFamily || this.lastFamilyRanks === undefined) {
+    if (family !== this.lastFamily || this.lastFamilyRanks === undefined || familySeen.owner !== this) {
       let ranks = this.batchRanksByFamily.get(family);
       if (ranks === undefined) {
         ranks = new Set();
@@ -185,11 +190,12 @@ export class WorkerState {
       }
       this.lastFamily = family;
       this.lastFamilyRanks = ranks;
-      this.lastFamilySeen.fill(0);
+      familySeen.owner = this;
+      familySeen.ranks.fill(0);
     }
     if (dp >= 0 && dp < RECENT_RANKS && Number.isInteger(dp)) {
-      if (this.lastFamilySeen[dp] === 1) return;
-      this.lastFamilySeen[dp] = 1;
+      if (familySeen.ranks[dp] === 1) return;
+      familySeen.ranks[dp] = 1;
     }
     this.lastFamilyRanks.add(dp);
   }

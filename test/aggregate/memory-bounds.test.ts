@@ -1,7 +1,8 @@
 /**
  * Memory does not grow with the span of a log nor with its number of files (issue 18, item 9):
  * time buckets stay within a fixed budget per rank, a rank with a few lines costs a few hundred
- * bytes, and the CLI stays under 150 MiB on a week of 2,048 ranks.
+ * bytes, the files of one worker hold one state between them, and the CLI stays under 150 MiB on
+ * a week of 2,048 ranks.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,10 +11,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUCKET_MS, RankAccumulator } from '../../src/aggregate/rank-accumulator.ts';
 import { WorkerState } from '../../src/aggregate/worker-state.ts';
+import type { Source } from '../../src/io/sources.ts';
 import { parseOptions } from '../../src/options.ts';
+import { readSources } from '../../src/read/read-sources.ts';
+import { readSettingsOf } from '../../src/read/settings.ts';
+import { threadsFor } from '../../src/read/threads.ts';
 import { buildReport } from '../../src/report/build-report.ts';
 import { slidingWindow } from '../../src/watch/sliding-window.ts';
-import { parseSummary, toSummary, workersFromSummaries } from '../../src/report/summary.ts';
+import { mergeWorkerState, parseSummary, toSummary, workersFromSummaries } from '../../src/report/summary.ts';
 import { batch } from '../helpers/records.ts';
 import { CLI, ROOT } from '../cli/run-cli.ts';
 
@@ -52,6 +57,15 @@ function stamp(ms: number, dp: number): string {
 
 function prefill(ms: number, dp: number, k: number): string {
   return `${stamp(ms, dp)} Prefill batch, #new-seq: 1, #new-token: ${512 + (k % 7) * 100}, #cached-token: 0, token usage: 0.10, #running-req: ${k % 5}, #queue-req: ${k % 9}, `;
+}
+
+/** Peak RSS in MiB of `dpskew args`, as the process itself counts it (every thread included). */
+function peakMiB(args: readonly string[]): { mib: number; status: number | null } {
+  const preload = join(tempDir(), 'rss.cjs');
+  writeFileSync(preload, "process.on('exit', () => process.stderr.write(`maxrss ${process.resourceUsage().maxRSS}\\n`));\n");
+  const run = spawnSync(process.execPath, ['-r', preload, CLI, ...args], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1' }, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const kib = Number(/maxrss (\d+)/.exec(run.stderr)?.[1] ?? Number.NaN);
+  return { mib: kib / 1024, status: run.status };
 }
 
 describe('time buckets: a fixed budget per rank, whatever the span', () => {
@@ -127,16 +141,36 @@ describe('coarsened buckets in the report', () => {
   });
 });
 
-describe('peak RSS of the CLI', () => {
-  /** Peak RSS in MiB of `dpskew args`, as the process itself counts it (every thread included). */
-  function peakMiB(args: readonly string[]): { mib: number; status: number | null } {
-    const preload = join(tempDir(), 'rss.cjs');
-    writeFileSync(preload, "process.on('exit', () => process.stderr.write(`maxrss ${process.resourceUsage().maxRSS}\\n`));\n");
-    const run = spawnSync(process.execPath, ['-r', preload, CLI, ...args], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1' }, encoding: 'utf8', maxBuffer: 1 << 28 });
-    const kib = Number(/maxrss (\d+)/.exec(run.stderr)?.[1] ?? Number.NaN);
-    return { mib: kib / 1024, status: run.status };
-  }
+describe('many files of one worker hold one state between them', () => {
+  it('each file’s state goes to its worker’s first file as soon as both are read, in file order', async () => {
+    const dir = tempDir();
+    const sources: Source[] = [];
+    for (let f = 0; f < 40; f++) {
+      const path = join(dir, `w${f % 2}_prefill.out.${String(f).padStart(2, '0')}`);
+      const lines = Array.from({ length: 6 }, (_, k) => prefill(START + (f * 6 + k) * 5000, k % 3, k));
+      writeFileSync(path, `${lines.join('\n')}\n`);
+      sources.push({ name: path, path, size: null });
+    }
+    const settings = readSettingsOf(parseOptions({}), null);
+    const owners = sources.map((_s, i) => i % 2);
+    const alone = await readSources(sources, settings, 'analyse', { jobs: 1 }, null);
+    const shared = await readSources(sources, settings, 'analyse', { jobs: 1, stateOwners: owners }, null);
+    for (let i = 2; i < sources.length; i++) {
+      expect(shared[i]?.state.phases.prefill.lines).toBe(0);
+      expect(shared[i]?.tally.batchLines).toBe(6);
+    }
+    // The owners hold what merging every file of their worker in order gives.
+    const json = (state: WorkerState | undefined): string => JSON.stringify(toSummary(state === undefined ? [] : [state], [], [], SETTINGS, '0'));
+    for (const owner of [0, 1]) {
+      const want = new WorkerState('');
+      for (let i = owner; i < sources.length; i += 2) mergeWorkerState(want, alone[i]?.state ?? new WorkerState(''));
+      expect(shared[owner]?.state.phases.prefill.lines).toBe(120);
+      expect(json(shared[owner]?.state)).toBe(json(want));
+    }
+  });
+});
 
+describe('peak RSS of the CLI', () => {
   it('one worker logging 2,048 DP ranks over a week stays under 150 MiB (1.6 GiB before buckets had a budget)', () => {
     const dir = tempDir();
     const lines: string[] = [];
@@ -148,4 +182,24 @@ describe('peak RSS of the CLI', () => {
     expect(status).toBe(0);
     expect(mib).toBeLessThan(150);
   }, 120_000);
+});
+
+describe('peak RSS of the CLI on many files', () => {
+  it('4,000 small files of 100 workers stay under 150 MiB (189 MiB when every file kept its own state and every task was queued at once)', () => {
+    const dir = tempDir();
+    const script = `import { generateManyFiles } from ${JSON.stringify(join(ROOT, 'scripts/memory-logs.mjs'))}; generateManyFiles(${JSON.stringify(dir)}, { count: 4000, rotated: true });`;
+    expect(spawnSync(process.execPath, ['--input-type=module', '-e', script]).status).toBe(0);
+    const { mib, status } = peakMiB(['--format', 'json', dir]);
+    expect(status).toBe(0);
+    expect(mib).toBeLessThan(150);
+  }, 120_000);
+});
+
+describe('threads', () => {
+  it('a read uses no more threads than cores, whatever --jobs asks (each costs ~19 MiB)', () => {
+    expect(threadsFor(8, 2)).toBe(2);
+    expect(threadsFor(2, 8)).toBe(2);
+    expect(threadsFor(8, 1)).toBe(1);
+    expect(threadsFor(0, 4)).toBe(1);
+  });
 });
