@@ -233,22 +233,30 @@ async function main(mode: Mode, paths: string[], flags: CliOptions, command: Com
   }
   // Ctrl-C: stop reading and print what was read, marked partial, then exit 130; a second Ctrl-C exits at once.
   const interrupt = new AbortController();
-  process.once('SIGINT', () => {
-    interrupt.abort();
-    process.once('SIGINT', () => process.exit(EXIT_INTERRUPTED));
-  });
+  onCtrlC(interrupt);
   const progress = createProgressLine(flags.quiet === true, process.stderr, process.env);
-  const { report, inputErrors, summary } = await run(paths, options, {
+  const result = await run(paths, options, {
     stdin: STDIN,
     cwd: process.cwd(),
     signal: interrupt.signal,
     onReading: setOptimizing,
     ...(progress === null ? {} : { onProgress: progress.update }),
   });
+  const { inputErrors, summary } = result;
   progress?.clear();
-  if (flags.save !== undefined) writeFile(flags.save, `${JSON.stringify(summary())}\n`, '--save');
   const color = options.format === 'table' && resolveColor(flags.color, process.env, process.stdout.isTTY === true);
-  const text = RENDERERS[options.format](report, { chalk: new Chalk({ level: color ? 1 : 0 }), width: process.stdout.columns || 80, chart: options.chart });
+  const render = (r: Report): string => RENDERERS[options.format](r, { chalk: new Chalk({ level: color ? 1 : 0 }), width: process.stdout.columns || 80, chart: options.chart });
+  // Analysis, --save and rendering are synchronous: a Ctrl-C pressed meanwhile is seen only
+  // between them, and still marks the report.
+  await signalsSeen();
+  let report = markInterrupted(result.report, interrupt.signal);
+  if (flags.save !== undefined) writeFile(flags.save, `${JSON.stringify(summary())}\n`, '--save');
+  let text = render(report);
+  await signalsSeen();
+  if (interrupt.signal.aborted && !report.interrupted) {
+    report = markInterrupted(report, interrupt.signal);
+    text = render(report);
+  }
   const assertionsPassed = report.assertions.length > 0 && report.assertions.every((a) => a.passed);
   const plainContext = { chalk: new Chalk({ level: 0 }), width: 100, chart: false };
   if (flags.out !== undefined) writeFile(flags.out, renderForFile(flags.out, report, options.strict, plainContext), '--out');
@@ -265,8 +273,38 @@ async function main(mode: Mode, paths: string[], flags: CliOptions, command: Com
   process.exitCode = report.interrupted ? EXIT_INTERRUPTED : exitCode;
   await writeOutput(text);
   for (const error of inputErrors) process.stderr.write(`error: ${error.path}: ${error.message}\n`);
-  // stdin may still be open (a pipe still writing): nothing more will be read.
-  if (report.interrupted) process.exit(EXIT_INTERRUPTED);
+  // A Ctrl-C while writing is honoured too (the report is out, unmarked); stdin may still be open
+  // (a pipe still writing): nothing more will be read.
+  await signalsSeen();
+  if (report.interrupted || interrupt.signal.aborted) process.exit(EXIT_INTERRUPTED);
+}
+
+/**
+ * Ctrl-C: the first aborts `interrupt` (reading stops, and the report is marked interrupted, in
+ * whatever phase), a second exits at once with 130. One listener for both: a `once` listener that
+ * added the next one lost a second Ctrl-C queued behind the first during synchronous work (Node
+ * closes a signal's handle when its last listener goes, and the signal still queued on it).
+ */
+function onCtrlC(interrupt: AbortController): void {
+  process.on('SIGINT', () => {
+    if (interrupt.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    interrupt.abort();
+  });
+}
+
+/** The report marked `interrupted` once Ctrl-C was pressed, whatever the phase (after reading, its numbers are whole). */
+function markInterrupted(report: Report, signal: AbortSignal): Report {
+  return signal.aborted && !report.interrupted ? { ...report, interrupted: true } : report;
+}
+
+/**
+ * Returns once signals that arrived during synchronous work have been dispatched to their
+ * listeners. A signal is read in the event loop's poll phase: the first turn may end in the check
+ * phase without one (synchronous work running from a poll callback), the second passes through it.
+ * Without this, a Ctrl-C pressed during the analysis was never seen: the process ended first.
+ */
+async function signalsSeen(): Promise<void> {
+  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Redraws at most this often. */
@@ -366,10 +404,7 @@ async function watchMain(paths: string[], flags: CliOptions & WatchFlags, comman
   const color = live && resolveColor(flags.color, process.env, true);
   const context = (): RenderContext => ({ chalk: new Chalk({ level: color ? 1 : 0 }), width: process.stdout.columns || 80, chart: options.chart });
   const interrupt = new AbortController();
-  process.once('SIGINT', () => {
-    interrupt.abort();
-    process.once('SIGINT', () => process.exit(EXIT_INTERRUPTED));
-  });
+  onCtrlC(interrupt);
   const restore = (): void => void (live && process.stdout.write(ALT_SCREEN_OFF));
   if (live) {
     process.stdout.write(ALT_SCREEN_ON);
