@@ -145,7 +145,7 @@ function addCommonOptions(command: Command): Command {
     .option('--no-chart', 'no charts in the table output')
     .option('--implied-rank-from-room', 'show the DP rank each request\'s bootstrap_room implies (room mod dp_size; an inference, not a logged fact)')
     .option('--max-line-bytes <n>', 'lines longer than n bytes are counted as oversized and skipped', String(DEFAULT_MAX_LINE_BYTES))
-    .option('-j, --jobs <n>', `threads to read with (1: no worker threads); default: the cores, at most ${DEFAULT_JOBS_MAX}`, String(DEFAULT_JOBS))
+    .option('-j, --jobs <n>', `threads to read with, never more than the cores (1: no worker threads); default: the cores, at most ${DEFAULT_JOBS_MAX}`, String(DEFAULT_JOBS))
     .option('-q, --quiet', 'no progress line on stderr (it is only drawn on a terminal, never in CI)')
     .option('--color', 'force colour')
     .option('--no-color', 'no colour (also: NO_COLOR=1, TERM=dumb, or output not a terminal)')
