@@ -12,9 +12,10 @@
  * idle periods built on them, to save memory that coarsening already bounds. Series of different
  * widths merge at the coarser one (`mergeFrom`), and the budget holds after any merge.
  *
- * A budget of 1,024 buckets (and the chunk they straddle) holds a week of log at 10-min buckets,
- * the window size `--window auto` picks for any span over 25 h; shorter runs keep finer buckets
- * (a run of up to 85 min keeps 5-s ones, and its report is what it always was).
+ * A budget of 2,048 buckets (and the chunk they straddle, 54 KiB) holds a week of log at 5-min
+ * buckets, half the 10-min windows `--window auto` picks for any span over 25 h; shorter runs keep
+ * finer buckets (a run of up to 2 h 50 min keeps 5-s ones, and its report is what it always was;
+ * 1,024 buckets coarsened the 2.7-h speed bench set, 7 % slower for nothing).
  *
  * Layout: buckets of the span a rank is active in sit in Float64Array chunks of CHUNK_SLOTS
  * (24 bytes a bucket), grown only where at least 1 in MAX_EMPTY_RATIO slots is used; the others
@@ -77,8 +78,8 @@ const STRAY_FIELDS = 4;
 const STRAY_BYTES = STRAY_FIELDS * 8;
 /** The dense span grows only where at least one slot in this many holds a bucket. */
 const MAX_EMPTY_RATIO = 4;
-/** Buckets a rank keeps at most: 1,024, and the part of a chunk on either side they straddle. */
-export const BUCKET_BUDGET_BYTES = (1024 / CHUNK_SLOTS + 1) * CHUNK_BYTES;
+/** Buckets a rank keeps at most: 2,048, and the part of a chunk on either side they straddle (54 KiB). */
+export const BUCKET_BUDGET_BYTES = (2048 / CHUNK_SLOTS + 1) * CHUNK_BYTES;
 
 /** Shared by every series without stray buckets: replaced, never written to. */
 const NO_STRAYS: number[] = [];
@@ -146,7 +147,7 @@ export class BucketSeries {
     if (this.flat !== null) this.materialize();
     const dense = new Float64Array(this.chunks.length * CHUNK_SLOTS * FIELDS);
     this.chunks.forEach((chunk, c) => dense.set(chunk, c * CHUNK_SLOTS * FIELDS));
-    const stray = Float64Array.from(this.stray);
+    const stray = new Float64Array(this.stray);
     return { base: this.base, size: this.size, ...(this.width === 1 ? {} : { width: this.width }), dense, stray };
   }
 
@@ -163,7 +164,7 @@ export class BucketSeries {
     series.chunks = chunks;
     series.base = series.chunks.length === 0 ? Number.NaN : d.base;
     series.width = bucketWidthAtLeast(d.width ?? 1);
-    series.stray = Array.from(d.stray);
+    series.stray = d.stray.length === 0 ? NO_STRAYS : Array.from(d.stray);
     series.strays = Math.floor(d.stray.length / STRAY_FIELDS);
     series.size = d.size;
     series.denseCount = d.size - series.strays;
@@ -179,32 +180,30 @@ export class BucketSeries {
   }
 
   /**
-   * Writes flat buckets straight into a dense span of their own, when they are strictly ascending
-   * (as forEach writes them), dense enough and within the budget; false, holding nothing, otherwise.
+   * Writes flat buckets straight into a dense span of their own, when they are ascending (as
+   * forEach writes them; buckets that fall into one at this width are summed: a coarsening), dense
+   * enough and within the budget; false, holding nothing, otherwise.
    */
   private fillDense(flat: ArrayLike<number>): boolean {
-    const n = Math.floor(flat.length / STRAY_FIELDS);
-    if (n === 0) return false;
     const width = this.width;
-    const first = Math.floor((flat[0] ?? 0) / width);
-    const last = Math.floor((flat[STRAY_FIELDS * (n - 1)] ?? 0) / width);
-    const base = Math.floor(first / CHUNK_SLOTS) * CHUNK_SLOTS;
-    const chunkCount = Math.ceil((last + 1 - base) / CHUNK_SLOTS);
-    if (!(last - first + 1 >= n && chunkCount * CHUNK_SLOTS <= MAX_EMPTY_RATIO * n && chunkCount * CHUNK_BYTES <= this.budget)) return false;
-    const chunks = Array.from({ length: chunkCount }, () => new Float64Array(CHUNK_SLOTS * FIELDS));
+    let n = 0;
     let previous = Number.NEGATIVE_INFINITY;
     for (let k = 0; k + 3 < flat.length; k += STRAY_FIELDS) {
       const index = flat[k] ?? 0;
       const bucket = Math.floor(index / width);
-      const batches = flat[k + 1] ?? 0;
-      if (!(bucket > previous && bucket <= last) || !Number.isInteger(index) || batches <= 0) return false;
+      if (!Number.isInteger(index) || !((flat[k + 1] ?? 0) > 0) || bucket < previous) return false;
+      if (bucket > previous) n++;
       previous = bucket;
-      const slot = bucket - base;
-      const chunk = chunks[slot >> CHUNK_SHIFT] as Float64Array;
-      const at = (slot & (CHUNK_SLOTS - 1)) * FIELDS;
-      chunk[at] = batches;
-      chunk[at + 1] = flat[k + 2] ?? 0;
-      chunk[at + 2] = flat[k + 3] ?? -1;
+    }
+    if (n === 0) return false;
+    const first = Math.floor((flat[0] ?? 0) / width);
+    const base = Math.floor(first / CHUNK_SLOTS) * CHUNK_SLOTS;
+    const chunkCount = Math.ceil((previous + 1 - base) / CHUNK_SLOTS);
+    if (!(chunkCount * CHUNK_SLOTS <= MAX_EMPTY_RATIO * n && chunkCount * CHUNK_BYTES <= this.budget)) return false;
+    const chunks = Array.from({ length: chunkCount }, () => new Float64Array(CHUNK_SLOTS * FIELDS));
+    for (let k = 0; k + 3 < flat.length; k += STRAY_FIELDS) {
+      const slot = Math.floor((flat[k] ?? 0) / width) - base;
+      addAt(chunks[slot >> CHUNK_SHIFT] as Float64Array, (slot & (CHUNK_SLOTS - 1)) * FIELDS, flat[k + 1] ?? 0, flat[k + 2] ?? 0, flat[k + 3] ?? -1);
     }
     this.base = base;
     this.chunks = chunks;
@@ -215,7 +214,33 @@ export class BucketSeries {
 
   /** Adds flat buckets (index in base buckets, batches, new tokens, max queue, …) in their order, as `add` would one by one. */
   addAll(flat: ArrayLike<number>): void {
-    for (let k = 0; k + 3 < flat.length; k += STRAY_FIELDS) this.add(flat[k] ?? 0, flat[k + 1] ?? 0, flat[k + 2] ?? 0, flat[k + 3] ?? -1);
+    if (this.flat !== null) this.materialize();
+    // Buckets in the dense span, the common case (the kernel's folds of a steady log), are added
+    // here; anything else through addBucket, after which the span is read again (it may grow or
+    // widen).
+    let width = this.width;
+    let base = this.base;
+    let chunks = this.chunks;
+    for (let k = 0; k + 3 < flat.length; k += STRAY_FIELDS) {
+      const batches = flat[k + 1] ?? 0;
+      if (!(batches > 0)) continue;
+      const newTokens = flat[k + 2] ?? 0;
+      const maxQueue = flat[k + 3] ?? -1;
+      const bucket = width === 1 ? (flat[k] ?? 0) : Math.floor((flat[k] ?? 0) / width);
+      const slot = bucket - base;
+      if (slot >= 0 && slot < chunks.length * CHUNK_SLOTS && Number.isInteger(slot)) {
+        const added = addAt(chunks[slot >> CHUNK_SHIFT] as Float64Array, (slot & (CHUNK_SLOTS - 1)) * FIELDS, batches, newTokens, maxQueue);
+        this.denseCount += added;
+        this.size += added;
+        continue;
+      }
+      const whole = Math.floor(bucket);
+      if (!Number.isFinite(whole)) continue;
+      this.addBucket(whole, batches, newTokens, maxQueue);
+      width = this.width;
+      base = this.base;
+      chunks = this.chunks;
+    }
   }
 
   /**
@@ -235,20 +260,9 @@ export class BucketSeries {
   private addBucket(bucket: number, batches: number, newTokens: number, maxQueue: number): void {
     const slot = bucket - this.base;
     if (slot >= 0 && slot < this.chunks.length * CHUNK_SLOTS) {
-      const chunk = this.chunks[slot >> CHUNK_SHIFT] as Float64Array;
-      const at = (slot & (CHUNK_SLOTS - 1)) * FIELDS;
-      const held = chunk[at] ?? 0;
-      if (held === 0) {
-        this.denseCount++;
-        this.size++;
-        chunk[at] = batches;
-        chunk[at + 1] = newTokens;
-        chunk[at + 2] = maxQueue;
-        return;
-      }
-      chunk[at] = held + batches;
-      chunk[at + 1] = (chunk[at + 1] ?? 0) + newTokens;
-      if (maxQueue > (chunk[at + 2] ?? -1)) chunk[at + 2] = maxQueue;
+      const added = addAt(this.chunks[slot >> CHUNK_SHIFT] as Float64Array, (slot & (CHUNK_SLOTS - 1)) * FIELDS, batches, newTokens, maxQueue);
+      this.denseCount += added;
+      this.size += added;
       return;
     }
     const position = this.strayAt(bucket);
@@ -303,8 +317,21 @@ export class BucketSeries {
   private growTo(bucket: number): boolean {
     const chunkStart = Math.floor(bucket / CHUNK_SLOTS) * CHUNK_SLOTS;
     const held = this.chunks.length;
-    const low = held === 0 ? chunkStart : Math.min(this.base, chunkStart);
-    const high = held === 0 ? chunkStart + CHUNK_SLOTS : Math.max(this.base + held * CHUNK_SLOTS, chunkStart + CHUNK_SLOTS);
+    if (held === 0) {
+      // The first chunks: over the stray buckets too if they are dense enough (a steady rank's
+      // first buckets then all move in), else around this bucket alone.
+      const first = this.strays === 0 ? bucket : Math.min(bucket, this.stray[0] ?? bucket);
+      const last = this.strays === 0 ? bucket : Math.max(bucket, this.stray[(this.strays - 1) * STRAY_FIELDS] ?? bucket);
+      const low = Math.floor(first / CHUNK_SLOTS) * CHUNK_SLOTS;
+      const high = (Math.floor(last / CHUNK_SLOTS) + 1) * CHUNK_SLOTS;
+      return (high - low > CHUNK_SLOTS && this.growOver(low, high)) || this.growOver(chunkStart, chunkStart + CHUNK_SLOTS);
+    }
+    return this.growOver(Math.min(this.base, chunkStart), Math.max(this.base + held * CHUNK_SLOTS, chunkStart + CHUNK_SLOTS));
+  }
+
+  /** growTo over the chunk-aligned span [low, high), which holds the dense span if there is one. */
+  private growOver(low: number, high: number): boolean {
+    const held = this.chunks.length;
     const slots = high - low;
     const from = this.strayAt(low);
     const to = this.strayAt(high);
@@ -339,6 +366,7 @@ export class BucketSeries {
    * peak queue wins).
    */
   private coarsen(width: number): void {
+    if (this.chunks.length > 0 && this.coarsenDense(width)) return;
     const old = this.width;
     const all: number[] = [];
     this.forEachBucket((bucket, batches, newTokens, maxQueue) => all.push(bucket * old, batches, newTokens, maxQueue));
@@ -347,12 +375,52 @@ export class BucketSeries {
       for (let w = width; ; w = nextBucketWidth(w)) {
         this.clear();
         this.width = w;
-        for (let k = 0; k < all.length; k += STRAY_FIELDS) this.addBucket(Math.floor((all[k] ?? 0) / w), all[k + 1] ?? 0, all[k + 2] ?? 0, all[k + 3] ?? -1);
+        // A steady rank fills a dense span at once; others are added bucket by bucket.
+        if (!this.fillDense(all)) for (let k = 0; k < all.length; k += STRAY_FIELDS) this.addBucket(Math.floor((all[k] ?? 0) / w), all[k + 1] ?? 0, all[k + 2] ?? 0, all[k + 3] ?? -1);
         if (this.bytes() <= this.budget) break;
       }
     } finally {
       this.rebuilding = false;
     }
+  }
+
+  /**
+   * `coarsen` of a series held in chunks (and a few stray buckets next to them), chunk to chunk: it
+   * runs a few times a rank, so it runs cold, and the fewer steps a bucket the better. False,
+   * changing nothing, when the result would not be dense enough for chunks alone.
+   */
+  private coarsenDense(width: number): boolean {
+    const ratio = width / this.width;
+    const end = this.base + this.chunks.length * CHUNK_SLOTS - 1;
+    const first = this.strays === 0 ? this.base : Math.min(this.base, this.stray[0] ?? this.base);
+    const last = this.strays === 0 ? end : Math.max(end, this.stray[(this.strays - 1) * STRAY_FIELDS] ?? end);
+    const base = Math.floor(Math.floor(first / ratio) / CHUNK_SLOTS) * CHUNK_SLOTS;
+    const count = Math.ceil((Math.floor(last / ratio) + 1 - base) / CHUNK_SLOTS);
+    if (count * CHUNK_SLOTS > MAX_EMPTY_RATIO * Math.ceil(this.size / ratio)) return false;
+    const chunks = Array.from({ length: count }, () => new Float64Array(CHUNK_SLOTS * FIELDS));
+    let n = 0;
+    const put = (bucket: number, batches: number, newTokens: number, queue: number): void => {
+      const slot = Math.floor(bucket / ratio) - base;
+      n += addAt(chunks[slot >> CHUNK_SHIFT] as Float64Array, (slot & (CHUNK_SLOTS - 1)) * FIELDS, batches, newTokens, queue);
+    };
+    for (let c = 0; c < this.chunks.length; c++) {
+      const from = this.chunks[c] as Float64Array;
+      for (let at = 0, bucket = this.base + c * CHUNK_SLOTS; at < from.length; at += FIELDS, bucket++) {
+        const batches = from[at] ?? 0;
+        if (batches !== 0) put(bucket, batches, from[at + 1] ?? 0, from[at + 2] ?? -1);
+      }
+    }
+    const stray = this.stray;
+    for (let at = 0; at < this.strays * STRAY_FIELDS; at += STRAY_FIELDS) put(stray[at] ?? 0, stray[at + 1] ?? 0, stray[at + 2] ?? 0, stray[at + 3] ?? -1);
+    this.stray = NO_STRAYS;
+    this.strays = 0;
+    this.chunks = chunks;
+    this.base = base;
+    this.width = width;
+    this.denseCount = n;
+    this.size = n;
+    if (this.bytes() > this.budget) this.coarsen(nextBucketWidth(width));
+    return true;
   }
 
   private clear(): void {
@@ -592,7 +660,11 @@ export class BucketSeries {
   }
 }
 
-/** Adds chunk `from` into the chunk `into` of the same slots; returns the buckets new to `into`. */
+/**
+ * Adds chunk `from` into the chunk `into` of the same slots; returns the buckets new to `into`.
+ * The loop does addAt's work itself: the report merges every worker's ranks with this after
+ * reading, unoptimized (exit-safety.ts), where a call per slot cost ~10 ms on the bench set.
+ */
 function addChunk(into: Float64Array, from: Float64Array): number {
   let added = 0;
   for (let at = 0; at < from.length; at += FIELDS) {
@@ -606,4 +678,16 @@ function addChunk(into: Float64Array, from: Float64Array): number {
     if (held === 0 || queue > (into[at + 2] ?? -1)) into[at + 2] = queue;
   }
   return added;
+}
+
+/**
+ * Adds one bucket's batches, tokens and peak queue at `at` in `chunk` (batches and tokens add up,
+ * the higher queue wins); 1 when the slot was empty (a new bucket), else 0.
+ */
+function addAt(chunk: Float64Array, at: number, batches: number, newTokens: number, maxQueue: number): number {
+  const held = chunk[at] ?? 0;
+  chunk[at] = held + batches;
+  chunk[at + 1] = (chunk[at + 1] ?? 0) + newTokens;
+  if (held === 0 || maxQueue > (chunk[at + 2] ?? -1)) chunk[at + 2] = maxQueue;
+  return held === 0 ? 1 : 0;
 }

@@ -60,20 +60,20 @@ describe('BucketSeries', () => {
     const s = series(Array.from({ length: 12 }, (_, i) => [355_000_000 + i * 7, 1, 10, 0] as const));
     expect(s.width).toBe(1);
     expect(s.bytes()).toBe(12 * 32);
-    // 85 min of steady 5-s buckets: still 5 s.
-    const steady = series(Array.from({ length: 1024 }, (_, i) => [355_000_100 + i, 1, 10, i % 9] as const));
+    // 2 h 50 min of steady 5-s buckets: still 5 s.
+    const steady = series(Array.from({ length: 2048 }, (_, i) => [355_000_100 + i, 1, 10, i % 9] as const));
     expect(steady.width).toBe(1);
-    expect(steady.size).toBe(1024);
+    expect(steady.size).toBe(2048);
   });
 
-  it('a week of a steady log coarsens to 10-min buckets within 30 KiB, whatever the week’s offset', () => {
+  it('a week of a steady log coarsens to 5-min buckets within 54 KiB, whatever the week’s offset', () => {
     for (const offset of [0, 17, 100, 255]) {
       const adds = Array.from({ length: 120_960 }, (_, i) => [355_000_000 + offset + i, 1, 10, i % 40] as const);
       const s = series(adds);
-      expect(s.width).toBe(120);
+      expect(s.width).toBe(60);
       expect(s.bytes()).toBeLessThanOrEqual(BUCKET_BUDGET_BYTES);
-      expect(BUCKET_BUDGET_BYTES).toBe(30 * 1024);
-      expect([...s.entries()]).toEqual(reference(adds, 120));
+      expect(BUCKET_BUDGET_BYTES).toBe(54 * 1024);
+      expect([...s.entries()]).toEqual(reference(adds, 60));
     }
   });
 
@@ -82,7 +82,7 @@ describe('BucketSeries', () => {
     const s = series(adds);
     expect(s.bytes()).toBeLessThanOrEqual(BUCKET_BUDGET_BYTES);
     expect([...s.entries()]).toEqual(reference(adds, s.width));
-    expect(s.width).toBe(120);
+    expect(s.width).toBe(60);
   });
 
   it('the width ladder: each width divides the next, and every width up to 10 min divides 10 min (the largest auto window)', () => {
