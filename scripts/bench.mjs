@@ -2,6 +2,7 @@
 // Benchmark: dpskew against the tools people use today, on a deterministic synthetic log set.
 //
 //   npm run bench -- [--size-mb 500] [--runs 3] [--dir DIR] [--keep] [--only dpskew]
+//   npm run bench -- --memory [--runs 1] [--dir DIR] [--keep] [--only SHAPE]   (scripts/bench-memory.mjs)
 //
 // Generates SGLang worker logs (scripts/bench-logs.mjs) in a temporary directory (or DIR, reused
 // when it already holds them), gzips a copy, then runs every command --runs times, in alternating
@@ -15,6 +16,10 @@ import { build } from 'esbuild';
 import { generateBenchLogs } from './bench-logs.mjs';
 
 const args = process.argv.slice(2);
+if (args.includes('--memory')) {
+  const { benchMemory } = await import('./bench-memory.mjs');
+  process.exit(await benchMemory(args));
+}
 const flag = (name, fallback) => {
   const i = args.indexOf(name);
   return i === -1 ? fallback : args[i + 1];

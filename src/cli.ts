@@ -149,7 +149,7 @@ function addCommonOptions(command: Command): Command {
     .option('--no-chart', 'no charts in the table output')
     .option('--implied-rank-from-room', 'show the DP rank each request\'s bootstrap_room implies (room mod dp_size; an inference, not a logged fact)')
     .option('--max-line-bytes <n>', 'lines longer than n bytes are counted as oversized and skipped', String(DEFAULT_MAX_LINE_BYTES))
-    .option('-j, --jobs <n>', `threads to read with (1: no worker threads); default: the cores, at most ${DEFAULT_JOBS_MAX}`, String(DEFAULT_JOBS))
+    .option('-j, --jobs <n>', `threads to read with, never more than the cores (1: no worker threads); default: the cores, at most ${DEFAULT_JOBS_MAX}`, String(DEFAULT_JOBS))
     .option('-q, --quiet', 'no progress line on stderr (it is only drawn on a terminal, never in CI)')
     .option('--color', 'force colour')
     .option('--no-color', 'no colour (also: NO_COLOR=1, TERM=dumb, or output not a terminal)')
@@ -237,12 +237,9 @@ async function main(mode: Mode, paths: string[], flags: CliOptions, command: Com
   }
   // Ctrl-C: stop reading and print what was read, marked partial, then exit 130; a second Ctrl-C exits at once.
   const interrupt = new AbortController();
-  process.once('SIGINT', () => {
-    interrupt.abort();
-    process.once('SIGINT', () => process.exit(EXIT_INTERRUPTED));
-  });
+  onCtrlC(interrupt);
   const progress = createProgressLine(flags.quiet === true, process.stderr, process.env);
-  const { report, inputErrors, notes, summary } = await run(paths, options, {
+  const result = await run(paths, options, {
     stdin: STDIN,
     cwd: process.cwd(),
     signal: interrupt.signal,
@@ -250,10 +247,21 @@ async function main(mode: Mode, paths: string[], flags: CliOptions, command: Com
     summariesOnly: mode === 'merge',
     ...(progress === null ? {} : { onProgress: progress.update }),
   });
+  const { inputErrors, notes, summary } = result;
   progress?.clear();
-  if (flags.save !== undefined) writeFile(flags.save, `${JSON.stringify(summary())}\n`, '--save');
   const color = options.format === 'table' && resolveColor(flags.color, process.env, process.stdout.isTTY === true);
-  const text = RENDERERS[options.format](report, { chalk: new Chalk({ level: color ? 1 : 0 }), width: process.stdout.columns || 80, chart: options.chart });
+  const render = (r: Report): string => RENDERERS[options.format](r, { chalk: new Chalk({ level: color ? 1 : 0 }), width: process.stdout.columns || 80, chart: options.chart });
+  // Analysis, --save and rendering are synchronous: a Ctrl-C pressed meanwhile is seen only
+  // between them, and still marks the report.
+  await signalsSeen();
+  let report = markInterrupted(result.report, interrupt.signal);
+  if (flags.save !== undefined) writeFile(flags.save, `${JSON.stringify(summary())}\n`, '--save');
+  let text = render(report);
+  await signalsSeen();
+  if (interrupt.signal.aborted && !report.interrupted) {
+    report = markInterrupted(report, interrupt.signal);
+    text = render(report);
+  }
   const assertionsPassed = report.assertions.length > 0 && report.assertions.every((a) => a.passed);
   const plainContext = { chalk: new Chalk({ level: 0 }), width: 100, chart: false };
   if (flags.out !== undefined) writeFile(flags.out, renderForFile(flags.out, report, options.strict, plainContext), '--out');
@@ -273,8 +281,38 @@ async function main(mode: Mode, paths: string[], flags: CliOptions, command: Com
   await writeOutput(text);
   for (const note of notes) process.stderr.write(inputLine('note', note));
   for (const error of inputErrors) process.stderr.write(inputLine('error', error));
-  // stdin may still be open (a pipe still writing): nothing more will be read.
-  if (interrupted) process.exit(EXIT_INTERRUPTED);
+  // A Ctrl-C while writing is honoured too (the report is out, unmarked); stdin may still be open
+  // (a pipe still writing): nothing more will be read.
+  await signalsSeen();
+  if (interrupt.signal.aborted) process.exit(EXIT_INTERRUPTED);
+}
+
+/**
+ * Ctrl-C: the first aborts `interrupt` (reading stops, and the report is marked interrupted, in
+ * whatever phase), a second exits at once with 130. One listener for both: a `once` listener that
+ * added the next one lost a second Ctrl-C queued behind the first during synchronous work (Node
+ * closes a signal's handle when its last listener goes, and the signal still queued on it).
+ */
+function onCtrlC(interrupt: AbortController): void {
+  process.on('SIGINT', () => {
+    if (interrupt.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    interrupt.abort();
+  });
+}
+
+/** The report marked `interrupted` once Ctrl-C was pressed, whatever the phase (after reading, its numbers are whole). */
+function markInterrupted(report: Report, signal: AbortSignal): Report {
+  return signal.aborted && !report.interrupted ? { ...report, interrupted: true } : report;
+}
+
+/**
+ * Returns once signals that arrived during synchronous work have been dispatched to their
+ * listeners. A signal is read in the event loop's poll phase: the first turn may end in the check
+ * phase without one (synchronous work running from a poll callback), the second passes through it.
+ * Without this, a Ctrl-C pressed during the analysis was never seen: the process ended first.
+ */
+async function signalsSeen(): Promise<void> {
+  for (let turn = 0; turn < 2; turn++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Redraws at most this often. */
@@ -375,10 +413,7 @@ async function watchMain(paths: string[], flags: CliOptions & WatchFlags, comman
   const color = live && resolveColor(flags.color, process.env, true);
   const context = (): RenderContext => ({ chalk: new Chalk({ level: color ? 1 : 0 }), width: process.stdout.columns || 80, chart: options.chart });
   const interrupt = new AbortController();
-  process.once('SIGINT', () => {
-    interrupt.abort();
-    process.once('SIGINT', () => process.exit(EXIT_INTERRUPTED));
-  });
+  onCtrlC(interrupt);
   const screen = createLiveScreen();
   let alerted: readonly Finding[] = [];
   const result = await watch(paths, options, settings, {

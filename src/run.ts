@@ -51,7 +51,16 @@ export async function run(paths: readonly string[], options: Options, context: R
   const { summaries, logs: sources } = await splitSummaries(resolved.sources, inputErrors, context.summariesOnly === true);
   const names = workerNames(sources, context.cwd);
   if (options.stdinName !== null) names.set('-', options.stdinName);
+  // Each source's state goes to the first source of its worker as soon as both are read (read-sources.ts).
+  const firstOfWorker = new Map<string, number>();
+  const stateOwners = sources.map((source, i) => {
+    const name = names.get(source.name) ?? source.name;
+    const first = firstOfWorker.get(name) ?? i;
+    firstOfWorker.set(name, first);
+    return first;
+  });
   const readOptions = {
+    stateOwners,
     jobs: options.jobs,
     ...(context.tuning?.taskBytes === undefined ? {} : { taskBytes: context.tuning.taskBytes }),
     ...(context.tuning?.blockBytes === undefined ? {} : { blockBytes: context.tuning.blockBytes }),
@@ -72,14 +81,16 @@ export async function run(paths: readonly string[], options: Options, context: R
     const workerName = names.get(source.name) ?? source.name;
     let worker = workers.get(workerName);
     if (worker === undefined) {
-      worker = new WorkerState(workerName);
+      worker = output.state;
+      worker.name = workerName;
       workers.set(workerName, worker);
-    }
+    } else mergeWorkerState(worker, output.state);
     worker.inputs.push(source.name);
-    mergeWorkerState(worker, output.state);
     if (output.error !== null) inputErrors.push(new InputError(source.name, output.error));
     inputs.push(summarizeInput(source.name, workerName, output.tally, output));
   });
+  // Their accumulators now belong to `workers`: the rest of each output can go (10,000 small files).
+  outputs.length = 0;
   for (const error of errors) inputs.push(unreadableInput(error, names.get(error.path) ?? error.path));
 
   const settings: SummarySettings = {

@@ -1,7 +1,9 @@
 /**
  * Running totals of one rank's batch lines: O(1) per line. Memory does not grow with the number of
- * lines: besides fixed totals it keeps one small bucket per BUCKET_MS of log time that had batches
- * (the raw material of time windows), so it grows only with the run's duration.
+ * lines nor with the run's duration: besides fixed totals it keeps the rank's time buckets (the raw
+ * material of time windows) within a fixed budget, BUCKET_BUDGET_BYTES, by making them wider as
+ * the span grows (bucket-series.ts), and exact histograms of #queue-req and #running-req (one
+ * count per distinct value).
  */
 import type { BatchRecord, FoldedBatches } from '../parse/types.ts';
 import { BucketSeries } from './bucket-series.ts';
@@ -9,12 +11,6 @@ import { IntHistogram } from './int-histogram.ts';
 
 /** Finest time resolution kept: 5 s, the smallest window `--window auto` picks (prior-art.md §5). */
 export const BUCKET_MS = 5_000;
-
-/**
- * Most buckets kept per rank: a week of 5-s buckets. Timestamps spread wider (garbled or mixed-up
- * logs) stop being bucketed and are counted in `unbucketed`; totals still count them.
- */
-export const MAX_BUCKETS = 120_960;
 
 export type { Bucket } from './bucket-series.ts';
 
@@ -27,9 +23,12 @@ export class RankAccumulator {
   readonly running = new IntHistogram();
   firstTime: number | null = null;
   lastTime: number | null = null;
-  /** bucket index (⌊time / BUCKET_MS⌋) → totals; batches without a timestamp are not bucketed */
-  buckets = new BucketSeries(MAX_BUCKETS);
-  /** timed batches not bucketed because MAX_BUCKETS was reached */
+  /** base bucket index (⌊time / BUCKET_MS⌋) → totals, in buckets that widen with the span; batches without a timestamp are not bucketed */
+  buckets = new BucketSeries();
+  /**
+   * timed batches not bucketed: only in summaries written before buckets widened instead of
+   * refusing new ones past a week (now every timed batch is bucketed)
+   */
   unbucketed = 0;
   /** lines with #queue-req > 0, and the range of #running-req on them (RUNNING_CEILING) */
   queuedLines = 0;
@@ -53,7 +52,7 @@ export class RankAccumulator {
       // Lines are not time-ordered across files and ranks, so keep min and max rather than first and last seen.
       if (this.firstTime === null || time < this.firstTime) this.firstTime = time;
       if (this.lastTime === null || time > this.lastTime) this.lastTime = time;
-      if (!this.buckets.add(Math.floor(time / BUCKET_MS), 1, record.newTokens ?? 0, record.queue ?? -1)) this.unbucketed++;
+      this.buckets.add(Math.floor(time / BUCKET_MS), 1, record.newTokens ?? 0, record.queue ?? -1);
     }
   }
 
@@ -70,8 +69,7 @@ export class RankAccumulator {
     this.runningMaxWhenQueued = higher(this.runningMaxWhenQueued, f.runningMaxWhenQueued);
     this.firstTime = lower(this.firstTime, f.firstTime);
     this.lastTime = higher(this.lastTime, f.lastTime);
-    // A bucket not taken (a new one past MAX_BUCKETS) is refused for each of its lines alike.
-    this.unbucketed += this.buckets.addAll(f.buckets);
+    this.buckets.addAll(f.buckets);
   }
 
   merge(other: RankAccumulator): void {
@@ -84,7 +82,7 @@ export class RankAccumulator {
     this.firstTime = lower(this.firstTime, other.firstTime);
     this.lastTime = higher(this.lastTime, other.lastTime);
     this.unbucketed += other.unbucketed;
-    this.unbucketed += this.buckets.mergeFrom(other.buckets);
+    this.buckets.mergeFrom(other.buckets);
     this.queuedLines += other.queuedLines;
     this.runningMinWhenQueued = lower(this.runningMinWhenQueued, other.runningMinWhenQueued);
     this.runningMaxWhenQueued = higher(this.runningMaxWhenQueued, other.runningMaxWhenQueued);

@@ -18,6 +18,7 @@
  * number of windows shrinks as ranks grow so that ranks × windows stays bounded (MAX_WINDOW_CELLS).
  */
 import type { RankGroupData } from '../aggregate/aggregate.ts';
+import { commonBucketWidth } from '../aggregate/bucket-series.ts';
 import { BUCKET_MS, type RankAccumulator } from '../aggregate/rank-accumulator.ts';
 import type { Phase } from '../parse/types.ts';
 import { isoTime } from '../report/rows.ts';
@@ -52,18 +53,20 @@ export interface WindowInput {
 
 /**
  * Window size for a span: `auto` → span/300 snapped up; an explicit size is rounded up to whole
- * buckets. Either is widened so there are at most MAX_WINDOWS windows and MAX_WINDOW_CELLS cells.
+ * buckets. `unitMs`: the widest bucket present (buckets widen on long spans: bucket-series.ts);
+ * the size is a multiple of it, so every window sums whole buckets. Either is widened so there are
+ * at most MAX_WINDOWS windows and MAX_WINDOW_CELLS cells (windows × ranks).
  */
-export function chooseWindowMs(spanMs: number, requestedMs: number | 'auto', ranks = 1): number {
+export function chooseWindowMs(spanMs: number, requestedMs: number | 'auto', ranks = 1, unitMs: number = BUCKET_MS): number {
   let size: number;
   if (requestedMs !== 'auto') {
-    size = Math.max(BUCKET_MS, Math.ceil(requestedMs / BUCKET_MS) * BUCKET_MS);
+    size = Math.max(unitMs, Math.ceil(requestedMs / unitMs) * unitMs);
   } else {
     const wanted = spanMs / AUTO_WINDOW_TARGET / 1000;
-    size = (WINDOW_SNAPS_S.find((s) => s >= wanted) ?? WINDOW_SNAPS_S[WINDOW_SNAPS_S.length - 1] ?? 600) * 1000;
+    size = Math.ceil(((WINDOW_SNAPS_S.find((s) => s >= wanted) ?? WINDOW_SNAPS_S[WINDOW_SNAPS_S.length - 1] ?? 600) * 1000) / unitMs) * unitMs;
   }
   const maxWindows = Math.max(1, Math.min(MAX_WINDOWS, Math.floor(MAX_WINDOW_CELLS / Math.max(1, ranks))));
-  return spanMs / size > maxWindows ? Math.ceil(spanMs / maxWindows / BUCKET_MS) * BUCKET_MS : size;
+  return spanMs / size > maxWindows ? Math.ceil(spanMs / maxWindows / unitMs) * unitMs : size;
 }
 
 export function analyzeWindows(
@@ -84,7 +87,10 @@ export function analyzeWindows(
     }
   }
   if (!Number.isFinite(first)) return { windows: null, findings: [] };
-  const sizeMs = chooseWindowMs((last - first + 1) * BUCKET_MS, requestedMs, ranks);
+  // Buckets widened on a long span are summed whole: the grid starts and steps at the widest.
+  const unit = commonBucketWidth(inputs.flatMap(({ group }) => group?.ranks.map((r) => r.totals.buckets) ?? []));
+  first = Math.floor(first / unit) * unit;
+  const sizeMs = chooseWindowMs((last - first + 1) * BUCKET_MS, requestedMs, ranks, unit * BUCKET_MS);
   const perWindow = sizeMs / BUCKET_MS;
   const count = Math.floor((last - first) / perWindow) + 1;
   const startMs = first * BUCKET_MS;

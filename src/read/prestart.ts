@@ -9,14 +9,14 @@ import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync } fr
 import { join } from 'node:path';
 import { isGzipMagic } from '../io/gzip-magic.ts';
 import { isLogName } from '../io/sources.ts';
-import { filesUseWorkers } from './threads.ts';
+import { filesUseWorkers, threadsFor } from './threads.ts';
 
 const NOT_READING = new Set(['watch', 'compare', 'merge', 'help', '-h', '--help', '-V', '--version']);
 
 /** @param args the arguments after the script; `defaultJobs` what `--jobs` defaults to */
 export function argvWantsReadWorker(args: readonly string[], defaultJobs: number): boolean {
   if (args.some((a) => NOT_READING.has(a))) return false;
-  const jobs = jobsIn(args) ?? defaultJobs;
+  const jobs = threadsFor(jobsIn(args) ?? defaultJobs);
   if (!filesUseWorkers(Number.MAX_SAFE_INTEGER, jobs)) return false;
   let bytes = 0;
   const seen = new Set<string>();

@@ -16,9 +16,11 @@ import { fileKey, type Source } from '../io/sources.ts';
 import { blockSize, createBlockCutter } from './blocks.ts';
 import { collectAfter } from './collect.ts';
 import { changeSince, identityOf, planFile, sameIdentity, stdinFile, taskBytesFor, type FilePlan } from './plan.ts';
-import { filesUseWorkers } from './threads.ts';
+import { filesUseWorkers, threadsFor } from './threads.ts';
 import { LocalRunner, PoolClosedError, ReadPool, type TaskRunner } from './pool.ts';
 import type { ReadSettings } from './settings.ts';
+import { WorkerState } from '../aggregate/worker-state.ts';
+import { mergeWorkerState } from '../report/summary.ts';
 import { emptyOutput, mergeTaskOutput, runTask, type ReadTask, type TaskMode, type TaskOutput } from './task.ts';
 
 export interface ReadOptions {
@@ -30,6 +32,14 @@ export interface ReadOptions {
   readonly blockBytes?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: ReadProgress) => void;
+  /**
+   * Per source, the source whose output takes its worker state once both are read: the first
+   * source of the same worker (an earlier index; any other value is ignored). A worker's parts are
+   * then merged in source order as they come, so 10,000 small files of a few workers hold a few
+   * states, not 10,000; the outputs handed over keep their own counts and an empty state.
+   * Default: every source keeps its own state.
+   */
+  readonly stateOwners?: readonly number[];
 }
 
 export interface ReadProgress {
@@ -56,23 +66,91 @@ const MAX_OPEN_FILES = 64;
 
 const INTERRUPTED = 'interrupted: read only in part';
 
-/** Outputs of one source's tasks, merged in task order as they arrive. */
+/**
+ * Outputs of one source's tasks, merged in task order as they arrive. The first part is taken as
+ * it is, not merged into an empty output: a source read in one task (most small files) then
+ * costs one worker state, not two, and nothing is made for a source before its first part comes
+ * (10,000 small files: ~10 KiB less each).
+ */
 class OrderedMerge {
-  private readonly merged = emptyOutput();
-  private readonly waiting = new Map<number, TaskOutput>();
+  private merged: TaskOutput | null = null;
+  private waiting: Map<number, TaskOutput> | null = null;
   private next = 0;
 
   put(index: number, output: TaskOutput): void {
-    this.waiting.set(index, output);
-    for (let part = this.waiting.get(this.next); part !== undefined; part = this.waiting.get(this.next)) {
-      mergeTaskOutput(this.merged, part);
-      this.waiting.delete(this.next++);
+    if (index !== this.next) {
+      (this.waiting ??= new Map()).set(index, output);
+      return;
     }
+    this.take(output);
+    for (let part = this.waiting?.get(this.next); part !== undefined; part = this.waiting?.get(this.next)) {
+      this.waiting?.delete(this.next);
+      this.take(part);
+    }
+  }
+
+  private take(part: TaskOutput): void {
+    this.next++;
+    if (this.merged === null) this.merged = part;
+    else mergeTaskOutput(this.merged, part);
+  }
+
+  /** Parts merged so far (in order). */
+  get parts(): number {
+    return this.next;
   }
 
   /** The whole source (call once every task is in). */
   result(): TaskOutput {
-    return this.merged;
+    return (this.merged ??= emptyOutput());
+  }
+
+  /** The whole source's worker state, handed over: the result keeps its counts and an empty state. */
+  takeState(): WorkerState {
+    const whole = this.result();
+    this.merged = { ...whole, state: HANDED_OVER };
+    return whole.state;
+  }
+}
+
+/** The state of every output whose own was handed over (ReadOptions.stateOwners): empty, and never written. */
+const HANDED_OVER = new WorkerState('');
+
+/**
+ * Hands each finished source's worker state to its owner (ReadOptions.stateOwners), in source
+ * order: a source waits only for the earlier sources of its own worker.
+ */
+class StateHandOver {
+  private readonly owners: readonly number[];
+  private readonly merges: readonly OrderedMerge[];
+  private readonly finished: boolean[];
+  /** per owner: its other sources in order, and how many have been handed over */
+  private readonly groups = new Map<number, { readonly members: number[]; handed: number }>();
+
+  constructor(owners: readonly number[], merges: readonly OrderedMerge[]) {
+    this.owners = owners.map((owner, s) => (Number.isInteger(owner) && owner >= 0 && owner <= s ? owner : s));
+    this.merges = merges;
+    this.finished = merges.map(() => false);
+    this.owners.forEach((owner, s) => {
+      if (owner === s) return;
+      const group = this.groups.get(owner) ?? { members: [], handed: 0 };
+      group.members.push(s);
+      this.groups.set(owner, group);
+    });
+  }
+
+  /** Source `s` is read whole. */
+  finish(s: number): void {
+    this.finished[s] = true;
+    const owner = this.owners[s] ?? s;
+    const group = this.groups.get(owner);
+    const into = this.merges[owner];
+    if (group === undefined || into === undefined || this.finished[owner] !== true) return;
+    for (; group.handed < group.members.length; group.handed++) {
+      const member = this.merges[group.members[group.handed] ?? -1];
+      if (member === undefined || this.finished[group.members[group.handed] ?? -1] !== true) break;
+      mergeWorkerState(into.result().state, member.takeState());
+    }
   }
 }
 
@@ -87,7 +165,10 @@ type Plan =
   | { readonly kind: 'empty' };
 
 /** @returns one output per source, in the order given */
-export async function readSources(sources: readonly Source[], settings: ReadSettings, mode: TaskMode, options: ReadOptions, stdin: StdinInput | null): Promise<TaskOutput[]> {
+export async function readSources(sources: readonly Source[], settings: ReadSettings, mode: TaskMode, asked: ReadOptions, stdin: StdinInput | null): Promise<TaskOutput[]> {
+  // No more threads than cores (threadsFor), except where tests force tasks and blocks to exercise threads.
+  const forced = asked.taskBytes !== undefined || asked.blockBytes !== undefined;
+  const options = forced ? asked : { ...asked, jobs: threadsFor(asked.jobs) };
   if (mode === 'extent') {
     const once = sources.find((s) => s.kind === 'stream');
     if (once !== undefined) throw new UsageError(`--since/--until relative to the log (+5m, -10m) and --skip-warmup read the inputs twice, and ${once.name} is a pipe or device that can be read once; use absolute times`);
@@ -140,6 +221,7 @@ export async function readSources(sources: readonly Source[], settings: ReadSett
 
   try {
     const merges = sources.map(() => new OrderedMerge());
+    const handOver = new StateHandOver(options.stateOwners ?? [], merges);
     const blocks: BlockBudget = { running: new Set(), limit: 2 * options.jobs };
     // Streams are read as they arrive, all at once (a FIFO's writer may wait for its reader).
     const reads: Array<Promise<unknown>> = plans.map(async (plan, i) => {
@@ -148,19 +230,25 @@ export async function readSources(sources: readonly Source[], settings: ReadSett
       // gunzip keeps this thread busy enough (2 cores, 500 MiB .gz through a pipe: 3 % slower with it helping).
       const onGzip = (): void => (runner instanceof ReadPool ? runner.stopHelping() : undefined);
       await readStream(sources[i]?.name ?? '', plan, settings, options, runOne, progress, merge, blocks, onGzip).finally(() => streamsOpen--);
+      handOver.finish(i);
     });
-    // Files: their tasks are queued in order, a few files open at a time (MAX_OPEN_FILES).
+    // Files: their tasks are queued in order, a few files open at a time (MAX_OPEN_FILES), so
+    // 10,000 small files never hold 10,000 descriptors or queued tasks.
     const open = new Set<Promise<void>>();
     for (const [i, plan] of plans.entries()) {
       const merge = merges[i] as OrderedMerge;
       if (plan.kind === 'failed') merge.put(0, { ...emptyOutput(), error: plan.error });
-      if (plan.kind !== 'file' && plan.kind !== 'stdin-file') continue;
+      if (plan.kind !== 'file' && plan.kind !== 'stdin-file') {
+        if (plan.kind !== 'stream') handOver.finish(i);
+        continue;
+      }
       while (open.size >= MAX_OPEN_FILES) await Promise.race(open);
       if (options.signal?.aborted === true) {
         merge.put(0, { ...emptyOutput(), error: INTERRUPTED });
+        handOver.finish(i);
         continue;
       }
-      const reading = readFile(plan, taskBytes, runOne, merge, options.signal);
+      const reading = readFile(plan, taskBytes, runOne, merge, options.signal).then(() => handOver.finish(i));
       open.add(reading);
       void reading.finally(() => open.delete(reading));
       reads.push(reading);

@@ -15,7 +15,7 @@ export const renderMarkdown: Renderer = (report) => {
     `### dpskew: ${report.verdict.toUpperCase()}${headline === null ? '' : ` — prefill peer balance ${formatRatio(headline)}`}`,
     '',
   );
-  if (report.interrupted) out.push('**Partial report: interrupted before all input was read.**', '');
+  if (report.interrupted) out.push('**Partial report: interrupted (Ctrl-C, or a summary of an interrupted run); the numbers may cover only part of the input.**', '');
   for (const phase of [report.prefill, report.decode]) out.push(...phaseTables(phase));
   if (report.routing.decisions > 0) {
     const r = report.routing;

@@ -23,7 +23,7 @@ export const renderTable: Renderer = (report, context) => {
   out.push('', ...renderFindings(report.findings, chalk));
   out.push('', ...renderAccounting(report, chalk));
   out.push('', `Verdict: ${paintVerdict(report.verdict, chalk)}${verdictTail(report)}`);
-  if (report.interrupted) out.push(chalk.red.bold('PARTIAL: interrupted before all input was read; the numbers cover only what was read'));
+  if (report.interrupted) out.push(chalk.red.bold('PARTIAL: interrupted (Ctrl-C, or a summary of an interrupted run); the numbers may cover only part of the input'));
   return `${out.join('\n')}\n`;
 };
 

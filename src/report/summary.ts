@@ -12,7 +12,7 @@
 import { EngineStatsAccumulator } from '../aggregate/engine-stats.ts';
 import { IntHistogram } from '../aggregate/int-histogram.ts';
 import { BucketSeries, type DenseBuckets } from '../aggregate/bucket-series.ts';
-import { MAX_BUCKETS, RankAccumulator } from '../aggregate/rank-accumulator.ts';
+import { BUCKET_MS, RankAccumulator } from '../aggregate/rank-accumulator.ts';
 import { RequestAccumulator } from '../aggregate/requests.ts';
 import { RoutingAccumulator, type RoutingTally } from '../aggregate/routing.ts';
 import { labelKey, PhaseState, WorkerState } from '../aggregate/worker-state.ts';
@@ -70,6 +70,8 @@ interface RankJson {
    * arrays are handed over without a copy)
    */
   readonly buckets: ReadonlyArray<number> | ReadonlyArray<readonly [number, number, number, number]> | DenseBuckets;
+  /** width of each bucket, when wider than 5 s (a long span: bucket-series.ts); each index is the 5-s bucket it starts at */
+  readonly bucketSeconds?: number;
   readonly unbucketed: number;
   readonly queuedLines: number;
   readonly runningMinWhenQueued: number | null;
@@ -321,6 +323,7 @@ function rankToJson(a: RankAccumulator, encoding: BucketEncoding = AS_JSON): Ran
     firstTime: a.firstTime,
     lastTime: a.lastTime,
     buckets: bucketsToJson(a, encoding),
+    ...(a.buckets.width === 1 ? {} : { bucketSeconds: (a.buckets.width * BUCKET_MS) / 1000 }),
     unbucketed: a.unbucketed,
     queuedLines: a.queuedLines,
     runningMinWhenQueued: a.runningMinWhenQueued,
@@ -351,8 +354,8 @@ function rankFromJson(j: RankJson): RankAccumulator {
   a.firstTime = j.firstTime;
   a.lastTime = j.lastTime;
   const buckets = j.buckets;
-  if (!Array.isArray(buckets)) a.buckets = BucketSeries.fromDense(buckets as DenseBuckets, MAX_BUCKETS);
-  else a.buckets = BucketSeries.fromFlat((buckets as ReadonlyArray<number | readonly number[]>).flatMap((x) => x), MAX_BUCKETS); // version 1: tuples
+  if (!Array.isArray(buckets)) a.buckets = BucketSeries.fromDense(buckets as DenseBuckets);
+  else a.buckets = BucketSeries.fromFlat((buckets as ReadonlyArray<number | readonly number[]>).flatMap((x) => x), ((j.bucketSeconds ?? 5) * 1000) / BUCKET_MS); // version 1: tuples
   a.unbucketed = j.unbucketed;
   a.queuedLines = j.queuedLines;
   a.runningMinWhenQueued = j.runningMinWhenQueued;

@@ -11,7 +11,7 @@
  * that script's header).
  */
 import { createRequire } from 'node:module';
-import { MAX_BUCKETS } from '../aggregate/rank-accumulator.ts';
+import { MAX_SAVED_BUCKETS as MAX_BUCKETS } from '../aggregate/bucket-series.ts';
 import type { Summary, WorkerJson } from './summary.ts';
 import type { Report } from './types.ts';
 

@@ -4,6 +4,7 @@
  * DP ranks summed over workers, with the same counting rules as the report (lowest TP per DP,
  * PP0 only); ranks the report expects but that ran nothing in the stretch show 0.
  */
+import { commonBucketWidth } from '../aggregate/bucket-series.ts';
 import { BUCKET_MS } from '../aggregate/rank-accumulator.ts';
 import type { WorkerState } from '../aggregate/worker-state.ts';
 import type { Phase } from '../parse/types.ts';
@@ -39,9 +40,11 @@ export function slidingWindow(workers: readonly WorkerState[], report: Report, l
     for (const acc of ranks.values()) if (acc.lastTime !== null && acc.lastTime > latest) latest = acc.lastTime;
   }
   if (!Number.isFinite(latest)) return null;
-  // Whole buckets: the stretch covers ⌈lastMs / 5 s⌉ buckets ending with the latest one.
-  const lastBucket = Math.floor(latest / BUCKET_MS);
-  const firstBucket = lastBucket - Math.max(1, Math.ceil(lastMs / BUCKET_MS)) + 1;
+  // Whole buckets: the stretch covers ⌈lastMs / 5 s⌉ buckets ending with the latest one, or whole
+  // wider ones where a long span widened them (bucket-series.ts).
+  const unit = commonBucketWidth([...resolved.prefill, ...resolved.decode].flatMap((ranks) => [...ranks.values()].map((acc) => acc.buckets)));
+  const lastBucket = Math.floor(latest / BUCKET_MS / unit) * unit + unit - 1;
+  const firstBucket = Math.floor((lastBucket + 1 - Math.max(1, Math.ceil(lastMs / BUCKET_MS))) / unit) * unit;
   const phaseOf = (phase: Phase): SlidingPhase | null => {
     const expected = new Set(report[phase].groups.flatMap((g) => g.ranks.map((r) => r.rank)));
     const batches = new Map<number, number>();

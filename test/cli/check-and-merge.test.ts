@@ -221,7 +221,7 @@ describe('the outcome of a run survives --save (issue 18 item 7)', () => {
       expect(stderr).toContain(`error: ${saved}: saved by an interrupted run (Ctrl-C): its numbers cover only what was read`);
     }
     const table = await runCli(['merge', saved]);
-    expect(table.stdout).toContain('PARTIAL: interrupted before all input was read');
+    expect(table.stdout).toContain('PARTIAL: interrupted (Ctrl-C, or a summary of an interrupted run)');
     // Merged again, the mark stays.
     await runCli(['merge', saved, '--save', join(dir, 'merged.json')]);
     expect(JSON.parse(readFileSync(join(dir, 'merged.json'), 'utf8')).interrupted).toBe(true);

@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { Chalk } from 'chalk';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { MAX_BUCKETS } from '../../src/aggregate/rank-accumulator.ts';
+import { MAX_SAVED_BUCKETS as MAX_BUCKETS } from '../../src/aggregate/bucket-series.ts';
 import { MAX_RANKS } from '../../src/aggregate/worker-state.ts';
 import { InputError } from '../../src/errors.ts';
 import { parseOptions } from '../../src/options.ts';

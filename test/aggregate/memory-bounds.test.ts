@@ -1,0 +1,205 @@
+/**
+ * Memory does not grow with the span of a log nor with its number of files (issue 18, item 9):
+ * time buckets stay within a fixed budget per rank, a rank with a few lines costs a few hundred
+ * bytes, the files of one worker hold one state between them, and the CLI stays under 150 MiB on
+ * a week of 2,048 ranks.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BUCKET_MS, RankAccumulator } from '../../src/aggregate/rank-accumulator.ts';
+import { labelKey, WorkerState } from '../../src/aggregate/worker-state.ts';
+import type { Source } from '../../src/io/sources.ts';
+import { parseOptions } from '../../src/options.ts';
+import { readSources } from '../../src/read/read-sources.ts';
+import { readSettingsOf } from '../../src/read/settings.ts';
+import { threadsFor } from '../../src/read/threads.ts';
+import { buildReport } from '../../src/report/build-report.ts';
+import { slidingWindow } from '../../src/watch/sliding-window.ts';
+import { mergeWorkerState, parseSummary, toSummary, workersFromSummaries } from '../../src/report/summary.ts';
+import { batch } from '../helpers/records.ts';
+import { CLI, ROOT } from '../cli/run-cli.ts';
+
+const START = Date.UTC(2026, 3, 14, 10);
+const DAY = 86_400_000;
+const KIB = 1024;
+const SETTINGS = { timezone: 'UTC', engine: 'auto', patterns: [], timeRange: null, maxLineBytes: 1 << 20 };
+
+/** The bytes a series' buckets take, from its layout (dense chunks and stray buckets). */
+function bucketBytes(acc: RankAccumulator): number {
+  const d = acc.buckets.toDense();
+  return d.dense.byteLength + d.stray.byteLength;
+}
+
+/** Σ batches over a rank's buckets. */
+function bucketed(acc: RankAccumulator): number {
+  let n = 0;
+  acc.buckets.forEach((_i, b) => (n += b));
+  return n;
+}
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dpskew-memory-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function stamp(ms: number, dp: number): string {
+  return `[${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} DP${dp} TP${dp} EP${dp}]`;
+}
+
+function prefill(ms: number, dp: number, k: number): string {
+  return `${stamp(ms, dp)} Prefill batch, #new-seq: 1, #new-token: ${512 + (k % 7) * 100}, #cached-token: 0, token usage: 0.10, #running-req: ${k % 5}, #queue-req: ${k % 9}, `;
+}
+
+/** Peak RSS in MiB of `dpskew args`, as the process itself counts it (every thread included). */
+function peakMiB(args: readonly string[]): { mib: number; status: number | null } {
+  const preload = join(tempDir(), 'rss.cjs');
+  writeFileSync(preload, "process.on('exit', () => process.stderr.write(`maxrss ${process.resourceUsage().maxRSS}\\n`));\n");
+  const run = spawnSync(process.execPath, ['-r', preload, CLI, ...args], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1' }, encoding: 'utf8', maxBuffer: 1 << 28 });
+  const kib = Number(/maxrss (\d+)/.exec(run.stderr)?.[1] ?? Number.NaN);
+  return { mib: kib / 1024, status: run.status };
+}
+
+describe('time buckets: a fixed budget per rank, whatever the span', () => {
+  it('eight days of a line every 5 s: at most 54 KiB of buckets, and every batch in one', () => {
+    const acc = new RankAccumulator();
+    for (let t = 0; t < 8 * DAY; t += BUCKET_MS) acc.add(batch('prefill', { dp: 0 }, { time: START + t, queue: (t / BUCKET_MS) % 40 }));
+    expect(acc.batches).toBe((8 * DAY) / BUCKET_MS);
+    expect(bucketBytes(acc)).toBeLessThanOrEqual(54 * KIB);
+    expect(acc.unbucketed).toBe(0);
+    expect(bucketed(acc)).toBe(acc.batches);
+  });
+
+  it('4,096 ranks of 16 lines spread over a week: a few hundred bytes of buckets each', () => {
+    let bytes = 0;
+    for (let dp = 0; dp < 4096; dp++) {
+      const acc = new RankAccumulator();
+      for (let k = 0; k < 16; k++) acc.add(batch('prefill', { dp }, { time: START + ((k * 4096 + dp) * 7 * DAY) / 65_536 }));
+      bytes += bucketBytes(acc);
+      expect(bucketed(acc)).toBe(16);
+    }
+    expect(bytes / 4096).toBeLessThanOrEqual(16 * 32);
+  });
+
+  it('a rank with coarsened buckets goes through --save and merge as it is', () => {
+    const w = new WorkerState('node1_prefill_w0');
+    for (let t = 0; t < 8 * DAY; t += 20_000) w.addBatch(batch('prefill', { dp: (t / 20_000) % 2 }, { time: START + t, queue: 3, newTokens: 100 }), 'sglang');
+    const summary = toSummary([w], [], [], SETTINGS, '0.1.0');
+    const rank = summary.workers[0]?.phases.prefill.byDp[0]?.[1][0]?.[1];
+    expect(rank?.bucketSeconds).toBe(600);
+    const [back] = workersFromSummaries([parseSummary(JSON.stringify(summary), 's.json')]);
+    expect(JSON.stringify(toSummary(back === undefined ? [] : [back], [], [], SETTINGS, '0.1.0'))).toBe(JSON.stringify(summary));
+  });
+});
+
+describe('coarsened buckets in the report', () => {
+  /** Eight days of two ranks taking turns every 20 s, then 20 minutes of DP0 alone. */
+  function longRun(): { worker: WorkerState; lines: Array<{ time: number; dp: number }> } {
+    const worker = new WorkerState('node1_prefill_w0');
+    const lines: Array<{ time: number; dp: number }> = [];
+    for (let t = 0; t < 8 * DAY; t += 20_000) lines.push({ time: START + t, dp: (t / 20_000) % 2 });
+    for (let t = 0; t < 1_200_000; t += 10_000) lines.push({ time: START + 8 * DAY + t, dp: 0 });
+    for (const { time, dp } of lines) worker.addBatch(batch('prefill', { dp }, { time, queue: dp + 1 }), 'sglang');
+    return { worker, lines };
+  }
+
+  it('windows are whole buckets: their size a multiple of the widest, every batch in one window', () => {
+    const { worker, lines } = longRun();
+    const width = worker.phases.prefill.byDp.get(0)?.get(labelKey(undefined, undefined, undefined) ?? 0)?.buckets.width ?? 0;
+    expect(width).toBeGreaterThan(1);
+    const report = buildReport([worker], [], { ...parseOptions({}), timezone: 'UTC', timeRange: null });
+    const windows = report.windows;
+    expect(windows?.sizeSeconds).toBeDefined();
+    expect(((windows?.sizeSeconds ?? 0) * 1000) % (width * BUCKET_MS)).toBe(0);
+    expect(Date.parse(windows?.start ?? '') % (width * BUCKET_MS)).toBe(0);
+    const rows = windows?.prefill?.rows ?? [];
+    expect(rows.reduce((n, r) => n + r.batches.reduce((a, b) => a + b, 0), 0)).toBe(lines.length);
+  });
+
+  it('watch --last covers whole buckets: the last one, however wide, with what it holds', () => {
+    const { worker, lines } = longRun();
+    const width = worker.phases.prefill.byDp.get(0)?.get(labelKey(undefined, undefined, undefined) ?? 0)?.buckets.width ?? 0;
+    const report = buildReport([worker], [], { ...parseOptions({}), timezone: 'UTC', timeRange: null });
+    const window = slidingWindow([worker], report, 60_000);
+    const bucketMs = width * BUCKET_MS;
+    expect(window?.seconds).toBe(bucketMs / 1000);
+    const last = Math.max(...lines.map((l) => l.time));
+    const from = Math.floor(last / bucketMs) * bucketMs;
+    const want = (dp: number): number => lines.filter((l) => l.dp === dp && l.time >= from).length;
+    expect(window?.prefill?.ranks).toEqual([
+      { rank: 0, batches: want(0), queueMax: 1 },
+      { rank: 1, batches: want(1), queueMax: want(1) > 0 ? 2 : null },
+    ]);
+  });
+});
+
+describe('many files of one worker hold one state between them', () => {
+  it('each file’s state goes to its worker’s first file as soon as both are read, in file order', async () => {
+    const dir = tempDir();
+    const sources: Source[] = [];
+    for (let f = 0; f < 40; f++) {
+      const path = join(dir, `w${f % 2}_prefill.out.${String(f).padStart(2, '0')}`);
+      const lines = Array.from({ length: 6 }, (_, k) => prefill(START + (f * 6 + k) * 5000, k % 3, k));
+      writeFileSync(path, `${lines.join('\n')}\n`);
+      sources.push({ name: path, path, size: null });
+    }
+    const settings = readSettingsOf(parseOptions({}), null);
+    const owners = sources.map((_s, i) => i % 2);
+    const alone = await readSources(sources, settings, 'analyse', { jobs: 1 }, null);
+    const shared = await readSources(sources, settings, 'analyse', { jobs: 1, stateOwners: owners }, null);
+    for (let i = 2; i < sources.length; i++) {
+      expect(shared[i]?.state.phases.prefill.lines).toBe(0);
+      expect(shared[i]?.tally.batchLines).toBe(6);
+    }
+    // The owners hold what merging every file of their worker in order gives.
+    const json = (state: WorkerState | undefined): string => JSON.stringify(toSummary(state === undefined ? [] : [state], [], [], SETTINGS, '0'));
+    for (const owner of [0, 1]) {
+      const want = new WorkerState('');
+      for (let i = owner; i < sources.length; i += 2) mergeWorkerState(want, alone[i]?.state ?? new WorkerState(''));
+      expect(shared[owner]?.state.phases.prefill.lines).toBe(120);
+      expect(json(shared[owner]?.state)).toBe(json(want));
+    }
+  });
+});
+
+describe('peak RSS of the CLI', () => {
+  it('one worker logging 2,048 DP ranks over a week stays under 150 MiB (1.6 GiB before buckets had a budget)', () => {
+    const dir = tempDir();
+    const lines: string[] = [];
+    const total = 2048 * 8;
+    for (let k = 0; k < total; k++) lines.push(prefill(START + Math.floor((k / total) * 7 * DAY), k % 2048, k));
+    mkdirSync(join(dir, 'logs'));
+    writeFileSync(join(dir, 'logs', 'wide_prefill_w0.out'), `${lines.join('\n')}\n`);
+    const { mib, status } = peakMiB(['--format', 'json', join(dir, 'logs')]);
+    expect(status).toBe(0);
+    expect(mib).toBeLessThan(150);
+  }, 120_000);
+});
+
+describe('peak RSS of the CLI on many files', () => {
+  it('4,000 small files of 100 workers stay under 150 MiB (189 MiB when every file kept its own state and every task was queued at once)', () => {
+    const dir = tempDir();
+    const script = `import { generateManyFiles } from ${JSON.stringify(join(ROOT, 'scripts/memory-logs.mjs'))}; generateManyFiles(${JSON.stringify(dir)}, { count: 4000, rotated: true });`;
+    expect(spawnSync(process.execPath, ['--input-type=module', '-e', script]).status).toBe(0);
+    const { mib, status } = peakMiB(['--format', 'json', dir]);
+    expect(status).toBe(0);
+    expect(mib).toBeLessThan(150);
+  }, 120_000);
+});
+
+describe('threads', () => {
+  it('a read uses no more threads than cores, whatever --jobs asks (each costs ~19 MiB)', () => {
+    expect(threadsFor(8, 2)).toBe(2);
+    expect(threadsFor(2, 8)).toBe(2);
+    expect(threadsFor(8, 1)).toBe(1);
+    expect(threadsFor(0, 4)).toBe(1);
+  });
+});
