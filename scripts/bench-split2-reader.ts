@@ -5,8 +5,8 @@ import { createReadStream, readdirSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import split2 from 'split2';
 import { WorkerState } from '../src/aggregate/worker-state.ts';
-import { createTextLineHandler, emptyTally } from '../src/ingest.ts';
-import { createParsers } from '../src/read/settings.ts';
+import { createTextLineHandler, emptyTally } from '../src/input/ingest.ts';
+import { createParsers } from '../src/input/settings.ts';
 
 const parsers = createParsers({ engine: 'auto', patterns: [], timezone: 'UTC', maxLineBytes: 1 << 20, range: null });
 const dir = process.argv[2] ?? '.';

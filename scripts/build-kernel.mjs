@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Compiles the line-scanning kernel (kernel/scan.ts, AssemblyScript) to WebAssembly and writes it
-// as a TypeScript module, src/io/kernel-wasm.generated.ts (not committed: every build makes it),
+// as a TypeScript module, src/scan/kernel-wasm.generated.ts (not committed: every build makes it),
 // so that dist/, tsx, vitest and worker threads all load it the same way, with no file to find.
 import asc from 'assemblyscript/asc';
 import { writeFileSync } from 'node:fs';
 
 const SOURCE = 'kernel/scan.ts';
-const TARGET = 'src/io/kernel-wasm.generated.ts';
+const TARGET = 'src/scan/kernel-wasm.generated.ts';
 
 let wasm = null;
 const { error, stderr } = await asc.main([SOURCE, '--outFile', 'scan.wasm', '-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd', ...(process.env.KERNEL_DEBUG ? ['--debug'] : [])], {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Writes dist/: the CLI and the read worker bundled into one CommonJS file each
 // (dist/cli-bundle.cjs, dist/worker-bundle.cjs), what starts them, the entry points dist/cli.cjs
-// and dist/worker.cjs (src/entry/), and a V8 code cache per bundle.
+// and dist/worker.cjs (src/startup/), and a V8 code cache per bundle.
 // Loading one file instead of ~70 modules, and the runtime dependencies (commander, chalk,
 // asciichart) inside it instead of resolved from node_modules, saves ~45 ms of every run's
 // start-up here (the main thread's and each worker's); the code cache ~10 ms more, CommonJS
@@ -14,7 +14,7 @@ import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 import { build } from 'esbuild';
 
-// Read by src/entry/load-bundle.ts: a bundle ends with this mark and the first 16 hex digits of the
+// Read by src/startup/load-bundle.ts: a bundle ends with this mark and the first 16 hex digits of the
 // SHA-256 of what precedes it; its cache file starts with the same 16 digits.
 const BUILD_HASH_MARK = '\n//# dpskewBuildHash=';
 
@@ -26,8 +26,8 @@ rmSync('dist', { recursive: true, force: true }); // nothing of an earlier build
 
 const bundled = new Set();
 for (const [entry, name] of [
-  ['src/cli.ts', 'cli'],
-  ['src/read/worker.ts', 'worker'],
+  ['src/cli/main.ts', 'cli'],
+  ['src/input/worker-thread.ts', 'worker'],
 ]) {
   const bundle = `${name}-bundle.cjs`;
   const outfile = join('dist', bundle);
@@ -43,16 +43,16 @@ for (const [entry, name] of [
   const stamped = `${source}${BUILD_HASH_MARK}${hash}\n`;
   writeFileSync(outfile, stamped);
   writeFileSync(`${outfile}.cache`, Buffer.concat([Buffer.from(hash, 'latin1'), codeCache(stamped, resolve(outfile))]));
-  await build({ ...common, entryPoints: [`src/entry/${name}.ts`], outfile: join('dist', `${name}.cjs`), banner: name === 'cli' ? { js: '#!/usr/bin/env node' } : {} });
+  await build({ ...common, entryPoints: [`src/startup/${name}.ts`], outfile: join('dist', `${name}.cjs`), banner: name === 'cli' ? { js: '#!/usr/bin/env node' } : {} });
 }
-// The schema validators (scripts/build-schemas.mjs) stay out of the bundle: src/report/validate.ts
+// The schema validators (scripts/build-schemas.mjs) stay out of the bundle: src/summary/validate.ts
 // loads them from beside itself, in dist/ beside the bundle, only when a summary or report is read.
-for (const file of readdirSync('src/report').filter((f) => f.endsWith('-validator.generated.cjs'))) copyFileSync(join('src/report', file), join('dist', file));
+for (const file of readdirSync('src/summary').filter((f) => f.endsWith('-validator.generated.cjs'))) copyFileSync(join('src/summary', file), join('dist', file));
 chmodSync('dist/cli.cjs', 0o755);
 chmodSync('dist/cli-bundle.cjs', 0o644);
 
 /**
- * V8's code cache for the bundle as src/entry/load-bundle.ts compiles it. Every function is compiled
+ * V8's code cache for the bundle as src/startup/load-bundle.ts compiles it. Every function is compiled
  * into it (`--no-lazy` while compiling), not only the top level, so a run compiles almost nothing.
  * The flag is back at its default before the cache is made: V8 stores a hash of its flags in the
  * cache and refuses it under others.

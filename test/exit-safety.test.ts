@@ -7,8 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseOptions } from '../src/options.ts';
-import { run } from '../src/run.ts';
+import { parseOptions } from '../src/options/options.ts';
+import { run } from '../src/cli/run.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 

@@ -10,8 +10,8 @@
  * - a rank outside the worker's layout holding only a trace of lines (contexts.ts traceLines) is a
  *   torn or stray label: its lines are unattributed too, so one such line costs at most itself.
  */
-import type { Phase } from '../parse/types.ts';
-import type { GroupBy } from '../report/types.ts';
+import type { Phase } from '../model/records.ts';
+import type { GroupBy } from '../model/report.ts';
 import { copyRanks, traceLines, type WorkerContext } from './contexts.ts';
 import { RankAccumulator } from './rank-accumulator.ts';
 

@@ -14,8 +14,8 @@
  * judging it would claim balance from absence (LAYOUT_UNKNOWN). So is a lone rank other than DP0
  * (a grep of one rank's lines) when only the worker's own labels speak.
  */
-import type { Phase } from '../parse/types.ts';
-import type { Role } from '../report/types.ts';
+import type { Phase } from '../model/records.ts';
+import type { Role } from '../model/report.ts';
 import { resolveLayout, resolveRole, type WorkerLayout } from './layout.ts';
 import type { RankAccumulator } from './rank-accumulator.ts';
 import { MAX_RANKS, type ResolvedPhase, type WorkerState } from './worker-state.ts';

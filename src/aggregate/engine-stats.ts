@@ -3,7 +3,7 @@
  * not a batch: `Waiting` is the queue depth at that moment, and prompt throughput × the interval
  * since the previous sample estimates the prefill tokens computed in between.
  */
-import type { EngineStatsRecord } from '../parse/types.ts';
+import type { EngineStatsRecord } from '../model/records.ts';
 import { IntHistogram } from './int-histogram.ts';
 
 /**

@@ -4,8 +4,8 @@
  * (files of one worker read in any order): where layout lines disagree, the largest dp_size and
  * the union of the ranks they announce win, and `conflict` says so.
  */
-import type { LayoutRecord, Phase } from '../parse/types.ts';
-import type { Role } from '../report/types.ts';
+import type { LayoutRecord, Phase } from '../model/records.ts';
+import type { Role } from '../model/report.ts';
 import { MAX_RANKS } from './worker-state.ts';
 
 export interface WorkerLayout {

@@ -5,7 +5,7 @@
  * the span grows (bucket-series.ts), and exact histograms of #queue-req and #running-req (one
  * count per distinct value).
  */
-import type { BatchRecord, FoldedBatches } from '../parse/types.ts';
+import type { BatchRecord, FoldedBatches } from '../model/records.ts';
 import { BucketSeries } from './bucket-series.ts';
 import { IntHistogram } from './int-histogram.ts';
 

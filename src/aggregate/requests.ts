@@ -3,7 +3,7 @@
  * rank, or the u32::MAX sentinel; which rank ran them when the log says; and, for
  * `--implied-rank-from-room`, bootstrap_room modulo every dp_size up to MAX_ROOM_MODULUS.
  */
-import type { RequestRecord } from '../parse/types.ts';
+import type { RequestRecord } from '../model/records.ts';
 
 /** Rooms are folded modulo 1…64 as they stream by, so the dp_size can be chosen at the end. */
 export const MAX_ROOM_MODULUS = 64;

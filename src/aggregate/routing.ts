@@ -3,7 +3,7 @@
  * leaked u32::MAX sentinel and "no dp_rank field" are kept apart from concrete ranks: the PR #7984
  * bug was exactly `0` where `None` was meant.
  */
-import type { RoutingRecord } from '../parse/types.ts';
+import type { RoutingRecord } from '../model/records.ts';
 
 export interface RoutingTally {
   decisions: number;

@@ -12,7 +12,7 @@
  * - lines without a DP label (or with v0.3.6's bogus `DP-1`) are kept apart until the worker's
  *   layout says whether they belong to its single rank (aggregate.ts).
  */
-import type { BatchRecord, EngineStatsRecord, FoldedBatches, LayoutRecord, NoticeRecord, Phase } from '../parse/types.ts';
+import type { BatchRecord, EngineStatsRecord, FoldedBatches, LayoutRecord, NoticeRecord, Phase } from '../model/records.ts';
 import { EngineStatsAccumulator } from './engine-stats.ts';
 import { KeyCounts } from './key-counts.ts';
 import { RankAccumulator } from './rank-accumulator.ts';

@@ -9,7 +9,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { findTimestamp, UTC_ZONE, type Zone } from './timestamps.ts';
-import { IGNORED, type BatchRecord, type LineParser, type ParseResult } from './types.ts';
+import { IGNORED, type BatchRecord, type LineParser, type ParseResult } from '../model/records.ts';
 
 const GROUPS = ['rank', 'kind', 'queue', 'tokens', 'running', 'ts'] as const;
 

@@ -8,7 +8,7 @@
  */
 import { stripAnsi } from './envelope.ts';
 import { findLoggerTimestamp, findTimestamp, UTC_ZONE, type Zone } from './timestamps.ts';
-import { IGNORED, type DpRankValue, type LineParser, type ParseResult, type RoutingRecord } from './types.ts';
+import { IGNORED, type DpRankValue, type LineParser, type ParseResult, type RoutingRecord } from '../model/records.ts';
 
 /** Statements in the order they are tried; `needle` is also what the reader pre-filters on. */
 const STATEMENTS: ReadonlyArray<{ readonly needle: string; readonly source: RoutingRecord['source']; readonly needsRank: boolean }> = [

@@ -3,7 +3,7 @@ import { createDynamoParser } from './dynamo.ts';
 import { createSglangParser } from './sglang.ts';
 import { createTrtllmParser } from './trtllm.ts';
 import type { Zone } from './timestamps.ts';
-import type { LineParser } from './types.ts';
+import type { LineParser } from '../model/records.ts';
 import { createVllmParser } from './vllm.ts';
 
 export const PARSERS = {

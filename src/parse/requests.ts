@@ -12,7 +12,7 @@
 import { parseDpRank } from './dynamo.ts';
 import { stripAnsi } from './envelope.ts';
 import { findLoggerTimestamp, UTC_ZONE, type Zone } from './timestamps.ts';
-import { IGNORED, type DpRankValue, type LineParser, type ParseResult, type RequestRecord } from './types.ts';
+import { IGNORED, type DpRankValue, type LineParser, type ParseResult, type RequestRecord } from '../model/records.ts';
 
 const RANK_KEYS = ['data_parallel_rank', 'routed_dp_rank', 'prefill_dp_rank', 'dp_rank'] as const;
 /** key, optional closing quote, `=` or `:`, optional opening quote, value */

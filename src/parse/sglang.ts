@@ -10,9 +10,9 @@
  * - `server_args=ServerArgs(...)` layout lines (§4.1).
  */
 import { stripAnsi } from './envelope.ts';
-import { sglangBatchFromKernel, sglangMinuteStart } from './sglang-kernel.ts';
+import { sglangBatchFromKernel, sglangMinuteStart } from '../scan/sglang-batch.ts';
 import { findLoggerTimestamp, UTC_ZONE, wallClockToMs, type Zone } from './timestamps.ts';
-import { IGNORED, type BatchRecord, type LayoutRecord, type LineParser, type ParseResult, type RankLabels } from './types.ts';
+import { IGNORED, type BatchRecord, type LayoutRecord, type LineParser, type ParseResult, type RankLabels } from '../model/records.ts';
 
 // `Prefill batch` + optional v0.3 mixed-chunk part + optional iteration tag + `.` or `,`.
 const HEADER = /(Prefill|Decode) batch(?:\(mixed #running-req: (\d+)\))?(?: \[\d+\])?([.,])/y;

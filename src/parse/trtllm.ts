@@ -5,7 +5,7 @@
  */
 import { stripAnsi } from './envelope.ts';
 import { UTC_ZONE, wallClockToMs, type Zone } from './timestamps.ts';
-import { IGNORED, type BatchRecord, type LineParser, type ParseResult } from './types.ts';
+import { IGNORED, type BatchRecord, type LineParser, type ParseResult } from '../model/records.ts';
 
 const ITER = /\biter = (\d+), global_rank = (\d+), rank = (\d+)/;
 const STATES = /states = \{([^}]*)\}/;

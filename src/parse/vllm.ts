@@ -5,7 +5,7 @@
  */
 import { stripAnsi } from './envelope.ts';
 import { findTimestamp, UTC_ZONE, wallClockToMs, type Zone } from './timestamps.ts';
-import { IGNORED, type BatchRecord, type EngineStatsRecord, type LayoutRecord, type LineParser, type ParseResult } from './types.ts';
+import { IGNORED, type BatchRecord, type EngineStatsRecord, type LayoutRecord, type LineParser, type ParseResult } from '../model/records.ts';
 
 const STATS =
   /(?:(?:Engine (\d{1,5})|(\d+) Engines Aggregated): )?Avg prompt throughput: ([\d.]+) tokens\/s, Avg generation throughput: ([\d.]+) tokens\/s, Running: (\d+) reqs, (?:Swapped: \d+ reqs, Pending|Waiting): (\d+) reqs/;

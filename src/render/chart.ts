@@ -7,7 +7,7 @@
  */
 import asciichart from 'asciichart';
 import type { ChalkInstance } from 'chalk';
-import type { PhaseWindows, Report } from '../report/types.ts';
+import type { PhaseWindows, Report } from '../model/report.ts';
 import { capitalize, rankLabel } from './format.ts';
 
 export const MAX_SERIES = 8;

@@ -1,6 +1,6 @@
 /** Renderers for `dpskew compare`: table, markdown (the PR-ready before/after table), json. */
 import type { ChalkInstance } from 'chalk';
-import type { Comparison, PhaseComparison } from '../compare/compare.ts';
+import type { Comparison, PhaseComparison } from '../analyze/compare.ts';
 import { capitalize, formatInt, formatPercent, formatRatio, rankLabel, sanitize } from './format.ts';
 
 export function renderComparison(c: Comparison, format: string, chalk: ChalkInstance): string {

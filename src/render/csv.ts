@@ -3,7 +3,7 @@
  * quoting. Text is sanitised like the other formats'; cells that a spreadsheet would read as a
  * formula (= + - @) get a leading `'`.
  */
-import type { Report } from '../report/types.ts';
+import type { Report } from '../model/report.ts';
 import { sanitize } from './format.ts';
 import type { Renderer } from './types.ts';
 

@@ -3,7 +3,7 @@
  * job summary for $GITHUB_STEP_SUMMARY. Escaping follows GitHub's rules: in data `%`, CR and LF
  * become %25, %0D, %0A; in properties `:` and `,` become %3A and %2C as well.
  */
-import type { Report } from '../report/types.ts';
+import type { Report } from '../model/report.ts';
 import { renderMarkdown } from './markdown.ts';
 import { describeFinding } from './messages.ts';
 import type { RenderContext } from './types.ts';

@@ -2,7 +2,7 @@
  * `--format json`: the Report itself, each finding with its `message` and `advice` added right
  * after `code`/`level`. Key order is the construction order of run(); newline-terminated.
  */
-import type { Finding, Report } from '../report/types.ts';
+import type { Finding, Report } from '../model/report.ts';
 import { describeFinding } from './messages.ts';
 import type { Renderer } from './types.ts';
 

@@ -4,7 +4,7 @@
  * and one for the verdict. Warn-level findings fail only with --strict (as `check` does); otherwise
  * they pass and carry their message in <system-out>.
  */
-import type { Report } from '../report/types.ts';
+import type { Report } from '../model/report.ts';
 import { describeFinding } from './messages.ts';
 
 export function renderJunit(report: Report, strict: boolean): string {

@@ -2,7 +2,7 @@
  * `--format markdown`: a block ready to paste into a pull request, shaped like the PR #7984
  * evidence ("Prefill batch count by DP rank … Peak queue depth …"). Never contains ANSI codes.
  */
-import type { PhaseReport, RankGroup } from '../report/types.ts';
+import type { PhaseReport, RankGroup } from '../model/report.ts';
 import { capitalize, formatInt, formatPercent, formatPValue, formatRatio, rankLabel, sanitize } from './format.ts';
 import { describeFinding } from './messages.ts';
 import { formatAssertionValue } from './table.ts';

@@ -2,8 +2,8 @@
  * The only place findings become sentences: one line saying what was seen, with its numbers, and
  * one saying what to do next.
  */
-import type { Phase } from '../parse/types.ts';
-import type { Finding, SkewMeasure } from '../report/types.ts';
+import type { Phase } from '../model/records.ts';
+import type { Finding, SkewMeasure } from '../model/report.ts';
 import { capitalize, formatInt, formatPercent, formatPValue, formatRatio, rankLabel, sanitize } from './format.ts';
 
 export interface FindingText {

@@ -1,5 +1,5 @@
 /** The progress line's text: `dpskew: 1.2 GiB of 4.8 GiB (25%) · 310 MiB/s · 3.9 s`. */
-import type { ReadProgress } from '../read/read-sources.ts';
+import type { ReadProgress } from '../input/read-sources.ts';
 
 const MIB = 1024 * 1024;
 

@@ -1,6 +1,6 @@
 /** `--format table`: the default human report. Colour only through the context's chalk. */
 import type { ChalkInstance } from 'chalk';
-import type { Finding, Level, PhaseReport, RankGroup, Report, Verdict } from '../report/types.ts';
+import type { Finding, Level, PhaseReport, RankGroup, Report, Verdict } from '../model/report.ts';
 import { capitalize, formatInt, formatNumber, formatPercent, formatPValue, formatRatio, rankLabel, sanitize, shareBar } from './format.ts';
 import { renderCharts } from './chart.ts';
 import { describeFinding } from './messages.ts';

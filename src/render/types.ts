@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import type { Report } from '../report/types.ts';
+import type { Report } from '../model/report.ts';
 
 export interface RenderContext {
   /** a chalk instance whose level already reflects --color/--no-color, NO_COLOR, TERM and isTTY */

@@ -8,8 +8,8 @@
  * - `{"kind":"alert", time, finding}` when a fail-level finding has held for `--for`;
  * - `{"kind":"final", outcome, report}` at the end, `report` being the full `--format json` report.
  */
-import type { Finding, PhaseReport, Report } from '../report/types.ts';
-import type { SlidingPhase, SlidingWindow } from '../watch/sliding-window.ts';
+import type { Finding, PhaseReport, Report } from '../model/report.ts';
+import type { SlidingPhase, SlidingWindow } from '../analyze/last-stretch.ts';
 import type { Snapshot, WatchOutcome } from '../watch/watch.ts';
 import { formatInt, formatRatio, rankLabel } from './format.ts';
 import { describeFinding } from './messages.ts';

@@ -3,7 +3,7 @@
  * snapshot, for `--for` of wall time. A finding that clears and comes back starts over (and may
  * alert again). Findings are told apart by code, phase and worker.
  */
-import type { Finding } from '../report/types.ts';
+import type { Finding } from '../model/report.ts';
 
 export interface AlertState {
   /** finding key → wall-clock ms of the first snapshot it was seen in, in this unbroken run */

@@ -10,12 +10,12 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { WorkerState } from '../aggregate/worker-state.ts';
-import { createLineHandler, emptyTally, readsKernelRecords, summarizeInput, type LineTally } from '../ingest.ts';
-import { createLineScanner, READ_BYTES, type LineScanner } from '../io/lines.ts';
-import { resolveSources, workerNames } from '../io/sources.ts';
-import type { LineParser } from '../parse/types.ts';
-import { createParsers, needlesOf, type ReadSettings } from '../read/settings.ts';
-import type { InputSummary } from '../report/types.ts';
+import { createLineHandler, emptyTally, readsKernelRecords, summarizeInput, type LineTally } from '../input/ingest.ts';
+import { createLineScanner, READ_BYTES, type LineScanner } from '../scan/scanner.ts';
+import { resolveSources, workerNames } from '../input/sources.ts';
+import type { LineParser } from '../model/records.ts';
+import { createParsers, needlesOf, type ReadSettings } from '../input/settings.ts';
+import type { InputSummary } from '../model/report.ts';
 
 /** Bytes at the start of a file kept to notice it was rewritten (log lines start with a timestamp). */
 const HEAD_BYTES = 1024;

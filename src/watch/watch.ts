@@ -4,16 +4,16 @@
  * an alert does, is the caller's (`WatchIo`), so the loop itself writes nothing.
  */
 import { stat } from 'node:fs/promises';
-import { InputError, UsageError } from '../errors.ts';
-import { errorText, readBytes, readInput, type ReadResult, type StdinInput } from '../io/read-input.ts';
-import { fileKey, workerStem } from '../io/sources.ts';
-import type { Options } from '../options.ts';
-import { readSettingsOf } from '../read/settings.ts';
-import { buildReport } from '../report/build-report.ts';
-import type { Finding, Report } from '../report/types.ts';
+import { InputError, UsageError } from '../model/errors.ts';
+import { errorText, readBytes, readInput, type ReadResult, type StdinInput } from '../input/read-input.ts';
+import { fileKey, workerStem } from '../input/sources.ts';
+import type { Options } from '../options/options.ts';
+import { readSettingsOf } from '../input/settings.ts';
+import { buildReport } from '../analyze/build-report.ts';
+import type { Finding, Report } from '../model/report.ts';
 import { createAlertState, dueAlerts } from './alerts.ts';
 import { Follower } from './follow.ts';
-import { slidingWindow, type SlidingWindow } from './sliding-window.ts';
+import { slidingWindow, type SlidingWindow } from '../analyze/last-stretch.ts';
 
 export interface WatchSettings {
   readonly intervalMs: number;

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { aggregatePhase } from '../../src/aggregate/aggregate.ts';
 import { labelKey, labelsOf, mirrors, PhaseState } from '../../src/aggregate/worker-state.ts';
-import type { BatchRecord } from '../../src/parse/types.ts';
+import type { BatchRecord } from '../../src/model/records.ts';
 import { batch, layout, worker } from '../helpers/records.ts';
 
 const T0 = Date.UTC(2026, 3, 14, 10, 0, 0);

@@ -4,8 +4,8 @@
  * or holds because its tolerance became infinite too.
  */
 import { describe, expect, it } from 'vitest';
-import { evaluateAssertions, parseAssertion } from '../../src/check/assertions.ts';
-import { UsageError } from '../../src/errors.ts';
+import { evaluateAssertions, parseAssertion } from '../../src/analyze/assertions.ts';
+import { UsageError } from '../../src/model/errors.ts';
 import { sampleReport } from '../helpers/report.ts';
 
 describe('assertion thresholds', () => {

@@ -1,7 +1,7 @@
 /** Runs the built CLI (dist/cli.cjs) the way a user would, with a clean, colourless environment. */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Report } from '../../src/report/types.ts';
+import type { Report } from '../../src/model/report.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = fileURLToPath(new URL('../../dist/cli.cjs', import.meta.url));

@@ -8,7 +8,7 @@ import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../src/report/types.ts';
+import type { Report } from '../../src/model/report.ts';
 import { CLI, ROOT, runJson } from './run-cli.ts';
 
 const DIR = join(ROOT, 'examples/pr7984-before');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeBalance } from '../../src/detect/balance.ts';
+import { computeBalance } from '../../src/analyze/balance.ts';
 
 const of = (...values: number[]) => computeBalance(values.map((value, rank) => ({ rank, value })));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chiSquareUniform, logGamma, upperRegularizedGamma } from '../../src/detect/chi-square.ts';
+import { chiSquareUniform, logGamma, upperRegularizedGamma } from '../../src/analyze/chi-square.ts';
 
 describe('logGamma', () => {
   it.each([

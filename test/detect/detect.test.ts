@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { aggregatePhase } from '../../src/aggregate/aggregate.ts';
-import { detectPhase } from '../../src/detect/detect.ts';
-import { DEFAULT_THRESHOLDS } from '../../src/detect/thresholds.ts';
-import type { Phase } from '../../src/parse/types.ts';
+import { detectPhase } from '../../src/analyze/detect.ts';
+import { DEFAULT_THRESHOLDS } from '../../src/model/thresholds.ts';
+import type { Phase } from '../../src/model/records.ts';
 import { batch, layout, linesPerRank, worker } from '../helpers/records.ts';
 
 function judge(phase: Phase, counts: readonly number[], options: { dpSize?: number; queues?: readonly number[] } = {}) {

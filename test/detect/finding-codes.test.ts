@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FINDING_CODES, type FindingCode } from '../../src/report/types.ts';
+import { FINDING_CODES, type FindingCode } from '../../src/model/report.ts';
 import { runOnChunks } from '../helpers/run-in-process.ts';
 
 const ROOT = join(import.meta.dirname, '../..');

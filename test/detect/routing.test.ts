@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { RoutingAccumulator } from '../../src/aggregate/routing.ts';
-import { DEFAULT_THRESHOLDS } from '../../src/detect/thresholds.ts';
-import { detectRouting, summarizeRouting } from '../../src/detect/routing.ts';
-import type { DpRankValue, RoutingRecord } from '../../src/parse/types.ts';
-import type { RankGroup, RankRow } from '../../src/report/types.ts';
+import { DEFAULT_THRESHOLDS } from '../../src/model/thresholds.ts';
+import { detectRouting, summarizeRouting } from '../../src/analyze/routing.ts';
+import type { DpRankValue, RoutingRecord } from '../../src/model/records.ts';
+import type { RankGroup, RankRow } from '../../src/model/report.ts';
 
 const rank = (value: number): DpRankValue => ({ kind: 'rank', value });
 const NONE: DpRankValue = { kind: 'none' };

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { aggregatePhase } from '../../src/aggregate/aggregate.ts';
-import { computeBalance } from '../../src/detect/balance.ts';
-import { detectPhase } from '../../src/detect/detect.ts';
-import { DEFAULT_THRESHOLDS } from '../../src/detect/thresholds.ts';
-import { decideVerdict } from '../../src/report/build-report.ts';
+import { computeBalance } from '../../src/analyze/balance.ts';
+import { detectPhase } from '../../src/analyze/detect.ts';
+import { DEFAULT_THRESHOLDS } from '../../src/model/thresholds.ts';
+import { decideVerdict } from '../../src/analyze/build-report.ts';
 import { layout, linesPerRank, worker } from '../helpers/records.ts';
 
 /** Batches per rank of each shape, with 1000 batches on a typical rank. */

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RankGroupData } from '../../src/aggregate/aggregate.ts';
 import { RankAccumulator } from '../../src/aggregate/rank-accumulator.ts';
-import { DEFAULT_THRESHOLDS } from '../../src/detect/thresholds.ts';
-import { analyzeWindows, chooseWindowMs, groupIdlePeriods, MAX_WINDOW_CELLS, MAX_ROW_CELLS, notChanceBatches } from '../../src/detect/windows.ts';
+import { DEFAULT_THRESHOLDS } from '../../src/model/thresholds.ts';
+import { analyzeWindows, chooseWindowMs, groupIdlePeriods, MAX_WINDOW_CELLS, MAX_ROW_CELLS, notChanceBatches } from '../../src/analyze/windows.ts';
 import { batch } from '../helpers/records.ts';
 import { mulberry32 } from '../helpers/random.ts';
 

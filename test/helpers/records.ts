@@ -1,7 +1,7 @@
 /** Hand-built records and workers for aggregate/detect tests (no parser involved). */
 import { workerContexts, type WorkerContext } from '../../src/aggregate/contexts.ts';
 import { WorkerState } from '../../src/aggregate/worker-state.ts';
-import type { BatchRecord, LayoutRecord, Phase, RankLabels } from '../../src/parse/types.ts';
+import type { BatchRecord, LayoutRecord, Phase, RankLabels } from '../../src/model/records.ts';
 
 export function batch(phase: Phase, ranks: Partial<RankLabels>, fields: Partial<BatchRecord> = {}): BatchRecord {
   return {

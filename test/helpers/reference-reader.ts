@@ -5,11 +5,11 @@
  * blocks. It fulfils the same contract as readSources.
  */
 import split2 from 'split2';
-import { createTextLineHandler } from '../../src/ingest.ts';
-import { readInput } from '../../src/io/read-input.ts';
-import type { readSources } from '../../src/read/read-sources.ts';
-import { createParsers, needlesOf } from '../../src/read/settings.ts';
-import { emptyOutput, noteExtent, type TaskOutput } from '../../src/read/task.ts';
+import { createTextLineHandler } from '../../src/input/ingest.ts';
+import { readInput } from '../../src/input/read-input.ts';
+import type { readSources } from '../../src/input/read-sources.ts';
+import { createParsers, needlesOf } from '../../src/input/settings.ts';
+import { emptyOutput, noteExtent, type TaskOutput } from '../../src/input/task.ts';
 
 export const referenceReadSources: typeof readSources = async (sources, settings, mode, options, stdin) => {
   const parsers = createParsers(settings);

@@ -1,8 +1,8 @@
 /** A small hand-checkable Report built from synthetic workers (no files, no parser). */
 import { WorkerState } from '../../src/aggregate/worker-state.ts';
-import { DEFAULT_THRESHOLDS } from '../../src/detect/thresholds.ts';
-import { buildReport } from '../../src/report/build-report.ts';
-import type { InputSummary, Report } from '../../src/report/types.ts';
+import { DEFAULT_THRESHOLDS } from '../../src/model/thresholds.ts';
+import { buildReport } from '../../src/analyze/build-report.ts';
+import type { InputSummary, Report } from '../../src/model/report.ts';
 import { batch, layout } from './records.ts';
 
 const T0 = Date.UTC(2026, 3, 14, 10, 0, 0);

@@ -1,7 +1,7 @@
 /** run() in-process on bytes given as chunks (for property and fuzz tests). */
 import { Readable } from 'node:stream';
-import { parseOptions, type RawOptions } from '../../src/options.ts';
-import { run, type RunResult } from '../../src/run.ts';
+import { parseOptions, type RawOptions } from '../../src/options/options.ts';
+import { run, type RunResult } from '../../src/cli/run.ts';
 
 export function runOnChunks(chunks: readonly Buffer[], raw: RawOptions = {}, paths: readonly string[] = ['-']): Promise<RunResult> {
   const stdin = Readable.from(chunks.map((c) => Buffer.from(c)), { objectMode: false });

@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { GzipError, gunzipMembers } from '../../src/io/gunzip.ts';
+import { GzipError, gunzipMembers } from '../../src/input/gunzip.ts';
 
 const LINES = Array.from({ length: 20_000 }, (_, i) => `[2026-04-14 10:00:${String(i % 60).padStart(2, '0')} DP${i % 4} TP${i % 4}] Prefill batch, #new-seq: 1, #new-token: ${i}, #queue-req: 0\n`).join('');
 const DATA = Buffer.from(LINES);

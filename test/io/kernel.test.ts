@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createLineScanner, decodeCandidate } from '../../src/io/lines.ts';
+import { createLineScanner, decodeCandidate } from '../../src/scan/scanner.ts';
 
 const NEEDLES = ['batch', 'server_args=', 'dp_rank', 'Iteration(', 'global_rank = ', 'élan'];
 

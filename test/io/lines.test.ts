@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLineScanner, decodeCandidate } from '../../src/io/lines.ts';
+import { createLineScanner, decodeCandidate } from '../../src/scan/scanner.ts';
 
 function scan(chunks: readonly (string | Buffer)[], maxLineBytes = 1000, needles = ['batch']) {
   const seen: string[] = [];

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { readInput } from '../../src/io/read-input.ts';
+import { readInput } from '../../src/input/read-input.ts';
 import { mulberry32 } from '../helpers/random.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dpskew-pipe-'));

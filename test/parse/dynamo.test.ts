@@ -1,7 +1,7 @@
 /** Dynamo routing lines (reference: dynamo-vllm-trtllm-log-formats.md §1, §2, §6). */
 import { describe, expect, it } from 'vitest';
 import { parseDpRank, parseDynamoLine } from '../../src/parse/dynamo.ts';
-import type { ParseResult, RoutingRecord } from '../../src/parse/types.ts';
+import type { ParseResult, RoutingRecord } from '../../src/model/records.ts';
 
 function routingOf(result: ParseResult): RoutingRecord {
   if (result.kind !== 'record' || result.record.kind !== 'routing') throw new Error(`not a routing record: ${JSON.stringify(result)}`);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDynamoLine } from '../../src/parse/dynamo.ts';
 import { parseSglangLine } from '../../src/parse/sglang.ts';
 import { parseTrtllmLine } from '../../src/parse/trtllm.ts';
-import type { ParseResult } from '../../src/parse/types.ts';
+import type { ParseResult } from '../../src/model/records.ts';
 import { parseVllmLine } from '../../src/parse/vllm.ts';
 
 const ENVELOPES: ReadonlyArray<readonly [string, (line: string) => string]> = [

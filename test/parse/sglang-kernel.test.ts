@@ -7,11 +7,11 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createLineScanner, decodeCandidate } from '../../src/io/lines.ts';
-import { sglangBatchFromKernel } from '../../src/parse/sglang-kernel.ts';
+import { createLineScanner, decodeCandidate } from '../../src/scan/scanner.ts';
+import { sglangBatchFromKernel } from '../../src/scan/sglang-batch.ts';
 import { createSglangParser, parseSglangLine } from '../../src/parse/sglang.ts';
 import { createZone, type Zone } from '../../src/parse/timestamps.ts';
-import type { LogRecord } from '../../src/parse/types.ts';
+import type { LogRecord } from '../../src/model/records.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseSglangLine } from '../../src/parse/sglang.ts';
-import type { BatchRecord, LayoutRecord, ParseResult } from '../../src/parse/types.ts';
+import type { BatchRecord, LayoutRecord, ParseResult } from '../../src/model/records.ts';
 
 function batchOf(result: ParseResult): BatchRecord {
   if (result.kind !== 'record' || result.record.kind !== 'batch') throw new Error(`not a batch record: ${JSON.stringify(result)}`);

@@ -1,7 +1,7 @@
 /** TensorRT-LLM print_iter_log lines (reference: dynamo-vllm-trtllm-log-formats.md §4, F-T2). */
 import { describe, expect, it } from 'vitest';
 import { parseTrtllmLine } from '../../src/parse/trtllm.ts';
-import type { BatchRecord, ParseResult } from '../../src/parse/types.ts';
+import type { BatchRecord, ParseResult } from '../../src/model/records.ts';
 
 function batchOf(result: ParseResult): BatchRecord {
   if (result.kind !== 'record' || result.record.kind !== 'batch') throw new Error(`not a batch record: ${JSON.stringify(result)}`);

@@ -1,7 +1,7 @@
 /** vLLM lines (reference: dynamo-vllm-trtllm-log-formats.md §3, §6 F-V*). */
 import { describe, expect, it } from 'vitest';
 import { parseVllmLine } from '../../src/parse/vllm.ts';
-import type { BatchRecord, EngineStatsRecord, ParseResult } from '../../src/parse/types.ts';
+import type { BatchRecord, EngineStatsRecord, ParseResult } from '../../src/model/records.ts';
 
 function recordOf<K extends 'engine-stats' | 'batch'>(result: ParseResult, kind: K): K extends 'batch' ? BatchRecord : EngineStatsRecord;
 function recordOf(result: ParseResult, kind: string): unknown {

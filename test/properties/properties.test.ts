@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stripAnsi } from '../../src/parse/envelope.ts';
 import { renderJson } from '../../src/render/json.ts';
-import type { Report } from '../../src/report/types.ts';
+import type { Report } from '../../src/model/report.ts';
 import { accountingHolds, runOnChunks } from '../helpers/run-in-process.ts';
 import { Chalk } from 'chalk';
 

@@ -9,8 +9,8 @@ import { appendFileSync, mkdtempSync, openSync, readFileSync, renameSync, trunca
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseOptions } from '../../src/options.ts';
-import { run, type RunResult } from '../../src/run.ts';
+import { parseOptions } from '../../src/options/options.ts';
+import { run, type RunResult } from '../../src/cli/run.ts';
 import { Readable } from 'node:stream';
 
 const line = (i: number): string =>

@@ -1,7 +1,7 @@
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { collectAfter } from '../../src/read/collect.ts';
+import { collectAfter } from '../../src/input/collect.ts';
 
 describe('collectAfter', () => {
   it('scavenges once enough was read, and leaves --expose-gc off (workers boot from the snapshot)', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { handOverEarlyStart, takeEarlyStart } from '../../src/read/early-start.ts';
+import { handOverEarlyStart, takeEarlyStart } from '../../src/startup/early-start.ts';
 
 describe('the early start hand-over', () => {
   it('is empty when no entry point ran first, as under tsx', () => {

@@ -11,9 +11,9 @@ import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { Chalk } from 'chalk';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseOptions, type RawOptions } from '../../src/options.ts';
+import { parseOptions, type RawOptions } from '../../src/options/options.ts';
 import { RENDERERS } from '../../src/render/index.ts';
-import { run, type RunContext } from '../../src/run.ts';
+import { run, type RunContext } from '../../src/cli/run.ts';
 import { generateMixedLog } from '../helpers/mixed-log.ts';
 import { referenceReadSources } from '../helpers/reference-reader.ts';
 

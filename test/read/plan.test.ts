@@ -2,7 +2,7 @@ import { closeSync, mkdtempSync, openSync, readSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stdinFile } from '../../src/read/plan.ts';
+import { stdinFile } from '../../src/input/plan.ts';
 
 describe('stdinFile', () => {
   const file = join(mkdtempSync(join(tmpdir(), 'dpskew-plan-')), 'log.out');

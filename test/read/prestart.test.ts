@@ -7,8 +7,8 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, truncateSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { argvWantsReadWorker } from '../../src/read/prestart.ts';
-import { filesUseWorkers } from '../../src/read/threads.ts';
+import { argvWantsReadWorker } from '../../src/startup/prestart.ts';
+import { filesUseWorkers } from '../../src/input/threads.ts';
 import { runCli } from '../cli/run-cli.ts';
 
 const MiB = 1 << 20;

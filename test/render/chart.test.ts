@@ -1,10 +1,10 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { WorkerState } from '../../src/aggregate/worker-state.ts';
-import { DEFAULT_THRESHOLDS } from '../../src/detect/thresholds.ts';
+import { DEFAULT_THRESHOLDS } from '../../src/model/thresholds.ts';
 import { renderCharts } from '../../src/render/chart.ts';
-import { buildReport } from '../../src/report/build-report.ts';
-import type { Report } from '../../src/report/types.ts';
+import { buildReport } from '../../src/analyze/build-report.ts';
+import type { Report } from '../../src/model/report.ts';
 import { batch, layout } from '../helpers/records.ts';
 
 const T0 = Date.UTC(2026, 3, 14, 10);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { renderCsv, text } from '../../src/render/csv.ts';
 import { data, property, renderAnnotations, renderStepSummary, MAX_SUMMARY_BYTES } from '../../src/render/github.ts';
 import { renderJunit, xml } from '../../src/render/junit.ts';
-import type { Report } from '../../src/report/types.ts';
+import type { Report } from '../../src/model/report.ts';
 import { sampleReport } from '../helpers/report.ts';
 
 const context = { chalk: new Chalk({ level: 0 }), width: 100, chart: false };

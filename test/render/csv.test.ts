@@ -6,7 +6,7 @@
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { renderCsv, text } from '../../src/render/csv.ts';
-import type { Report } from '../../src/report/types.ts';
+import type { Report } from '../../src/model/report.ts';
 import { sampleReport } from '../helpers/report.ts';
 
 const context = { chalk: new Chalk({ level: 0 }), width: 100, chart: false };

@@ -5,10 +5,10 @@
  */
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
-import { parseAssertion } from '../../src/check/assertions.ts';
-import { applyAssertions } from '../../src/check/assertions.ts';
+import { parseAssertion } from '../../src/analyze/assertions.ts';
+import { applyAssertions } from '../../src/analyze/assertions.ts';
 import { renderMarkdown } from '../../src/render/markdown.ts';
-import type { Report } from '../../src/report/types.ts';
+import type { Report } from '../../src/model/report.ts';
 import { sampleReport } from '../helpers/report.ts';
 
 const plain = { chalk: new Chalk({ level: 0 }), width: 100, chart: false };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { showProgress } from '../../src/io/output.ts';
+import { showProgress } from '../../src/cli/output.ts';
 import { renderProgress } from '../../src/render/progress.ts';
 
 describe('progress line', () => {

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { labelsOf, WorkerState } from '../../src/aggregate/worker-state.ts';
-import { distinctSummaries, parseSummary, toSummary, workersFromSummaries, type SummaryFile } from '../../src/report/summary.ts';
-import type { InputSummary } from '../../src/report/types.ts';
+import { distinctSummaries, parseSummary, toSummary, workersFromSummaries, type SummaryFile } from '../../src/summary/summary.ts';
+import type { InputSummary } from '../../src/model/report.ts';
 import { batch } from '../helpers/records.ts';
 
 function state(): WorkerState {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createAlertState, dueAlerts } from '../../src/watch/alerts.ts';
-import type { Finding } from '../../src/report/types.ts';
+import type { Finding } from '../../src/model/report.ts';
 
 const side = { peerBalance: 0.003, balance: 0.25, maxRank: 0, maxShare: 0.99, pValue: 0, level: 'fail' } as const;
 const skew: Finding = { code: 'BATCH_SKEW', level: 'fail', phase: 'prefill', worker: null, basis: 'batches', threshold: 0.5, ranks: 4, batches: side, tokens: null, engine: 'sglang' };

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
-import { parseOptions } from '../../src/options.ts';
+import { parseOptions } from '../../src/options/options.ts';
 import { fitScreen, renderWatchScreen, renderWatchSnapshot } from '../../src/render/watch.ts';
-import { buildReport } from '../../src/report/build-report.ts';
+import { buildReport } from '../../src/analyze/build-report.ts';
 import { Follower } from '../../src/watch/follow.ts';
-import { slidingWindow } from '../../src/watch/sliding-window.ts';
+import { slidingWindow } from '../../src/analyze/last-stretch.ts';
 
 const settings = { engine: 'auto', patterns: [], timezone: 'UTC', maxLineBytes: 1 << 20, range: null } as const;
 const line = (second: number, dp: number, queue: number): string =>

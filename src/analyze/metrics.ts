@@ -1,0 +1,153 @@
+/**
+ * The metrics `--assert` / `--warn` expressions can name (listed by `dpskew check --list-metrics`).
+ * Each reads one number from a Report; `null` means the logs hold no data for it, and an assertion
+ * on a `null` metric never passes. With `--by worker`, group metrics take the worst worker.
+ */
+import type { PhaseReport, PhaseWindows, RankGroup, Report } from '../model/report.ts';
+
+export interface Metric {
+  readonly name: string;
+  readonly description: string;
+  readonly read: (report: Report) => number | null;
+}
+
+type Phase = 'prefill' | 'decode';
+
+const worst = (values: ReadonlyArray<number | null>, pick: (a: number, b: number) => number): number | null =>
+  values.reduce<number | null>((acc, v) => (v === null ? acc : acc === null ? v : pick(acc, v)), null);
+const groups = (report: Report, phase: Phase): readonly RankGroup[] => report[phase].groups;
+const minOver = (report: Report, phase: Phase, read: (g: RankGroup) => number | null): number | null => worst(groups(report, phase).map(read), Math.min);
+const maxOver = (report: Report, phase: Phase, read: (g: RankGroup) => number | null): number | null => worst(groups(report, phase).map(read), Math.max);
+const idleRanks = (phase: PhaseReport): number =>
+  phase.groups.reduce((n, g) => n + (g.batches.total > 0 ? g.ranks.filter((r) => r.batches === 0).length : 0), 0);
+const windows = (report: Report, phase: Phase): PhaseWindows | null => report.windows?.[phase] ?? null;
+
+function phaseMetrics(phase: Phase): Metric[] {
+  const P = phase;
+  const list: Metric[] = [
+    { name: `${P}.balance`, description: `${P} batch balance, mean/max over DP ranks (1 = even, 1/n = one rank ran all)`, read: (r) => minOver(r, P, (g) => g.batches.balance) },
+    {
+      name: `${P}.peerBalance`,
+      description: `${P} batch peer balance, the other ranks' mean / the busiest rank (1 = even, 0 = one rank ran all, at any n); the verdict's measure`,
+      read: (r) => minOver(r, P, (g) => g.batches.peerBalance),
+    },
+    { name: `${P}.maxShare`, description: `share of ${P} batches on the busiest rank`, read: (r) => maxOver(r, P, (g) => g.batches.maxShare) },
+    { name: `${P}.cv`, description: `coefficient of variation of ${P} batches per rank`, read: (r) => maxOver(r, P, (g) => g.batches.cv) },
+    { name: `${P}.jain`, description: `Jain's fairness index of ${P} batches per rank`, read: (r) => minOver(r, P, (g) => g.batches.jain) },
+    { name: `${P}.batches`, description: `${P} batches counted`, read: (r) => r[P].batches },
+    { name: `${P}.ranks`, description: `DP ranks in the ${P} table`, read: (r) => maxOver(r, P, (g) => g.ranks.length) },
+    { name: `${P}.idleRanks`, description: `${P} ranks with no batch while others worked`, read: (r) => idleRanks(r[P]) },
+    {
+      name: `${P}.queue.max`,
+      description: `peak #queue-req of any ${P} rank`,
+      read: (r) => maxOver(r, P, (g) => worst(g.ranks.map((x) => x.queue.max), Math.max)),
+    },
+    {
+      name: `${P}.queue.p95`,
+      description: `largest per-rank p95 of ${P} #queue-req`,
+      read: (r) => maxOver(r, P, (g) => worst(g.ranks.map((x) => x.queue.p95), Math.max)),
+    },
+    { name: `window.${P}.balance.min`, description: `lowest ${P} window balance`, read: (r) => windows(r, P)?.balance.min ?? null },
+    { name: `window.${P}.balance.p10`, description: `10th percentile of ${P} window balance`, read: (r) => windows(r, P)?.balance.p10 ?? null },
+    { name: `window.${P}.balance.p50`, description: `median ${P} window balance`, read: (r) => windows(r, P)?.balance.p50 ?? null },
+    { name: `window.${P}.peerBalance.p10`, description: `10th percentile of ${P} window peer balance`, read: (r) => windows(r, P)?.peerBalance.p10 ?? null },
+    { name: `window.${P}.skewedShare`, description: `share of active ${P} windows significantly skewed`, read: (r) => windows(r, P)?.skewedShare ?? null },
+    {
+      name: `window.${P}.queuedWhilePeerIdle`,
+      description: `share of active ${P} windows where a rank queued while a peer idled`,
+      read: (r) => windows(r, P)?.queuedWhilePeerIdleShare ?? null,
+    },
+    {
+      name: `window.${P}.idleSeconds`,
+      description: `longest ${P} idle period of a rank while its peers worked (s; 0 if none)`,
+      read: (r) => {
+        const w = windows(r, P);
+        return w === null ? null : Math.max(0, ...w.idlePeriods.map((p) => p.seconds));
+      },
+    },
+  ];
+  if (phase === 'prefill') {
+    list.splice(
+      2,
+      0,
+      { name: 'prefill.tokenBalance', description: 'prefill #new-token balance, mean/max over DP ranks', read: (r) => minOver(r, 'prefill', (g) => g.tokens?.balance ?? null) },
+      { name: 'prefill.tokenPeerBalance', description: 'prefill #new-token peer balance over DP ranks', read: (r) => minOver(r, 'prefill', (g) => g.tokens?.peerBalance ?? null) },
+      { name: 'prefill.tokenMaxShare', description: 'share of prefill new tokens on the busiest rank', read: (r) => maxOver(r, 'prefill', (g) => g.tokens?.maxShare ?? null) },
+    );
+  }
+  return list;
+}
+
+const byCode = (code: string) => (r: Report) => r.findings.filter((f) => f.code === code).length;
+
+export const METRICS: readonly Metric[] = [
+  ...phaseMetrics('prefill'),
+  ...phaseMetrics('decode'),
+  // Short forms of the most used names (window.* = prefill).
+  { name: 'idleRanks', description: 'idle ranks over prefill and decode', read: (r) => idleRanks(r.prefill) + idleRanks(r.decode) },
+  { name: 'workers.skewed', description: 'workers skewed on their own ranks (WORKER_SKEW, --by rank)', read: (r) => r.findings.reduce((n, f) => n + (f.code === 'WORKER_SKEW' ? f.workers.length : 0), 0) },
+  { name: 'window.balance.min', description: 'lowest prefill window balance', read: (r) => windows(r, 'prefill')?.balance.min ?? null },
+  { name: 'window.balance.p10', description: '10th percentile of prefill window balance', read: (r) => windows(r, 'prefill')?.balance.p10 ?? null },
+  { name: 'window.balance.p50', description: 'median prefill window balance', read: (r) => windows(r, 'prefill')?.balance.p50 ?? null },
+  {
+    name: 'engine.balance',
+    description: 'vLLM estimated prompt-token balance over engines',
+    read: (r) => worst(r.engineStats.groups.map((g) => g.promptTokens.balance), Math.min),
+  },
+  {
+    name: 'engine.peerBalance',
+    description: 'vLLM estimated prompt-token peer balance over engines',
+    read: (r) => worst(r.engineStats.groups.map((g) => g.promptTokens.peerBalance), Math.min),
+  },
+  {
+    name: 'engine.waiting.max',
+    description: 'peak vLLM Waiting of any engine',
+    read: (r) => worst(r.engineStats.groups.flatMap((g) => g.ranks.map((x) => x.waiting.max)), Math.max),
+  },
+  { name: 'routing.decisions', description: 'Dynamo routing decisions', read: (r) => r.routing.decisions },
+  { name: 'routing.pinnedWorkers', description: 'workers whose routing decisions all carry one rank (DP_RANK_PINNED)', read: byCode('DP_RANK_PINNED') },
+  { name: 'routing.sentinel', description: 'routing decisions carrying the u32::MAX sentinel', read: (r) => r.routing.sentinel },
+  {
+    name: 'routing.noneShare',
+    description: 'share of routing decisions with dp_rank=None',
+    read: (r) => (r.routing.decisions === 0 ? null : r.routing.none / r.routing.decisions),
+  },
+  { name: 'findings.fail', description: 'fail-level findings', read: (r) => r.findings.filter((f) => f.level === 'fail').length },
+  { name: 'findings.warn', description: 'warn-level findings', read: (r) => r.findings.filter((f) => f.level === 'warn').length },
+  { name: 'lines.read', description: 'lines read', read: (r) => r.totals.linesRead },
+  { name: 'lines.unparseable', description: 'lines that looked like known lines but could not be parsed', read: (r) => r.totals.unparseable },
+  {
+    name: 'lines.unparseableShare',
+    description: 'unparseable lines / batch lines',
+    read: (r) => (r.totals.batchLines === 0 ? null : r.totals.unparseable / r.totals.batchLines),
+  },
+];
+
+const BY_NAME = new Map(METRICS.map((m) => [m.name, m]));
+
+export function findMetric(name: string): Metric | undefined {
+  return BY_NAME.get(name);
+}
+
+/** The known metric names closest to `name` (edit distance ≤ 3), best first. */
+export function suggestMetrics(name: string): string[] {
+  return METRICS.map((m) => ({ name: m.name, d: editDistance(name, m.name) }))
+    .filter((x) => x.d <= 3)
+    .sort((a, b) => a.d - b.d || a.name.localeCompare(b.name))
+    .slice(0, 3)
+    .map((x) => x.name);
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j] ?? 0;
+      row[j] = Math.min(above + 1, (row[j - 1] ?? 0) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length] ?? 0;
+}

@@ -1,0 +1,216 @@
+/**
+ * From decoded candidate lines to worker state, with the line accounting of one input. Shared by
+ * `run()` (whole files) and `watch` (growing files), so both read lines the same way.
+ */
+import { KeyCounts } from '../aggregate/key-counts.ts';
+import type { WorkerState } from '../aggregate/worker-state.ts';
+import { BUCKET_MS } from '../aggregate/rank-accumulator.ts';
+import { decodeCandidate, type CandidateHandler, type KernelFold } from '../scan/scanner.ts';
+import type { LineParser, LogRecord } from '../model/records.ts';
+import type { InputSummary, LineAccounting } from '../model/report.ts';
+
+const EXAMPLE_MAX_CHARS = 300;
+
+/** [since, until) in ms; either end may be open. */
+export interface TimeRange {
+  readonly since: number | null;
+  readonly until: number | null;
+}
+
+export interface LineTally {
+  batchLines: number;
+  layoutLines: number;
+  /** engine-stats, routing, notice and request lines */
+  otherLines: number;
+  outOfRange: number;
+  unparseable: number;
+  invalidUtf8: number;
+  readonly families: KeyCounts;
+  example: InputSummary['unparseableExample'];
+}
+
+export function emptyTally(): LineTally {
+  return { batchLines: 0, layoutLines: 0, otherLines: 0, outOfRange: 0, unparseable: 0, invalidUtf8: 0, families: new KeyCounts(), example: null };
+}
+
+/**
+ * The handler for candidate lines of one input: offers each to the parsers in order, first taker
+ * wins. A line the kernel already read as a record for the first parser (`readsKernelRecords`)
+ * is taken as it is; only the other lines are decoded.
+ */
+export function createLineHandler(parsers: readonly LineParser[], target: WorkerState, tally: LineTally, range: TimeRange | null): CandidateHandler {
+  const take = createRecordSink(target, tally, range);
+  const handleText = createTextLineHandler(parsers, target, tally, range);
+  const first = parsers[0];
+  const fast = first?.fromKernel;
+  if (first === undefined || fast === undefined) return (line) => handleText(decodeCandidate(line));
+  return (line) => {
+    const record = fast(line);
+    if (record === null) handleText(decodeCandidate(line));
+    else take(first.name, record);
+  };
+}
+
+/**
+ * Where the kernel's folded batch lines go (KernelFold), for the same input as createLineHandler's
+ * handler: counted and added as each line would be. None with a time filter (each line's time
+ * decides whether it counts) or without a first parser that reads kernel records and times minutes.
+ */
+export function createFoldSink(parsers: readonly LineParser[], target: WorkerState, tally: LineTally, range: TimeRange | null): KernelFold | undefined {
+  const first = parsers[0];
+  const minuteStart = first?.minuteStart;
+  if (range !== null || first === undefined || first.fromKernel === undefined || minuteStart === undefined) return undefined;
+  const family = first.name;
+  return {
+    bucketMs: BUCKET_MS,
+    minuteStart,
+    onFold: (groups) => {
+      for (const folded of groups) {
+        tally.families.add(family, folded.lines);
+        tally.batchLines += folded.lines;
+        target.addFoldedBatches(folded, family);
+      }
+    },
+  };
+}
+
+/** Whether the scanner should have the kernel read batch records: the first parser takes them. */
+export function readsKernelRecords(parsers: readonly LineParser[]): boolean {
+  return parsers[0]?.fromKernel !== undefined;
+}
+
+/** The same handler for decoded lines: no fast path (the reference reader, live mode on line streams). */
+export function createTextLineHandler(parsers: readonly LineParser[], target: WorkerState, tally: LineTally, range: TimeRange | null): (line: string) => void {
+  const take = createRecordSink(target, tally, range);
+  return (line) => {
+    if (line.includes('\uFFFD')) tally.invalidUtf8++;
+    for (const parser of parsers) {
+      const result = parser.parse(line);
+      if (result.kind === 'ignored') continue;
+      if (result.kind === 'unparseable') {
+        tally.unparseable++;
+        tally.example ??= { line: line.slice(0, EXAMPLE_MAX_CHARS), reason: result.reason };
+        return;
+      }
+      take(parser.name, result.record);
+      return;
+    }
+  };
+}
+
+/** Counts a recognised record and adds it to the worker, unless the time filter leaves it out. */
+function createRecordSink(target: WorkerState, tally: LineTally, range: TimeRange | null): (parserName: string, record: LogRecord) => void {
+  return (parserName, record) => {
+    tally.families.add(parserName);
+    if (range !== null && record.kind !== 'layout' && !inRange(record.time, range)) {
+      tally.outOfRange++;
+      return;
+    }
+    switch (record.kind) {
+      case 'batch':
+        tally.batchLines++;
+        target.addBatch(record, parserName);
+        break;
+      case 'layout':
+        tally.layoutLines++;
+        target.layouts.push(record);
+        break;
+      case 'engine-stats':
+        tally.otherLines++;
+        target.addEngineStats(record);
+        break;
+      case 'routing':
+        tally.otherLines++;
+        target.routing.add(record);
+        break;
+      case 'notice':
+        tally.otherLines++;
+        target.notices.add(record.notice);
+        break;
+      case 'request':
+        tally.otherLines++;
+        target.requests.add(record);
+        break;
+    }
+  };
+}
+
+/** Line accounting of an input: every line read is recognised, ignored, unparseable or oversized. */
+export function accounting(tally: LineTally, lines: number, oversized: number): LineAccounting {
+  const recognised = tally.batchLines + tally.layoutLines + tally.otherLines + tally.outOfRange;
+  return {
+    linesRead: lines,
+    recognised,
+    batchLines: tally.batchLines,
+    layoutLines: tally.layoutLines,
+    outOfRange: tally.outOfRange,
+    ignored: lines - oversized - recognised - tally.unparseable,
+    unparseable: tally.unparseable,
+    oversized,
+    invalidUtf8: tally.invalidUtf8,
+  };
+}
+
+/** An input's entry in the report, from its tally and what the scanner counted. */
+export function summarizeInput(
+  name: string,
+  worker: string,
+  tally: LineTally,
+  read: { readonly lines: number; readonly oversized: number; readonly bytes: number; readonly gzip: boolean; readonly error: string | null },
+): InputSummary {
+  return {
+    name,
+    worker,
+    gzip: read.gzip,
+    bytes: read.bytes,
+    lines: accounting(tally, read.lines, read.oversized),
+    families: familiesOf(tally),
+    unparseableExample: tally.example,
+    error: read.error,
+  };
+}
+
+export function familiesOf(tally: LineTally): Record<string, number> {
+  return Object.fromEntries(tally.families.entries().sort((a, b) => b[1] - a[1]));
+}
+
+/** A record outside the range, or without a timestamp while a range is set, is left out. */
+export function inRange(time: number | undefined, range: TimeRange): boolean {
+  if (time === undefined) return false;
+  return (range.since === null || time >= range.since) && (range.until === null || time < range.until);
+}
+
+/** A tally as plain data (it crosses to and from worker threads). */
+export interface TallyJson {
+  readonly batchLines: number;
+  readonly layoutLines: number;
+  readonly otherLines: number;
+  readonly outOfRange: number;
+  readonly unparseable: number;
+  readonly invalidUtf8: number;
+  /** in first-seen order */
+  readonly families: ReadonlyArray<readonly [string, number]>;
+  readonly example: InputSummary['unparseableExample'];
+}
+
+export function tallyToJson(t: LineTally): TallyJson {
+  return { ...t, families: t.families.entries() };
+}
+
+export function tallyFromJson(j: TallyJson): LineTally {
+  const families = new KeyCounts();
+  for (const [family, n] of j.families) families.add(family, n);
+  return { ...j, families };
+}
+
+/** Add the tally of the part of an input that comes after `into`'s: first-seen order and the first example are kept. */
+export function mergeTally(into: LineTally, from: LineTally): void {
+  into.batchLines += from.batchLines;
+  into.layoutLines += from.layoutLines;
+  into.otherLines += from.otherLines;
+  into.outOfRange += from.outOfRange;
+  into.unparseable += from.unparseable;
+  into.invalidUtf8 += from.invalidUtf8;
+  into.families.merge(from.families);
+  into.example ??= from.example;
+}

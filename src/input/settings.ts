@@ -1,0 +1,40 @@
+/**
+ * What reading needs to know, as plain data: it is sent to worker threads, which rebuild the
+ * parsers from it. Two reads with equal settings recognise the same lines the same way.
+ */
+import type { TimeRange } from './ingest.ts';
+import type { Options } from '../options/options.ts';
+import { compilePattern, createCustomParser } from '../parse/custom.ts';
+import { PARSERS, type EngineName } from '../parse/index.ts';
+import { createRequestParser } from '../parse/requests.ts';
+import { createZone } from '../parse/timestamps.ts';
+import type { LineParser } from '../model/records.ts';
+
+export interface ReadSettings {
+  readonly engine: EngineName | 'auto' | 'custom';
+  /** `--pattern` sources */
+  readonly patterns: readonly string[];
+  /** IANA name of the zone of zone-less stamps */
+  readonly timezone: string;
+  readonly maxLineBytes: number;
+  /** the time filter in absolute terms; `null` reads everything */
+  readonly range: TimeRange | null;
+}
+
+export function readSettingsOf(options: Options, range: TimeRange | null): ReadSettings {
+  return { engine: options.engine, patterns: options.patterns.map((p) => p.source), timezone: options.zone.name, maxLineBytes: options.maxLineBytes, range };
+}
+
+/** User patterns first (they are the user's word on their format), then the engines asked for. */
+export function createParsers(settings: ReadSettings): LineParser[] {
+  const zone = createZone(settings.timezone);
+  const custom = settings.patterns.length > 0 ? [createCustomParser(settings.patterns.map(compilePattern), zone)] : [];
+  if (settings.engine === 'custom') return custom;
+  const engines = settings.engine === 'auto' ? Object.values(PARSERS).map((create) => create(zone)) : [PARSERS[settings.engine](zone)];
+  // Per-request lines come last: a line another family recognises is that family's.
+  return [...custom, ...engines, createRequestParser(zone)];
+}
+
+export function needlesOf(parsers: readonly LineParser[]): string[] {
+  return [...new Set(parsers.flatMap((p) => p.needles))];
+}

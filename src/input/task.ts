@@ -1,0 +1,180 @@
+/**
+ * One unit of reading: a byte range of a plain file (whole lines: the plan cuts at line starts),
+ * a whole file (gzip cannot be entered mid-stream), or a block of complete lines cut from a stream
+ * (stdin, a pipe). A task reads into a fresh worker state; parts merged in order equal reading the
+ * input whole (`mergeTaskOutput`). The same code runs in-process and in worker threads.
+ *
+ * Files are given as an open descriptor, the one every task of the file reads (positionally):
+ * worker threads share the process's descriptors, and one descriptor means one file, even when
+ * another is renamed over its path meanwhile (readSources opens it, and closes it once all its
+ * tasks are done).
+ */
+import { readSync } from 'node:fs';
+import { WorkerState } from '../aggregate/worker-state.ts';
+import { createFoldSink, createLineHandler, emptyTally, readsKernelRecords, mergeTally, tallyFromJson, tallyToJson, type LineTally, type TallyJson } from './ingest.ts';
+import { createLineScanner, decodeCandidate, type CandidateHandler, type LineScanner } from '../scan/scanner.ts';
+import { errorText, readBytes } from './read-input.ts';
+import type { LineParser } from '../model/records.ts';
+import { mergeWorkerState, workerFromJson, workerToJson, type WorkerJson } from '../summary/summary.ts';
+import { createParsers, needlesOf, type ReadSettings } from './settings.ts';
+
+export type ReadTask =
+  | { readonly kind: 'range'; readonly fd: number; readonly start: number; readonly end: number }
+  | { readonly kind: 'file'; readonly fd: number }
+  | { readonly kind: 'bytes'; readonly bytes: Uint8Array };
+
+/** `analyse` reads records into the state; `extent` only finds the first and last timestamp (for relative --since/--until). */
+export type TaskMode = 'analyse' | 'extent';
+
+export interface TaskOutput {
+  readonly state: WorkerState;
+  readonly tally: LineTally;
+  lines: number;
+  oversized: number;
+  /** bytes taken from the source (compressed bytes for gzip) */
+  bytes: number;
+  gzip: boolean;
+  /** reading stopped part-way */
+  error: string | null;
+  /** `extent` mode: earliest and latest timestamp of a recognised line */
+  first: number | null;
+  last: number | null;
+}
+
+/** A TaskOutput as plain data, for postMessage. */
+export interface TaskOutputJson {
+  readonly state: WorkerJson;
+  readonly tally: TallyJson;
+  readonly lines: number;
+  readonly oversized: number;
+  readonly bytes: number;
+  readonly gzip: boolean;
+  readonly error: string | null;
+  readonly first: number | null;
+  readonly last: number | null;
+}
+
+export function emptyOutput(): TaskOutput {
+  return { state: new WorkerState(''), tally: emptyTally(), lines: 0, oversized: 0, bytes: 0, gzip: false, error: null, first: null, last: null };
+}
+
+/** Parsers are built once per thread and settings. */
+const parserCache = new Map<string, { readonly parsers: LineParser[]; readonly needles: string[] }>();
+
+function parsersFor(settings: ReadSettings): { readonly parsers: LineParser[]; readonly needles: string[] } {
+  const key = JSON.stringify(settings);
+  let entry = parserCache.get(key);
+  if (entry === undefined) {
+    const parsers = createParsers(settings);
+    entry = { parsers, needles: needlesOf(parsers) };
+    parserCache.set(key, entry);
+  }
+  return entry;
+}
+
+/**
+ * Read one task. I/O failures are data (`error`), like bad lines; only bugs throw.
+ * @param signal stops reading (Ctrl-C): the output then covers what was read and says so
+ */
+export async function runTask(task: ReadTask, settings: ReadSettings, mode: TaskMode, signal?: AbortSignal): Promise<TaskOutput> {
+  const { parsers, needles } = parsersFor(settings);
+  const output = emptyOutput();
+  const onCandidate: CandidateHandler = mode === 'analyse' ? createLineHandler(parsers, output.state, output.tally, settings.range) : (line) => noteExtent(decodeCandidate(line), parsers, output);
+  // The extent pass decodes every candidate itself: no records wanted from the kernel.
+  const readBatches = mode === 'analyse' && readsKernelRecords(parsers);
+  // Stdin blocks are parts of one stream: anchors chosen for the first serve the rest.
+  // Batch lines folded in the kernel: a task's output is only complete once the scanner has ended.
+  const fold = mode === 'analyse' ? createFoldSink(parsers, output.state, output.tally, settings.range) : undefined;
+  const scanner = createLineScanner({ needles, maxLineBytes: settings.maxLineBytes, onCandidate, readBatches, keepAnchors: task.kind === 'bytes', ...(fold === undefined ? {} : { fold }) });
+  try {
+    await _read(task, scanner, output, signal);
+    scanner.end();
+  } finally {
+    scanner.release();
+  }
+  output.lines = scanner.counts.lines;
+  output.oversized = scanner.counts.oversized;
+  return output;
+}
+
+async function _read(task: ReadTask, scanner: LineScanner, output: TaskOutput, signal?: AbortSignal): Promise<void> {
+  if (task.kind === 'range') {
+    output.error = readRange(task.fd, task.start, task.end, scanner, output, signal);
+  } else if (task.kind === 'bytes') {
+    // No collect(): the block goes back to the thread that cut it, which collects (read-sources.ts).
+    scanner.push(Buffer.from(task.bytes.buffer, task.bytes.byteOffset, task.bytes.byteLength));
+    output.bytes = task.bytes.byteLength;
+  } else {
+    // No collect() for gunzip's output chunks either: forced scavenges made peak RSS higher, not lower,
+    // once batch lines were folded in the kernel (5 GB of .gz, 7-8 runs each: 139 MiB on average and
+    // at most 142 without, 146 and at most 154 with one every 16 MiB; every 4-8 MiB, 165).
+    const read = await readBytes('', { fd: task.fd, start: 0 }, scanner.push, signal);
+    output.bytes = read.bytes;
+    output.gzip = read.gzip;
+    output.error = read.error === null ? null : read.error.message;
+  }
+}
+
+/**
+ * Reads `[start, end)` of the file open on `fd` straight into the scanner's buffer; the error
+ * text, or `null`. Synchronous reads: an awaited read leaves this thread idle for its whole
+ * duration (a fifth of the run in measurements), and a range is small enough (MAX_TASK_BYTES) that
+ * Ctrl-C waits at most one range.
+ */
+function readRange(fd: number, start: number, end: number, scanner: LineScanner, output: TaskOutput, signal?: AbortSignal): string | null {
+  try {
+    let position = start;
+    while (position < end) {
+      if (signal?.aborted === true) return 'interrupted: read only in part';
+      const room = scanner.space();
+      const bytesRead = readSync(fd, room, 0, Math.min(room.length, end - position), position);
+      // The file is shorter than planned: readSources says how it changed.
+      if (bytesRead === 0) return 'changed while it was read: it ended before the planned size (truncated?)';
+      position += bytesRead;
+      output.bytes += bytesRead;
+      // No collect() here: a range is read into the scanner's own buffer, so nothing outside the
+      // heap piles up (gzip chunks and stdin blocks do, below and in _read).
+      scanner.commit(bytesRead);
+    }
+    return null;
+  } catch (error) {
+    return errorText(error);
+  }
+}
+
+/** For `extent` mode: the first parser that recognises `line` gives its time (layout lines have none). */
+export function noteExtent(line: string, parsers: readonly LineParser[], output: TaskOutput): void {
+  for (const parser of parsers) {
+    const result = parser.parse(line);
+    if (result.kind !== 'record') continue;
+    const time = result.record.kind === 'layout' ? undefined : result.record.time;
+    if (time !== undefined) {
+      if (output.first === null || time < output.first) output.first = time;
+      if (output.last === null || time > output.last) output.last = time;
+    }
+    return;
+  }
+}
+
+/** Add `from`, the task that follows `into`'s in the same input. */
+export function mergeTaskOutput(into: TaskOutput, from: TaskOutput): void {
+  mergeWorkerState(into.state, from.state);
+  mergeTally(into.tally, from.tally);
+  into.lines += from.lines;
+  into.oversized += from.oversized;
+  into.bytes += from.bytes;
+  into.gzip ||= from.gzip;
+  into.error ??= from.error;
+  if (from.first !== null && (into.first === null || from.first < into.first)) into.first = from.first;
+  if (from.last !== null && (into.last === null || from.last > into.last)) into.last = from.last;
+}
+
+/** @param transfer collects the buffers postMessage may hand over instead of copying */
+export function taskOutputToJson(o: TaskOutput, transfer: ArrayBuffer[] | null = null): TaskOutputJson {
+  return { state: workerToJson(o.state, transfer), tally: tallyToJson(o.tally), lines: o.lines, oversized: o.oversized, bytes: o.bytes, gzip: o.gzip, error: o.error, first: o.first, last: o.last };
+}
+
+export function taskOutputFromJson(j: TaskOutputJson): TaskOutput {
+  return { state: workerFromJson(j.state), tally: tallyFromJson(j.tally), lines: j.lines, oversized: j.oversized, bytes: j.bytes, gzip: j.gzip, error: j.error, first: j.first, last: j.last };
+}
+

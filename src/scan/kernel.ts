@@ -1,0 +1,272 @@
+/**
+ * The WebAssembly line-scanning kernel (source: kernel/scan.ts), compiled once per thread and
+ * instantiated once per scanner. Each instance owns its memory: the scanner's buffer, the needle
+ * tables and the entry table live there, so bytes are read straight into it and results are read
+ * out of it without a copy. Instances are pooled per thread (`takeKernel`/`releaseKernel`): a
+ * thread reading hundreds of file ranges reuses a few.
+ */
+import type { FoldedBatches } from '../model/records.ts';
+import { KERNEL_WASM } from './kernel-wasm.generated.ts';
+
+// The part of the WebAssembly API used here (TypeScript declares it only in the DOM library).
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => { readonly exports: object };
+};
+type WasmModule = { readonly kind: 'WebAssembly.Module' };
+
+/** Entries per scan call: the call stops and resumes when the table is full (640 KiB; a 1 MiB read of a scheduler log has ~2000). */
+const ENTRY_CAPACITY = 4096;
+/** Room for needle bytes; the parsers' needles take a few hundred. */
+const NEEDLE_BYTES = 4096;
+/** The kernel reads 64 bytes at a time (and the 16 bytes one byte on): up to 80 bytes past the end of what it scans. */
+const BLOCK_PADDING = 80;
+
+interface KernelExports {
+  readonly memory: { readonly buffer: ArrayBuffer };
+  alloc(bytes: number): number;
+  setNeedles(anchors: number, count: number, table: number, needles: number): void;
+  configure(table: number, capacity: number, maxLine: number, every: number, batches: number, dense: number): void;
+  scan(from: number, to: number, last: number): number;
+  countPairs(from: number, to: number, table: number): void;
+  entryCount(): number;
+  lineCount(): number;
+  oversizedCount(): number;
+  configureFold(on: number, bucketMs: number): void;
+  foldGroupCount(): number;
+  resetFold(): void;
+  foldGroupsAt(): number;
+  foldHistogramsAt(): number;
+  foldPackedAt(): number;
+  packBuckets(group: number): void;
+}
+
+/** The fold's layout (kernel/fold.ts), as the kernel exports it. */
+export interface FoldLayout {
+  readonly MAX_GROUPS: number;
+  readonly HIST_VALUES: number;
+  readonly WINDOW_BUCKETS: number;
+  readonly GROUP_FIELDS: number;
+  readonly G_PHASE: number;
+  readonly G_DP: number;
+  readonly G_LINES: number;
+  readonly G_NEW_TOKENS: number;
+  readonly G_NEW_SEQ: number;
+  readonly G_CACHED: number;
+  readonly G_QUEUED: number;
+  readonly G_RUN_MIN: number;
+  readonly G_RUN_MAX: number;
+  readonly G_FIRST: number;
+  readonly G_LAST: number;
+  readonly G_BUCKETS: number;
+  readonly G_QUEUE_TOP: number;
+  readonly G_RUNNING_TOP: number;
+}
+
+/** Slot indexes of an entry, as the kernel exports them. */
+export interface EntryLayout {
+  readonly ENTRY_SLOTS: number;
+  readonly KIND: number;
+  readonly START: number;
+  readonly END: number;
+  readonly MINUTE: number;
+  readonly SECOND: number;
+  readonly MILLI: number;
+  readonly DP: number;
+  readonly NEW_SEQ: number;
+  readonly NEW_TOKEN: number;
+  readonly CACHED: number;
+  readonly RUNNING: number;
+  readonly QUEUE: number;
+  readonly BOOTSTRAP_QUEUE: number;
+  readonly INFLIGHT: number;
+  readonly MAX_ANCHORS: number;
+  readonly fold: FoldLayout;
+}
+
+export interface Kernel {
+  readonly exports: KernelExports;
+  /** the whole memory (it never grows after set-up, so the view stays valid) */
+  readonly memory: Buffer;
+  /** the scanner's buffer: `memory[bufferAt, bufferAt + bufferBytes)` */
+  readonly bufferAt: number;
+  readonly bufferBytes: number;
+  /** the entry table, in f64 slots from 0, at `entriesAt` in memory */
+  readonly entries: Float64Array;
+  readonly entriesAt: number;
+  readonly capacity: number;
+  /** where needle bytes and the needle table go */
+  readonly needleAt: number;
+  readonly needleBytes: number;
+  /** byte-pair counts (`countPairs`), at `pairsAt` in memory */
+  readonly pairs: Uint32Array;
+  readonly pairsAt: number;
+  /** the needles (joined by NUL) its anchors were last chosen for, if any */
+  anchorsFor: string | null;
+  /** views of the fold (kernel/fold.ts): groups, histograms, one group's buckets packed */
+  readonly foldGroups: Float64Array;
+  readonly foldHistograms: Uint32Array;
+  readonly foldPacked: Float64Array;
+  /** the scanner's side of folding, while one holds this kernel */
+  host: FoldHost;
+}
+
+let compiled: WasmModule | null = null;
+let layout: EntryLayout | null = null;
+
+function compile(): WasmModule {
+  compiled ??= new WebAssembly.Module(Buffer.from(KERNEL_WASM, 'base64'));
+  return compiled;
+}
+
+/** What the kernel calls while folding (kernel/fold.ts), set by the scanner that holds it. */
+export interface FoldHost {
+  /** take the fold (`takeFold`) */
+  flush(): void;
+  /** LineParser.minuteStart */
+  minuteStart(minute: number): number | null;
+}
+
+const NO_FOLD: FoldHost = {
+  flush: () => {
+    throw new Error('dpskew kernel folded without a host (a bug: please report it)');
+  },
+  minuteStart: () => null,
+};
+
+function importsFor(host: () => FoldHost): object {
+  return {
+    env: {
+      abort(): never {
+        throw new Error('dpskew kernel aborted (a bug: please report it)');
+      },
+      hostFlushFold: () => host().flush(),
+      // null (the zone's offset changes within the minute) travels as −Infinity.
+      hostMinuteStart: (minute: number) => host().minuteStart(minute) ?? Number.NEGATIVE_INFINITY,
+    },
+  };
+}
+
+const FOLD_NAMES: ReadonlyArray<keyof FoldLayout> = [
+  'MAX_GROUPS', 'HIST_VALUES', 'WINDOW_BUCKETS', 'GROUP_FIELDS', 'G_PHASE', 'G_DP', 'G_LINES', 'G_NEW_TOKENS', 'G_NEW_SEQ', 'G_CACHED', 'G_QUEUED',
+  'G_RUN_MIN', 'G_RUN_MAX', 'G_FIRST', 'G_LAST', 'G_BUCKETS', 'G_QUEUE_TOP', 'G_RUNNING_TOP',
+];
+
+/** The entry layout and limits the kernel was built with. */
+export function entryLayout(): EntryLayout {
+  if (layout === null) {
+    const instance = new WebAssembly.Instance(compile(), importsFor(() => NO_FOLD));
+    const globals = instance.exports as Record<string, { readonly value: unknown }>;
+    const read = (name: string): number => globals[name]?.value as number;
+    layout = {
+      ENTRY_SLOTS: read('ENTRY_SLOTS'),
+      KIND: read('KIND'),
+      START: read('START'),
+      END: read('END'),
+      MINUTE: read('MINUTE'),
+      SECOND: read('SECOND'),
+      MILLI: read('MILLI'),
+      DP: read('DP'),
+      NEW_SEQ: read('NEW_SEQ'),
+      NEW_TOKEN: read('NEW_TOKEN'),
+      CACHED: read('CACHED'),
+      RUNNING: read('RUNNING'),
+      QUEUE: read('QUEUE'),
+      BOOTSTRAP_QUEUE: read('BOOTSTRAP_QUEUE'),
+      INFLIGHT: read('INFLIGHT'),
+      MAX_ANCHORS: read('MAX_ANCHORS'),
+      fold: Object.fromEntries(FOLD_NAMES.map((name) => [name, read(name)])) as unknown as FoldLayout,
+    };
+  }
+  return layout;
+}
+
+function createKernel(bufferBytes: number): Kernel {
+  let kernel: Kernel | null = null;
+  const instance = new WebAssembly.Instance(compile(), importsFor(() => kernel?.host ?? NO_FOLD));
+  const exports = instance.exports as KernelExports;
+  const slots = entryLayout().ENTRY_SLOTS;
+  const fold = entryLayout().fold;
+  // Every region is allocated before any view is taken: allocating may grow (and so detach) memory.
+  const bufferAt = exports.alloc(bufferBytes + BLOCK_PADDING);
+  const entriesAt = exports.alloc(ENTRY_CAPACITY * slots * 8 + 8);
+  const needleAt = exports.alloc(NEEDLE_BYTES);
+  const pairsAt = exports.alloc((1 << 16) * 4);
+  const memory = Buffer.from(exports.memory.buffer);
+  const aligned = Math.ceil(entriesAt / 8) * 8;
+  kernel = {
+    exports,
+    memory,
+    bufferAt,
+    bufferBytes,
+    entries: new Float64Array(exports.memory.buffer, aligned, ENTRY_CAPACITY * slots),
+    entriesAt: aligned,
+    capacity: ENTRY_CAPACITY,
+    needleAt,
+    needleBytes: NEEDLE_BYTES,
+    pairs: new Uint32Array(exports.memory.buffer, pairsAt, 1 << 16),
+    pairsAt,
+    anchorsFor: null,
+    foldGroups: new Float64Array(exports.memory.buffer, exports.foldGroupsAt(), fold.MAX_GROUPS * fold.GROUP_FIELDS),
+    foldHistograms: new Uint32Array(exports.memory.buffer, exports.foldHistogramsAt(), fold.MAX_GROUPS * 2 * fold.HIST_VALUES),
+    foldPacked: new Float64Array(exports.memory.buffer, exports.foldPackedAt(), fold.WINDOW_BUCKETS * 4),
+    host: NO_FOLD,
+  };
+  return kernel;
+}
+
+/** The groups the kernel has folded, as plain data (copies), in the order first seen; then empties the fold. */
+export function takeFold(kernel: Kernel): FoldedBatches[] {
+  const L = entryLayout().fold;
+  const { foldGroups: groups, foldHistograms: histograms, foldPacked: packed } = kernel;
+  const out: FoldedBatches[] = [];
+  const count = kernel.exports.foldGroupCount();
+  for (let g = 0; g < count; g++) {
+    const at = g * L.GROUP_FIELDS;
+    const field = (f: number): number => groups[at + f] as number;
+    const label = (k: number): number | undefined => (field(L.G_DP + k) < 0 ? undefined : field(L.G_DP + k));
+    const histogram = (which: number, top: number): Uint32Array => histograms.slice((g * 2 + which) * L.HIST_VALUES, (g * 2 + which) * L.HIST_VALUES + top);
+    kernel.exports.packBuckets(g);
+    const queued = field(L.G_QUEUED);
+    out.push({
+      phase: field(L.G_PHASE) === 1 ? 'prefill' : 'decode',
+      ranks: { dp: label(0), tp: label(1), pp: label(2), attnCp: label(3) },
+      lines: field(L.G_LINES),
+      newTokens: field(L.G_NEW_TOKENS),
+      newSeq: field(L.G_NEW_SEQ),
+      cachedTokens: field(L.G_CACHED),
+      queue: histogram(0, field(L.G_QUEUE_TOP)),
+      running: histogram(1, field(L.G_RUNNING_TOP)),
+      queuedLines: queued,
+      runningMinWhenQueued: queued > 0 ? field(L.G_RUN_MIN) : null,
+      runningMaxWhenQueued: queued > 0 ? field(L.G_RUN_MAX) : null,
+      firstTime: Number.isNaN(field(L.G_FIRST)) ? null : field(L.G_FIRST),
+      lastTime: Number.isNaN(field(L.G_LAST)) ? null : field(L.G_LAST),
+      buckets: packed.slice(0, field(L.G_BUCKETS) * 4),
+    });
+  }
+  kernel.exports.resetFold();
+  return out;
+}
+
+/** Released kernels of this thread. */
+const spare: Kernel[] = [];
+
+/** A kernel whose buffer holds at least `bufferBytes`, reused if this thread has one spare. */
+export function takeKernel(bufferBytes: number): Kernel {
+  for (let i = spare.length - 1; i >= 0; i--) {
+    const kernel = spare[i];
+    if (kernel !== undefined && kernel.bufferBytes >= bufferBytes) {
+      spare.splice(i, 1);
+      return kernel;
+    }
+  }
+  return createKernel(bufferBytes);
+}
+
+/** Give a kernel back for reuse; its scanner must not be used again. */
+export function releaseKernel(kernel: Kernel): void {
+  kernel.host = NO_FOLD;
+  // A few per thread are all a read ever needs at once; more would only hold memory.
+  if (spare.length < 4) spare.push(kernel);
+}
