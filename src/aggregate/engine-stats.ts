@@ -4,7 +4,7 @@
  * since the previous sample estimates the prefill tokens computed in between.
  */
 import type { EngineStatsRecord } from '../model/records.ts';
-import { IntHistogram } from './int-histogram.ts';
+import { IntHistogram, type HistogramJson } from './int-histogram.ts';
 
 /**
  * Interval assumed for the first sample of a rank, or when consecutive samples are further apart
@@ -13,6 +13,22 @@ import { IntHistogram } from './int-histogram.ts';
  */
 export const DEFAULT_STATS_INTERVAL_MS = 10_000;
 export const MAX_INTERVAL_MS = 60_000;
+
+/** An EngineStatsAccumulator as JSON. */
+export interface EngineJson {
+  readonly samples: number;
+  /** the estimate in tokens (for reading); `promptMicroTokens` is the exact value merges use */
+  readonly promptTokens: number;
+  /** exact Σ in millionths of a token, as decimal digits (absent in summaries before 0.2) */
+  readonly promptMicroTokens?: string;
+  /** the last timed sample and the first one, for the interval across a merge (absent before 0.2) */
+  readonly previousTime?: number | null;
+  readonly firstTimed?: { readonly time: number; readonly milliThroughput: number | null } | null;
+  readonly waiting: HistogramJson;
+  readonly running: HistogramJson;
+  readonly firstTime: number | null;
+  readonly lastTime: number | null;
+}
 
 export class EngineStatsAccumulator {
   samples = 0;
@@ -59,6 +75,33 @@ export class EngineStatsAccumulator {
    * Add `other`, the part of the same engine's log that comes after this one: the result is what
    * reading both in order would give, the first interval of `other` included.
    */
+  toJSON(): EngineJson {
+    return {
+      samples: this.samples,
+      promptTokens: this.promptTokens,
+      promptMicroTokens: this.promptMicroTokens.toString(),
+      previousTime: this.previousTime,
+      firstTimed: this.firstTimed,
+      waiting: this.waiting.toJSON(),
+      running: this.running.toJSON(),
+      firstTime: this.firstTime,
+      lastTime: this.lastTime,
+    };
+  }
+
+  static fromJSON(j: EngineJson): EngineStatsAccumulator {
+    const a = new EngineStatsAccumulator();
+    a.samples = j.samples;
+    a.promptMicroTokens = j.promptMicroTokens !== undefined && /^-?\d+$/.test(j.promptMicroTokens) ? BigInt(j.promptMicroTokens) : BigInt(Math.round(j.promptTokens * 1e6));
+    a.previousTime = j.previousTime ?? null;
+    a.firstTimed = j.firstTimed ?? null;
+    a.waiting.merge(IntHistogram.fromJSON(j.waiting));
+    a.running.merge(IntHistogram.fromJSON(j.running));
+    a.firstTime = j.firstTime;
+    a.lastTime = j.lastTime;
+    return a;
+  }
+
   merge(other: EngineStatsAccumulator): void {
     const first = other.firstTimed;
     if (first !== null && this.previousTime !== null && first.milliThroughput !== null && Number.isFinite(first.milliThroughput)) {

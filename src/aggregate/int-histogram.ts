@@ -10,6 +10,9 @@
  */
 const DENSE_LIMIT = 4096;
 
+/** A histogram as JSON: [value, samples] pairs in ascending value order. */
+export type HistogramJson = ReadonlyArray<readonly [number, number]>;
+
 export class IntHistogram {
   /** dense[v] = samples equal to v, for integers 0 ≤ v < dense.length ≤ DENSE_LIMIT */
   private readonly dense: number[] = [];
@@ -69,6 +72,16 @@ export class IntHistogram {
   }
 
   /** [value, count] pairs of the values seen, in ascending value order. */
+  toJSON(): HistogramJson {
+    return this.entries().sort((a, b) => a[0] - b[0]);
+  }
+
+  static fromJSON(pairs: HistogramJson): IntHistogram {
+    const h = new IntHistogram();
+    for (const [value, count] of pairs) h.addMany(value, count);
+    return h;
+  }
+
   entries(): Array<[number, number]> {
     const out: Array<[number, number]> = [];
     for (let v = 0; v < this.dense.length; v++) {

@@ -6,13 +6,37 @@
  * count per distinct value).
  */
 import type { BatchRecord, FoldedBatches } from '../model/records.ts';
-import { BucketSeries } from './bucket-series.ts';
-import { IntHistogram } from './int-histogram.ts';
+import { BucketSeries, type DenseBuckets } from './bucket-series.ts';
+import { IntHistogram, type HistogramJson } from './int-histogram.ts';
 
 /** Finest time resolution kept: 5 s, the smallest window `--window auto` picks (prior-art.md §5). */
 export const BUCKET_MS = 5_000;
 
 export type { Bucket } from './bucket-series.ts';
+
+/** A RankAccumulator as JSON (summaries, and the hand-over between threads). */
+export interface RankJson {
+  readonly batches: number;
+  readonly newTokens: number;
+  readonly newSeqs: number;
+  readonly cachedTokens: number;
+  readonly queue: HistogramJson;
+  readonly running: HistogramJson;
+  readonly firstTime: number | null;
+  readonly lastTime: number | null;
+  /**
+   * bucket index, batches, new tokens, max queue, for each bucket in index order, in one flat array
+   * (summaries of version 1: one array per bucket; between threads: the series' own layout,
+   * DenseBuckets, whose arrays are handed over without a copy)
+   */
+  readonly buckets: ReadonlyArray<number> | ReadonlyArray<readonly [number, number, number, number]> | DenseBuckets;
+  /** width of each bucket, when wider than 5 s (a long span: bucket-series.ts); each index is the 5-s bucket it starts at */
+  readonly bucketSeconds?: number;
+  readonly unbucketed: number;
+  readonly queuedLines: number;
+  readonly runningMinWhenQueued: number | null;
+  readonly runningMaxWhenQueued: number | null;
+}
 
 export class RankAccumulator {
   batches = 0;
@@ -70,6 +94,60 @@ export class RankAccumulator {
     this.firstTime = lower(this.firstTime, f.firstTime);
     this.lastTime = higher(this.lastTime, f.lastTime);
     this.buckets.addAll(f.buckets);
+  }
+
+  /**
+   * As plain data. With `transfer`, the buckets are the series' own Float64Arrays, whose buffers are
+   * added to it for postMessage to hand over without a copy (unusable here afterwards).
+   */
+  toJSON(transfer: ArrayBuffer[] | null = null): RankJson {
+    return {
+      batches: this.batches,
+      newTokens: this.newTokens,
+      newSeqs: this.newSeqs,
+      cachedTokens: this.cachedTokens,
+      queue: this.queue.toJSON(),
+      running: this.running.toJSON(),
+      firstTime: this.firstTime,
+      lastTime: this.lastTime,
+      buckets: this.bucketsJson(transfer),
+      ...(this.buckets.width === 1 ? {} : { bucketSeconds: (this.buckets.width * BUCKET_MS) / 1000 }),
+      unbucketed: this.unbucketed,
+      queuedLines: this.queuedLines,
+      runningMinWhenQueued: this.runningMinWhenQueued,
+      runningMaxWhenQueued: this.runningMaxWhenQueued,
+    };
+  }
+
+  private bucketsJson(transfer: ArrayBuffer[] | null): number[] | DenseBuckets {
+    if (transfer === null) {
+      const out: number[] = [];
+      this.buckets.forEach((i, batches, newTokens, maxQueue) => out.push(i, batches, newTokens, maxQueue));
+      return out;
+    }
+    const dense = this.buckets.toDense();
+    transfer.push(dense.dense.buffer as ArrayBuffer, dense.stray.buffer as ArrayBuffer);
+    return dense;
+  }
+
+  static fromJSON(j: RankJson): RankAccumulator {
+    const a = new RankAccumulator();
+    a.batches = j.batches;
+    a.newTokens = j.newTokens;
+    a.newSeqs = j.newSeqs;
+    a.cachedTokens = j.cachedTokens;
+    a.queue.merge(IntHistogram.fromJSON(j.queue));
+    a.running.merge(IntHistogram.fromJSON(j.running));
+    a.firstTime = j.firstTime;
+    a.lastTime = j.lastTime;
+    const buckets = j.buckets;
+    if (!Array.isArray(buckets)) a.buckets = BucketSeries.fromDense(buckets as DenseBuckets);
+    else a.buckets = BucketSeries.fromFlat((buckets as ReadonlyArray<number | readonly number[]>).flatMap((x) => x), ((j.bucketSeconds ?? 5) * 1000) / BUCKET_MS); // version 1: tuples
+    a.unbucketed = j.unbucketed;
+    a.queuedLines = j.queuedLines;
+    a.runningMinWhenQueued = j.runningMinWhenQueued;
+    a.runningMaxWhenQueued = j.runningMaxWhenQueued;
+    return a;
   }
 
   merge(other: RankAccumulator): void {

@@ -21,6 +21,20 @@ export interface RequestTally {
   rooms: number;
 }
 
+/** A RequestTally as JSON. */
+export interface RequestTallyJson {
+  readonly lines: number;
+  readonly none: number;
+  readonly sentinel: number;
+  readonly absent: number;
+  readonly ranks: ReadonlyArray<readonly [number, number]>;
+  readonly executed: ReadonlyArray<readonly [number, number]>;
+  readonly roomMods: ReadonlyArray<readonly [number, readonly number[]]>;
+  readonly rooms: number;
+}
+
+const SOURCES: ReadonlyArray<RequestRecord['source']> = ['sglang-receive', 'sglang-finish', 'generic'];
+
 export class RequestAccumulator {
   readonly bySource = new Map<RequestRecord['source'], RequestTally>();
   readonly sentinelExamples = new Set<string>();
@@ -53,6 +67,40 @@ export class RequestAccumulator {
         counts[rem] = (counts[rem] ?? 0) + 1;
       }
     }
+  }
+
+  /** [source, tally] pairs in source order (summaries hold them as WorkerJson.requests) */
+  toJSON(): Array<readonly [string, RequestTallyJson]> {
+    return [...this.bySource.entries()].sort().map(([source, t]) => [
+      source,
+      {
+        lines: t.lines,
+        none: t.none,
+        sentinel: t.sentinel,
+        absent: t.absent,
+        ranks: [...t.ranks.entries()].sort((a, b) => a[0] - b[0]),
+        executed: [...t.executed.entries()].sort((a, b) => a[0] - b[0]),
+        roomMods: [...t.roomMods.entries()].sort((a, b) => a[0] - b[0]),
+        rooms: t.rooms,
+      },
+    ] as const);
+  }
+
+  /** From toJSON's pairs and the sentinel examples (kept beside them in WorkerJson); unknown sources are left out. */
+  static fromJSON(pairs: ReadonlyArray<readonly [string, RequestTallyJson]>, sentinelExamples: readonly string[]): RequestAccumulator {
+    const a = new RequestAccumulator();
+    for (const [source, t] of pairs) {
+      const known = SOURCES.find((s) => s === source);
+      if (known === undefined) continue;
+      a.bySource.set(known, {
+        ...t,
+        ranks: new Map(t.ranks.map(([r, n]) => [r, n])),
+        executed: new Map(t.executed.map(([r, n]) => [r, n])),
+        roomMods: new Map(t.roomMods.map(([m, c]) => [m, [...c]])),
+      });
+    }
+    for (const e of sentinelExamples) a.sentinelExamples.add(e);
+    return a;
   }
 
   merge(other: RequestAccumulator): void {

@@ -19,6 +19,25 @@ export interface RoutingTally {
   lastTime: number | null;
 }
 
+/** A RoutingTally as JSON. */
+export interface TallyJson {
+  readonly decisions: number;
+  readonly ranks: ReadonlyArray<readonly [number, number]>;
+  readonly none: number;
+  readonly sentinel: number;
+  readonly absent: number;
+  readonly routerModes: readonly string[];
+  readonly sources: readonly RoutingRecord['source'][];
+  readonly firstTime: number | null;
+  readonly lastTime: number | null;
+}
+
+/** A RoutingAccumulator as JSON: [worker_id, tally] pairs in worker_id order, and the sentinel examples. */
+export interface RoutingJson {
+  readonly byWorker: ReadonlyArray<readonly [string, TallyJson]>;
+  readonly sentinelExamples: readonly string[];
+}
+
 /** Decisions keyed by Dynamo worker_id (`''` when the statement names no worker). */
 export class RoutingAccumulator {
   readonly byWorker = new Map<string, RoutingTally>();
@@ -47,6 +66,31 @@ export class RoutingAccumulator {
       if (tally.firstTime === null || time < tally.firstTime) tally.firstTime = time;
       if (tally.lastTime === null || time > tally.lastTime) tally.lastTime = time;
     }
+  }
+
+  toJSON(): RoutingJson {
+    const tally = (t: RoutingTally): TallyJson => ({
+      decisions: t.decisions,
+      ranks: [...t.ranks.entries()].sort((a, b) => a[0] - b[0]),
+      none: t.none,
+      sentinel: t.sentinel,
+      absent: t.absent,
+      routerModes: [...t.routerModes].sort(),
+      sources: [...t.sources].sort(),
+      firstTime: t.firstTime,
+      lastTime: t.lastTime,
+    });
+    return {
+      byWorker: [...this.byWorker.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([id, t]) => [id, tally(t)] as const),
+      sentinelExamples: [...this.sentinelExamples],
+    };
+  }
+
+  static fromJSON(j: RoutingJson): RoutingAccumulator {
+    const a = new RoutingAccumulator();
+    for (const [id, t] of j.byWorker) a.byWorker.set(id, { ...t, ranks: new Map(t.ranks.map(([r, n]) => [r, n])), routerModes: new Set(t.routerModes), sources: new Set(t.sources) });
+    for (const e of j.sentinelExamples) a.sentinelExamples.add(e);
+    return a;
   }
 
   merge(other: RoutingAccumulator): void {

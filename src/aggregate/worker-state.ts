@@ -13,11 +13,50 @@
  *   layout says whether they belong to its single rank (aggregate.ts).
  */
 import type { BatchRecord, EngineStatsRecord, FoldedBatches, LayoutRecord, NoticeRecord, Phase } from '../model/records.ts';
-import { EngineStatsAccumulator } from './engine-stats.ts';
+import { EngineStatsAccumulator, type EngineJson } from './engine-stats.ts';
 import { KeyCounts } from './key-counts.ts';
-import { RankAccumulator } from './rank-accumulator.ts';
-import { RequestAccumulator } from './requests.ts';
-import { RoutingAccumulator } from './routing.ts';
+import { RankAccumulator, type RankJson } from './rank-accumulator.ts';
+import { RequestAccumulator, type RequestTallyJson } from './requests.ts';
+import { RoutingAccumulator, type RoutingJson } from './routing.ts';
+
+/**
+ * The version of the JSON below, as summaries number it: 3 keys a DP rank's lines by label set
+ * (labelKey); 2 and 1 keyed them by TP label alone (−1: none) and kept no PP>0 lines.
+ */
+export const STATE_JSON_VERSION = 3;
+
+/** A PhaseState as JSON. */
+export interface PhaseJson {
+  /** [dp, [[label key, rank]]] (version 2 and older: [dp, [[tp or -1, rank]]]) */
+  readonly byDp: ReadonlyArray<readonly [number, ReadonlyArray<readonly [number, RankJson]>]>;
+  readonly unlabeled: RankJson;
+  readonly pipelineDuplicates: number;
+  readonly dpMinusOne: number;
+  readonly legacyLines: number;
+  readonly nonZeroTpLines: number;
+  readonly rankOverflow: number;
+  readonly lines: number;
+}
+
+/** A WorkerState as JSON: what a summary holds per worker, and what a read worker thread hands back. */
+export interface WorkerJson {
+  readonly name: string;
+  readonly inputs: readonly string[];
+  readonly layouts: readonly LayoutRecord[];
+  readonly phases: Readonly<Record<Phase, PhaseJson>>;
+  readonly engineStats: ReadonlyArray<readonly [number, EngineJson]>;
+  readonly aggregatedStatsLines: number;
+  readonly unrankedStatsLines: number;
+  readonly routing: RoutingJson;
+  readonly notices: readonly NoticeRecord['notice'][];
+  readonly requests: ReadonlyArray<readonly [string, RequestTallyJson]>;
+  readonly requestSentinelExamples: readonly string[];
+  readonly batchRanksByFamily: ReadonlyArray<readonly [string, readonly number[]]>;
+  readonly batchLinesByFamily: ReadonlyArray<readonly [string, number]>;
+  /** TensorRT-LLM currank_total_requests sums (version 3; absent before) */
+  readonly fetchedRequests?: number;
+  readonly fetchedTotal?: number;
+}
 
 /**
  * Most distinct DP ranks kept per worker and phase. The largest real deployments have a few
@@ -165,6 +204,38 @@ export class PhaseState {
     this.lines += other.lines;
   }
 
+  /** As plain data; with `transfer`, bucket buffers are handed over (RankAccumulator.toJSON). */
+  toJSON(transfer: ArrayBuffer[] | null = null): PhaseJson {
+    return {
+      byDp: [...this.byDp.entries()].sort((a, b) => a[0] - b[0]).map(([dp, byLabel]) => [dp, [...byLabel.entries()].sort((a, b) => a[0] - b[0]).map(([key, acc]) => [key, acc.toJSON(transfer)] as const)] as const),
+      unlabeled: this.unlabeled.toJSON(transfer),
+      pipelineDuplicates: this.pipelineDuplicates,
+      dpMinusOne: this.dpMinusOne,
+      legacyLines: this.legacyLines,
+      nonZeroTpLines: this.nonZeroTpLines,
+      rankOverflow: this.rankOverflow,
+      lines: this.lines,
+    };
+  }
+
+  /** @param version the JSON's version (STATE_JSON_VERSION): before 3 a rank's key was its TP label */
+  static fromJSON(j: PhaseJson, version: number = STATE_JSON_VERSION): PhaseState {
+    const p = new PhaseState();
+    const keyOf = (key: number): number => (version >= 3 ? key : (labelKey(key < 0 ? undefined : key, undefined, undefined) ?? 0));
+    for (const [dp, byLabel] of j.byDp) {
+      p.byDp.set(dp, new Map(byLabel.map(([key, acc]) => [keyOf(key), RankAccumulator.fromJSON(acc)])));
+      p.labelSets += byLabel.length;
+    }
+    p.unlabeled.merge(RankAccumulator.fromJSON(j.unlabeled));
+    p.pipelineDuplicates = j.pipelineDuplicates;
+    p.dpMinusOne = j.dpMinusOne;
+    p.legacyLines = j.legacyLines;
+    p.nonZeroTpLines = j.nonZeroTpLines;
+    p.rankOverflow = j.rankOverflow;
+    p.lines = j.lines;
+    return p;
+  }
+
   /**
    * Each DP rank's lines: the label set with the most lines is the rank's own (ties: PP0 and
    * ATTN_CP0 first, then the lowest TP, an absent label last), and every other set is either a
@@ -301,6 +372,85 @@ export class WorkerState {
       familySeen.ranks[dp] = 1;
     }
     this.lastFamilyRanks.add(dp);
+  }
+
+  /**
+   * Add `from`, the part of the same worker's log that comes after this one's (the next byte range
+   * of a file, the next file), without touching the input names: the result equals reading both in
+   * order.
+   */
+  append(from: WorkerState): void {
+    this.layouts.push(...from.layouts);
+    for (const phase of ['prefill', 'decode'] as const) this.phases[phase].merge(from.phases[phase]);
+    for (const [rank, acc] of from.engineStats) {
+      const mine = this.engineStats.get(rank);
+      if (mine === undefined) this.engineStats.set(rank, acc);
+      else mine.merge(acc);
+    }
+    this.aggregatedStatsLines += from.aggregatedStatsLines;
+    this.unrankedStatsLines += from.unrankedStatsLines;
+    this.routing.merge(from.routing);
+    this.requests.merge(from.requests);
+    for (const notice of from.notices) this.notices.add(notice);
+    for (const [family, ranks] of from.batchRanksByFamily) {
+      const mine = this.batchRanksByFamily.get(family) ?? new Set<number>();
+      for (const r of ranks) mine.add(r);
+      this.batchRanksByFamily.set(family, mine);
+    }
+    this.batchLinesByFamily.merge(from.batchLinesByFamily);
+    this.fetchedRequests += from.fetchedRequests;
+    this.fetchedTotal += from.fetchedTotal;
+  }
+
+  /** Add another part of the same worker (a summary's, another input's), its input names included. */
+  merge(from: WorkerState): void {
+    this.append(from);
+    this.inputs.push(...from.inputs);
+  }
+
+  /**
+   * As plain data. With `transfer`, bucket arrays are Float64Arrays whose buffers are added to it,
+   * for postMessage to hand over without copying (they are unusable here afterwards).
+   */
+  toJSON(transfer: ArrayBuffer[] | null = null): WorkerJson {
+    return {
+      name: this.name,
+      inputs: this.inputs,
+      layouts: this.layouts,
+      phases: { prefill: this.phases.prefill.toJSON(transfer), decode: this.phases.decode.toJSON(transfer) },
+      engineStats: [...this.engineStats.entries()].sort((a, b) => a[0] - b[0]).map(([rank, acc]) => [rank, acc.toJSON()] as const),
+      aggregatedStatsLines: this.aggregatedStatsLines,
+      unrankedStatsLines: this.unrankedStatsLines,
+      routing: this.routing.toJSON(),
+      notices: [...this.notices].sort(),
+      requests: this.requests.toJSON(),
+      requestSentinelExamples: [...this.requests.sentinelExamples],
+      batchRanksByFamily: [...this.batchRanksByFamily.entries()].sort().map(([f, ranks]) => [f, [...ranks].sort((a, b) => a - b)] as const),
+      batchLinesByFamily: this.batchLinesByFamily.entries().sort(),
+      fetchedRequests: this.fetchedRequests,
+      fetchedTotal: this.fetchedTotal,
+    };
+  }
+
+  /** @param version the JSON's version (STATE_JSON_VERSION; summaries say theirs) */
+  static fromJSON(j: WorkerJson, version: number = STATE_JSON_VERSION): WorkerState {
+    const w = new WorkerState(j.name);
+    w.inputs.push(...j.inputs);
+    // Layout lines of summaries before version 3 came from server_args only.
+    w.layouts.push(...j.layouts.map((l) => ({ ...l, origin: l.origin ?? 'server_args', firstRank: l.firstRank ?? undefined, localRanks: l.localRanks ?? undefined })));
+    w.phases.prefill.merge(PhaseState.fromJSON(j.phases.prefill, version));
+    w.phases.decode.merge(PhaseState.fromJSON(j.phases.decode, version));
+    w.fetchedRequests = j.fetchedRequests ?? 0;
+    w.fetchedTotal = j.fetchedTotal ?? 0;
+    for (const [rank, acc] of j.engineStats) w.engineStats.set(rank, EngineStatsAccumulator.fromJSON(acc));
+    w.aggregatedStatsLines = j.aggregatedStatsLines;
+    w.unrankedStatsLines = j.unrankedStatsLines;
+    w.routing.merge(RoutingAccumulator.fromJSON(j.routing));
+    for (const n of j.notices) w.notices.add(n);
+    w.requests.merge(RequestAccumulator.fromJSON(j.requests, j.requestSentinelExamples));
+    for (const [f, ranks] of j.batchRanksByFamily) w.batchRanksByFamily.set(f, new Set(ranks));
+    for (const [f, n] of j.batchLinesByFamily) w.batchLinesByFamily.add(f, n);
+    return w;
   }
 
   addEngineStats(record: EngineStatsRecord): void {

@@ -67,3 +67,17 @@ export function slidingWindow(workers: readonly WorkerState[], report: Report, l
   };
   return { seconds: ((lastBucket - firstBucket + 1) * BUCKET_MS) / 1000, end: new Date(latest).toISOString(), prefill: phaseOf('prefill'), decode: phaseOf('decode') };
 }
+
+/** What `dpskew watch` judges every interval (watch/watch.ts), and what renderers draw of it. */
+export interface Snapshot {
+  /** the whole run so far */
+  readonly report: Report;
+  readonly window: SlidingWindow | null;
+  /** wall-clock ms */
+  readonly time: number;
+  readonly rotations: number;
+  readonly truncations: number;
+}
+
+/** `ended`: stdin and every other stream closed (and no file or directory is followed); `alert`: onAlert asked to stop; `interrupted`: Ctrl-C. */
+export type WatchOutcome = 'ended' | 'alert' | 'interrupted';

@@ -36,21 +36,11 @@ import type { ReadProgress } from '../input/read-sources.ts';
 import { VERSION } from '../model/version.ts';
 import { prepareCollector } from '../input/collect.ts';
 import { setOptimizing } from './exit-safety.ts';
-import { takeEarlyStart } from '../startup/early-start.ts';
-import { adoptPrestartedWorker, prestartReadWorker } from '../input/pool.ts';
-import { argvWantsReadWorker } from '../startup/prestart.ts';
 import { DEFAULT_JOBS, DEFAULT_JOBS_MAX } from '../input/threads.ts';
 
-// gc() for the reader to free buffers handed between threads once in a while (src/read/collect.ts),
-// looked up before any worker starts; a big read gets its worker booting now, while the rest of
-// start-up runs (pool.ts, prestart.ts). The built entry point has done both already (early-start.ts).
-const early = takeEarlyStart();
-prepareCollector(early?.gc);
-if (early === undefined) {
-  if (argvWantsReadWorker(process.argv.slice(2), DEFAULT_JOBS)) prestartReadWorker();
-} else if (early.worker !== null) {
-  adoptPrestartedWorker(early.worker);
-}
+// gc() for the reader to free buffers handed between threads once in a while (input/collect.ts),
+// looked up before any worker starts: a V8 flag changed while one boots costs it its snapshot.
+prepareCollector();
 
 /** fd 0: a file at its start read as that file (stdinFile, plan.ts), other files read directly, a pipe or socket by libuv as data arrives, process.stdin only if a direct read finds it non-blocking (read-input.ts). */
 const STDIN = { fd: 0, stream: () => process.stdin };

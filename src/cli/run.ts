@@ -8,11 +8,10 @@ import { InputError, UsageError } from '../model/errors.ts';
 import { summarizeInput, type TimeRange } from '../input/ingest.ts';
 import type { StdinInput } from '../input/read-input.ts';
 import { resolveSources, workerNames, type Source } from '../input/sources.ts';
-import type { Options, TimeBound } from '../options/options.ts';
+import { readSettingsOf, type Options, type TimeBound } from '../options/options.ts';
 import { readSources, type ReadOptions, type ReadProgress } from '../input/read-sources.ts';
-import { readSettingsOf } from '../input/settings.ts';
 import { buildReport } from '../analyze/build-report.ts';
-import { distinctSummaries, mergeWorker, mergeWorkerState, parseSummary, SUMMARY_EMPTY, SUMMARY_FORMAT, SUMMARY_FORMAT_MISSING, SUMMARY_INTERRUPTED, toSummary, workersFromSummaries, type InputNote, type Summary, type SummaryFile, type SummarySettings } from '../summary/summary.ts';
+import { distinctSummaries, parseSummary, SUMMARY_EMPTY, SUMMARY_FORMAT, SUMMARY_FORMAT_MISSING, SUMMARY_INTERRUPTED, toSummary, workersFromSummaries, type InputNote, type Summary, type SummaryFile, type SummarySettings } from '../summary/summary.ts';
 import type { InputSummary, Report } from '../model/report.ts';
 import { VERSION } from '../model/version.ts';
 
@@ -84,7 +83,7 @@ export async function run(paths: readonly string[], options: Options, context: R
       worker = output.state;
       worker.name = workerName;
       workers.set(workerName, worker);
-    } else mergeWorkerState(worker, output.state);
+    } else worker.append(output.state);
     worker.inputs.push(source.name);
     if (output.error !== null) inputErrors.push(new InputError(source.name, output.error));
     inputs.push(summarizeInput(source.name, workerName, output.tally, output));
@@ -119,7 +118,7 @@ export async function run(paths: readonly string[], options: Options, context: R
   for (const w of workersFromSummaries(taken.map((u) => u.summary))) {
     const mine = allWorkers.get(w.name);
     if (mine === undefined) allWorkers.set(w.name, w);
-    else mergeWorker(mine, w);
+    else mine.merge(w);
   }
   const allInputs = [...inputs, ...taken.flatMap((u) => u.summary.inputs)];
   const allSkipped = [...skipped, ...taken.flatMap((u) => u.summary.skippedFiles)];

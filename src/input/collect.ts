@@ -14,8 +14,8 @@
  * `gc` is looked up once per thread with `--expose-gc` turned on just for the lookup and off again
  * (the function keeps working). Left on, the changed flag makes V8 refuse its startup snapshot in
  * every worker started later: a worker then boots in ~70 instead of ~35 ms here, time in which only
- * one thread reads. The CLI looks it up before starting any worker (its entry point,
- * early-start.ts, or `prepareCollector`). Where it cannot be had, collection is left to V8.
+ * one thread reads. The CLI looks it up before starting any worker (`prepareCollector`). Where
+ * it cannot be had, collection is left to V8.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -36,12 +36,9 @@ export function collectAfter(bytes: number): void {
   gc?.();
 }
 
-/**
- * Look `gc` up now: the CLI calls this before any worker starts, so none boots while the flag is
- * on; `found`, when given, is gc() as the entry point already looked it up (early-start.ts).
- */
-export function prepareCollector(found?: (() => void) | null): void {
-  gc ??= found === undefined ? findGc() : found;
+/** Look `gc` up now: the CLI calls this before any worker starts, so none boots while the flag is on. */
+export function prepareCollector(): void {
+  gc ??= findGc();
 }
 
 /** A minor-collection gc() for this thread, or null. */

@@ -5,7 +5,9 @@
 import { KeyCounts } from '../aggregate/key-counts.ts';
 import type { WorkerState } from '../aggregate/worker-state.ts';
 import { BUCKET_MS } from '../aggregate/rank-accumulator.ts';
-import { decodeCandidate, type CandidateHandler, type KernelFold } from '../scan/scanner.ts';
+import { decodeCandidate, type CandidateHandler, type KernelBatches } from '../scan/scanner.ts';
+import { SGLANG } from '../parse/sglang.ts';
+import type { Zone } from '../parse/timestamps.ts';
 import type { LineParser, LogRecord } from '../model/records.ts';
 import type { InputSummary, LineAccounting } from '../model/report.ts';
 
@@ -35,48 +37,43 @@ export function emptyTally(): LineTally {
 
 /**
  * The handler for candidate lines of one input: offers each to the parsers in order, first taker
- * wins. A line the kernel already read as a record for the first parser (`readsKernelRecords`)
- * is taken as it is; only the other lines are decoded.
+ * wins. A line the kernel already read as a record (`kernelBatches`: the first parser is SGLang's)
+ * is taken as that parser's; only the other lines are decoded.
  */
 export function createLineHandler(parsers: readonly LineParser[], target: WorkerState, tally: LineTally, range: TimeRange | null): CandidateHandler {
   const take = createRecordSink(target, tally, range);
   const handleText = createTextLineHandler(parsers, target, tally, range);
-  const first = parsers[0];
-  const fast = first?.fromKernel;
-  if (first === undefined || fast === undefined) return (line) => handleText(decodeCandidate(line));
+  const family = parsers[0]?.name ?? '';
   return (line) => {
-    const record = fast(line);
-    if (record === null) handleText(decodeCandidate(line));
-    else take(first.name, record);
+    if (line.record === null) handleText(decodeCandidate(line));
+    else take(family, line.record);
   };
 }
 
 /**
- * Where the kernel's folded batch lines go (KernelFold), for the same input as createLineHandler's
- * handler: counted and added as each line would be. None with a time filter (each line's time
- * decides whether it counts) or without a first parser that reads kernel records and times minutes.
+ * The kernel's reading of SGLang batch lines, for a reader whose first parser is SGLang's (the
+ * kernel reads that one line shape, kernel/scan.ts; parse/sglang.ts stays its definition), and its
+ * fold: folded lines are counted and added as each line would be. No fold with a time filter (each
+ * line's time decides whether it counts) or when `fold` is false (live mode). `undefined` for
+ * other readers.
  */
-export function createFoldSink(parsers: readonly LineParser[], target: WorkerState, tally: LineTally, range: TimeRange | null): KernelFold | undefined {
-  const first = parsers[0];
-  const minuteStart = first?.minuteStart;
-  if (range !== null || first === undefined || first.fromKernel === undefined || minuteStart === undefined) return undefined;
-  const family = first.name;
+export function kernelBatches(parsers: readonly LineParser[], zone: Zone, target: WorkerState, tally: LineTally, range: TimeRange | null, fold = true): KernelBatches | undefined {
+  const family = parsers[0]?.name;
+  if (family !== SGLANG) return undefined;
+  if (!fold || range !== null) return { zone };
   return {
-    bucketMs: BUCKET_MS,
-    minuteStart,
-    onFold: (groups) => {
-      for (const folded of groups) {
-        tally.families.add(family, folded.lines);
-        tally.batchLines += folded.lines;
-        target.addFoldedBatches(folded, family);
-      }
+    zone,
+    fold: {
+      bucketMs: BUCKET_MS,
+      onFold: (groups) => {
+        for (const folded of groups) {
+          tally.families.add(family, folded.lines);
+          tally.batchLines += folded.lines;
+          target.addFoldedBatches(folded, family);
+        }
+      },
     },
   };
-}
-
-/** Whether the scanner should have the kernel read batch records: the first parser takes them. */
-export function readsKernelRecords(parsers: readonly LineParser[]): boolean {
-  return parsers[0]?.fromKernel !== undefined;
 }
 
 /** The same handler for decoded lines: no fast path (the reference reader, live mode on line streams). */

@@ -20,7 +20,6 @@ import { filesUseWorkers, threadsFor } from './threads.ts';
 import { LocalRunner, PoolClosedError, ReadPool, type TaskRunner } from './pool.ts';
 import type { ReadSettings } from './settings.ts';
 import { WorkerState } from '../aggregate/worker-state.ts';
-import { mergeWorkerState } from '../summary/summary.ts';
 import { emptyOutput, mergeTaskOutput, runTask, type ReadTask, type TaskMode, type TaskOutput } from './task.ts';
 
 export interface ReadOptions {
@@ -149,7 +148,7 @@ class StateHandOver {
     for (; group.handed < group.members.length; group.handed++) {
       const member = this.merges[group.members[group.handed] ?? -1];
       if (member === undefined || this.finished[group.members[group.handed] ?? -1] !== true) break;
-      mergeWorkerState(into.result().state, member.takeState());
+      into.result().state.append(member.takeState());
     }
   }
 }

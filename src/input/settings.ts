@@ -3,7 +3,6 @@
  * parsers from it. Two reads with equal settings recognise the same lines the same way.
  */
 import type { TimeRange } from './ingest.ts';
-import type { Options } from '../options/options.ts';
 import { compilePattern, createCustomParser } from '../parse/custom.ts';
 import { PARSERS, type EngineName } from '../parse/index.ts';
 import { createRequestParser } from '../parse/requests.ts';
@@ -21,9 +20,6 @@ export interface ReadSettings {
   readonly range: TimeRange | null;
 }
 
-export function readSettingsOf(options: Options, range: TimeRange | null): ReadSettings {
-  return { engine: options.engine, patterns: options.patterns.map((p) => p.source), timezone: options.zone.name, maxLineBytes: options.maxLineBytes, range };
-}
 
 /** User patterns first (they are the user's word on their format), then the engines asked for. */
 export function createParsers(settings: ReadSettings): LineParser[] {

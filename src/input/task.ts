@@ -10,13 +10,13 @@
  * tasks are done).
  */
 import { readSync } from 'node:fs';
-import { WorkerState } from '../aggregate/worker-state.ts';
-import { createFoldSink, createLineHandler, emptyTally, readsKernelRecords, mergeTally, tallyFromJson, tallyToJson, type LineTally, type TallyJson } from './ingest.ts';
+import { WorkerState, type WorkerJson } from '../aggregate/worker-state.ts';
+import { createLineHandler, emptyTally, kernelBatches, mergeTally, tallyFromJson, tallyToJson, type LineTally, type TallyJson } from './ingest.ts';
 import { createLineScanner, decodeCandidate, type CandidateHandler, type LineScanner } from '../scan/scanner.ts';
 import { errorText, readBytes } from './read-input.ts';
 import type { LineParser } from '../model/records.ts';
-import { mergeWorkerState, workerFromJson, workerToJson, type WorkerJson } from '../summary/summary.ts';
 import { createParsers, needlesOf, type ReadSettings } from './settings.ts';
+import { createZone, type Zone } from '../parse/timestamps.ts';
 
 export type ReadTask =
   | { readonly kind: 'range'; readonly fd: number; readonly start: number; readonly end: number }
@@ -59,14 +59,14 @@ export function emptyOutput(): TaskOutput {
 }
 
 /** Parsers are built once per thread and settings. */
-const parserCache = new Map<string, { readonly parsers: LineParser[]; readonly needles: string[] }>();
+const parserCache = new Map<string, { readonly parsers: LineParser[]; readonly needles: string[]; readonly zone: Zone }>();
 
-function parsersFor(settings: ReadSettings): { readonly parsers: LineParser[]; readonly needles: string[] } {
+function parsersFor(settings: ReadSettings): { readonly parsers: LineParser[]; readonly needles: string[]; readonly zone: Zone } {
   const key = JSON.stringify(settings);
   let entry = parserCache.get(key);
   if (entry === undefined) {
     const parsers = createParsers(settings);
-    entry = { parsers, needles: needlesOf(parsers) };
+    entry = { parsers, needles: needlesOf(parsers), zone: createZone(settings.timezone) };
     parserCache.set(key, entry);
   }
   return entry;
@@ -77,15 +77,14 @@ function parsersFor(settings: ReadSettings): { readonly parsers: LineParser[]; r
  * @param signal stops reading (Ctrl-C): the output then covers what was read and says so
  */
 export async function runTask(task: ReadTask, settings: ReadSettings, mode: TaskMode, signal?: AbortSignal): Promise<TaskOutput> {
-  const { parsers, needles } = parsersFor(settings);
+  const { parsers, needles, zone } = parsersFor(settings);
   const output = emptyOutput();
   const onCandidate: CandidateHandler = mode === 'analyse' ? createLineHandler(parsers, output.state, output.tally, settings.range) : (line) => noteExtent(decodeCandidate(line), parsers, output);
-  // The extent pass decodes every candidate itself: no records wanted from the kernel.
-  const readBatches = mode === 'analyse' && readsKernelRecords(parsers);
+  // The extent pass decodes every candidate itself: no records wanted from the kernel. Batch lines
+  // folded in the kernel: a task's output is only complete once the scanner has ended.
+  const batches = mode === 'analyse' ? kernelBatches(parsers, zone, output.state, output.tally, settings.range) : undefined;
   // Stdin blocks are parts of one stream: anchors chosen for the first serve the rest.
-  // Batch lines folded in the kernel: a task's output is only complete once the scanner has ended.
-  const fold = mode === 'analyse' ? createFoldSink(parsers, output.state, output.tally, settings.range) : undefined;
-  const scanner = createLineScanner({ needles, maxLineBytes: settings.maxLineBytes, onCandidate, readBatches, keepAnchors: task.kind === 'bytes', ...(fold === undefined ? {} : { fold }) });
+  const scanner = createLineScanner({ needles, maxLineBytes: settings.maxLineBytes, onCandidate, keepAnchors: task.kind === 'bytes', ...(batches === undefined ? {} : { batches }) });
   try {
     await _read(task, scanner, output, signal);
     scanner.end();
@@ -158,7 +157,7 @@ export function noteExtent(line: string, parsers: readonly LineParser[], output:
 
 /** Add `from`, the task that follows `into`'s in the same input. */
 export function mergeTaskOutput(into: TaskOutput, from: TaskOutput): void {
-  mergeWorkerState(into.state, from.state);
+  into.state.append(from.state);
   mergeTally(into.tally, from.tally);
   into.lines += from.lines;
   into.oversized += from.oversized;
@@ -171,10 +170,10 @@ export function mergeTaskOutput(into: TaskOutput, from: TaskOutput): void {
 
 /** @param transfer collects the buffers postMessage may hand over instead of copying */
 export function taskOutputToJson(o: TaskOutput, transfer: ArrayBuffer[] | null = null): TaskOutputJson {
-  return { state: workerToJson(o.state, transfer), tally: tallyToJson(o.tally), lines: o.lines, oversized: o.oversized, bytes: o.bytes, gzip: o.gzip, error: o.error, first: o.first, last: o.last };
+  return { state: o.state.toJSON(transfer), tally: tallyToJson(o.tally), lines: o.lines, oversized: o.oversized, bytes: o.bytes, gzip: o.gzip, error: o.error, first: o.first, last: o.last };
 }
 
 export function taskOutputFromJson(j: TaskOutputJson): TaskOutput {
-  return { state: workerFromJson(j.state), tally: tallyFromJson(j.tally), lines: j.lines, oversized: j.oversized, bytes: j.bytes, gzip: j.gzip, error: j.error, first: j.first, last: j.last };
+  return { state: WorkerState.fromJSON(j.state), tally: tallyFromJson(j.tally), lines: j.lines, oversized: j.oversized, bytes: j.bytes, gzip: j.gzip, error: j.error, first: j.first, last: j.last };
 }
 

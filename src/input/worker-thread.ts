@@ -10,7 +10,7 @@ export interface TaskMessage {
   readonly id: number;
   readonly task: ReadTask;
   readonly mode: TaskMode;
-  /** sent with each task: a worker may be started before they are known (prestartReadWorker) */
+  /** sent with each task, so a worker needs no set-up message */
   readonly settings: ReadSettings;
 }
 

@@ -1,5 +1,3 @@
-import type { CandidateLine } from '../scan/scanner.ts';
-
 /**
  * What a parser turns one log line into. Parsers are pure and never throw: a bad line is data
  * (`unparseable` with a reason), an uninteresting line is `ignored`.
@@ -201,22 +199,6 @@ export interface LineParser {
   readonly needles: readonly string[];
   /** Parse one decoded line (no trailing `\r`/`\n`). Never throws. */
   parse(line: string): ParseResult;
-  /**
-   * The fast path, for the first parser only: the scanning kernel reads SGLang batch lines into
-   * numbers (kernel/scan.ts), and this turns its reading of a candidate into the record `parse`
-   * would return for that line, or `null` when the kernel read none (the line then goes to
-   * `parse`). It must never disagree with `parse`: tests compare the two on every fixture line.
-   * The record may be reused by the next call, so it is consumed at once, never kept. Never throws.
-   */
-  readonly fromKernel?: (line: CandidateLine) => LogRecord | null;
-  /**
-   * With `fromKernel`: lets the kernel fold the batch lines it reads (FoldedBatches). Given a minute
-   * `YYYYMMDDHHMM` of a zone-less stamp, the instant of its first ms (`:00.000`) in UTC ms; NaN
-   * when the date is impossible (its lines are untimed); `null` when its lines cannot be timed by
-   * adding seconds to that instant (the zone's offset changes within the minute): those lines then
-   * come one by one through `fromKernel`. Never throws.
-   */
-  readonly minuteStart?: (minute: number) => number | null;
 }
 
 /** Shared singleton so ignoring a line allocates nothing. */

@@ -8,6 +8,8 @@ import { createZone, findTimestamp, UTC_ZONE, type Zone } from '../parse/timesta
 import { PARSERS, type EngineName } from '../parse/index.ts';
 import { RENDERERS, type FormatName } from '../render/index.ts';
 import type { GroupBy, Thresholds } from '../model/report.ts';
+import type { TimeRange } from '../input/ingest.ts';
+import type { ReadSettings } from '../input/settings.ts';
 
 export interface Options {
   readonly format: FormatName;
@@ -245,3 +247,8 @@ function wholeNumber(flag: string, raw: string | undefined, fallback: number, mi
  * WebAssembly kernel's memory (32-bit; V8 would not grow one to 1 GiB here). 256 MiB is far past any log line.
  */
 const MAX_LINE_BYTES_LIMIT = 1 << 28;
+
+/** What reading needs of the options (input/settings.ts), with the time filter resolved to instants. */
+export function readSettingsOf(options: Options, range: TimeRange | null): ReadSettings {
+  return { engine: options.engine, patterns: options.patterns.map((p) => p.source), timezone: options.zone.name, maxLineBytes: options.maxLineBytes, range };
+}

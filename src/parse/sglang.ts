@@ -10,7 +10,6 @@
  * - `server_args=ServerArgs(...)` layout lines (§4.1).
  */
 import { stripAnsi } from './envelope.ts';
-import { sglangBatchFromKernel, sglangMinuteStart } from '../scan/sglang-batch.ts';
 import { findLoggerTimestamp, UTC_ZONE, wallClockToMs, type Zone } from './timestamps.ts';
 import { IGNORED, type BatchRecord, type LayoutRecord, type LineParser, type ParseResult, type RankLabels } from '../model/records.ts';
 
@@ -36,13 +35,14 @@ const REQUIRED = { Prefill: ['#new-token: ', '#queue-req: '], Decode: ['#running
 /** Keys whose presence marks the ≥ v0.4.3.post3 decode shape (§2.2 D3+). */
 const MODERN_DECODE_KEYS = ['cuda graph: ', 'cpu graph: ', 'npu graph: ', 'musa graph: ', 'largest-len: ', 'pre-allocated usage: '];
 
+/** The SGLang parser's name (its family in the report); the scanning kernel reads this family's batch lines. */
+export const SGLANG = 'sglang';
+
 export function createSglangParser(zone: Zone = UTC_ZONE): LineParser {
   return {
-    name: 'sglang',
+    name: SGLANG,
     needles: ['batch', 'server_args='],
     parse: (line) => parseSglangLine(line, zone),
-    fromKernel: (line) => sglangBatchFromKernel(line, zone),
-    minuteStart: (minute) => sglangMinuteStart(minute, zone),
   };
 }
 

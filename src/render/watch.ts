@@ -9,8 +9,7 @@
  * - `{"kind":"final", outcome, report}` at the end, `report` being the full `--format json` report.
  */
 import type { Finding, PhaseReport, Report } from '../model/report.ts';
-import type { SlidingPhase, SlidingWindow } from '../analyze/last-stretch.ts';
-import type { Snapshot, WatchOutcome } from '../watch/watch.ts';
+import type { SlidingPhase, SlidingWindow, Snapshot, WatchOutcome } from '../analyze/last-stretch.ts';
 import { formatInt, formatRatio, rankLabel } from './format.ts';
 import { describeFinding } from './messages.ts';
 import { RENDERERS } from './index.ts';

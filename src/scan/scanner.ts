@@ -12,16 +12,18 @@
  *   per input from its first bytes (`chooseAnchors`), so they stay rare whatever the log looks
  *   like. The choice changes only the speed: a line is a candidate exactly when it holds a needle
  *   (or every line is, when needles do not fit anchors: one shorter than two bytes, or too many).
- * - When the first parser says so (`readBatches`), the kernel also reads SGLang batch lines into
- *   numeric records; the candidate then carries them (`CandidateLine.batch`) and needs no decoding.
+ * - When asked (`batches`), the kernel also reads SGLang batch lines into numbers, which become
+ *   the candidate's record (sglang-batch.ts) with no string made; or it folds them.
  *   Every other candidate is a view of its bytes; `decodeCandidate` gives its UTF-8 text.
  *
  * Lines end at `\n`; a trailing `\r` is dropped (CRLF). A line longer than `maxLineBytes` is
  * counted as oversized and skipped without being buffered, so memory stays bounded whatever the
  * input. An unterminated last line is still a line.
  */
-import type { FoldedBatches } from '../model/records.ts';
+import type { BatchRecord, FoldedBatches } from '../model/records.ts';
+import type { Zone } from '../parse/timestamps.ts';
 import { entryLayout, releaseKernel, takeFold, takeKernel, type Kernel } from './kernel.ts';
+import { sglangBatchFromSlots, sglangMinuteStart } from './sglang-batch.ts';
 
 /** Default bound on one line: 1 MiB. SGLang request reprs reach tens of KB; anything past 1 MiB is not a log line we read. */
 export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
@@ -46,30 +48,36 @@ export interface LineCounts {
 }
 
 /**
- * The candidate line being handed over: `bytes[start, end)`, without its `\n` (and `\r`). One
- * object per scanner, rewritten for every candidate: valid only during the call.
+ * The candidate line being handed over: `bytes[start, end)`, without its `\n` (and `\r`), and the
+ * SGLang batch record the kernel read from it when asked to (`batches`), else `null`: then the
+ * line is for the parsers. One object per scanner, rewritten for every candidate: valid only
+ * during the call, and so is its record.
  */
 export interface CandidateLine {
   bytes: Buffer;
   start: number;
   end: number;
-  /** the kernel read it as an SGLang batch line: 1 prefill, 2 decode (0: it did not) */
-  batch: number;
-  /** the kernel's entry for the line: `slots[slot + layout slot]` (see kernel.ts) */
-  slots: Float64Array;
-  slot: number;
+  record: BatchRecord | null;
 }
 
 export type CandidateHandler = (line: CandidateLine) => void;
 
-/** Where folded batch records go (see createLineScanner's `fold`). */
+/** Where folded batch records go (see createLineScanner's `batches`). */
 export interface KernelFold {
   /** bucket width of the groups' time buckets, ms */
   readonly bucketMs: number;
-  /** LineParser.minuteStart of the first parser */
-  readonly minuteStart: (minute: number) => number | null;
   /** the groups folded since the last call, in line order relative to the candidates handed over */
   readonly onFold: (groups: readonly FoldedBatches[]) => void;
+}
+
+/**
+ * Have the kernel read SGLang batch lines (the line shape of nearly all of a scheduler log) into
+ * records: candidates then carry them, in the zone of zone-less stamps; with `fold`, the kernel
+ * also sums them (kernel/fold.ts) and hands the sums over instead of the lines.
+ */
+export interface KernelBatches {
+  readonly zone: Zone;
+  readonly fold?: KernelFold;
 }
 
 export interface LineScanner {
@@ -153,10 +161,8 @@ export function createLineScanner(options: {
   readonly needles: readonly string[];
   readonly maxLineBytes: number;
   readonly onCandidate: CandidateHandler;
-  /** have the kernel read SGLang batch lines into records (SGLang is the first parser) */
-  readonly readBatches?: boolean;
-  /** with `readBatches`: have the kernel fold those records (kernel/fold.ts) and hand them over here */
-  readonly fold?: KernelFold;
+  /** have the kernel read (and fold) SGLang batch lines: for a reader whose first parser is SGLang's */
+  readonly batches?: KernelBatches;
   /** tests only: the kernel's per-line loop even where its sparse loop applies (they must agree) */
   readonly denseLoop?: boolean;
   /**
@@ -172,13 +178,14 @@ export function createLineScanner(options: {
   const everyLine = needles.some((n) => n.length < 2);
   const max = options.maxLineBytes;
   const onCandidate = options.onCandidate;
-  const fold = options.readBatches === true ? options.fold : undefined;
+  const batches = options.batches;
+  const fold = batches?.fold;
   const counts: LineCounts = { lines: 0, oversized: 0, candidates: 0 };
   const kernel = takeKernel(scannerBufferBytes(max));
   const { memory, bufferAt: base, exports: k } = kernel;
   const buffer = memory.subarray(base, base + kernel.bufferBytes);
   const configure = (every: boolean): void => {
-    k.configure(kernel.entriesAt, kernel.capacity, max, every ? 1 : 0, options.readBatches === true ? 1 : 0, options.denseLoop === true ? 1 : 0);
+    k.configure(kernel.entriesAt, kernel.capacity, max, every ? 1 : 0, batches === undefined ? 0 : 1, options.denseLoop === true ? 1 : 0);
     k.configureFold(fold === undefined ? 0 : 1, fold?.bucketMs ?? 0);
     if (!every) return;
     k.setNeedles(0, 0, 0, 0);
@@ -191,12 +198,13 @@ export function createLineScanner(options: {
   /** discarding the rest of an oversized line, up to its `\n` */
   let skipping = false;
   const slots = kernel.entries;
-  const candidate: CandidateLine = { bytes: memory, start: 0, end: 0, batch: 0, slots, slot: 0 };
+  const candidate: CandidateLine = { bytes: memory, start: 0, end: 0, record: null };
   const { ENTRY_SLOTS, KIND, START, END } = entryLayout();
   const flushFold = (): void => {
     if (fold !== undefined && k.foldGroupCount() > 0) fold.onFold(takeFold(kernel));
   };
-  if (fold !== undefined) kernel.host = { flush: flushFold, minuteStart: fold.minuteStart };
+  if (fold !== undefined && batches !== undefined) kernel.host = { flush: flushFold, minuteStart: (minute) => sglangMinuteStart(minute, batches.zone) };
+  const zone = batches?.zone;
 
   /** Lines of `buffer[from, to)`, which ends just after a `\n` (or, `last`, at the end of input). */
   const scanLines = (from: number, to: number, last: boolean): void => {
@@ -217,8 +225,8 @@ export function createLineScanner(options: {
       for (let e = 0, slot = 0; e < n; e++, slot += ENTRY_SLOTS) {
         candidate.start = slots[slot + START] as number;
         candidate.end = slots[slot + END] as number;
-        candidate.batch = slots[slot + KIND] as number;
-        candidate.slot = slot;
+        const kind = slots[slot + KIND] as number;
+        candidate.record = kind === 0 || zone === undefined ? null : sglangBatchFromSlots(slots, slot, kind, zone);
         onCandidate(candidate);
       }
       if (resume >= end) return;

@@ -11,7 +11,6 @@
  * the record here must equal that parser's (test/parse/sglang-kernel.test.ts checks every fixture
  * line and thousands of mutated ones).
  */
-import type { CandidateLine } from './scanner.ts';
 import { entryLayout } from './kernel.ts';
 import { UTC_ZONE, wallClockToMs, type Zone } from '../parse/timestamps.ts';
 import type { BatchRecord, RankLabels } from '../model/records.ts';
@@ -19,8 +18,8 @@ import type { BatchRecord, RankLabels } from '../model/records.ts';
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
- * The one record (and rank labels) filled and returned: see LineParser.fromKernel, consumed before
- * the next call, so reading a line allocates nothing.
+ * The one record (and rank labels) filled and returned: a candidate's record is consumed before
+ * the next candidate (scanner.ts), so reading a line allocates nothing.
  */
 const RANKS: Mutable<RankLabels> = { dp: undefined, tp: undefined, pp: undefined, attnCp: undefined, moeDp: undefined, ep: undefined };
 const RECORD: Mutable<BatchRecord> = {
@@ -60,13 +59,10 @@ const BOOTSTRAP_QUEUE = L.BOOTSTRAP_QUEUE;
 const INFLIGHT = L.INFLIGHT;
 
 /**
- * The batch record the kernel read from this candidate, or `null` when it read none.
+ * The batch record the kernel read into entry `at` of `s` (`kind` 1 prefill, 2 decode).
  * @param zone the zone of zone-less timestamps (`--tz`)
  */
-export function sglangBatchFromKernel(line: CandidateLine, zone: Zone = UTC_ZONE): BatchRecord | null {
-  if (line.batch === 0) return null;
-  const s = line.slots;
-  const at = line.slot;
+export function sglangBatchFromSlots(s: Float64Array, at: number, kind: number, zone: Zone = UTC_ZONE): BatchRecord {
   const minute = s[at + MINUTE] as number;
   if (minute !== lastMinute) {
     lastMinute = minute;
@@ -77,7 +73,7 @@ export function sglangBatchFromKernel(line: CandidateLine, zone: Zone = UTC_ZONE
   // (leap seconds), the zone applied to the whole reading; an impossible date leaves the line untimed.
   const time = lastMinuteWall === undefined || second > 60 ? undefined : zone.toUtc(lastMinuteWall + second * 1000 + (s[at + MILLI] as number));
   const record = RECORD;
-  record.phase = line.batch === 1 ? 'prefill' : 'decode';
+  record.phase = kind === 1 ? 'prefill' : 'decode';
   record.time = time;
   const ranks = RANKS;
   ranks.dp = _count(s, at + DP);
@@ -106,8 +102,8 @@ function minuteWall(minute: number): number | undefined {
 const MINUTE_SPAN_MS = 60_999;
 
 /**
- * LineParser.minuteStart for SGLang stamps: what makes a folded line's time equal the time
- * sglangBatchFromKernel gives it, `zone.toUtc(wall + second · 1000 + ms)`. Zones take their offset
+ * When a minute `YYYYMMDDHHMM` of zone-less SGLang stamps starts, for the fold: what makes a folded
+ * line's time equal the time sglangBatchFromSlots gives it, `zone.toUtc(wall + second · 1000 + ms)`. Zones take their offset
  * per wall-clock hour (timestamps.ts), so one offset at both ends of the minute holds all through it.
  */
 export function sglangMinuteStart(minute: number, zone: Zone = UTC_ZONE): number | null {

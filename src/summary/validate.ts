@@ -12,7 +12,8 @@
  */
 import { createRequire } from 'node:module';
 import { MAX_SAVED_BUCKETS as MAX_BUCKETS } from '../aggregate/bucket-series.ts';
-import type { Summary, WorkerJson } from './summary.ts';
+import type { WorkerJson } from '../aggregate/worker-state.ts';
+import type { Summary } from './format.ts';
 import type { Report } from '../model/report.ts';
 
 /** An error as ajv reports it (the fields used here). */

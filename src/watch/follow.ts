@@ -10,12 +10,13 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { WorkerState } from '../aggregate/worker-state.ts';
-import { createLineHandler, emptyTally, readsKernelRecords, summarizeInput, type LineTally } from '../input/ingest.ts';
+import { createLineHandler, emptyTally, kernelBatches, summarizeInput, type LineTally } from '../input/ingest.ts';
 import { createLineScanner, READ_BYTES, type LineScanner } from '../scan/scanner.ts';
 import { resolveSources, workerNames } from '../input/sources.ts';
 import type { LineParser } from '../model/records.ts';
 import { createParsers, needlesOf, type ReadSettings } from '../input/settings.ts';
 import type { InputSummary } from '../model/report.ts';
+import { createZone, type Zone } from '../parse/timestamps.ts';
 
 /** Bytes at the start of a file kept to notice it was rewritten (log lines start with a timestamp). */
 const HEAD_BYTES = 1024;
@@ -57,6 +58,7 @@ export class Follower {
   private readonly parsers: readonly LineParser[];
   private readonly needles: readonly string[];
   private readonly settings: ReadSettings;
+  private readonly zone: Zone;
 
   /** @param paths files and directories to follow (not `-`: see `addStream`) */
   constructor(paths: readonly string[], settings: ReadSettings, cwd: string) {
@@ -64,6 +66,7 @@ export class Follower {
     this.cwd = cwd;
     this.settings = settings;
     this.parsers = createParsers(settings);
+    this.zone = createZone(settings.timezone);
     this.needles = needlesOf(this.parsers);
   }
 
@@ -154,11 +157,13 @@ export class Follower {
   }
 
   private scanner(worker: WorkerState, tally: LineTally): LineScanner {
+    // No fold in live mode: each snapshot must hold every line read so far.
+    const batches = kernelBatches(this.parsers, this.zone, worker, tally, this.settings.range, false);
     return createLineScanner({
       needles: this.needles,
       maxLineBytes: this.settings.maxLineBytes,
       onCandidate: createLineHandler(this.parsers, worker, tally, this.settings.range),
-      readBatches: readsKernelRecords(this.parsers),
+      ...(batches === undefined ? {} : { batches }),
     });
   }
 

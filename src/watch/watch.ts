@@ -8,12 +8,14 @@ import { InputError, UsageError } from '../model/errors.ts';
 import { errorText, readBytes, readInput, type ReadResult, type StdinInput } from '../input/read-input.ts';
 import { fileKey, workerStem } from '../input/sources.ts';
 import type { Options } from '../options/options.ts';
-import { readSettingsOf } from '../input/settings.ts';
+import { readSettingsOf } from '../options/options.ts';
 import { buildReport } from '../analyze/build-report.ts';
 import type { Finding, Report } from '../model/report.ts';
 import { createAlertState, dueAlerts } from './alerts.ts';
 import { Follower } from './follow.ts';
-import { slidingWindow, type SlidingWindow } from '../analyze/last-stretch.ts';
+import { slidingWindow, type Snapshot, type WatchOutcome } from '../analyze/last-stretch.ts';
+
+export type { Snapshot, WatchOutcome } from '../analyze/last-stretch.ts';
 
 export interface WatchSettings {
   readonly intervalMs: number;
@@ -24,15 +26,6 @@ export interface WatchSettings {
   readonly alerts: boolean;
 }
 
-export interface Snapshot {
-  /** the whole run so far */
-  readonly report: Report;
-  readonly window: SlidingWindow | null;
-  /** wall-clock ms */
-  readonly time: number;
-  readonly rotations: number;
-  readonly truncations: number;
-}
 
 export interface WatchIo {
   /** standard input, when `-` is watched (or no path is given) */
@@ -47,8 +40,6 @@ export interface WatchIo {
   onAlert(findings: readonly Finding[], snapshot: Snapshot): Promise<boolean>;
 }
 
-/** `ended`: stdin and every other stream closed (and no file or directory is followed); `alert`: onAlert asked to stop; `interrupted`: Ctrl-C. */
-export type WatchOutcome = 'ended' | 'alert' | 'interrupted';
 
 export async function watch(paths: readonly string[], options: Options, settings: WatchSettings, io: WatchIo): Promise<{ outcome: WatchOutcome; final: Report }> {
   if ((options.since !== null && options.since.kind !== 'absolute') || (options.until !== null && options.until.kind !== 'absolute')) {

@@ -12,13 +12,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { BUCKET_MS, RankAccumulator } from '../../src/aggregate/rank-accumulator.ts';
 import { labelKey, WorkerState } from '../../src/aggregate/worker-state.ts';
 import type { Source } from '../../src/input/sources.ts';
-import { parseOptions } from '../../src/options/options.ts';
+import { parseOptions, readSettingsOf } from '../../src/options/options.ts';
 import { readSources } from '../../src/input/read-sources.ts';
-import { readSettingsOf } from '../../src/input/settings.ts';
 import { threadsFor } from '../../src/input/threads.ts';
 import { buildReport } from '../../src/analyze/build-report.ts';
 import { slidingWindow } from '../../src/analyze/last-stretch.ts';
-import { mergeWorkerState, parseSummary, toSummary, workersFromSummaries } from '../../src/summary/summary.ts';
+import { parseSummary, toSummary, workersFromSummaries } from '../../src/summary/summary.ts';
 import { batch } from '../helpers/records.ts';
 import { CLI, ROOT } from '../cli/run-cli.ts';
 
@@ -163,7 +162,7 @@ describe('many files of one worker hold one state between them', () => {
     const json = (state: WorkerState | undefined): string => JSON.stringify(toSummary(state === undefined ? [] : [state], [], [], SETTINGS, '0'));
     for (const owner of [0, 1]) {
       const want = new WorkerState('');
-      for (let i = owner; i < sources.length; i += 2) mergeWorkerState(want, alone[i]?.state ?? new WorkerState(''));
+      for (let i = owner; i < sources.length; i += 2) want.append(alone[i]?.state ?? new WorkerState(''));
       expect(shared[owner]?.state.phases.prefill.lines).toBe(120);
       expect(json(shared[owner]?.state)).toBe(json(want));
     }

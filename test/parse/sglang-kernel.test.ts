@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createLineScanner, decodeCandidate } from '../../src/scan/scanner.ts';
-import { sglangBatchFromKernel } from '../../src/scan/sglang-batch.ts';
 import { createSglangParser, parseSglangLine } from '../../src/parse/sglang.ts';
 import { createZone, type Zone } from '../../src/parse/timestamps.ts';
 import type { LogRecord } from '../../src/model/records.ts';
@@ -45,12 +44,12 @@ function kernelRecord(line: string, zone: Zone = createZone('UTC')): { record: L
   const scanner = createLineScanner({
     needles: NEEDLES,
     maxLineBytes: 1 << 20,
-    readBatches: true,
+    batches: { zone },
     onCandidate: (candidate) => {
       // Lines before ours hold no needle, so ours is the first candidate (if it holds one).
       const text = decodeCandidate(candidate);
       if (index++ === 0 && text !== after) {
-        const record = sglangBatchFromKernel(candidate, zone);
+        const record = candidate.record;
         seen = { record: record === null ? null : structuredClone(record), text };
       }
     },

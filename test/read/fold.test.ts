@@ -8,12 +8,12 @@ import { Readable } from 'node:stream';
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { WorkerState } from '../../src/aggregate/worker-state.ts';
-import { createFoldSink, createLineHandler, emptyTally, tallyToJson } from '../../src/input/ingest.ts';
+import { createLineHandler, emptyTally, kernelBatches, tallyToJson } from '../../src/input/ingest.ts';
+import { createZone } from '../../src/parse/timestamps.ts';
 import { createLineScanner } from '../../src/scan/scanner.ts';
 import { parseOptions, type RawOptions } from '../../src/options/options.ts';
 import { needlesOf, createParsers, type ReadSettings } from '../../src/input/settings.ts';
 import { RENDERERS } from '../../src/render/index.ts';
-import { workerToJson } from '../../src/summary/summary.ts';
 import { run } from '../../src/cli/run.ts';
 import { referenceReadSources } from '../helpers/reference-reader.ts';
 import { mulberry32 } from '../helpers/random.ts';
@@ -77,21 +77,21 @@ function read(text: string, fold: boolean, timezone = 'UTC', chunk = 1 << 16): {
   const parsers = createParsers(settings(timezone));
   const state = new WorkerState('w');
   const tally = emptyTally();
-  const sink = createFoldSink(parsers, state, tally, null);
+  const zone = createZone(timezone);
+  const sink = kernelBatches(parsers, zone, state, tally, null)?.fold;
   let folds = 0;
   const counted = sink === undefined ? undefined : { ...sink, onFold: (groups: Parameters<typeof sink.onFold>[0]) => ((folds += groups.length), sink.onFold(groups)) };
   const scanner = createLineScanner({
     needles: needlesOf(parsers),
     maxLineBytes: 1 << 20,
     onCandidate: createLineHandler(parsers, state, tally, null),
-    readBatches: true,
-    ...(fold && counted !== undefined ? { fold: counted } : {}),
+    batches: { zone, ...(fold && counted !== undefined ? { fold: counted } : {}) },
   });
   const bytes = Buffer.from(text);
   for (let i = 0; i < bytes.length; i += chunk) scanner.push(bytes.subarray(i, i + chunk));
   scanner.end();
   scanner.release();
-  return { state: workerToJson(state), tally: tallyToJson(tally), folds };
+  return { state: state.toJSON(), tally: tallyToJson(tally), folds };
 }
 
 function expectSameAsRecords(text: string, timezone = 'UTC', chunk?: number): number {
