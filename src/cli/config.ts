@@ -1,47 +1,18 @@
 /**
  * Config file: the same settings as the flags, as JSON (`--config FILE`, or `.dpskew.json` in the
- * working directory). Keys are the flags' camelCase names (`warnBalance`, `window`, `dpSize`, …)
- * plus `assert` and `warn` (arrays of expressions). Flags given on the command line win.
+ * working directory). Keys are the flags' camelCase names (options/flags.ts, those marked `config`):
+ * `warnBalance`, `window`, `dpSize`, `assert`, … Flags given on the command line win.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../model/errors.ts';
-import type { RawOptions } from '../options/options.ts';
+import { CONFIG_FLAGS, type FlagDef, type FlagKey, type RawFlags } from '../options/flags.ts';
 
 export const DEFAULT_CONFIG_FILE = '.dpskew.json';
 
-/** Keys a config may set: every value-taking flag, and the assertion lists. */
-const STRING_KEYS = [
-  'format',
-  'by',
-  'engine',
-  'tz',
-  'dpSize',
-  'maxLineBytes',
-  'warnBalance',
-  'failBalance',
-  'queueSkewFactor',
-  'queueSkewMin',
-  'minBatches',
-  'minBatchesPerRank',
-  'alpha',
-  'routingMismatch',
-  'idleMin',
-  'windowSkewShare',
-  'queuedIdleWarn',
-  'queuedIdleFail',
-  'ceilingMinLines',
-  'window',
-  'since',
-  'until',
-  'skipWarmup',
-  'jobs',
-] as const;
-const BOOLEAN_KEYS = ['strict', 'chart'] as const;
-const LIST_KEYS = ['assert', 'warn', 'pattern'] as const;
+export type ConfigValues = RawFlags;
 
-export type ConfigKey = (typeof STRING_KEYS)[number] | (typeof BOOLEAN_KEYS)[number] | (typeof LIST_KEYS)[number];
-export type ConfigValues = Partial<Record<(typeof STRING_KEYS)[number], string> & Record<(typeof BOOLEAN_KEYS)[number], boolean> & Record<(typeof LIST_KEYS)[number], string[]>>;
+const BY_KEY = new Map<string, FlagDef>(CONFIG_FLAGS.map((f) => [f.key, f]));
 
 /**
  * Read `explicit` if given (it must exist), else `.dpskew.json` in `cwd` if present.
@@ -63,42 +34,31 @@ export function loadConfig(explicit: string | undefined, cwd: string): { values:
     throw new UsageError(`${file}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new UsageError(`${file}: expected a JSON object of settings`);
-  const values: ConfigValues = {};
+  const values: Record<string, string | boolean | readonly string[]> = {};
   for (const [key, value] of Object.entries(data)) {
-    if (isOneOf(STRING_KEYS, key)) {
+    const flag = BY_KEY.get(key);
+    if (flag === undefined) throw new UsageError(`${file}: unknown setting "${key}" (settings are the flags' camelCase names, such as "warnBalance" and "assert")`);
+    if (flag.kind === 'value') {
       if (typeof value !== 'string' && typeof value !== 'number') throw new UsageError(`${file}: "${key}" must be a string or a number`);
       values[key] = String(value);
-    } else if (isOneOf(BOOLEAN_KEYS, key)) {
-      if (typeof value !== 'boolean') throw new UsageError(`${file}: "${key}" must be true or false`);
-      values[key] = value;
-    } else if (isOneOf(LIST_KEYS, key)) {
+    } else if (flag.kind === 'list') {
       if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new UsageError(`${file}: "${key}" must be an array of strings`);
       values[key] = value.map(String);
     } else {
-      throw new UsageError(`${file}: unknown setting "${key}" (settings are the flags' camelCase names, plus "assert" and "warn")`);
+      if (typeof value !== 'boolean') throw new UsageError(`${file}: "${key}" must be true or false`);
+      values[key] = value;
     }
   }
-  return { values, file };
+  return { values: values as ConfigValues, file };
 }
 
-function isOneOf<T extends string>(keys: readonly T[], key: string): key is T {
-  return keys.some((k) => k === key);
-}
-
-/** Raw options from the config, overlaid by the flags the user actually typed. */
-export function mergeConfig(config: ConfigValues, flags: RawOptions, typed: (key: ConfigKey) => boolean): RawOptions {
-  const out: { -readonly [K in keyof RawOptions]: RawOptions[K] } = { ...flags };
-  for (const key of STRING_KEYS) {
+/** Raw flags from the config, overlaid by the flags the user actually typed. */
+export function mergeConfig<T extends RawFlags>(config: ConfigValues, flags: T, typed: (key: FlagKey) => boolean): T {
+  const out: Record<string, unknown> = { ...flags };
+  for (const flag of CONFIG_FLAGS) {
+    const key = flag.key as FlagKey;
     const value = config[key];
     if (value !== undefined && !typed(key)) out[key] = value;
   }
-  for (const key of BOOLEAN_KEYS) {
-    const value = config[key];
-    if (value !== undefined && !typed(key)) out[key] = value;
-  }
-  for (const key of LIST_KEYS) {
-    const value = config[key];
-    if (value !== undefined && !typed(key)) out[key] = value;
-  }
-  return out;
+  return out as T;
 }

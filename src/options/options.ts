@@ -1,4 +1,7 @@
-/** Raw commander options → validated, frozen `Options`. Pure; throws `UsageError` naming the flag. */
+/**
+ * Raw flags (options/flags.ts) → validated, frozen `Options`, every default applied here. Pure;
+ * throws `UsageError` naming the flag.
+ */
 import { DEFAULT_MAX_LINE_BYTES } from '../scan/scanner.ts';
 import { DEFAULT_THRESHOLDS } from '../model/thresholds.ts';
 import { UsageError } from '../model/errors.ts';
@@ -10,6 +13,8 @@ import { RENDERERS, type FormatName } from '../render/index.ts';
 import type { GroupBy, Thresholds } from '../model/report.ts';
 import type { TimeRange } from '../input/ingest.ts';
 import type { ReadSettings } from '../input/settings.ts';
+import { DEFAULT_JOBS } from '../input/threads.ts';
+import type { RawFlags } from './flags.ts';
 
 export interface Options {
   readonly format: FormatName;
@@ -49,41 +54,11 @@ export type TimeBound =
   | { readonly kind: 'fromStart'; readonly ms: number }
   | { readonly kind: 'fromEnd'; readonly ms: number };
 
-export interface RawOptions {
-  readonly format?: string;
-  readonly by?: string;
-  readonly engine?: string;
-  readonly tz?: string;
-  readonly pattern?: readonly string[];
+/** The flags as given (options/flags.ts), and the lines of a --pattern-file the CLI read. */
+export type RawOptions = RawFlags & {
   /** patterns read from `--pattern-file` by the CLI (one per line; blank lines and `#` comments skipped) */
   readonly patternFileLines?: readonly string[];
-  readonly dpSize?: string;
-  readonly maxLineBytes?: string;
-  readonly warnBalance?: string;
-  readonly failBalance?: string;
-  readonly queueSkewFactor?: string;
-  readonly queueSkewMin?: string;
-  readonly minBatches?: string;
-  readonly minBatchesPerRank?: string;
-  readonly alpha?: string;
-  readonly routingMismatch?: string;
-  readonly idleMin?: string;
-  readonly windowSkewShare?: string;
-  readonly queuedIdleWarn?: string;
-  readonly queuedIdleFail?: string;
-  readonly ceilingMinLines?: string;
-  readonly window?: string;
-  readonly since?: string;
-  readonly until?: string;
-  readonly skipWarmup?: string;
-  readonly chart?: boolean;
-  readonly strict?: boolean;
-  readonly assert?: readonly string[];
-  readonly warn?: readonly string[];
-  readonly name?: string;
-  readonly impliedRankFromRoom?: boolean;
-  readonly jobs?: string;
-}
+};
 
 export function parseOptions(raw: RawOptions): Options {
   const format = raw.format ?? 'table';
@@ -147,7 +122,7 @@ export function parseOptions(raw: RawOptions): Options {
 const MAX_JOBS = 256;
 
 function jobsOf(raw: string | undefined): number {
-  const jobs = wholeNumber('--jobs', raw, 1, 1);
+  const jobs = wholeNumber('--jobs', raw, DEFAULT_JOBS, 1);
   if (jobs > MAX_JOBS) throw new UsageError(`--jobs must be at most ${MAX_JOBS} (got ${jobs})`);
   return jobs;
 }
@@ -251,4 +226,31 @@ const MAX_LINE_BYTES_LIMIT = 1 << 28;
 /** What reading needs of the options (input/settings.ts), with the time filter resolved to instants. */
 export function readSettingsOf(options: Options, range: TimeRange | null): ReadSettings {
   return { engine: options.engine, patterns: options.patterns.map((p) => p.source), timezone: options.zone.name, maxLineBytes: options.maxLineBytes, range };
+}
+
+/** `dpskew watch`'s own settings. */
+export interface WatchSettings {
+  readonly intervalMs: number;
+  /** `--last`: the stretch of log time shown next to the whole run */
+  readonly lastMs: number;
+  /** `--for`: how long a fail-level finding must hold before it alerts */
+  readonly holdMs: number;
+  readonly alerts: boolean;
+  /** `--alert-exec`: run this instead of exiting on an alert */
+  readonly alertExec: string | null;
+}
+
+export function parseWatchSettings(raw: RawFlags): WatchSettings {
+  return Object.freeze({
+    intervalMs: positiveDuration('--interval', raw.interval ?? '2s'),
+    lastMs: positiveDuration('--last', raw.last ?? '60s'),
+    holdMs: parseDuration('--for', raw.for ?? '60s'),
+    alerts: raw.alert === true || raw.alertExec !== undefined,
+    alertExec: raw.alertExec ?? null,
+  });
+}
+
+/** `compare --regression-threshold`: the peer-balance drop that counts as a regression (default 0.05). */
+export function parseRegressionThreshold(raw: RawFlags): number {
+  return fraction('--regression-threshold', raw.regressionThreshold, 0.05);
 }

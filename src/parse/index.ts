@@ -14,3 +14,6 @@ export const PARSERS = {
 } as const satisfies Record<string, (zone?: Zone) => LineParser>;
 
 export type EngineName = keyof typeof PARSERS;
+
+/** The engine names, in the order parsers are tried. */
+export const ENGINE_NAMES = ['sglang', 'dynamo', 'vllm', 'trtllm'] as const satisfies readonly EngineName[];

@@ -8,7 +8,7 @@ import { InputError, UsageError } from '../model/errors.ts';
 import { errorText, readBytes, readInput, type ReadResult, type StdinInput } from '../input/read-input.ts';
 import { fileKey, workerStem } from '../input/sources.ts';
 import type { Options } from '../options/options.ts';
-import { readSettingsOf } from '../options/options.ts';
+import { readSettingsOf, type WatchSettings } from '../options/options.ts';
 import { buildReport } from '../analyze/build-report.ts';
 import type { Finding, Report } from '../model/report.ts';
 import { createAlertState, dueAlerts } from './alerts.ts';
@@ -17,14 +17,7 @@ import { slidingWindow, type Snapshot, type WatchOutcome } from '../analyze/last
 
 export type { Snapshot, WatchOutcome } from '../analyze/last-stretch.ts';
 
-export interface WatchSettings {
-  readonly intervalMs: number;
-  /** `--last`: the stretch of log time shown next to the whole run */
-  readonly lastMs: number;
-  /** `--for`: how long a fail-level finding must hold before it alerts */
-  readonly holdMs: number;
-  readonly alerts: boolean;
-}
+export type { WatchSettings } from '../options/options.ts';
 
 
 export interface WatchIo {
