@@ -3,6 +3,7 @@
  * Each reads one number from a Report; `null` means the logs hold no data for it, and an assertion
  * on a `null` metric never passes. With `--by worker`, group metrics take the worst worker.
  */
+import { closestNames } from '../model/edit-distance.ts';
 import type { PhaseReport, PhaseWindows, RankGroup, Report } from '../model/report.ts';
 
 /** What a metric reads: the report before its `metrics` are filled in (they are these values). */
@@ -154,23 +155,5 @@ export function findMetric(name: string): Metric | undefined {
 
 /** The known metric names closest to `name` (edit distance ≤ 3), best first. */
 export function suggestMetrics(name: string): string[] {
-  return METRICS.map((m) => ({ name: m.name, d: editDistance(name, m.name) }))
-    .filter((x) => x.d <= 3)
-    .sort((a, b) => a.d - b.d || a.name.localeCompare(b.name))
-    .slice(0, 3)
-    .map((x) => x.name);
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j] ?? 0;
-      row[j] = Math.min(above + 1, (row[j - 1] ?? 0) + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length] ?? 0;
+  return closestNames(name, METRICS.map((m) => m.name), 3);
 }

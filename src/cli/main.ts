@@ -3,7 +3,9 @@
  * The thin edge: argv → the command (cli/program.ts, from the flag table) → its module in
  * cli/commands/. Only cli/ reads process.argv and env, writes to the console or sets the exit code.
  */
+import { existsSync } from 'node:fs';
 import { CommanderError } from 'commander';
+import { closestNames } from '../model/edit-distance.ts';
 import { EXIT_OK, EXIT_USAGE, InputError, isKnownError, UsageError } from '../model/errors.ts';
 import { prepareCollector } from '../input/collect.ts';
 import { compareCommand } from './commands/compare.ts';
@@ -29,6 +31,12 @@ async function runProgram(): Promise<void> {
     watch: watchCommand,
   });
   try {
+    const unknown = unknownCommand(process.argv.slice(2), program.commands.map((c) => c.name()));
+    if (unknown !== null) {
+      process.stderr.write(`error: ${unknown}\n`);
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
     await program.parseAsync(process.argv);
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -42,4 +50,19 @@ async function runProgram(): Promise<void> {
       throw error;
     }
   }
+}
+
+/**
+ * A first word that is no path and is close to a command is a mistyped command, not a log: without
+ * this `dpskew chekc logs/` printed a report of logs/ and then failed on chekc. `help <word>` with
+ * a word that is no command is refused the same way.
+ */
+function unknownCommand(args: readonly string[], commands: readonly string[]): string | null {
+  const [first, second] = args;
+  const word = first === 'help' ? second : first;
+  if (word === undefined || word.startsWith('-') || commands.includes(word)) return null;
+  if (first !== 'help' && existsSync(word)) return null;
+  const near = closestNames(word, commands, 2, 1);
+  if (first !== 'help' && near.length === 0) return null; // a path that does not exist: reading it says so
+  return `unknown command '${word}'${near.length > 0 ? ` (did you mean '${near[0]}'?)` : ` (commands: ${commands.join(', ')})`}`;
 }

@@ -15,8 +15,10 @@ export const EXIT_CODES_HELP = `
 Exit codes:
   0  report printed (dpskew); check passed (dpskew check)
   1  check: a fail-level finding (warn-level too with --strict)
-  2  usage error, unreadable input, corrupt gzip or summary, a summary of a run
-     that had one or was interrupted, or unwritable output (one line on stderr each)
+  2  usage error; nothing could be read (missing paths, no log files, empty stdin:
+     no report, one line on stderr each); an unreadable input, corrupt gzip or
+     summary next to inputs that were read (the report, then the error); a summary
+     of a run that had one or was interrupted; unwritable output
   3  check: nothing to judge (no batch lines, or too few to support a verdict)
   130  interrupted (Ctrl-C): the partial report was printed`;
 
@@ -73,7 +75,9 @@ export function buildProgram(actions: Readonly<Record<CommandName, Action>>): Co
     // Options after `check` belong to `check`, not to the top-level command that shares their names.
     .enablePositionalOptions()
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    // `dpskew help [command]`; commander adds it only to programs without their own action.
+    .helpCommand('help [command]', 'show the help of a command');
   const paths = (command: Command): Command => command.argument('[paths...]', 'log files, directories (read recursively) or - for stdin; stdin when omitted');
   addFlags(paths(program), 'report')
     .addHelpText('after', `${EXIT_CODES_HELP}\n${EXAMPLES_HELP}`)

@@ -145,3 +145,13 @@ export function readPatternFile(path: string): string[] {
     throw new UsageError(`--pattern-file ${path}: ${error instanceof Error && 'code' in error && error.code === 'ENOENT' ? 'no such file' : String(error)}`);
   }
 }
+
+/**
+ * The width to render for: the terminal's, else `COLUMNS` (set by shells and by users who pipe
+ * into less or a file and want a width), else 80.
+ */
+export function outputWidth(stream: { readonly columns?: number }, env: NodeJS.ProcessEnv): number {
+  if (stream.columns !== undefined && stream.columns > 0) return stream.columns;
+  const columns = Number(env['COLUMNS']);
+  return Number.isInteger(columns) && columns >= 20 && columns <= 1000 ? columns : 80;
+}

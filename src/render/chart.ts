@@ -43,7 +43,7 @@ export function renderCharts(report: Report, chalk: ChalkInstance, width: number
     out.push('', chalk.bold(`${capitalize(phase.phase)} queue depth over time`) + chalk.dim(' (peak #queue-req per window)'));
     out.push(chalk.dim(`  ${caption}`));
     out.push(...queueChart(phase, perPoint, chalk));
-    out.push('', chalk.bold(`${capitalize(phase.phase)} balance over time`) + chalk.dim(' (mean/max per window, 1 = even)'));
+    out.push('', chalk.bold(`${capitalize(phase.phase)} balance over time`) + chalk.dim(' (mean/max per window)'));
     out.push(...balanceChart(phase, perPoint));
   }
   return out;
@@ -65,14 +65,14 @@ function queueChart(phase: PhaseWindows, perPoint: number, chalk: ChalkInstance)
   if (!colored && series.length > 1) {
     // Small multiples: one chart per series, same scale, readable without colour.
     const max = Math.max(...series.flatMap((s) => s.values));
-    return series.flatMap((s) => [`  ${s.label}`, ...plot([s.values], { height: SMALL_HEIGHT, min: 0, max })]);
+    return series.flatMap((s) => [`  ${s.label}`, ...plot([s.values], { height: SMALL_HEIGHT, min: 0, max, integer: true })]);
   }
   const colors = series.map((_, i) => SERIES_COLORS[i % SERIES_COLORS.length] ?? asciichart.default);
   const legend = series.map((s, i) => (colored ? `${colors[i] ?? ''}━━ ${s.label}${asciichart.reset}` : `━━ ${s.label}`)).join('  ');
   return [
     ...plot(
       series.map((s) => s.values),
-      colored ? { height: QUEUE_HEIGHT, min: 0, colors } : { height: QUEUE_HEIGHT, min: 0 },
+      colored ? { height: QUEUE_HEIGHT, min: 0, colors, integer: true } : { height: QUEUE_HEIGHT, min: 0, integer: true },
     ),
     `  ${legend}`,
   ];
@@ -111,8 +111,10 @@ function downsample(values: readonly number[], perPoint: number, combine: (...xs
   return out;
 }
 
-function plot(series: number[][], config: { height: number; min?: number; max?: number; colors?: string[] }): string[] {
-  const text = asciichart.plot(series, { ...config, format: (x: number) => formatAxis(x).padStart(LABEL_WIDTH) });
+/** `integer`: the series are counts (queue depths), so the axis shows whole numbers, never `96.38`. */
+function plot(series: number[][], config: { height: number; min?: number; max?: number; colors?: string[]; integer?: boolean }): string[] {
+  const { integer = false, ...options } = config;
+  const text = asciichart.plot(series, { ...options, format: (x: number) => formatAxis(integer ? Math.round(x) : x).padStart(LABEL_WIDTH) });
   return text.split('\n').map((line) => `  ${line}`);
 }
 

@@ -3,7 +3,7 @@
  * one saying what to do next.
  */
 import type { Phase } from '../model/records.ts';
-import type { Finding, SkewMeasure } from '../model/report.ts';
+import type { Finding, RankRow, Report, SkewMeasure } from '../model/report.ts';
 import { capitalize, formatInt, formatPercent, formatPValue, formatRatio, rankLabel, sanitize } from './format.ts';
 
 export interface FindingText {
@@ -120,9 +120,9 @@ export function describeFinding(f: Finding): FindingText {
       };
     case 'NO_BATCH_LINES':
       return {
-        message: `No Prefill/Decode batch lines found in ${formatInt(f.linesRead)} lines read`,
+        message: `No per-rank evidence in ${formatInt(f.linesRead)} lines read: no batch lines (SGLang, TensorRT-LLM), engine stats (vLLM), routing decisions or request lines (Dynamo)`,
         advice:
-          'Point dpskew at SGLang scheduler logs (worker .out/.err files). Under Dynamo set DYN_SKIP_SGLANG_LOG_FORMATTING=1; check the paths.',
+          'Point dpskew at the engine workers\' own logs (SGLang scheduler .out/.err, vLLM engine logs, TensorRT-LLM iteration logs) or the Dynamo router/frontend logs; under Dynamo with SGLang set DYN_SKIP_SGLANG_LOG_FORMATTING=1. docs/formats.md lists the lines dpskew reads.',
       };
     case 'DP_RANK_PINNED':
       return {
@@ -241,4 +241,35 @@ export function skewAdvice(engine: string | null, phase: Phase | null): string {
     default:
       return 'Check how requests pick a DP rank: the router, the engine\'s load balancer, and explicit ranks on requests.';
   }
+}
+
+/**
+ * The verdict's reason in one sentence, for the first line of the human outputs: the first finding
+ * at the verdict's level (findings are sorted worst first), in short form where one exists, e.g.
+ * `prefill: DP0 took 99.2% of batches (peer balance 0.00); queue peaked at 771 on DP0`.
+ */
+export function verdictReason(report: Report): string {
+  if (report.verdict === 'ok') {
+    const judged = [report.prefill, report.decode].filter((p) => p.peerBalance !== null);
+    if (judged.length === 0) return 'no skew found';
+    return judged.map((p) => `${p.phase}: peer balance ${formatRatio(p.peerBalance)} over ${p.ranks?.length ?? p.groups.length} ${p.ranks === null ? 'workers' : 'ranks'}`).join('; ');
+  }
+  const level = report.verdict === 'insufficient' ? null : report.verdict;
+  const first = report.findings.find((f) => (level === null ? f.code === 'INSUFFICIENT_DATA' || f.code === 'LAYOUT_UNKNOWN' || f.code === 'NO_BATCH_LINES' : f.level === level)) ?? report.findings[0];
+  if (first === undefined) return '';
+  if (first.code === 'BATCH_SKEW' && first.phase !== null) {
+    const measure = first.basis === 'tokens' && first.tokens !== null ? first.tokens : first.batches;
+    const what = first.basis === 'tokens' ? 'new tokens' : 'batches';
+    const who = first.worker === null ? '' : ` on ${sanitize(first.worker)}`;
+    const took = measure.maxRank === null ? '' : `${rankLabel(measure.maxRank)} took ${formatPercent(measure.maxShare)} of ${what}${who} `;
+    const peak = peakQueue(report[first.phase].ranks ?? []);
+    return `${first.phase}: ${took}(peer balance ${formatRatio(measure.peerBalance)})${peak === null ? '' : `; queue peaked at ${formatInt(peak.queue)} on ${rankLabel(peak.rank)}`}`;
+  }
+  return describeFinding(first).message;
+}
+
+function peakQueue(ranks: readonly RankRow[]): { readonly rank: number; readonly queue: number } | null {
+  let peak: { rank: number; queue: number } | null = null;
+  for (const r of ranks) if (r.queue.max !== null && r.queue.max > 0 && (peak === null || r.queue.max > peak.queue)) peak = { rank: r.rank, queue: r.queue.max };
+  return peak;
 }

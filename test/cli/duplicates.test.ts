@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/model/report.ts';
+import { unwrap } from '../helpers/unwrap.ts';
 import { CLI, ROOT, runCli, runJson } from './run-cli.ts';
 
 const ENV = { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', TZ: 'UTC' };
@@ -42,7 +43,7 @@ describe('the same file reached twice is read once', async () => {
     expect(counts(json)).toEqual(counts(once));
     expect(json.duplicateInputs.map((d) => d.sameAs)).toEqual([run, run, run]);
     const table = await runCli([dir, run]);
-    expect(table.stdout).toContain(`Read once: 2 inputs are the same file as another: ${join(dir, 'latest.log')} = ${run}, ${run} = ${run}`);
+    expect(unwrap(table.stdout)).toContain(`Read once: 2 inputs are the same file as another: ${join(dir, 'latest.log')} = ${run}, ${run} = ${run}`);
   });
 
   it('stdin named twice, as - and as /dev/stdin', () => {

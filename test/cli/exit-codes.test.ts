@@ -50,9 +50,9 @@ describe('usage errors exit 2 with one line on stderr', () => {
 });
 
 describe('check exit codes', () => {
-  it('0 on a balanced log, 3 on an empty one, 3 on too few batches', async () => {
+  it('0 on a balanced log, 2 when nothing was read, 3 on lines without batches, 3 on too few batches', async () => {
     expect((await runCli(['check'], { stdin: balancedLog(50) })).code).toBe(0);
-    expect((await runCli(['check'], { stdin: '' })).code).toBe(3);
+    expect(await runCli(['check'], { stdin: '' })).toEqual({ code: 2, stdout: '', stderr: 'error: stdin: empty: nothing was piped in\n' });
     expect((await runCli(['check'], { stdin: 'hello\nworld\n' })).code).toBe(3);
     expect((await runCli(['check'], { stdin: balancedLog(2) })).code).toBe(3);
   });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/model/report.ts';
-import { CLI, ROOT, runJson } from './run-cli.ts';
+import { CLI, ROOT, runCli, runJson } from './run-cli.ts';
 
 const ENV = { PATH: process.env['PATH'] ?? '', NO_COLOR: '1', TZ: 'UTC' };
 const AFTER = join(ROOT, 'examples/pr7984-after');
@@ -93,17 +93,15 @@ describe.runIf(existsSync('/proc/self/status'))('odd files', () => {
     expect(json.inputs[0]?.bytes).toBeGreaterThan(100);
   });
 
-  it('/proc/self/mem: the read error is in inputs[].error, one line on stderr, exit 2, no stack', async () => {
-    const { result, json } = await runJson(['/proc/self/mem']);
+  it('/proc/self/mem: nothing read, so no report: the read error in one line on stderr, exit 2, no stack', async () => {
+    const result = await runCli(['/proc/self/mem', '--format', 'json']);
     expect(result.code).toBe(2);
-    expect(json.inputs[0]?.error).toMatch(/EIO/);
+    expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^error: \/proc\/self\/mem: .*EIO.*\n$/);
   });
 
-  it('/dev/null is an empty stream', async () => {
-    const { result, json } = await runJson(['/dev/null']);
-    expect(result.code).toBe(0);
-    expect(json.totals.linesRead).toBe(0);
+  it('/dev/null is an empty stream: nothing read, one line, exit 2', async () => {
+    expect(await runCli(['/dev/null', '--format', 'json'])).toEqual({ code: 2, stdout: '', stderr: 'error: /dev/null: empty file\n' });
   });
 
   it('/dev/zero is read as a stream until Ctrl-C, its one endless line skipped without being held', async () => {

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { unwrap } from '../helpers/unwrap.ts';
 import { batchesByRank, ROOT, runCli, runJson } from './run-cli.ts';
 
 const AFTER = join(ROOT, 'examples/pr7984-after');
@@ -22,8 +23,8 @@ describe('balance over time', () => {
       }),
     ]);
     const { stdout } = await runCli([IDLE]);
-    expect(stdout).toContain('DP2 ran nothing for 5 min (2026-04-14 10:08:00Z – 2026-04-14 10:13:00Z)');
-    expect(stdout).toContain('idle: DP2 2026-04-14T10:08:00Z – 10:13:00Z (300 s)');
+    expect(unwrap(stdout)).toContain('DP2 ran nothing for 5 min (2026-04-14 10:08:00Z – 2026-04-14 10:13:00Z)');
+    expect(unwrap(stdout)).toContain('idle: DP2 10:08:00Z – 10:13:00Z (300 s)');
     const md = await runCli([IDLE, '--format', 'markdown']);
     expect(md.stdout).toContain('10:08:00');
   });

@@ -14,6 +14,7 @@ import { setOptimizing } from '../exit-safety.ts';
 import { resolveColor, writeOutput } from '../output.ts';
 import { run } from '../run.ts';
 import { flagsWithConfig, optionsOf } from '../settings.ts';
+import { nothingRead } from './report.ts';
 import { inputLine, STDIN } from '../terminal.ts';
 
 export async function compareCommand([beforePath = '', afterPath = '']: readonly string[], given: RawFlags, command: Command): Promise<void> {
@@ -26,11 +27,24 @@ export async function compareCommand([beforePath = '', afterPath = '']: readonly
     const saved = readSavedReport(path);
     if (saved !== null) return saved;
     const result = await run([path], options, { stdin: STDIN, cwd: process.cwd(), onReading: setOptimizing });
+    const nothing = nothingRead(result.report, result.inputErrors, [path]);
+    if (nothing !== null) throw new NothingRead(nothing);
     for (const n of result.notes) notes.push(inputLine('note', n));
     for (const e of result.inputErrors) errors.push(inputLine('error', e));
     return result.report;
   };
-  const comparison = compareReports(await load(beforePath), await load(afterPath), { before: beforePath, after: afterPath }, threshold);
+  let before: Report;
+  let after: Report;
+  try {
+    before = await load(beforePath);
+    after = await load(afterPath);
+  } catch (error) {
+    if (!(error instanceof NothingRead)) throw error;
+    for (const line of error.lines) process.stderr.write(line);
+    process.exitCode = EXIT_USAGE;
+    return;
+  }
+  const comparison = compareReports(before, after, { before: beforePath, after: afterPath }, threshold);
   // A config file can still say csv (commander refuses it on the command line): compare has no CSV.
   if (options.format === 'csv') throw new UsageError('compare: --format csv is not available; use table, json or markdown');
   const format = options.format;
@@ -38,6 +52,15 @@ export async function compareCommand([beforePath = '', afterPath = '']: readonly
   process.exitCode = errors.length > 0 ? EXIT_USAGE : flags.failOnRegression === true && comparison.regression ? EXIT_FINDINGS : EXIT_OK;
   await writeOutput(renderComparison(comparison, format, new Chalk({ level: color ? 1 : 0 })));
   for (const line of [...notes, ...errors]) process.stderr.write(line);
+}
+
+/** A side of the comparison of which nothing could be read: its one-line errors. */
+class NothingRead extends Error {
+  readonly lines: readonly string[];
+  constructor(lines: readonly string[]) {
+    super(lines.join(''));
+    this.lines = lines;
+  }
 }
 
 /**

@@ -4,7 +4,7 @@ import { isatty } from 'node:tty';
 import { Chalk } from 'chalk';
 import type { Command } from 'commander';
 import { METRICS } from '../../analyze/metrics.ts';
-import { EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_NO_DATA, EXIT_OK, EXIT_USAGE, UsageError } from '../../model/errors.ts';
+import { EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_NO_DATA, EXIT_OK, EXIT_USAGE, UsageError, type InputError } from '../../model/errors.ts';
 import type { Report, Verdict } from '../../model/report.ts';
 import type { RawFlags } from '../../options/flags.ts';
 import { renderAnnotations, renderStepSummary } from '../../render/github.ts';
@@ -15,7 +15,7 @@ import { setOptimizing } from '../exit-safety.ts';
 import { resolveColor, writeOutput } from '../output.ts';
 import { run } from '../run.ts';
 import { flagsWithConfig, optionsOf } from '../settings.ts';
-import { appendFile, createProgressLine, inputLine, markInterrupted, onCtrlC, signalsSeen, STDIN, writeFile } from '../terminal.ts';
+import { appendFile, createProgressLine, inputLine, markInterrupted, onCtrlC, signalsSeen, outputWidth, STDIN, writeFile } from '../terminal.ts';
 
 export type ReportMode = 'report' | 'check' | 'merge';
 
@@ -53,8 +53,16 @@ export async function reportCommand(mode: ReportMode, paths: readonly string[], 
   });
   const { inputErrors, notes, summary } = result;
   progress?.clear();
+  // Nothing read at all (missing paths, a directory without logs, empty stdin): say why in one line
+  // each, like rg or jq, rather than wrapping the error in an empty report.
+  const nothing = interrupt.signal.aborted ? null : nothingRead(result.report, inputErrors, paths);
+  if (nothing !== null) {
+    for (const line of nothing) process.stderr.write(line);
+    process.exitCode = EXIT_USAGE;
+    return;
+  }
   const color = options.format === 'table' && resolveColor(flags.color, process.env, process.stdout.isTTY === true);
-  const render = (r: Report): string => RENDERERS[options.format](r, { chalk: new Chalk({ level: color ? 1 : 0 }), width: process.stdout.columns || 80, chart: options.chart });
+  const render = (r: Report): string => RENDERERS[options.format](r, { chalk: new Chalk({ level: color ? 1 : 0 }), width: outputWidth(process.stdout, process.env), chart: options.chart });
   // Analysis, --save and rendering are synchronous: a Ctrl-C pressed meanwhile is seen only
   // between them, and still marks the report.
   await signalsSeen();
@@ -89,6 +97,23 @@ export async function reportCommand(mode: ReportMode, paths: readonly string[], 
   // (a pipe still writing): nothing more will be read.
   await signalsSeen();
   if (interrupt.signal.aborted) process.exit(EXIT_INTERRUPTED);
+}
+
+/** The lines that say why nothing was read, or `null` when some input had a line. */
+export function nothingRead(report: Report, inputErrors: readonly InputError[], paths: readonly string[]): string[] | null {
+  if (report.totals.linesRead > 0) return null;
+  const lines = inputErrors.map((e) => inputLine('error', e));
+  for (const input of report.inputs) {
+    if (input.error !== null || inputErrors.some((e) => e.path === input.name)) continue;
+    lines.push(inputLine('error', { path: input.name === '-' ? 'stdin' : input.name, message: input.name === '-' ? 'empty: nothing was piped in' : 'empty file' }));
+  }
+  if (lines.length === 0) {
+    const skipped = report.skippedFiles;
+    const shown = skipped.slice(0, 3).join(', ') + (skipped.length > 3 ? `, … ${skipped.length - 3} more` : '');
+    const why = skipped.length > 0 ? `${skipped.length} file${skipped.length === 1 ? '' : 's'} skipped as not logs by name: ${shown}; name a file to read it anyway` : 'nothing in it';
+    lines.push(inputLine('error', { path: paths.join(', '), message: `no log files (${why})` }));
+  }
+  return lines;
 }
 
 /** `--out`: the format follows the file's extension. */

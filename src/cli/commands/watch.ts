@@ -15,7 +15,7 @@ import { watch } from '../../watch/watch.ts';
 import { setOptimizing } from '../exit-safety.ts';
 import { resolveColor, writeOutput } from '../output.ts';
 import { flagsWithConfig, optionsOf } from '../settings.ts';
-import { createLiveScreen, HOME_AND_CLEAR, onCtrlC, STDIN } from '../terminal.ts';
+import { createLiveScreen, HOME_AND_CLEAR, onCtrlC, outputWidth, STDIN } from '../terminal.ts';
 
 export async function watchCommand(paths: readonly string[], given: RawFlags, command: Command): Promise<void> {
   const refused = ONE_OFF_OUTPUTS.filter((f) => given[f.key as keyof RawFlags] !== undefined).map((f) => `--${f.name}`);
@@ -33,7 +33,7 @@ export async function watchCommand(paths: readonly string[], given: RawFlags, co
   if (options.format !== 'table' && options.format !== 'json') throw new UsageError(`watch: --format ${options.format} cannot be streamed; use table (a live screen) or json (NDJSON)`);
   const live = process.stdout.isTTY === true && options.format === 'table';
   const color = live && resolveColor(flags.color, process.env, true);
-  const context = (): RenderContext => ({ chalk: new Chalk({ level: color ? 1 : 0 }), width: process.stdout.columns || 80, chart: options.chart });
+  const context = (): RenderContext => ({ chalk: new Chalk({ level: color ? 1 : 0 }), width: outputWidth(process.stdout, process.env), chart: options.chart });
   const interrupt = new AbortController();
   onCtrlC(interrupt);
   const screen = createLiveScreen();
@@ -46,7 +46,7 @@ export async function watchCommand(paths: readonly string[], given: RawFlags, co
     now: Date.now,
     onSnapshot: (snapshot) => {
       if (live) screen.enter();
-      return writeOutput(live ? `${HOME_AND_CLEAR}${fitScreen(renderWatchScreen(snapshot, context(), settings.intervalMs), process.stdout.rows || 24, process.stdout.columns || 80)}` : renderWatchSnapshot(snapshot));
+      return writeOutput(live ? `${HOME_AND_CLEAR}${fitScreen(renderWatchScreen(snapshot, context(), settings.intervalMs), process.stdout.rows || 24, outputWidth(process.stdout, process.env))}` : renderWatchSnapshot(snapshot));
     },
     onAlert: async (findings, snapshot) => {
       if (!live) for (const finding of findings) await writeOutput(renderWatchAlert(finding, snapshot.time));
