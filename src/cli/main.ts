@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import { closestNames } from '../model/edit-distance.ts';
-import { EXIT_OK, EXIT_USAGE, InputError, isKnownError, UsageError } from '../model/errors.ts';
+import { EXIT_OK, EXIT_USAGE, InputError, isKnownError } from '../model/errors.ts';
 import { prepareCollector } from '../input/collect.ts';
 import { compareCommand } from './commands/compare.ts';
 import { reportCommand } from './commands/report.ts';
@@ -44,7 +44,6 @@ async function runProgram(): Promise<void> {
       process.exitCode = error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     } else if (isKnownError(error)) {
       process.stderr.write(error instanceof InputError ? inputLine('error', error) : `error: ${error.message}\n`);
-      if (error instanceof UsageError) process.stderr.write('(run with --help for usage)\n');
       process.exitCode = EXIT_USAGE;
     } else {
       throw error;

@@ -75,7 +75,9 @@ export function buildProgram(actions: Readonly<Record<CommandName, Action>>): Co
     // Options after `check` belong to `check`, not to the top-level command that shares their names.
     .enablePositionalOptions()
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)')
+    // Errors in one line, like rg, jq and eslint: commander's own ("unknown option" and its
+    // suggestion on a second line) are joined; subcommands inherit this.
+    .configureOutput({ outputError: (text, write) => write(oneLineError(text)) })
     // `dpskew help [command]`; commander adds it only to programs without their own action.
     .helpCommand('help [command]', 'show the help of a command');
   const paths = (command: Command): Command => command.argument('[paths...]', 'log files, directories (read recursively) or - for stdin; stdin when omitted');
@@ -97,4 +99,12 @@ export function buildProgram(actions: Readonly<Record<CommandName, Action>>): Co
     (args: string[], flags: RawFlags, command: Command) => actions.merge(args, flags, command),
   );
   return program;
+}
+
+/** commander's `error: …\n(Did you mean --x?)\n` as `error: … (did you mean --x?)\n`. */
+export function oneLineError(text: string): string {
+  return `${text
+    .trim()
+    .replace(/\n\(Did you mean /g, ' (did you mean ')
+    .replace(/\s*\n\s*/g, ' ')}\n`;
 }

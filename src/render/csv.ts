@@ -1,13 +1,16 @@
 /**
- * `--format csv`: one row per phase and DP rank (per worker and rank with `--by worker`), RFC 4180
- * quoting. Text is sanitised like the other formats'; cells that a spreadsheet would read as a
- * formula (= + - @) get a leading `'`.
+ * `--format csv`: one rectangular table, RFC 4180 quoting, one row per phase and DP rank (per worker
+ * and rank with `--by worker`), then one row per rank of each other per-rank section the logs hold:
+ * vLLM engine stats, Dynamo routing decisions, per-request ranks. The first 17 columns keep their
+ * place and meaning for batch rows; `section` says which section a row belongs to, and a cell is
+ * empty where the column does not apply (docs/formats.md lists the columns). Text is sanitised like
+ * the other formats'; cells that a spreadsheet would read as a formula (= + - @) get a leading `'`.
  */
 import type { Report } from '../model/report.ts';
 import { sanitize } from './format.ts';
 import type { Renderer } from './types.ts';
 
-const HEADER = [
+export const CSV_COLUMNS = [
   'phase',
   'worker',
   'rank',
@@ -25,42 +28,109 @@ const HEADER = [
   'running_mean',
   'first_time',
   'last_time',
-];
+  'section',
+  'source',
+  'samples',
+  'prompt_tokens_est',
+  'decisions',
+  'requests',
+  'requests_executed',
+] as const;
+
+type Column = (typeof CSV_COLUMNS)[number];
+type Row = Partial<Record<Column, string | number | null>>;
 
 export const renderCsv: Renderer = (report: Report) => {
-  const rows: string[] = [HEADER.join(',')];
-  for (const phase of [report.prefill, report.decode]) {
-    for (const group of phase.groups) {
-      for (const r of group.ranks) {
-        rows.push(
-          [
-            text(phase.phase),
-            text(r.worker ?? ''),
-            num(r.rank),
-            num(r.batches),
-            num(r.share),
-            num(r.newTokens),
-            num(r.tokenShare),
-            num(r.newSeqs),
-            num(r.cachedTokens),
-            num(r.queue.max),
-            num(r.queue.p50),
-            num(r.queue.p95),
-            num(r.queue.mean),
-            num(r.running.max),
-            num(r.running.mean),
-            text(r.firstTime ?? ''),
-            text(r.lastTime ?? ''),
-          ].join(','),
-        );
-      }
-    }
-  }
+  const rows: string[] = [CSV_COLUMNS.join(',')];
+  for (const row of csvRows(report)) rows.push(CSV_COLUMNS.map((c) => cell(row[c])).join(','));
   return `${rows.join('\r\n')}\r\n`;
 };
 
-function num(value: number | null): string {
-  return value === null ? '' : String(value);
+function* csvRows(report: Report): Generator<Row> {
+  for (const phase of [report.prefill, report.decode]) {
+    for (const group of phase.groups) {
+      for (const r of group.ranks) {
+        yield {
+          phase: phase.phase,
+          worker: r.worker ?? '',
+          rank: r.rank,
+          batches: r.batches,
+          share: r.share,
+          new_tokens: r.newTokens,
+          token_share: r.tokenShare,
+          new_seqs: r.newSeqs,
+          cached_tokens: r.cachedTokens,
+          queue_max: r.queue.max,
+          queue_p50: r.queue.p50,
+          queue_p95: r.queue.p95,
+          queue_mean: r.queue.mean,
+          running_max: r.running.max,
+          running_mean: r.running.mean,
+          first_time: r.firstTime ?? '',
+          last_time: r.lastTime ?? '',
+          section: 'batches',
+        };
+      }
+    }
+  }
+  // vLLM engine stats: `Waiting` is the engine's queue, so it fills the queue columns.
+  for (const group of report.engineStats.groups) {
+    for (const r of group.ranks) {
+      yield {
+        worker: r.worker ?? '',
+        rank: r.rank,
+        share: r.promptShare,
+        queue_max: r.waiting.max,
+        queue_p50: r.waiting.p50,
+        queue_p95: r.waiting.p95,
+        queue_mean: r.waiting.mean,
+        running_max: r.running.max,
+        running_mean: r.running.mean,
+        first_time: r.firstTime ?? '',
+        last_time: r.lastTime ?? '',
+        section: 'engine-stats',
+        samples: r.samples,
+        prompt_tokens_est: r.promptTokens,
+      };
+    }
+  }
+  // Dynamo routing: one row per target worker and concrete rank; share is within that worker.
+  for (const w of report.routing.workers) {
+    for (const r of w.ranks) {
+      yield {
+        worker: w.workerId,
+        rank: r.rank,
+        share: w.decisions > 0 ? r.decisions / w.decisions : null,
+        first_time: w.firstTime ?? '',
+        last_time: w.lastTime ?? '',
+        section: 'routing',
+        decisions: r.decisions,
+      };
+    }
+  }
+  // Per-request ranks: requested (and, for SGLang Finish lines, executed) per rank of each source.
+  for (const source of report.requests.sources) {
+    const executed = new Map(source.executed.map((e) => [e.rank, e.requests]));
+    const ranks = [...new Set([...source.ranks.map((r) => r.rank), ...executed.keys()])].sort((a, b) => a - b);
+    const requested = new Map(source.ranks.map((r) => [r.rank, r.requests]));
+    const total = source.ranks.reduce((s, r) => s + r.requests, 0);
+    for (const rank of ranks) {
+      const asked = requested.get(rank) ?? 0;
+      yield {
+        rank,
+        share: total > 0 ? asked / total : null,
+        section: 'requests',
+        source: source.source,
+        requests: asked,
+        requests_executed: source.executed.length > 0 ? (executed.get(rank) ?? 0) : null,
+      };
+    }
+  }
+}
+
+function cell(value: string | number | null | undefined): string {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'number' ? String(value) : text(value);
 }
 
 /**

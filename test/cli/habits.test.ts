@@ -80,3 +80,14 @@ describe('nothing read: one line on stderr, nothing on stdout, exit 2', () => {
     expect(stderr).toBe('error: nope.log: no such file or directory\n');
   });
 });
+
+describe('usage errors are one line', () => {
+  it.each([
+    [['--frmat', 'json', SCENARIO], "error: unknown option '--frmat' (did you mean --format?)\n"],
+    [['check', '--asert', 'x', SCENARIO], "error: unknown option '--asert' (did you mean --assert?)\n"],
+    [['watch', '-f', 'csv', SCENARIO], 'error: watch: --format csv cannot be streamed; use table (a live screen) or json (NDJSON)\n'],
+    [['watch', '-f', 'markdown', SCENARIO], 'error: watch: --format markdown cannot be streamed; use table (a live screen) or json (NDJSON)\n'],
+  ])('dpskew %j', async (args, stderr) => {
+    expect(await runCli(args)).toEqual({ code: 2, stdout: '', stderr });
+  });
+});

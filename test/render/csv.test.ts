@@ -5,7 +5,7 @@
  */
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
-import { renderCsv, text } from '../../src/render/csv.ts';
+import { CSV_COLUMNS, renderCsv, text } from '../../src/render/csv.ts';
 import type { Report } from '../../src/model/report.ts';
 import { sampleReport } from '../helpers/report.ts';
 
@@ -58,7 +58,7 @@ describe('CSV cells', () => {
     const records = parseCsv(csv);
     const rows = csv.split('\r\n').filter((r) => r !== '');
     expect(records).toHaveLength(rows.length); // no record spans two lines
-    for (const record of records) expect(record).toHaveLength(17);
+    for (const record of records) expect(record).toHaveLength(CSV_COLUMNS.length);
     const worker = records[1]?.[1] ?? '';
     expect(worker).toBe('w\\x1b]0;pwned\\x07\\x1b[2J\\x0ax,"y"\\x0d\\x85\\x9b31m\\u{202e}evil\\u{200f}\\u{2066}\\u{61c}\\u{2028}end');
   });
