@@ -6,7 +6,7 @@
  * empty where the column does not apply (docs/formats.md lists the columns). Text is sanitised like
  * the other formats'; cells that a spreadsheet would read as a formula (= + - @) get a leading `'`.
  */
-import type { Report } from '../model/report.ts';
+import type { Quantiles, Report } from '../model/report.ts';
 import { sanitize } from './format.ts';
 import type { Renderer } from './types.ts';
 
@@ -60,14 +60,7 @@ function* csvRows(report: Report): Generator<Row> {
           token_share: r.tokenShare,
           new_seqs: r.newSeqs,
           cached_tokens: r.cachedTokens,
-          queue_max: r.queue.max,
-          queue_p50: r.queue.p50,
-          queue_p95: r.queue.p95,
-          queue_mean: r.queue.mean,
-          running_max: r.running.max,
-          running_mean: r.running.mean,
-          first_time: r.firstTime ?? '',
-          last_time: r.lastTime ?? '',
+          ...loadCells(r.queue, r),
           section: 'batches',
         };
       }
@@ -80,14 +73,7 @@ function* csvRows(report: Report): Generator<Row> {
         worker: r.worker ?? '',
         rank: r.rank,
         share: r.promptShare,
-        queue_max: r.waiting.max,
-        queue_p50: r.waiting.p50,
-        queue_p95: r.waiting.p95,
-        queue_mean: r.waiting.mean,
-        running_max: r.running.max,
-        running_mean: r.running.mean,
-        first_time: r.firstTime ?? '',
-        last_time: r.lastTime ?? '',
+        ...loadCells(r.waiting, r),
         section: 'engine-stats',
         samples: r.samples,
         prompt_tokens_est: r.promptTokens,
@@ -126,6 +112,20 @@ function* csvRows(report: Report): Generator<Row> {
       };
     }
   }
+}
+
+/** The queue, running and time columns, shared by batch rows and engine-stats rows. */
+function loadCells(queue: Quantiles, r: { readonly running: { readonly max: number | null; readonly mean: number | null }; readonly firstTime: string | null; readonly lastTime: string | null }): Row {
+  return {
+    queue_max: queue.max,
+    queue_p50: queue.p50,
+    queue_p95: queue.p95,
+    queue_mean: queue.mean,
+    running_max: r.running.max,
+    running_mean: r.running.mean,
+    first_time: r.firstTime ?? '',
+    last_time: r.lastTime ?? '',
+  };
 }
 
 function cell(value: string | number | null | undefined): string {
