@@ -72,7 +72,7 @@ class Log {
 const dpTags = (rank: number): string => `DP${rank} TP${rank} EP${rank}`;
 
 // ---------------------------------------------------------------------------------------------------
-// server_args=ServerArgs(...) (§4.1): one line per node, the dataclass repr
+// server_args=ServerArgs(...): one line per node, the dataclass repr
 
 interface Layout {
   readonly tp: number;
@@ -525,7 +525,7 @@ function writeExampleSet(root: string, set: ExampleSet): void {
   });
 }
 
-// Verbatim from sglang-log-formats.md §5 F2.
+// Verbatim real lines (a 2025 SGLang release).
 const DEEPEP_CONFIG =
   "Use DeepEP Config: {'normal_dispatch': {'num_sms': 60, 'num_max_nvl_chunked_send_tokens': 26}, 'normal_combine': {'num_sms': 60, 'num_max_nvl_chunked_send_tokens': 16}}";
 
@@ -764,7 +764,7 @@ const FIXTURES: Readonly<Record<string, Fixture>> = {
   },
 };
 
-/** The batch lines of sglang-log-formats.md §5 F2, F4, F5 and F13, verbatim and in document order. */
+/** Real batch lines of four SGLang releases, verbatim (fixtures/reference-lines/README.md says where from). */
 const REAL_LINES: readonly string[] = [
   // F2: PD prefill + decode, DP4/EP4, May 2026 (P15 / D13; the first line uses the hybrid-mamba usage chunk)
   '[2026-05-07 06:17:16 DP1 TP1 EP1] Prefill batch, #new-seq: 1, #new-token: 832, #cached-token: 0, full token usage: 0.00, mamba usage: 0.06, #running-req: 0, #queue-req: 0, #pending-token: 0, #bootstrap-req: 0, #inflight-req: 1, cuda graph: False, input throughput (token/s): 10.61',

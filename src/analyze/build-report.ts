@@ -290,7 +290,7 @@ function routingDpSize(contexts: readonly WorkerContext[], flag: number | null):
 
 /**
  * TensorRT-LLM prints iteration logs from rank 0 only unless TLLM_PROFILE_LOG_RANKS=all
- * (reference §4.2): a worker whose TRT-LLM batch lines all come from one rank cannot show balance.
+ *: a worker whose TRT-LLM batch lines all come from one rank cannot show balance.
  */
 const SINGLE_RANK_FAMILIES = ['trtllm'];
 function singleRankLogging(workers: readonly WorkerState[]): Finding[] {

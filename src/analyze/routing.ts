@@ -1,5 +1,5 @@
 /**
- * Routing findings (reference: dynamo-vllm-trtllm-log-formats.md §2.2):
+ * Routing findings:
  * - DP_RANK_PINNED: every decision for a worker carries the same concrete rank although the
  *   worker has several: the PR #7984 signature (round-robin sent `dp_rank=0` instead of `None`);
  * - DP_RANK_SENTINEL: u32::MAX (4294967295) leaked into a dp_rank (PR #6736's sentinel arriving raw);

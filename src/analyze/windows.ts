@@ -1,5 +1,5 @@
 /**
- * Balance over time (prior-art.md §5 "Windowed statistics"): the run is cut into fixed windows;
+ * Balance over time: the run is cut into fixed windows;
  * per window and rank we have batches, new tokens and the peak queue. Whole-run totals hide the
  * imbalance that hurts (a run balanced at 1.22× overall reached 19× in single windows), so:
  * - window balance (mean/max) and peer balance over active windows: min, p10, p50, the worst window;

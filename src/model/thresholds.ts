@@ -1,4 +1,4 @@
-/** Default detection thresholds (reference: prior-art.md §5 "Recommended defaults"). */
+/** Default detection thresholds. */
 import type { Thresholds } from './report.ts';
 
 export const DEFAULT_THRESHOLDS: Thresholds = Object.freeze({
@@ -19,9 +19,9 @@ export const DEFAULT_THRESHOLDS: Thresholds = Object.freeze({
   routingMismatch: 0.2,
   /** a rank idle for a minute while its peers worked is worth a look */
   idleMinSeconds: 60,
-  /** "warn on skew in ≥ 10 % of active windows" (prior-art.md §5) */
+  /** "warn on skew in ≥ 10 % of active windows" */
   windowSkewShare: 0.1,
-  /** queued while a peer was idle: warn above 5 %, fail above 20 % of active windows (prior-art.md §5) */
+  /** queued while a peer was idle: warn above 5 %, fail above 20 % of active windows */
   queuedIdleWarn: 0.05,
   queuedIdleFail: 0.2,
   /** #running-req constant over ≥ 20 queued lines: a cap (SGLang #30294) rather than chance */

@@ -1,6 +1,6 @@
 /**
  * NVIDIA Dynamo router and backend-handler lines that carry a routing decision
- * (reference: dynamo-vllm-trtllm-log-formats.md §1, §2). Both output formats: the readable
+ *. Both output formats: the readable
  * `tracing` format (`<ISO>  INFO <target>: <message> key=value …`, ANSI or not) and JSONL
  * (`{"time":…,"message":…, <fields flattened>}`, Python events with `log.target`).
  *
@@ -12,16 +12,16 @@ import { IGNORED, type DpRankValue, type LineParser, type ParseResult, type Rout
 
 /** Statements in the order they are tried; `needle` is also what the reader pre-filters on. */
 const STATEMENTS: ReadonlyArray<{ readonly needle: string; readonly source: RoutingRecord['source']; readonly needsRank: boolean }> = [
-  // KV router: `Selected worker: …` and the B10 selector's `… selected worker: …` (§2.1).
+  // KV router: `Selected worker: …` and the B10 selector's `… selected worker: …`.
   { needle: 'elected worker: ', source: 'kv-selected', needsRank: false },
-  // Prefill router (§2.2).
+  // Prefill router.
   { needle: 'Built bootstrap_info upfront before prefill', source: 'bootstrap', needsRank: true },
   { needle: 'Using pre-selected prefill worker for bootstrap', source: 'pre-selected', needsRank: true },
   { needle: 'Using sticky prefill worker for bootstrap', source: 'sticky', needsRank: true },
   { needle: 'Conditional disagg routing to decode worker', source: 'conditional-disagg', needsRank: true },
-  // TRT-LLM handler (§2.4): only printed when the router sent a rank.
+  // TRT-LLM handler: only printed when the router sent a rank.
   { needle: 'Using dynamo router dp_rank=', source: 'trtllm-handler', needsRank: true },
-  // vLLM handler (§2.4, Dynamo PR #6695): `Received DP rank {r} is out of range …`. The needle is
+  // vLLM handler: `Received DP rank {r} is out of range …`. The needle is
   // the rarer half (capitals), which the reader finds faster; the other half is checked below.
   { needle: 'Received DP rank', source: 'vllm-out-of-range', needsRank: true },
 ];
@@ -33,7 +33,7 @@ const OUT_OF_RANGE_RANK = /Received DP rank (\S+) is out of range/;
 const ROUTER_MODE = /\brouter_mode"?\s*[=:]\s*"?([A-Za-z_]+)/;
 const JSON_DP_RANK = /"dp_rank"\s*:\s*("(?:Some\(-?\d+\)|None)"|-?\d+|null)/;
 
-/** Values at or above 2^31 are not ranks: u32::MAX (4294967295) is Dynamo's "not set" sentinel (§2.2). */
+/** Values at or above 2^31 are not ranks: u32::MAX (4294967295) is Dynamo's "not set" sentinel. */
 const SENTINEL_FLOOR = 2 ** 31;
 
 export function createDynamoParser(zone: Zone = UTC_ZONE): LineParser {

@@ -1,5 +1,5 @@
 /**
- * Per-request DP-rank evidence (reference: dynamo-vllm-trtllm-log-formats.md §2.4, §5): SGLang
+ * Per-request DP-rank evidence: SGLang
  * `--log-requests` lines (`Receive: obj=GenerateReqInput(rid='…', …, bootstrap_room=…,
  * data_parallel_rank=None, …)` and `Finish: …` with `'meta_info': {…'dp_rank': N…}`), and per-request
  * debug prints of any engine carrying `dp_rank=…`, `"dp_rank": …`, `data_parallel_rank=…`,

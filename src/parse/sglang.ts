@@ -1,13 +1,13 @@
 /**
- * SGLang scheduler logs (reference: sglang-log-formats.md). Recognises:
- * - `Prefill batch` / `Decode batch` lines of every release (§2: P0–P16, D1–D14): `Prefill batch.`,
+ * SGLang scheduler logs. Recognises:
+ * - `Prefill batch` / `Decode batch` lines of every release: `Prefill batch.`,
  *   `Prefill batch,`, `Prefill batch [N],`, v0.3's `Prefill batch(mixed #running-req: N).`, with
  *   any token-usage form, field aliases and trailing `, `, space or nothing;
- * - rank prefixes (§1): `[date time[.ms] DPd PPp ATTN_CPc MOE_DPm TPt EPe]` in any order, `DP-1`,
+ * - rank prefixes: `[date time[.ms] DPd PPp ATTN_CPc MOE_DPm TPt EPe]` in any order, `DP-1`,
  *   time-only stamps, no tags; custom logging formats with ranks inside a bracket; Dynamo's
  *   reformatting (ISO time, no ranks). The prefix is searched for, not anchored, so `srun -l`
  *   labels, Ray actor prefixes and junk before the bracket do not matter;
- * - `server_args=ServerArgs(...)` layout lines (§4.1).
+ * - `server_args=ServerArgs(...)` layout lines.
  */
 import { stripAnsi } from './envelope.ts';
 import { findLoggerTimestamp, UTC_ZONE, wallClockToMs, type Zone } from './timestamps.ts';
@@ -29,10 +29,10 @@ const LAYOUT = {
   disaggregationMode: /\bdisaggregation_mode='(\w+)'/,
 } as const;
 
-/** Fields each phase must carry for its line to count (present in every release, §2). */
+/** Fields each phase must carry for its line to count (present in every release). */
 const REQUIRED = { Prefill: ['#new-token: ', '#queue-req: '], Decode: ['#running-req: ', '#queue-req: '] } as const;
 
-/** Keys whose presence marks the ≥ v0.4.3.post3 decode shape (§2.2 D3+). */
+/** Keys whose presence marks the ≥ v0.4.3.post3 decode shape. */
 const MODERN_DECODE_KEYS = ['cuda graph: ', 'cpu graph: ', 'npu graph: ', 'musa graph: ', 'largest-len: ', 'pre-allocated usage: '];
 
 /** The SGLang parser's name (its family in the report); the scanning kernel reads this family's batch lines. */
@@ -85,7 +85,7 @@ export function parseSglangLine(raw: string, zone: Zone = UTC_ZONE): ParseResult
     cachedTokens: value(line, '#cached-token: ', body),
     running: mixedRunning ?? value(line, '#running-req: ', body),
     queue,
-    // §7 aliases: the bootstrap backlog was renamed twice, the in-flight KV queue once. On decode
+    // Aliases: the bootstrap backlog was renamed twice, the in-flight KV queue once. On decode
     // lines `#prealloc-req` is the decode-side pre-allocation queue, the same "waiting for KV" role.
     bootstrapQueue: value(line, '#unbootstrapped-req: ', body) ?? value(line, '#prealloc-req: ', body) ?? value(line, '#bootstrap-req: ', body),
     inflight: value(line, '#transferring-req: ', body) ?? value(line, '#inflight-req: ', body) ?? value(line, '#transfer-req: ', body),
@@ -175,7 +175,7 @@ function parsePrefix(before: string, zone: Zone): { ranks: RankLabels; time: num
 }
 
 /**
- * `[YYYY-MM-DD HH:MM:SS[.mmm] TAGn TAGn …]` (date optional, §1.1) between `from` and `to`, parsed by
+ * `[YYYY-MM-DD HH:MM:SS[.mmm] TAGn TAGn …]` (date optional) between `from` and `to`, parsed by
  * hand: it runs for every batch line. `null` when the bracket is not SGLang's.
  */
 function parseNativeBracket(s: string, from: number, to: number, zone: Zone): { ranks: RankLabels; time: number | undefined; prefix: 'native' } | null {

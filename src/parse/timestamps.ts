@@ -121,7 +121,7 @@ export function findTimestamp(text: string, zone: Zone = UTC_ZONE): number | und
 const LEVELLED_ISO = /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?)\s+(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|CRITICAL)\b/;
 
 /**
- * The timestamp of a `tracing`-style logger (`<ISO> <LEVEL> …`, Dynamo §1.1): the ISO stamp
+ * The timestamp of a `tracing`-style logger (`<ISO> <LEVEL> …`, as Dynamo writes): the ISO stamp
  * directly followed by a level, so a `kubectl logs --timestamps` stamp in front is passed over.
  * Falls back to the first timestamp in the text.
  */

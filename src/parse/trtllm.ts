@@ -1,5 +1,5 @@
 /**
- * TensorRT-LLM `print_iter_log` lines (reference: dynamo-vllm-trtllm-log-formats.md §4.2), in the
+ * TensorRT-LLM `print_iter_log` lines, in the
  * early-2025, late-2025 and 2026 shapes. A context step on a rank (`num_ctx_requests > 0`) is a
  * prefill batch; a step with only generation tokens is a decode batch.
  */

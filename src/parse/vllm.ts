@@ -1,5 +1,5 @@
 /**
- * vLLM logs (reference: dynamo-vllm-trtllm-log-formats.md §3): periodic `Engine NNN:` stats lines
+ * vLLM logs: periodic `Engine NNN:` stats lines
  * of every era, `Iteration(i)` step lines inside `(EngineCore_DPk pid=N)` processes, and the
  * warning that stats logging was disabled.
  */
@@ -11,7 +11,7 @@ const STATS =
   /(?:(?:Engine (\d{1,5})|(\d+) Engines Aggregated): )?Avg prompt throughput: ([\d.]+) tokens\/s, Avg generation throughput: ([\d.]+) tokens\/s, Running: (\d+) reqs, (?:Swapped: \d+ reqs, Pending|Waiting): (\d+) reqs/;
 const ITERATION =
   /Iteration\((\d+)\): (\d+) context requests, (\d+) context tokens, (\d+) generation requests, (\d+) generation tokens, iteration elapsed time: [\d.]+ ms( \(dummy\))?/;
-/** `(EngineCore_DP3 pid=925)` (v0.9+) or `(EngineCore_3 pid=925)` (v0.8.3): the global DP index (§3.2). */
+/** `(EngineCore_DP3 pid=925)` (v0.9+) or `(EngineCore_3 pid=925)` (v0.8.3): the global DP index. */
 const ENGINE_CORE = /\(EngineCore_(?:DP)?(\d+) pid=\d+\)/;
 /** vLLM's own header: `INFO 03-30 06:29:25 [file.py:123]` (no year, local time). */
 const HEADER = /(?:DEBUG|INFO|WARNING|ERROR|CRITICAL) (\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? \[/;

@@ -14,7 +14,7 @@ describe('computeBalance', () => {
     expect(of(5, 5, 5, 5)).toMatchObject({ balance: 1, maxShare: 0.25, cv: 0, jain: 1 });
   });
 
-  // Worked values from prior-art.md §5.
+  // Worked values (the published formulas, computed by hand).
   it.each([
     [[890530, 3110, 3003, 2939], 0.2526, 0.9895, 1.71, 0.255],
     [[990, 0, 0, 0], 0.25, 1, 1.732, 0.25],

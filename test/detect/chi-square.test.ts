@@ -38,7 +38,7 @@ describe('chiSquareUniform', () => {
     expect(chiSquareUniform([0, 0, 0])).toBeNull();
   });
 
-  it('calls the small sample 7/3/5/5 noise (prior-art.md §5: p ≈ 0.66)', () => {
+  it('calls the small sample 7/3/5/5 noise', () => {
     const result = chiSquareUniform([7, 3, 5, 5]);
     expect(result?.statistic).toBeCloseTo(1.6, 10);
     expect(result?.df).toBe(3);

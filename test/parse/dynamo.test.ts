@@ -1,4 +1,4 @@
-/** Dynamo routing lines (reference: dynamo-vllm-trtllm-log-formats.md §1, §2, §6). */
+/** Dynamo routing lines. */
 import { describe, expect, it } from 'vitest';
 import { parseDpRank, parseDynamoLine } from '../../src/parse/dynamo.ts';
 import type { ParseResult, RoutingRecord } from '../../src/model/records.ts';

@@ -1,6 +1,6 @@
 /**
- * Real SGLang lines from ../shared/reference/sglang-log-formats.md (§1.4, §4, §5) and lines built
- * from the exact format strings of §2 for releases without a pasted example.
+ * Real SGLang lines pasted in issues and docs of each release, and lines built from the exact
+ * format strings of the releases without a pasted example.
  */
 import { describe, expect, it } from 'vitest';
 import { parseSglangLine } from '../../src/parse/sglang.ts';
@@ -20,7 +20,7 @@ const t = (iso: string) => Date.parse(`${iso}Z`);
 
 type Expect = Partial<Omit<BatchRecord, 'ranks'>> & { ranks?: Partial<BatchRecord['ranks']> };
 
-describe('real lines (reference §5)', () => {
+describe('real lines', () => {
   it.each<[string, string, Expect]>([
     [
       'F2 P15 prefill, hybrid mamba usage',
@@ -110,7 +110,7 @@ describe('real lines (reference §5)', () => {
   });
 });
 
-describe('constructed lines for every release shape (reference §2)', () => {
+describe('constructed lines for every release shape', () => {
   const prefix = '[2025-06-16 10:00:00 DP2 TP2]';
   it.each<[string, string, Expect]>([
     ['P0 v0.3 mixed chunk', '[10:00:00 TP0] Prefill batch(mixed #running-req: 7). #new-seq: 1, #new-token: 12, #cached-token: 0, cache hit rate: 0.00%, token usage: 0.01, #queue-req: 2', { running: 7, queue: 2, legacy: true, time: undefined, ranks: { tp: 0 } }],
@@ -136,7 +136,7 @@ describe('constructed lines for every release shape (reference §2)', () => {
   });
 });
 
-describe('rank prefixes (reference §1)', () => {
+describe('rank prefixes', () => {
   const body = 'Prefill batch, #new-seq: 1, #new-token: 1, #cached-token: 0, token usage: 0.00, #running-req: 0, #queue-req: 0';
   it.each<[string, Partial<BatchRecord['ranks']>, BatchRecord['prefix']]>([
     ['[2024-11-22 10:00:00 DP-1 TP0]', { dp: -1, tp: 0 }, 'native'],
@@ -195,7 +195,7 @@ describe('lines that are not batch lines, or broken ones', () => {
   });
 });
 
-describe('server_args layout lines (reference §4.1)', () => {
+describe('server_args layout lines', () => {
   it('reads the real docs example', () => {
     const line =
       "[2025-03-16 09:55:55] server_args=ServerArgs(model_path='meta-llama/Meta-Llama-3.1-8B-Instruct', tokenizer_path='meta-llama/Meta-Llama-3.1-8B-Instruct', tokenizer_mode='auto', skip_tokenizer_init=False, load_format='auto', trust_remote_code=False, dtype='auto', kv_cache_dtype='auto', quantization=None, quantization_param_path=None, context_length=None, device='cuda', served_model_name='meta-llama/Meta-Llama-3.1-8B-Instruct', chat_template=None, is_embedding=False, revision=None, host='0.0.0.0', port=37300, mem_fraction_static=0.88, max_running_requests=200, max_total_tokens=20480, chunked_prefill_size=8192, max_prefill_tokens=16384, schedule_policy='fcfs', schedule_conservativeness=1.0, cpu_offload_gb=0, page_size=1, tp_size=1, stream_interval=1, stream_output=False, random_seed=162573626, ...";

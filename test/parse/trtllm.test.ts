@@ -1,4 +1,4 @@
-/** TensorRT-LLM print_iter_log lines (reference: dynamo-vllm-trtllm-log-formats.md §4, F-T2). */
+/** TensorRT-LLM print_iter_log lines. */
 import { describe, expect, it } from 'vitest';
 import { parseTrtllmLine } from '../../src/parse/trtllm.ts';
 import type { BatchRecord, ParseResult } from '../../src/model/records.ts';

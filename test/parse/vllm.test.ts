@@ -1,4 +1,4 @@
-/** vLLM lines (reference: dynamo-vllm-trtllm-log-formats.md §3, §6 F-V*). */
+/** vLLM lines. */
 import { describe, expect, it } from 'vitest';
 import { parseVllmLine } from '../../src/parse/vllm.ts';
 import type { BatchRecord, EngineStatsRecord, ParseResult } from '../../src/model/records.ts';
@@ -79,7 +79,7 @@ describe('iteration lines', () => {
 });
 
 describe('non-default args (the layout of a vLLM server)', () => {
-  it('reads data_parallel_size and tensor_parallel_size (reference §3, real line)', () => {
+  it('reads data_parallel_size and tensor_parallel_size', () => {
     const result = parseVllmLine("INFO 05-26 03:09:21 [cli_args.py:300] non-default args: {'tensor_parallel_size': 2, 'data_parallel_size': 2}");
     expect(result).toMatchObject({ kind: 'record', record: { kind: 'layout', origin: 'engine_args', dpSize: 2, tpSize: 2, firstRank: undefined } });
   });
