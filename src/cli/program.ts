@@ -29,6 +29,25 @@ Examples:
   dpskew check logs/ --strict           fail a CI job on fail- or warn-level findings
   dpskew logs/ --format json > r.json   machine-readable report`;
 
+const CHECK_EXAMPLES = `
+Examples:
+  dpskew check logs/                                   judge with the default thresholds
+  dpskew check logs/ --strict                          warn-level findings fail too
+  dpskew check logs/ --assert 'prefill.peerBalance>=0.8' --junit junit.xml
+  dpskew check --list-metrics                          the names --assert accepts`;
+
+const COMPARE_HELP = `
+Examples:
+  dpskew compare before/ after/                        side by side, with deltas
+  dpskew compare main.json pr.json --fail-on-regression   saved reports; exit 1 if worse
+  dpskew compare before/ after/ --format markdown      for a pull request`;
+
+const MERGE_HELP = `
+Examples:
+  dpskew logs/node1 --save node1.json -f json > /dev/null   on each node
+  dpskew merge node*.json                                  one report of all of them
+  dpskew check node*.json                                  the same, as a CI gate`;
+
 export const WATCH_HELP = `
 Watch exit codes:
   0  stdin ended (only stdin, pipes or FIFOs were watched, and all ended): the final report was printed
@@ -86,16 +105,20 @@ export function buildProgram(actions: Readonly<Record<CommandName, Action>>): Co
     .action((args: string[], flags: RawFlags, command: Command) => actions.report(args, flags, command));
   const sub = (name: CommandName, description: string): Command => program.command(name).description(description).exitOverride();
   addFlags(paths(sub('check', 'Judge the logs for CI: exit 1 on fail-level findings, 3 when there is nothing to judge.')), 'check')
-    .addHelpText('after', EXIT_CODES_HELP)
+    .addHelpText('after', `${EXIT_CODES_HELP}\n${CHECK_EXAMPLES}`)
     .action((args: string[], flags: RawFlags, command: Command) => actions.check(args, flags, command));
   addFlags(
     sub('compare', 'Compare two runs side by side (each a log directory, a file, a --save summary or a saved --format json report).').argument('<before>', 'the run before').argument('<after>', 'the run after'),
     'compare',
-  ).action((before: string, after: string, flags: RawFlags, command: Command) => actions.compare([before, after], flags, command));
+  )
+    .addHelpText('after', COMPARE_HELP)
+    .action((before: string, after: string, flags: RawFlags, command: Command) => actions.compare([before, after], flags, command));
   addFlags(paths(sub('watch', 'Follow growing logs (files, directories, stdin) and judge them again every interval: a live screen on a terminal, one JSON object per interval in a pipe.')), 'watch')
     .addHelpText('after', WATCH_HELP)
     .action((args: string[], flags: RawFlags, command: Command) => actions.watch(args, flags, command));
-  addFlags(paths(sub('merge', 'Merge summaries written with --save (one per node or file) into one report, as if all logs were analysed at once.')), 'merge').action(
+  addFlags(paths(sub('merge', 'Merge summaries written with --save (one per node or file) into one report, as if all logs were analysed at once.')), 'merge')
+    .addHelpText('after', MERGE_HELP)
+    .action(
     (args: string[], flags: RawFlags, command: Command) => actions.merge(args, flags, command),
   );
   return program;

@@ -91,3 +91,20 @@ describe('usage errors are one line', () => {
     expect(await runCli(args)).toEqual({ code: 2, stdout: '', stderr });
   });
 });
+
+describe('subcommand help', () => {
+  it.each([
+    ['check', 'Check options:'],
+    ['compare', 'Compare options:'],
+    ['watch', 'Watch options:'],
+    ['merge', 'Output options:'],
+  ])('%s --help: its own options first, the shared ones grouped after, and examples', async (command, first) => {
+    const { code, stdout } = await runCli([command, '--help']);
+    expect(code).toBe(0);
+    const groups = [...stdout.matchAll(/^([A-Z][a-z]+ options):$/gm)].map((m) => `${m[1] ?? ''}:`);
+    expect(groups[0]).toBe(first);
+    expect(new Set(groups).size).toBe(groups.length);
+    expect(stdout).toMatch(/^Examples:\n {2}\S/m);
+    expect(stdout.slice(stdout.indexOf('Examples:'))).toContain(`dpskew ${command}`);
+  });
+});
