@@ -1,5 +1,5 @@
 // Peak memory of dpskew on the shapes that once made it grow (issue 18, item 9), against the
-// 150 MiB bound the README states:
+// 150 MiB bound docs/guarantees.md states:
 //
 //   npm run bench -- --memory [--runs 1] [--dir DIR] [--keep] [--only NAME]
 //

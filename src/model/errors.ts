@@ -1,4 +1,4 @@
-/** Exit codes: the CLI's documented contract (README "Exit codes", `--help`). */
+/** Exit codes: the CLI's documented contract (docs/usage.md "Exit codes", `--help`). */
 export const EXIT_OK = 0;
 /** `check`: a fail-level finding (or warn-level with --strict) */
 export const EXIT_FINDINGS = 1;

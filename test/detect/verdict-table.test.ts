@@ -1,7 +1,7 @@
 /**
  * The verdict at every rank count (issue: "every threshold means the same at any n"). Skew is judged
  * on peer balance, the other ranks' mean over the busiest rank: 0 when one rank runs everything and
- * 1 when even, at any n. The table below is the one in README "How the verdict is reached".
+ * 1 when even, at any n. The table below is the one in docs/verdict.md "How the verdict is reached".
  */
 import { describe, expect, it } from 'vitest';
 import { aggregatePhase } from '../../src/aggregate/aggregate.ts';

@@ -209,8 +209,8 @@ describe('a saved report', () => {
 });
 
 describe('the schema files', () => {
-  it('are written where the README points', () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  it('are written where the JSON reference points', () => {
+    const readme = readFileSync(join(ROOT, 'docs', 'json.md'), 'utf8');
     expect(readme).toContain('schemas/summary.schema.json');
     expect(readme).toContain('schemas/report.schema.json');
   });
