@@ -101,7 +101,9 @@ export async function reportCommand(mode: ReportMode, paths: readonly string[], 
 
 /** The lines that say why nothing was read, or `null` when some input had a line. */
 export function nothingRead(report: Report, inputErrors: readonly InputError[], paths: readonly string[]): string[] | null {
-  if (report.totals.linesRead > 0) return null;
+  // Evidence counts as read even with no lines counted: a summary built by a tool other than a reader.
+  const evidence = report.totals.linesRead + report.prefill.batches + report.decode.batches + report.routing.decisions + report.engineStats.samples + report.requests.lines;
+  if (evidence > 0) return null;
   const lines = inputErrors.map((e) => inputLine('error', e));
   for (const input of report.inputs) {
     if (input.error !== null || inputErrors.some((e) => e.path === input.name)) continue;
