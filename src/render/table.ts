@@ -368,8 +368,9 @@ function wrapText(text: string | readonly string[], width: number, first: string
         lines.push(current);
         current = rest;
       }
-      current += piece.slice(0, room());
-      piece = piece.slice(room());
+      const take = room();
+      current += piece.slice(0, take);
+      piece = piece.slice(take);
       lines.push(current);
       current = rest;
       empty = true;

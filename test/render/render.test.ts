@@ -96,6 +96,15 @@ describe('renderTable', () => {
     expect(widest).toBeLessThanOrEqual(80);
   });
 
+  it('cuts a word longer than the width into pieces that fit (a torn line of digits once looped forever)', () => {
+    const report = sampleReport();
+    const long = '7'.repeat(500);
+    const broken = { ...report, inputs: report.inputs.map((i) => ({ ...i, unparseableExample: { line: long, reason: 'torn' } })) };
+    const text = renderTable(broken, { ...plain, width: 80 });
+    expect(Math.max(...text.split('\n').map((l) => l.length))).toBeLessThanOrEqual(80);
+    expect(text.replace(/\n\s*/g, '')).toContain(long);
+  });
+
   it('renders one table per worker with --by worker', () => {
     const text = renderTable(sampleReport('worker'), plain);
     expect(text).toContain('Prefill batches by DP rank (worker n1_prefill_w0)');
