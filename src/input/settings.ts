@@ -18,7 +18,7 @@ export interface ReadSettings {
   readonly maxLineBytes: number;
   /** the time filter in absolute terms; `null` reads everything */
   readonly range: TimeRange | null;
-  /** a metrics dump among the inputs has bare time lines between its scrapes (input/sniff.ts) */
+  /** the input is a metrics dump with bare time lines between its scrapes (sniffed per task: input/task.ts) */
   readonly timeLines?: boolean;
 }
 
@@ -28,7 +28,7 @@ export function createParsers(settings: ReadSettings): LineParser[] {
   const zone = createZone(settings.timezone);
   const custom = settings.patterns.length > 0 ? [createCustomParser(settings.patterns.map(compilePattern), zone)] : [];
   if (settings.engine === 'custom') return custom;
-  const hints = { timeLines: settings.timeLines === true };
+  const hints = { timeLines: settings.timeLines === true || settings.engine === 'prometheus' };
   const engines = settings.engine === 'auto' ? Object.values(PARSERS).map((create) => create(zone, hints)) : [PARSERS[settings.engine](zone, hints)];
   // Per-request lines come last: a line another family recognises is that family's.
   return [...custom, ...engines, createRequestParser(zone)];

@@ -119,7 +119,7 @@ export interface RoutingRecord {
    * `Built bootstrap_info upfront before prefill`), `pre-selected`, `sticky`, `conditional-disagg`,
    * `trtllm-handler` (`Using dynamo router dp_rank=…`), `vllm-out-of-range` (`Received DP rank … out of range`).
    */
-  readonly source: 'kv-selected' | 'bootstrap' | 'pre-selected' | 'sticky' | 'conditional-disagg' | 'trtllm-handler' | 'vllm-out-of-range';
+  readonly source: 'kv-selected' | 'bootstrap' | 'pre-selected' | 'sticky' | 'conditional-disagg' | 'trtllm-handler' | 'vllm-out-of-range' | 'request-trace';
   /** Dynamo worker_id (u64, kept as a string: it exceeds 2^53); `undefined` when the line has none */
   readonly workerId: string | undefined;
   /** `undefined` when the statement carries no dp_rank at all (pre-PR #3597 `Selected worker: <id>`) */
@@ -207,8 +207,10 @@ export interface MetricSample {
   readonly value: number;
   /** the sample's own timestamp (ms), `undefined` when it has none (then a preceding time line, if any, dates it) */
   readonly time: number | undefined;
-  /** the engine the metric name belongs to: `vllm`, `sglang`, `trtllm`, `dynamo` */
+  /** the engine the metric name belongs to: `vllm`, `sglang`, `trtllm` */
   readonly engine: string;
+  /** the canonical metric name (`vllm:kv_cache_usage_perc`; `sglang:realtime_tokens:prefill_compute` with its mode): two names of one quantity are two series */
+  readonly metric: string;
 }
 
 /**

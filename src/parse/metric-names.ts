@@ -16,6 +16,11 @@ interface MetricName {
   readonly engine: string;
 }
 
+/** What a sample's name says: the quantity, the engine, and the canonical name (`engine:name`, no `_total`). */
+export interface MetricOf extends MetricName {
+  readonly name: string;
+}
+
 /** Canonical names (`engine:name`, no `_total`) → what they measure. */
 const NAMES: ReadonlyMap<string, MetricName> = new Map<string, MetricName>([
   ['vllm:num_requests_running', { quantity: 'running', engine: 'vllm' }],
@@ -69,7 +74,7 @@ export const METRIC_NEEDLES: readonly string[] = [
  * What the metric `name` measures (`mode`: the sample's `mode` label), or `undefined` for a metric
  * that is not per-rank load evidence (and `_created`/`_bucket` samples of any metric).
  */
-export function metricOf(name: string, mode: string | undefined): MetricName | undefined {
+export function metricOf(name: string, mode: string | undefined): MetricOf | undefined {
   const prefix = ENGINE_PREFIX.exec(name);
   if (prefix === null) return undefined;
   const engine = prefix[1] ?? '';
@@ -78,9 +83,10 @@ export function metricOf(name: string, mode: string | undefined): MetricName | u
   const canonical = `${engine}:${rest}`;
   if (canonical === REALTIME) {
     const quantity = mode === undefined ? undefined : REALTIME_MODES[mode];
-    return quantity === undefined ? undefined : { quantity, engine };
+    return quantity === undefined ? undefined : { quantity, engine, name: `${canonical}:${mode ?? ''}` };
   }
-  return NAMES.get(canonical);
+  const known = NAMES.get(canonical);
+  return known === undefined ? undefined : { ...known, name: canonical };
 }
 
 /** Counters are cumulative: the reader takes per-interval deltas of them. */

@@ -70,7 +70,7 @@ function readApi(doc: unknown, out: MetricSample[]): boolean {
       const [t, v] = point as unknown[];
       const value = typeof v === 'string' ? Number(v) : NaN;
       if (typeof t !== 'number' || !Number.isFinite(t) || !Number.isFinite(value) || value < 0) continue;
-      out.push({ quantity: what.quantity, rank: where.rank, worker: where.worker, tp: where.tp, value, time: Math.round(t * 1000), engine: what.engine });
+      out.push({ quantity: what.quantity, rank: where.rank, worker: where.worker, tp: where.tp, value, time: Math.round(t * 1000), engine: what.engine, metric: what.name });
     }
   }
   return true;
@@ -88,7 +88,7 @@ function readLoads(doc: unknown, out: MetricSample[], zone: Zone): void {
     for (const [key, quantity] of LOADS_FIELDS) {
       const value = field(entry, key);
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) continue;
-      out.push({ quantity, rank, worker: '', tp: undefined, value, time, engine: 'sglang' });
+      out.push({ quantity, rank, worker: '', tp: undefined, value, time, engine: 'sglang', metric: `sglang:${key}` });
     }
   }
 }

@@ -96,8 +96,28 @@ export function parsePrometheusLine(line: string, zone: Zone = UTC_ZONE): ParseR
   if (metric === undefined) return IGNORED;
   const where = rankLabels(labels);
   if (where === null) return IGNORED;
-  const sample: MetricSample = { quantity: metric.quantity, rank: where.rank, worker: where.worker, tp: where.tp, value, time: own, engine: metric.engine };
+  const sample: MetricSample = { quantity: metric.quantity, rank: where.rank, worker: where.worker, tp: where.tp, value, time: own, engine: metric.engine, metric: metric.name };
   return { kind: 'record', record: { kind: 'metric-samples', time: undefined, samples: [sample] } };
+}
+
+/** A sample line of a recognised engine metric at the start of a line (the sniff's test). */
+const SAMPLE_START = /^(?:vllm|sglang|trtllm)[:_][a-zA-Z0-9_:]*(?:\{|[ \t]+[-+.\dIN])/m;
+
+/**
+ * Whether the start of an input (its first ~64 KiB, decoded) is a metrics dump with bare time lines
+ * between its scrapes: only then are all its lines handed to the parsers (ParserHints.timeLines),
+ * as a time line holds nothing a needle could find. Costs one regex over the head.
+ */
+export function looksLikeTimedScrapes(head: string, zone: Zone = UTC_ZONE): boolean {
+  if (!SAMPLE_START.test(head)) return false;
+  let at = 0;
+  while (at < head.length) {
+    let end = head.indexOf('\n', at);
+    if (end === -1) end = head.length;
+    if (end - at <= 64 && scrapeTime(head.slice(at, end).replace(/\r$/, ''), zone) !== undefined) return true;
+    at = end + 1;
+  }
+  return false;
 }
 
 /** `\\`, `\"` and `\n` inside a label value. */
