@@ -274,13 +274,15 @@ function windowInputs(
  * per server the dump's labels name: `<worker> <worker_type:worker_id>`).
  */
 function engineStatsInputs(contexts: readonly WorkerContext[], groupBy: GroupBy): EngineStatsInput[] {
-  const perWorker: Array<{ readonly name: string; readonly ranks: ReadonlyMap<number, EngineStatsAccumulator>; readonly dpSize: number | null }> = [];
+  const perWorker: Array<{ readonly name: string; readonly ranks: ReadonlyMap<number, EngineStatsAccumulator>; readonly dpSize: number | null; readonly metrics: boolean }> = [];
   for (const c of contexts) {
-    if (c.state.engineStats.size > 0) perWorker.push({ name: c.state.name, ranks: c.state.engineStats, dpSize: c.layout.dpSize });
+    if (c.state.engineStats.size > 0) perWorker.push({ name: c.state.name, ranks: c.state.engineStats, dpSize: c.layout.dpSize, metrics: false });
     if (c.state.metrics.series.size === 0) continue;
-    for (const [server, ranks] of engineStatsOf(c.state.metrics)) perWorker.push({ name: server === '' ? c.state.name : `${c.state.name} ${server}`, ranks, dpSize: c.layout.dpSize });
+    for (const [server, ranks] of engineStatsOf(c.state.metrics)) perWorker.push({ name: server === '' ? c.state.name : `${c.state.name} ${server}`, ranks, dpSize: c.layout.dpSize, metrics: true });
   }
-  if (groupBy === 'worker') return perWorker.map((w) => ({ worker: w.name, ranks: w.ranks, dpSize: w.dpSize }));
+  const originOf = (members: ReadonlyArray<{ readonly metrics: boolean }>): { origin?: 'metrics' | 'mixed' } =>
+    members.every((m) => !m.metrics) ? {} : { origin: members.every((m) => m.metrics) ? 'metrics' : 'mixed' };
+  if (groupBy === 'worker') return perWorker.map((w) => ({ worker: w.name, ranks: w.ranks, dpSize: w.dpSize, ...originOf([w]) }));
   if (perWorker.length === 0) return [];
   const sizes = perWorker.map((w) => w.dpSize).filter((d): d is number => d !== null);
   const merged = new Map<number, EngineStatsAccumulator>();
@@ -291,7 +293,7 @@ function engineStatsInputs(contexts: readonly WorkerContext[], groupBy: GroupBy)
       merged.set(rank, into);
     }
   }
-  return [{ worker: null, ranks: merged, dpSize: sizes.length === 0 ? null : Math.max(...sizes) }];
+  return [{ worker: null, ranks: merged, dpSize: sizes.length === 0 ? null : Math.max(...sizes), ...originOf(perWorker) }];
 }
 
 /** dp_size for --implied-rank-from-room: --dp-size, else the prefill servers', else any worker's. */

@@ -279,6 +279,11 @@ export interface EngineStatsGroup {
   readonly ranks: readonly EngineStatsRow[];
   /** balance of estimated prompt tokens (no χ²: tokens are not independent events) */
   readonly promptTokens: BalanceStats;
+  /**
+   * `metrics` when the samples come from metrics dumps only (Prometheus text or API JSON, SGLang
+   * /v1/loads: prompt tokens are counter deltas), `mixed` with log lines too; absent for log lines only
+   */
+  readonly origin?: 'metrics' | 'mixed';
 }
 
 export interface EngineStatsReport {

@@ -56,6 +56,19 @@ export const renderCsv: Renderer = (report: Report) => {
       }
     }
   }
+  // Metrics dumps and request traces in the same columns: samples or requests as `batches`, prompt
+  // or input tokens as `new_tokens`, waiting or queue depth at arrival as `queue_*`. (Stats lines
+  // alone keep the CSV they always had.)
+  for (const group of report.engineStats.groups.filter((g) => g.origin !== undefined)) {
+    for (const r of group.ranks) {
+      const cells = [text('metrics'), text(r.worker ?? ''), num(r.rank), num(r.samples), '', num(r.promptTokens), num(r.promptShare), '', ''];
+      rows.push([...cells, num(r.waiting.max), num(r.waiting.p50), num(r.waiting.p95), num(r.waiting.mean), num(r.running.max), num(r.running.mean), text(r.firstTime ?? ''), text(r.lastTime ?? '')].join(','));
+    }
+  }
+  for (const r of report.requests.traces?.ranks ?? []) {
+    const cells = [text(`trace-${r.phase}`), text(r.workerId), num(r.rank), num(r.requests), num(r.share), num(r.inputTokens), '', '', ''];
+    rows.push([...cells, '', '', num(r.queueDepth.p95), num(r.queueDepth.mean), '', '', '', ''].join(','));
+  }
   return `${rows.join('\r\n')}\r\n`;
 };
 
