@@ -14,7 +14,7 @@ import { detectRouting, summarizeRouting } from './routing.ts';
 import { RequestAccumulator } from '../aggregate/requests.ts';
 import { RequestTraceAccumulator } from '../aggregate/request-traces.ts';
 import { engineStatsOf } from '../aggregate/metric-series.ts';
-import { metricsWithoutRank } from './metrics-evidence.ts';
+import { judgeMetricSeries, metricsWithoutRank } from './metrics-evidence.ts';
 import { summarizeTraces } from './traces.ts';
 import { detectRequests, summarizeRequests } from './requests.ts';
 import { analyzeWindows, type WindowInput } from './windows.ts';
@@ -104,6 +104,7 @@ export function buildReport(
     ...detectRouting(routing, [...routingAcc.sentinelExamples], routingDpSize(contexts, options.dpSize), prefillReport.groups, options.thresholds),
     ...singleRankLogging(workers),
     ...metricsWithoutRank(workers),
+    ...judgeMetricSeries(workers, options.thresholds),
     ...requestFindings,
   ];
   // A worker whose engine logs one rank only says why itself (SINGLE_RANK_LOGGING, with the fix).
