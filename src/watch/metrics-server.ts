@@ -18,7 +18,7 @@
  * is a dependency, so it resolves from node_modules beside dist/. Its own registry: no process
  * metrics, which would describe dpskew, not the cluster.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Counter, Gauge, Registry } from 'prom-client';
 import { UsageError } from '../model/errors.ts';
@@ -80,7 +80,9 @@ export interface MetricsServer {
 export async function startMetricsServer(at: ListenAddress): Promise<MetricsServer> {
   const metrics = await createMetrics();
   const counted = new Map<string, number>();
-  const server = createServer((req, res) => {
+  // node:http, too, only when asked for: every other run would load it at start-up.
+  const http: typeof import('node:http') = createRequire(import.meta.url)('node:http');
+  const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
