@@ -120,7 +120,7 @@ export class EngineStatsAccumulator {
 }
 
 /** The interval a sample at `time` covers: the gap since the previous one, or the default for the first sample, a backwards step or a gap over MAX_INTERVAL_MS. */
-function intervalAfter(previous: number | null, time: number): number {
+export function intervalAfter(previous: number | null, time: number): number {
   const gap = previous === null ? null : time - previous;
   return gap !== null && gap > 0 && gap <= MAX_INTERVAL_MS ? gap : DEFAULT_STATS_INTERVAL_MS;
 }

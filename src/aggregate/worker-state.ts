@@ -15,6 +15,8 @@
 import type { BatchRecord, EngineStatsRecord, FoldedBatches, LayoutRecord, NoticeRecord, Phase } from '../model/records.ts';
 import { EngineStatsAccumulator, type EngineJson } from './engine-stats.ts';
 import { KeyCounts } from './key-counts.ts';
+import { MetricSeriesAccumulator, type MetricSeriesJson } from './metric-series.ts';
+import { RequestTraceAccumulator, type RequestTracesJson } from './request-traces.ts';
 import { RankAccumulator, type RankJson } from './rank-accumulator.ts';
 import { RequestAccumulator, type RequestTallyJson } from './requests.ts';
 import { RoutingAccumulator, type RoutingJson } from './routing.ts';
@@ -56,6 +58,10 @@ export interface WorkerJson {
   /** TensorRT-LLM currank_total_requests sums (version 3; absent before) */
   readonly fetchedRequests?: number;
   readonly fetchedTotal?: number;
+  /** metrics-dump series (absent when the worker's inputs held none) */
+  readonly metrics?: MetricSeriesJson;
+  /** Dynamo request-trace tallies (absent when none) */
+  readonly traces?: { readonly rows: RequestTracesJson; readonly unranked: number };
 }
 
 /**
@@ -331,6 +337,10 @@ export class WorkerState {
   /** TensorRT-LLM `currank_total_requests = a/b`: Σa (this worker's logging rank) and Σb (all ranks) */
   fetchedRequests = 0;
   fetchedTotal = 0;
+  /** metrics dumps: per-rank series (Prometheus text, HTTP API JSON, /v1/loads) */
+  readonly metrics = new MetricSeriesAccumulator();
+  /** Dynamo request traces: requests per phase, worker and rank */
+  readonly traces = new RequestTraceAccumulator();
   name: string;
   private lastFamily = '';
   private lastFamilyRanks: Set<number> | undefined = undefined;
@@ -400,6 +410,8 @@ export class WorkerState {
     this.batchLinesByFamily.merge(from.batchLinesByFamily);
     this.fetchedRequests += from.fetchedRequests;
     this.fetchedTotal += from.fetchedTotal;
+    this.metrics.append(from.metrics);
+    this.traces.merge(from.traces);
   }
 
   /** Add another part of the same worker (a summary's, another input's), its input names included. */
@@ -429,6 +441,8 @@ export class WorkerState {
       batchLinesByFamily: this.batchLinesByFamily.entries().sort(),
       fetchedRequests: this.fetchedRequests,
       fetchedTotal: this.fetchedTotal,
+      ...(this.metrics.series.size > 0 || this.metrics.sawTimeLine ? { metrics: this.metrics.toJSON() } : {}),
+      ...(this.traces.tallies.size > 0 || this.traces.unranked > 0 ? { traces: this.traces.toJSON() } : {}),
     };
   }
 
@@ -450,6 +464,8 @@ export class WorkerState {
     w.requests.merge(RequestAccumulator.fromJSON(j.requests, j.requestSentinelExamples));
     for (const [f, ranks] of j.batchRanksByFamily) w.batchRanksByFamily.set(f, new Set(ranks));
     for (const [f, n] of j.batchLinesByFamily) w.batchLinesByFamily.add(f, n);
+    if (j.metrics !== undefined) w.metrics.append(MetricSeriesAccumulator.fromJSON(j.metrics));
+    if (j.traces !== undefined) w.traces.merge(RequestTraceAccumulator.fromJSON(j.traces));
     return w;
   }
 

@@ -12,6 +12,10 @@ import { RoutingAccumulator } from '../aggregate/routing.ts';
 import { hiddenStatsFindings, judgeEngineStats, type EngineStatsInput } from './engine-stats.ts';
 import { detectRouting, summarizeRouting } from './routing.ts';
 import { RequestAccumulator } from '../aggregate/requests.ts';
+import { RequestTraceAccumulator } from '../aggregate/request-traces.ts';
+import { engineStatsOf } from '../aggregate/metric-series.ts';
+import { judgeMetricSeries, metricsWithoutRank } from './metrics-evidence.ts';
+import { summarizeTraces } from './traces.ts';
 import { detectRequests, summarizeRequests } from './requests.ts';
 import { analyzeWindows, type WindowInput } from './windows.ts';
 import type { Phase } from '../model/records.ts';
@@ -78,7 +82,10 @@ export function buildReport(
   const routing = summarizeRouting(routingAcc);
   const requestAcc = new RequestAccumulator();
   for (const w of workers) requestAcc.merge(w.requests);
-  const requests = summarizeRequests(requestAcc, options.impliedRankFromRoom === true ? impliedDpSize(contexts, options.dpSize) : null);
+  const traceAcc = new RequestTraceAccumulator();
+  for (const w of workers) traceAcc.merge(w.traces);
+  const traces = summarizeTraces(traceAcc);
+  const requests = { ...summarizeRequests(requestAcc, options.impliedRankFromRoom === true ? impliedDpSize(contexts, options.dpSize) : null), ...(traces === undefined ? {} : { traces }) };
   const requestFindings = contexts.flatMap((c) =>
     c.state.requests.bySource.size === 0
       ? []
@@ -96,6 +103,8 @@ export function buildReport(
     ...hiddenStatsFindings(workers.map((w) => ({ name: w.name, aggregatedStatsLines: w.aggregatedStatsLines, statsDisabled: w.notices.has('vllm-stats-disabled') }))),
     ...detectRouting(routing, [...routingAcc.sentinelExamples], routingDpSize(contexts, options.dpSize), prefillReport.groups, options.thresholds),
     ...singleRankLogging(workers),
+    ...metricsWithoutRank(workers),
+    ...judgeMetricSeries(workers, options.thresholds),
     ...requestFindings,
   ];
   // A worker whose engine logs one rank only says why itself (SINGLE_RANK_LOGGING, with the fix).
@@ -129,7 +138,9 @@ export function buildReport(
     ...(routing.decisions > 0 ? [routingOutcome(routing.decisions, routingFindings, options.thresholds)] : []),
     ...(requests.lines > 0 ? [routingOutcome(requests.lines, requestFindings, options.thresholds)] : []),
   ];
-  if (totals.batchLines === 0 && engine.groups.length === 0 && routing.decisions === 0 && requests.lines === 0) {
+  // A metrics dump without rank labels says why itself (METRICS_WITHOUT_RANK).
+  const metricSamples = workers.some((w) => w.metrics.series.size > 0);
+  if (totals.batchLines === 0 && engine.groups.length === 0 && routing.decisions === 0 && requests.lines === 0 && !metricSamples) {
     findings.push({ code: 'NO_BATCH_LINES', level: 'warn', phase: null, worker: null, linesRead: totals.linesRead });
   }
 
@@ -259,20 +270,31 @@ function windowInputs(
   });
 }
 
+/**
+ * Engine stats per worker: `Engine NNN:` lines, and the per-rank series of metrics dumps (one group
+ * per server the dump's labels name: `<worker> <worker_type:worker_id>`).
+ */
 function engineStatsInputs(contexts: readonly WorkerContext[], groupBy: GroupBy): EngineStatsInput[] {
-  const withStats = contexts.filter((c) => c.state.engineStats.size > 0);
-  if (groupBy === 'worker') return withStats.map((c) => ({ worker: c.state.name, ranks: c.state.engineStats, dpSize: c.layout.dpSize }));
-  if (withStats.length === 0) return [];
-  const sizes = withStats.map((c) => c.layout.dpSize).filter((d): d is number => d !== null);
+  const perWorker: Array<{ readonly name: string; readonly ranks: ReadonlyMap<number, EngineStatsAccumulator>; readonly dpSize: number | null; readonly metrics: boolean }> = [];
+  for (const c of contexts) {
+    if (c.state.engineStats.size > 0) perWorker.push({ name: c.state.name, ranks: c.state.engineStats, dpSize: c.layout.dpSize, metrics: false });
+    if (c.state.metrics.series.size === 0) continue;
+    for (const [server, ranks] of engineStatsOf(c.state.metrics)) perWorker.push({ name: server === '' ? c.state.name : `${c.state.name} ${server}`, ranks, dpSize: c.layout.dpSize, metrics: true });
+  }
+  const originOf = (members: ReadonlyArray<{ readonly metrics: boolean }>): { origin?: 'metrics' | 'mixed' } =>
+    members.every((m) => !m.metrics) ? {} : { origin: members.every((m) => m.metrics) ? 'metrics' : 'mixed' };
+  if (groupBy === 'worker') return perWorker.map((w) => ({ worker: w.name, ranks: w.ranks, dpSize: w.dpSize, ...originOf([w]) }));
+  if (perWorker.length === 0) return [];
+  const sizes = perWorker.map((w) => w.dpSize).filter((d): d is number => d !== null);
   const merged = new Map<number, EngineStatsAccumulator>();
-  for (const { state: w } of withStats) {
-    for (const [rank, acc] of w.engineStats) {
+  for (const w of perWorker) {
+    for (const [rank, acc] of w.ranks) {
       const into = merged.get(rank) ?? new EngineStatsAccumulator();
       into.merge(acc);
       merged.set(rank, into);
     }
   }
-  return [{ worker: null, ranks: merged, dpSize: sizes.length === 0 ? null : Math.max(...sizes) }];
+  return [{ worker: null, ranks: merged, dpSize: sizes.length === 0 ? null : Math.max(...sizes), ...originOf(perWorker) }];
 }
 
 /** dp_size for --implied-rank-from-room: --dp-size, else the prefill servers', else any worker's. */

@@ -14,6 +14,8 @@ export interface EngineStatsInput {
   readonly ranks: ReadonlyMap<number, EngineStatsAccumulator>;
   /** the DP size the workers declare (`--dp-size`, `non-default args`); `null` when unknown */
   readonly dpSize: number | null;
+  /** where the samples come from, when not (only) from stats lines (EngineStatsGroup.origin) */
+  readonly origin?: 'metrics' | 'mixed';
 }
 
 export function judgeEngineStats(
@@ -38,7 +40,7 @@ export function judgeEngineStats(
       firstTime: isoTime(acc.firstTime),
       lastTime: isoTime(acc.lastTime),
     }));
-    groups.push({ worker: input.worker, ranks, promptTokens: { ...promptTokens, chiSquare: null } });
+    groups.push({ worker: input.worker, ranks, promptTokens: { ...promptTokens, chiSquare: null }, ...(input.origin === undefined ? {} : { origin: input.origin }) });
     const base = { phase: 'prefill', worker: input.worker } as const;
     if (sorted.length < 2 && input.dpSize !== 1) {
       // One engine's stats: with DP, the others' are missing, and one engine cannot show balance.

@@ -8,7 +8,7 @@ import { BUCKET_MS } from '../aggregate/rank-accumulator.ts';
 import { decodeCandidate, type CandidateHandler, type KernelBatches } from '../scan/scanner.ts';
 import { SGLANG } from '../parse/sglang.ts';
 import type { Zone } from '../parse/timestamps.ts';
-import type { LineParser, LogRecord } from '../model/records.ts';
+import type { LineParser, LogRecord, RequestTraceRecord, RoutingRecord } from '../model/records.ts';
 import type { InputSummary, LineAccounting } from '../model/report.ts';
 
 const EXAMPLE_MAX_CHARS = 300;
@@ -99,7 +99,8 @@ export function createTextLineHandler(parsers: readonly LineParser[], target: Wo
 function createRecordSink(target: WorkerState, tally: LineTally, range: TimeRange | null): (parserName: string, record: LogRecord) => void {
   return (parserName, record) => {
     tally.families.add(parserName);
-    if (range !== null && record.kind !== 'layout' && !inRange(record.time, range)) {
+    // Metric samples are dated by a time line before them, which only the series know (they filter themselves).
+    if (range !== null && record.kind !== 'layout' && record.kind !== 'metric-samples' && record.kind !== 'scrape-time' && !inRange(record.time, range)) {
       tally.outOfRange++;
       return;
     }
@@ -128,8 +129,32 @@ function createRecordSink(target: WorkerState, tally: LineTally, range: TimeRang
         tally.otherLines++;
         target.requests.add(record);
         break;
+      case 'metric-samples':
+        tally.otherLines++;
+        for (const sample of record.samples) target.metrics.add(sample, range);
+        break;
+      case 'scrape-time':
+        tally.otherLines++;
+        target.metrics.addTimeLine(record.time);
+        break;
+      case 'request-trace':
+        tally.otherLines++;
+        target.traces.add(record);
+        target.routing.add(traceRouting(record));
+        break;
     }
   };
+}
+
+/**
+ * A request trace's routing decision: the worker and rank that decoded it (or prefilled it, when no
+ * decode worker is named), so the routing rules (DP_RANK_PINNED) judge traces like router lines.
+ */
+function traceRouting(r: RequestTraceRecord): RoutingRecord {
+  const decode = r.decodeRank !== undefined || r.decodeWorker !== '';
+  const rank = decode ? r.decodeRank : r.prefillRank;
+  const worker = decode ? r.decodeWorker : r.prefillWorker;
+  return { kind: 'routing', time: r.time, source: 'request-trace', workerId: worker === '' ? undefined : worker, dpRank: rank === undefined ? { kind: 'none' } : { kind: 'rank', value: rank }, routerMode: undefined };
 }
 
 /** Line accounting of an input: every line read is recognised, ignored, unparseable or oversized. */

@@ -18,6 +18,8 @@ export interface ReadSettings {
   readonly maxLineBytes: number;
   /** the time filter in absolute terms; `null` reads everything */
   readonly range: TimeRange | null;
+  /** the input is a metrics dump with bare time lines between its scrapes (sniffed per task: input/task.ts) */
+  readonly timeLines?: boolean;
 }
 
 
@@ -26,7 +28,8 @@ export function createParsers(settings: ReadSettings): LineParser[] {
   const zone = createZone(settings.timezone);
   const custom = settings.patterns.length > 0 ? [createCustomParser(settings.patterns.map(compilePattern), zone)] : [];
   if (settings.engine === 'custom') return custom;
-  const engines = settings.engine === 'auto' ? Object.values(PARSERS).map((create) => create(zone)) : [PARSERS[settings.engine](zone)];
+  const hints = { timeLines: settings.timeLines === true || settings.engine === 'prometheus' };
+  const engines = settings.engine === 'auto' ? Object.values(PARSERS).map((create) => create(zone, hints)) : [PARSERS[settings.engine](zone, hints)];
   // Per-request lines come last: a line another family recognises is that family's.
   return [...custom, ...engines, createRequestParser(zone)];
 }

@@ -40,10 +40,12 @@ export interface SourceList {
 
 /**
  * Names read from directories: worker logs (`*.out`, `*.err`, `*.log`, `*.txt`), rotated copies
- * (`x.log.1`, `x.log-20260414`), their `.gz`, and extension-less files. Files named on the command
- * line are always read, whatever their name.
+ * (`x.log.1`, `x.log-20260414`), their `.gz`, and extension-less files; Dynamo request-trace shards
+ * (`*.jsonl`, `*.jsonl.gz`) and Prometheus dumps (`*.prom`). Files named on the command line are
+ * always read, whatever their name (a saved `*.json` API result among them: JSON in a directory is
+ * more often configuration).
  */
-const LOG_NAME = /\.(?:out|err|log|txt|stdout|stderr)(?:[.-]\d+)*(?:\.gz)?$|^[^.]+(?:\.gz)?$/i;
+const LOG_NAME = /\.(?:out|err|log|txt|stdout|stderr|jsonl|prom)(?:[.-]\d+)*(?:\.gz)?$|^[^.]+(?:\.gz)?$/i;
 
 /** Whether a directory entry named `name` is read as a log (LOG_NAME; dot files never are). */
 export function isLogName(name: string): boolean {

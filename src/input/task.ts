@@ -10,6 +10,8 @@
  * tasks are done).
  */
 import { readSync } from 'node:fs';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
+import { looksLikeTimedScrapes } from '../parse/prometheus.ts';
 import { WorkerState, type WorkerJson } from '../aggregate/worker-state.ts';
 import { createLineHandler, emptyTally, kernelBatches, mergeTally, tallyFromJson, tallyToJson, type LineTally, type TallyJson } from './ingest.ts';
 import { createLineScanner, decodeCandidate, type CandidateHandler, type LineScanner } from '../scan/scanner.ts';
@@ -76,7 +78,8 @@ function parsersFor(settings: ReadSettings): { readonly parsers: LineParser[]; r
  * Read one task. I/O failures are data (`error`), like bad lines; only bugs throw.
  * @param signal stops reading (Ctrl-C): the output then covers what was read and says so
  */
-export async function runTask(task: ReadTask, settings: ReadSettings, mode: TaskMode, signal?: AbortSignal): Promise<TaskOutput> {
+export async function runTask(task: ReadTask, asked: ReadSettings, mode: TaskMode, signal?: AbortSignal): Promise<TaskOutput> {
+  const settings = withSniffedHints(task, asked);
   const { parsers, needles, zone } = parsersFor(settings);
   const output = emptyOutput();
   const onCandidate: CandidateHandler = mode === 'analyse' ? createLineHandler(parsers, output.state, output.tally, settings.range) : (line) => noteExtent(decodeCandidate(line), parsers, output);
@@ -94,6 +97,34 @@ export async function runTask(task: ReadTask, settings: ReadSettings, mode: Task
   output.lines = scanner.counts.lines;
   output.oversized = scanner.counts.oversized;
   return output;
+}
+
+/** Bytes of an input's start a sniff looks at (compressed bytes for gzip: ~10× as much text). */
+const SNIFF_BYTES = 64 << 10;
+const SNIFF_GZIP_BYTES = 8 << 10;
+
+/**
+ * The settings for one task: with `timeLines` when its input starts like a metrics dump with bare
+ * time lines between scrapes (parse/prometheus.ts), which no needle can find. Every task of a file
+ * sniffs the file's own start, so all its parts are read alike.
+ */
+function withSniffedHints(task: ReadTask, settings: ReadSettings): ReadSettings {
+  if (settings.timeLines === true || (settings.engine !== 'auto' && settings.engine !== 'prometheus')) return settings;
+  const head = headOf(task);
+  return head !== null && looksLikeTimedScrapes(head) ? { ...settings, timeLines: true } : settings;
+}
+
+function headOf(task: ReadTask): string | null {
+  try {
+    if (task.kind === 'bytes') return Buffer.from(task.bytes.buffer, task.bytes.byteOffset, Math.min(SNIFF_BYTES, task.bytes.byteLength)).toString('utf8');
+    const buffer = Buffer.alloc(SNIFF_BYTES);
+    const raw = buffer.subarray(0, readSync(task.fd, buffer, 0, SNIFF_BYTES, 0));
+    if (raw[0] !== 0x1f || raw[1] !== 0x8b) return raw.toString('utf8');
+    return gunzipSync(raw.subarray(0, SNIFF_GZIP_BYTES), { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, SNIFF_BYTES).toString('utf8');
+  } catch {
+    // A pipe cannot be read at an offset, a corrupt gzip start: the input is read without the hint.
+    return null;
+  }
 }
 
 async function _read(task: ReadTask, scanner: LineScanner, output: TaskOutput, signal?: AbortSignal): Promise<void> {

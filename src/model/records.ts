@@ -119,7 +119,7 @@ export interface RoutingRecord {
    * `Built bootstrap_info upfront before prefill`), `pre-selected`, `sticky`, `conditional-disagg`,
    * `trtllm-handler` (`Using dynamo router dp_rank=…`), `vllm-out-of-range` (`Received DP rank … out of range`).
    */
-  readonly source: 'kv-selected' | 'bootstrap' | 'pre-selected' | 'sticky' | 'conditional-disagg' | 'trtllm-handler' | 'vllm-out-of-range';
+  readonly source: 'kv-selected' | 'bootstrap' | 'pre-selected' | 'sticky' | 'conditional-disagg' | 'trtllm-handler' | 'vllm-out-of-range' | 'request-trace';
   /** Dynamo worker_id (u64, kept as a string: it exceeds 2^53); `undefined` when the line has none */
   readonly workerId: string | undefined;
   /** `undefined` when the statement carries no dp_rank at all (pre-PR #3597 `Selected worker: <id>`) */
@@ -184,7 +184,72 @@ export interface FoldedBatches {
   readonly buckets: ArrayLike<number>;
 }
 
-export type LogRecord = BatchRecord | LayoutRecord | EngineStatsRecord | RoutingRecord | NoticeRecord | RequestRecord;
+/**
+ * What a metric sample measures, whatever the engine or re-exporter calls it (parse/metric-names.ts):
+ * gauges `running` (requests running), `waiting` (queued), `kvUsage` (KV cache usage, 0–1); counters
+ * `promptTokens` and `generationTokens` (cumulative since the engine started: per-interval deltas
+ * are taken, resets included).
+ */
+export type MetricQuantity = 'running' | 'waiting' | 'kvUsage' | 'promptTokens' | 'generationTokens';
+
+/** One per-rank sample of a metrics dump: a Prometheus line, a point of an HTTP API result, a `/v1/loads` entry. */
+export interface MetricSample {
+  readonly quantity: MetricQuantity;
+  /** the DP rank label (vLLM `engine`, SGLang/Dynamo `dp_rank`); `undefined` when the series has none */
+  readonly rank: number | undefined;
+  /**
+   * which server the series belongs to when one dump holds several: Dynamo `worker_type:worker_id`,
+   * SMG `worker_addr`; `''` when the labels name none (the dump is one server's)
+   */
+  readonly worker: string;
+  /** a `tp_rank` label other than the DP rank's own: copies of one DP group's numbers (resolved in analyze/) */
+  readonly tp: number | undefined;
+  readonly value: number;
+  /** the sample's own timestamp (ms), `undefined` when it has none (then a preceding time line, if any, dates it) */
+  readonly time: number | undefined;
+  /** the engine the metric name belongs to: `vllm`, `sglang`, `trtllm` */
+  readonly engine: string;
+  /** the canonical metric name (`vllm:kv_cache_usage_perc`; `sglang:realtime_tokens:prefill_compute` with its mode): two names of one quantity are two series */
+  readonly metric: string;
+}
+
+/**
+ * Metric samples from one line: one for a Prometheus text sample, many for a saved JSON document
+ * (Prometheus HTTP API result, SGLang `/v1/loads`). `time` is always `undefined`: each sample
+ * carries its own, or takes the time line's before it (aggregate/scrapes.ts).
+ */
+export interface MetricSamplesRecord {
+  readonly kind: 'metric-samples';
+  readonly time: undefined;
+  readonly samples: readonly MetricSample[];
+}
+
+/** A line holding only a date and time in a metrics dump (`date; curl …/metrics` loops): the time of the samples after it. */
+export interface ScrapeTimeRecord {
+  readonly kind: 'scrape-time';
+  readonly time: number;
+}
+
+/** A Dynamo request-trace `request_end` record (`dynamo.request.trace.v1`): where one request ran and how long it waited. */
+export interface RequestTraceRecord {
+  readonly kind: 'request-trace';
+  /** when the request was received (`request_received_ms`), else the event time */
+  readonly time: number | undefined;
+  /** `worker.prefill_worker_id` / `decode_worker_id` as decimal text (u64), `''` when absent */
+  readonly prefillWorker: string;
+  readonly prefillRank: number | undefined;
+  readonly decodeWorker: string;
+  readonly decodeRank: number | undefined;
+  readonly ttftMs: number | undefined;
+  /** time from receipt to the start of prefill */
+  readonly prefillWaitMs: number | undefined;
+  /** the router's queue depth when the request was routed */
+  readonly queueDepth: number | undefined;
+  readonly inputTokens: number | undefined;
+  readonly outputTokens: number | undefined;
+}
+
+export type LogRecord = BatchRecord | LayoutRecord | EngineStatsRecord | RoutingRecord | NoticeRecord | RequestRecord | MetricSamplesRecord | ScrapeTimeRecord | RequestTraceRecord;
 
 export type ParseResult =
   | { readonly kind: 'record'; readonly record: LogRecord }

@@ -279,6 +279,11 @@ export interface EngineStatsGroup {
   readonly ranks: readonly EngineStatsRow[];
   /** balance of estimated prompt tokens (no χ²: tokens are not independent events) */
   readonly promptTokens: BalanceStats;
+  /**
+   * `metrics` when the samples come from metrics dumps only (Prometheus text or API JSON, SGLang
+   * /v1/loads: prompt tokens are counter deltas), `mixed` with log lines too; absent for log lines only
+   */
+  readonly origin?: 'metrics' | 'mixed';
 }
 
 export interface EngineStatsReport {
@@ -343,8 +348,38 @@ export interface RequestSource {
   readonly noneShare: number | null;
 }
 
+/** One DP rank's requests in Dynamo request traces (`request_end` records). */
+export interface TraceRankRow {
+  /** the worker role the rank served the request in: `prefill` (disaggregated prefill) or `decode` (decode, or aggregated) */
+  readonly phase: 'prefill' | 'decode';
+  /** Dynamo worker_id (`''` when the trace names none) */
+  readonly workerId: string;
+  readonly rank: number;
+  readonly requests: number;
+  /** share of the phase's requests */
+  readonly share: number;
+  /** time to first token, ms (whole ms) */
+  readonly ttftMs: { readonly p50: number | null; readonly p95: number | null; readonly max: number | null };
+  /** the router's queue depth when the requests arrived */
+  readonly queueDepth: { readonly mean: number | null; readonly p95: number | null };
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+}
+
+/** Dynamo request traces, per phase, worker and rank; `slowest`: the rank whose requests waited longest for their first token, against the others. */
+export interface TracesReport {
+  readonly requests: number;
+  /** request_end records that named no DP rank */
+  readonly unranked: number;
+  readonly ranks: readonly TraceRankRow[];
+  /** the rank with the highest TTFT p50 and how many times the other ranks' median p50 it is; `null` with fewer than 2 ranks or no TTFT */
+  readonly slowest: { readonly phase: 'prefill' | 'decode'; readonly workerId: string; readonly rank: number; readonly ttftP50: number; readonly othersP50: number; readonly factor: number | null } | null;
+}
+
 export interface RequestsReport {
   readonly lines: number;
+  /** Dynamo request traces; absent when none were read (so reports of logs without them keep their shape) */
+  readonly traces?: TracesReport;
   readonly sources: readonly RequestSource[];
   /**
    * `--implied-rank-from-room`: bootstrap_room mod dp_size per request, the rank SGLang PD prefill
@@ -525,7 +560,14 @@ export type Finding =
     })
   | (FindingBase & { readonly code: 'TOO_MANY_RANKS'; readonly lines: number; readonly limit: number })
   | (FindingBase & { readonly code: 'QUEUED_WHILE_PEER_IDLE'; readonly share: number; readonly threshold: number; readonly windows: number })
-  | (FindingBase & { readonly code: 'RUNNING_CEILING'; readonly rank: number; readonly running: number; readonly queuedLines: number });
+  | (FindingBase & { readonly code: 'RUNNING_CEILING'; readonly rank: number; readonly running: number; readonly queuedLines: number })
+  | (FindingBase & {
+      /** a metrics dump whose series of this engine carry no DP-rank label: one scheduler's numbers, or all ranks' summed */
+      readonly code: 'METRICS_WITHOUT_RANK';
+      /** `vllm`, `sglang`, `trtllm` */
+      readonly engine: string;
+      readonly samples: number;
+    });
 
 /** Every finding code, for tests that hold each one to a scenario (test/detect/finding-codes.test.ts). */
 export const FINDING_CODES = [
@@ -554,6 +596,7 @@ export const FINDING_CODES = [
   'TOO_MANY_RANKS',
   'QUEUED_WHILE_PEER_IDLE',
   'RUNNING_CEILING',
+  'METRICS_WITHOUT_RANK',
 ] as const satisfies ReadonlyArray<Finding['code']>;
 
 export type FindingCode = Finding['code'];

@@ -1,7 +1,8 @@
 /**
  * `--format csv`: one rectangular table, RFC 4180 quoting, one row per phase and DP rank (per worker
  * and rank with `--by worker`), then one row per rank of each other per-rank section the logs hold:
- * vLLM engine stats, Dynamo routing decisions, per-request ranks. The first 17 columns keep their
+ * engine stats (vLLM stats lines or metrics dumps), Dynamo routing decisions, per-request ranks and
+ * Dynamo request traces. The first 17 columns keep their
  * place and meaning for batch rows; `section` says which section a row belongs to, and a cell is
  * empty where the column does not apply (docs/formats.md lists the columns). Text is sanitised like
  * the other formats'; cells that a spreadsheet would read as a formula (= + - @) get a leading `'`.
@@ -35,6 +36,8 @@ export const CSV_COLUMNS = [
   'decisions',
   'requests',
   'requests_executed',
+  'ttft_p50_ms',
+  'ttft_p95_ms',
 ] as const;
 
 type Column = (typeof CSV_COLUMNS)[number];
@@ -111,6 +114,23 @@ function* csvRows(report: Report): Generator<Row> {
         requests_executed: source.executed.length > 0 ? (executed.get(rank) ?? 0) : null,
       };
     }
+  }
+  // Dynamo request traces: requests per phase, worker and rank, with input tokens, the router's
+  // queue depth at arrival and time to first token.
+  for (const r of report.requests.traces?.ranks ?? []) {
+    yield {
+      phase: r.phase,
+      worker: r.workerId,
+      rank: r.rank,
+      share: r.share,
+      new_tokens: r.inputTokens,
+      queue_p95: r.queueDepth.p95,
+      queue_mean: r.queueDepth.mean,
+      section: 'request-traces',
+      requests: r.requests,
+      ttft_p50_ms: r.ttftMs.p50,
+      ttft_p95_ms: r.ttftMs.p95,
+    };
   }
 }
 

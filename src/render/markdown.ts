@@ -5,7 +5,7 @@
 import type { PhaseReport, RankGroup } from '../model/report.ts';
 import { capitalize, formatInt, formatPercent, formatPValue, formatRatio, rankLabel, sanitize } from './format.ts';
 import { describeFinding } from './messages.ts';
-import { formatAssertionValue } from './table.ts';
+import { formatAssertionValue, slowestSentence } from './table.ts';
 import type { Renderer } from './types.ts';
 
 export const renderMarkdown: Renderer = (report) => {
@@ -29,6 +29,27 @@ export const renderMarkdown: Renderer = (report) => {
       out.push(`| ${src.source} | ${formatInt(src.lines)} | ${formatInt(src.none)} | ${src.ranks.map((x) => `${rankLabel(x.rank)} ${formatInt(x.requests)}`).join(', ') || '-'} | ${formatInt(src.sentinel)} |`);
     }
     out.push('');
+  }
+  for (const group of report.engineStats.groups) {
+    out.push(
+      `**${group.origin === undefined ? 'vLLM engine stats' : 'Engine metrics'} by DP rank**${group.worker === null ? '' : ` (worker ${escapeMarkdown(group.worker)})`}`,
+      '',
+      '| DP rank | Samples | Prompt tokens | Share | Waiting p95 | Waiting max | Running mean | Running max |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const r of group.ranks) {
+      out.push(`| ${rankLabel(r.rank)} | ${formatInt(r.samples)} | ${formatInt(r.promptTokens)} | ${formatPercent(r.promptShare)} | ${formatInt(r.waiting.p95)} | ${formatInt(r.waiting.max)} | ${r.running.mean === null ? '-' : r.running.mean.toFixed(1)} | ${formatInt(r.running.max)} |`);
+    }
+    out.push('');
+  }
+  const traces = report.requests.traces;
+  if (traces !== undefined) {
+    out.push('**Request traces by DP rank** (Dynamo request_end records)', '', '| Phase | Worker | DP rank | Requests | Share | TTFT p50 ms | TTFT p95 ms | Queue depth mean | Input tokens |', '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    for (const r of traces.ranks) {
+      out.push(`| ${r.phase} | ${escapeMarkdown(r.workerId || '-')} | ${rankLabel(r.rank)} | ${formatInt(r.requests)} | ${formatPercent(r.share)} | ${formatInt(r.ttftMs.p50)} | ${formatInt(r.ttftMs.p95)} | ${r.queueDepth.mean === null ? '-' : r.queueDepth.mean.toFixed(1)} | ${formatInt(r.inputTokens)} |`);
+    }
+    const sentence = slowestSentence(report);
+    out.push(...(sentence === null ? [] : ['', escapeMarkdown(sentence)]), '');
   }
   const w = report.windows;
   for (const phase of w === null ? [] : [w.prefill, w.decode]) {

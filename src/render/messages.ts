@@ -167,6 +167,11 @@ export function describeFinding(f: Finding): FindingText {
         message: `${sanitize(f.worker ?? 'input')}: vLLM disabled stats logging because api_server_count > 1`,
         advice: 'Start vLLM with --api-server-count 1, or enable --enable-logging-iteration-details to get per-rank steps.',
       };
+    case 'METRICS_WITHOUT_RANK':
+      return {
+        message: `${sanitize(f.worker ?? 'input')}: ${formatInt(f.samples)} ${sanitize(f.engine)} metric samples carry no DP-rank label, so they are one scheduler's numbers or all ranks' summed, and are not judged`,
+        advice: METRICS_RANK_ADVICE[f.engine] ?? 'Scrape the engine\'s /metrics directly: a re-exporter that drops the rank label turns per-rank gauges into a sawtooth.',
+      };
     case 'SINGLE_RANK_LOGGING':
       return {
         message: `${sanitize(f.worker ?? 'input')}: all ${formatInt(f.lines)} ${f.family} iteration lines come from one rank, so the other ranks' work is invisible${f.fetchedShare === null ? '' : `; that rank fetched ${formatPercent(f.fetchedShare)} of all requests (currank_total_requests; 1/dp is even)`}`,
@@ -208,6 +213,13 @@ export function describeFinding(f: Finding): FindingText {
 }
 
 /** `2026-04-14T10:08:00.000Z` → `10:08:00` (the report header says the day and that times are UTC). */
+/** How to get per-rank series, per engine. */
+const METRICS_RANK_ADVICE: Readonly<Record<string, string>> = {
+  sglang: 'Start SGLang with --enable-metrics-for-all-schedulers: only then does every DP rank export its gauges, labelled dp_rank.',
+  trtllm: 'TensorRT-LLM\'s Prometheus metrics have no attention-DP rank label: read the /metrics JSON with TLLM_METRICS_ALL_RANKS=1 (attentionDpRank), or the iteration log with TLLM_PROFILE_LOG_RANKS=all.',
+  vllm: 'vLLM V1 labels every engine\'s gauges with engine="N": scrape the API server\'s /metrics itself, not a re-export that drops the label.',
+};
+
 function shortTime(iso: string): string {
   return iso.length >= 19 ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}Z` : iso;
 }

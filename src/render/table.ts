@@ -28,7 +28,7 @@ export const renderTable: Renderer = (report, context) => {
   for (const phase of [report.prefill, report.decode]) out.push(...renderPhase(phase, report, chalk, width));
   out.push(...renderWindows(report, chalk, width));
   if (context.chart) out.push(...renderCharts(report, chalk, width));
-  out.push(...renderEngineStats(report, chalk, width), ...renderRouting(report, chalk, width), ...renderRequests(report, chalk, width));
+  out.push(...renderEngineStats(report, chalk, width), ...renderRouting(report, chalk, width), ...renderRequests(report, chalk, width), ...renderTraces(report, chalk, width));
   if (report.assertions.length > 0) out.push('', ...renderAssertions(report, chalk, width));
   out.push('', ...renderFindings(report.findings, chalk, width));
   out.push('', ...renderAccounting(report, chalk, width));
@@ -206,7 +206,9 @@ function renderEngineStats(report: Report, chalk: ChalkInstance, width: number):
   const out: string[] = [];
   for (const group of report.engineStats.groups) {
     const owner = group.worker === null ? 'all workers' : `worker ${sanitize(group.worker)}`;
-    out.push('', ...wrapText(chalk.bold('vLLM engine stats by DP rank') + chalk.dim(` (${owner}; prompt tokens estimated from throughput × interval)`), width, '', '  '));
+    const title = group.origin === undefined ? 'vLLM engine stats by DP rank' : 'Engine metrics by DP rank';
+    const how = group.origin === undefined ? 'prompt tokens estimated from throughput × interval' : group.origin === 'metrics' ? 'metrics dumps; prompt tokens from counter deltas' : 'stats lines and metrics dumps';
+    out.push('', ...wrapText(chalk.bold(title) + chalk.dim(` (${owner}; ${how})`), width, '', '  '));
     const columns: Column[] = [
       { header: 'rank', left: true },
       { header: 'samples' },
@@ -309,6 +311,47 @@ function renderRequests(report: Report, chalk: ChalkInstance, width: number): st
     ...wrapText(chalk.bold('Requests by DP rank') + chalk.dim(' (per-request lines: the rank each asked for, next to what the engines ran)'), width, '', '  '),
     ...layoutColumns(columns, rows, width, chalk),
   ];
+}
+
+/** Dynamo request traces per phase, worker and rank: requests, TTFT, queue depth at arrival, tokens. */
+function renderTraces(report: Report, chalk: ChalkInstance, width: number): string[] {
+  const t = report.requests.traces;
+  if (t === undefined) return [];
+  const columns: Column[] = [
+    { header: 'phase', left: true },
+    { header: 'worker', left: true },
+    { header: 'rank', left: true },
+    { header: 'requests' },
+    { header: 'share' },
+    { header: 'p50', group: 'TTFT ms' },
+    { header: 'p95', group: 'TTFT ms' },
+    { header: 'mean', group: 'queue' },
+    { header: 'p95', group: 'queue' },
+    { header: 'input tokens' },
+  ];
+  const rows = t.ranks.map((r) => [
+    r.phase,
+    sanitize(r.workerId || '(unnamed)'),
+    rankLabel(r.rank),
+    formatInt(r.requests),
+    formatPercent(r.share),
+    formatInt(r.ttftMs.p50),
+    formatInt(r.ttftMs.p95),
+    formatNumber(r.queueDepth.mean),
+    formatInt(r.queueDepth.p95),
+    formatInt(r.inputTokens),
+  ]);
+  const out = ['', ...wrapText(chalk.bold('Request traces by DP rank') + chalk.dim(` (Dynamo request_end records: ${formatInt(t.requests)} requests${t.unranked > 0 ? `, ${formatInt(t.unranked)} without a rank` : ''})`), width, '', '  '), ...layoutColumns(columns, rows, width, chalk)];
+  const line = slowestSentence(report);
+  if (line !== null) out.push(...wrapText(line, width, '  ', '    '));
+  return out;
+}
+
+/** "Requests routed to DP0 waited 4.0× longer …" from the traces' slowest rank; `null` when there is none to name. */
+export function slowestSentence(report: Report): string | null {
+  const s = report.requests.traces?.slowest;
+  if (s == null || s.factor === null || s.factor < 1.5) return null;
+  return `Requests routed to ${rankLabel(s.rank)}${s.workerId === '' ? '' : ` of worker ${sanitize(s.workerId)}`} waited ${formatRatio(s.factor)}× longer for their first token than on the other ranks (TTFT p50 ${formatInt(s.ttftP50)} ms vs ${formatInt(s.othersP50)} ms, ${s.phase})`;
 }
 
 function balanceParts(group: RankGroup, prefill: boolean): string[] {

@@ -49,6 +49,8 @@ const SCENARIOS: Readonly<Record<FindingCode, () => readonly string[]>> = {
   // 4,200 distinct DP labels in one worker: past the 4,096 kept, lines are counted apart.
   TOO_MANY_RANKS: () => [written('n1_prefill_w0.log', `${Array.from({ length: 4200 }, (_, dp) => P15('00:00', dp, 1, 0)).join('\n')}\n`)],
   QUEUED_WHILE_PEER_IDLE: () => [at('examples/pr7984-before')],
+  // SGLang /metrics without --enable-metrics-for-all-schedulers: no dp_rank label on the scheduler's gauges.
+  METRICS_WITHOUT_RANK: () => [at('fixtures/metrics/sglang-no-dp-rank.prom')],
   // #running-req stuck at 8 on every line with requests queued: a cap, not demand.
   RUNNING_CEILING: () => [
     written('n1_prefill_w0.log', `${Array.from({ length: 60 }, (_, i) => P15(`0${Math.floor(i / 20)}:${String(i % 20).padStart(2, '0')}`, i % 2, 8, 3)).join('\n')}\n`),

@@ -15,9 +15,9 @@ import { ROOT } from '../cli/run-cli.ts';
 /** Real lines of every family from the fixtures. */
 function corpus(): string[] {
   const lines: string[] = [];
-  for (const dir of ['fixtures/scenarios', 'fixtures/dynamo', 'fixtures/vllm', 'fixtures/trtllm']) {
+  for (const dir of ['fixtures/scenarios', 'fixtures/dynamo', 'fixtures/vllm', 'fixtures/trtllm', 'fixtures/metrics', 'fixtures/traces/dp4-rank0-slow']) {
     for (const file of readdirSync(join(ROOT, dir))) {
-      if (!file.endsWith('.log')) continue;
+      if (!/\.(?:log|prom|jsonl|json)$/.test(file)) continue;
       lines.push(...readFileSync(join(ROOT, dir, file), 'utf8').split('\n').filter((l) => l !== '').slice(0, 40));
     }
   }

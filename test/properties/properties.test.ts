@@ -36,6 +36,27 @@ const noise = fc.oneof(
 const logLine = fc.oneof({ weight: 4, arbitrary: prefill }, { weight: 2, arbitrary: decode }, { weight: 1, arbitrary: routing }, { weight: 2, arbitrary: noise });
 const log = fc.array(logLine, { minLength: 1, maxLength: 120 }).map((lines) => `${lines.join('\n')}\n`);
 
+/**
+ * Metrics dumps and request traces: scrapes of vLLM/SGLang per-rank gauges and counters (a time
+ * line before some, sample timestamps on others, `_` or `:` names), and Dynamo request_end records.
+ */
+const scrape = fc
+  .record({ s: fc.integer({ min: 0, max: 900 }), timeLine: fc.boolean(), ranks: fc.integer({ min: 1, max: 4 }), run: fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 4, maxLength: 4 }), tok: fc.integer({ min: 0, max: 1e7 }), sep: fc.constantFrom(':', '_') })
+  .map(({ s, timeLine, ranks, run, tok, sep }) => {
+    const time = new Date(Date.UTC(2026, 4, 28, 13, 0, s));
+    const lines = timeLine ? [time.toISOString().slice(0, 19).replace('T', ' ')] : [];
+    for (let r = 0; r < ranks; r++) {
+      const stamp = timeLine ? '' : ` ${time.getTime()}`;
+      lines.push(`vllm${sep}num_requests_running{engine="${r}",model_name="m"} ${run[r] ?? 0}${stamp}`, `vllm${sep}num_requests_waiting{engine="${r}"} ${(run[r] ?? 0) % 7}${stamp}`);
+      lines.push(`vllm${sep}prompt_tokens_total{engine="${r}"} ${tok + r}${stamp}`, `sglang${sep}num_queue_reqs{dp_rank="${r}"} ${run[r] ?? 0}`);
+    }
+    return lines.join('\n');
+  });
+const trace = fc.record({ rank: fc.integer({ min: 0, max: 3 }), ttft: fc.integer({ min: 1, max: 5000 }), q: fc.integer({ min: 0, max: 40 }) }).map(({ rank, ttft, q }) =>
+  JSON.stringify({ schema: 'dynamo.request.trace.v1', event_type: 'request_end', request: { request_received_ms: 1779973226000 + ttft, ttft_ms: ttft, queue_depth: q, input_tokens: ttft * 3, worker: { decode_worker_id: 7, decode_dp_rank: rank } } }),
+);
+const dump = fc.array(fc.oneof({ weight: 4, arbitrary: scrape }, { weight: 1, arbitrary: trace }, { weight: 1, arbitrary: noise }), { minLength: 1, maxLength: 40 }).map((parts) => `${parts.join('\n')}\n`);
+
 /** Cut a buffer at the given (sorted, deduplicated) offsets. */
 function cut(buffer: Buffer, offsets: readonly number[]): Buffer[] {
   const points = [...new Set(offsets.map((o) => o % (buffer.length + 1)))].sort((a, b) => a - b);
@@ -86,6 +107,25 @@ describe('properties', () => {
         expect(json(merged.report)).toBe(json(forward.report));
       }),
       { numRuns: 15 },
+    );
+  });
+
+  it('metrics dumps and request traces: any chunking, and split into files then merged summaries, give the identical report', async () => {
+    await fc.assert(
+      fc.asyncProperty(dump, fc.array(fc.nat(), { maxLength: 20 }), async (text, offsets) => {
+        const bytes = Buffer.from(text);
+        const whole = await runOnChunks([bytes]);
+        expect(json((await runOnChunks(cut(bytes, offsets))).report)).toBe(json(whole.report));
+        expect(accountingHolds(whole)).toBe(true);
+        const dir = mkdtempSync(join(tmpdir(), 'dpskew-prop-metrics-'));
+        const file = join(dir, 'dump.prom');
+        writeFileSync(file, bytes);
+        const direct = await runOnChunks([], {}, [file]);
+        const summary = join(dir, 'dump.json');
+        writeFileSync(summary, JSON.stringify(direct.summary()));
+        expect(json((await runOnChunks([], {}, [summary])).report)).toBe(json(direct.report));
+      }),
+      { numRuns: 40 },
     );
   });
 

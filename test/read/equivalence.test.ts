@@ -20,7 +20,9 @@ import { referenceReadSources } from '../helpers/reference-reader.ts';
 const ROOT = join(import.meta.dirname, '..', '..');
 const FIXTURES = readdirSync(join(ROOT, 'fixtures'))
   .flatMap((dir) => readdirSync(join(ROOT, 'fixtures', dir)).map((f) => join(ROOT, 'fixtures', dir, f)))
-  .filter((f) => f.endsWith('.log'));
+  .filter((f) => /\.(?:log|prom|jsonl|jsonl\.gz|json)$/.test(f) && !f.includes('saved-reports'))
+  // Dynamo request-trace shards live one directory down.
+  .concat(readdirSync(join(ROOT, 'fixtures', 'traces')).flatMap((d) => readdirSync(join(ROOT, 'fixtures', 'traces', d)).map((f) => join(ROOT, 'fixtures', 'traces', d, f))));
 const EXAMPLES = ['pr7984-before', 'pr7984-after'].map((d) => join(ROOT, 'examples', d));
 const CONTEXT = { chalk: new Chalk({ level: 0 }), width: 100, chart: true };
 

@@ -84,7 +84,7 @@ describe('CSV', () => {
   it('has one row per phase and rank, and quotes per RFC 4180', () => {
     const csv = renderCsv(sampleReport(), context);
     const rows = csv.trimEnd().split('\r\n');
-    expect(rows[0]).toBe('phase,worker,rank,batches,share,new_tokens,token_share,new_seqs,cached_tokens,queue_max,queue_p50,queue_p95,queue_mean,running_max,running_mean,first_time,last_time,section,source,samples,prompt_tokens_est,decisions,requests,requests_executed');
+    expect(rows[0]).toBe('phase,worker,rank,batches,share,new_tokens,token_share,new_seqs,cached_tokens,queue_max,queue_p50,queue_p95,queue_mean,running_max,running_mean,first_time,last_time,section,source,samples,prompt_tokens_est,decisions,requests,requests_executed,ttft_p50_ms,ttft_p95_ms');
     expect(rows).toHaveLength(1 + 3 + 2);
     expect(rows[1]).toMatch(/^prefill,,0,60,0\.75,60000,/);
     expect(text('a,"b"')).toBe('"a,""b"""');

@@ -11,6 +11,7 @@ import { RENDERERS } from '../../render/index.ts';
 import { describeFinding } from '../../render/messages.ts';
 import type { RenderContext } from '../../render/types.ts';
 import { fitScreen, renderAlertText, renderWatchAlert, renderWatchFinal, renderWatchScreen, renderWatchSnapshot } from '../../render/watch.ts';
+import { parseListenAddress, startMetricsServer, type MetricsServer } from '../../watch/metrics-server.ts';
 import { watch } from '../../watch/watch.ts';
 import { setOptimizing } from '../exit-safety.ts';
 import { resolveColor, writeOutput } from '../output.ts';
@@ -34,8 +35,13 @@ export async function watchCommand(paths: readonly string[], given: RawFlags, co
   const live = process.stdout.isTTY === true && options.format === 'table';
   const color = live && resolveColor(flags.color, process.env, true);
   const context = (): RenderContext => ({ chalk: new Chalk({ level: color ? 1 : 0 }), width: outputWidth(process.stdout, process.env), chart: options.chart });
+  const listen = flags.metricsListen === undefined ? null : parseListenAddress(flags.metricsListen);
   const interrupt = new AbortController();
   onCtrlC(interrupt);
+  const metrics: MetricsServer | null = listen === null ? null : await startMetricsServer(listen).catch((error: unknown) => {
+    throw new UsageError(`--metrics-listen ${flags.metricsListen ?? ''}: cannot listen (${error instanceof Error ? error.message : String(error)}; pick another port, or port 0 for a free one)`);
+  });
+  if (metrics !== null) process.stderr.write(`dpskew: metrics on http://${metrics.address.host.includes(':') ? `[${metrics.address.host}]` : metrics.address.host}:${metrics.address.port}/metrics\n`);
   const screen = createLiveScreen();
   let alerted: readonly Finding[] = [];
   const result = await watch(paths, options, settings, {
@@ -45,6 +51,7 @@ export async function watchCommand(paths: readonly string[], given: RawFlags, co
     signal: interrupt.signal,
     now: Date.now,
     onSnapshot: (snapshot) => {
+      metrics?.update(snapshot.report);
       if (live) screen.enter();
       return writeOutput(live ? `${HOME_AND_CLEAR}${fitScreen(renderWatchScreen(snapshot, context(), settings.intervalMs), process.stdout.rows || 24, outputWidth(process.stdout, process.env))}` : renderWatchSnapshot(snapshot));
     },
@@ -58,6 +65,8 @@ export async function watchCommand(paths: readonly string[], given: RawFlags, co
       return false;
     },
   });
+  metrics?.update(result.final);
+  await metrics?.close();
   // Nothing more is read: no optimizing compiles from here to the exit (exit-safety.ts).
   setOptimizing(false);
   screen.leave();

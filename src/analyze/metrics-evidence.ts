@@ -1,0 +1,79 @@
+/**
+ * What a metrics dump cannot show: series without a DP-rank label (METRICS_WITHOUT_RANK). SGLang
+ * labels its scheduler gauges with `dp_rank` only under `--enable-metrics-for-all-schedulers`
+ * (PR #7597; without it `/metrics` shows one scheduler, issue #6892); TensorRT-LLM's Prometheus
+ * metrics carry no attention-DP rank label at all; a re-exporter may drop the label (the sawtooth
+ * of miles PR #2023). Such series are not judged: one rank's numbers, or all ranks' summed, look
+ * like balance.
+ */
+import type { DerivedStats } from '../aggregate/metric-series.ts';
+import type { WorkerState } from '../aggregate/worker-state.ts';
+import type { Finding, Thresholds } from '../model/report.ts';
+
+export function metricsWithoutRank(workers: readonly WorkerState[]): Finding[] {
+  const findings: Finding[] = [];
+  for (const w of workers) {
+    for (const [engine, samples] of [...w.metrics.unranked()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      findings.push({ code: 'METRICS_WITHOUT_RANK', level: 'warn', phase: null, worker: w.name, engine, samples });
+    }
+  }
+  return findings;
+}
+
+/**
+ * The per-moment rules on metrics dumps, with the findings the batch rules use, where a scrape
+ * stands for a window and a rank "ran" in a scrape when it had requests running:
+ * - IDLE_RANK: a rank with nothing running or waiting in any scrape while its peers ran requests
+ *   in enough scrapes (at least minBatches) that idleness is no chance;
+ * - QUEUED_WHILE_PEER_IDLE: the share of scrapes in which one rank had requests waiting while another
+ *   had nothing running or waiting (queuedIdleWarn / queuedIdleFail);
+ * - RUNNING_CEILING: a rank whose running count was one constant value > 0 in every scrape where
+ *   it had requests waiting, over at least ceilingMinLines such scrapes (a cap, not demand).
+ * Judged per server of a dump (`<worker> <worker_type:worker_id>` for Dynamo labels).
+ */
+export function judgeMetricSeries(workers: readonly WorkerState[], t: Thresholds): Finding[] {
+  const findings: Finding[] = [];
+  for (const w of workers) {
+    if (w.metrics.series.size === 0) continue;
+    for (const [server, ranks] of w.metrics.derivedStats()) {
+      const name = server === '' ? w.name : `${w.name} ${server}`;
+      findings.push(...judgeServer(name, ranks, t));
+    }
+  }
+  return findings;
+}
+
+function judgeServer(worker: string, ranks: ReadonlyMap<number, readonly DerivedStats[]>, t: Thresholds): Finding[] {
+  const findings: Finding[] = [];
+  const base = { phase: 'decode', worker } as const;
+  const entries = [...ranks];
+  if (entries.length < 2) return findings;
+  const busy = (s: DerivedStats): boolean => (s.running ?? 0) > 0;
+  const empty = (s: DerivedStats): boolean => (s.running ?? 0) === 0 && (s.waiting ?? 0) === 0;
+  const idle = entries.filter(([, rows]) => rows.length > 0 && rows.every(empty)).map(([rank]) => rank);
+  const peerBusy = entries.filter(([rank]) => !idle.includes(rank)).reduce((n, [, rows]) => n + rows.filter(busy).length, 0);
+  if (idle.length > 0 && idle.length < entries.length && peerBusy >= t.minBatches) {
+    findings.push({ code: 'IDLE_RANK', level: 'fail', ...base, idleRanks: idle, ranks: entries.length, total: peerBusy });
+  }
+  // Scrapes line up by position: every rank of one server is in every scrape of it.
+  const moments = Math.min(...entries.map(([, rows]) => rows.length));
+  let queuedIdle = 0;
+  for (let i = 0; i < moments; i++) {
+    const at = entries.map(([, rows]) => rows[i]).filter((s): s is DerivedStats => s !== undefined);
+    if (at.some((s) => (s.waiting ?? 0) > 0) && at.some(empty)) queuedIdle++;
+  }
+  const share = moments > 0 ? queuedIdle / moments : 0;
+  if (moments >= t.minBatches && share > t.queuedIdleWarn) {
+    const fail = share > t.queuedIdleFail;
+    findings.push({ code: 'QUEUED_WHILE_PEER_IDLE', level: fail ? 'fail' : 'warn', ...base, share, threshold: fail ? t.queuedIdleFail : t.queuedIdleWarn, windows: moments });
+  }
+  for (const [rank, rows] of entries) {
+    const queued = rows.filter((s) => (s.waiting ?? 0) > 0 && s.running !== undefined);
+    const values = new Set(queued.map((s) => s.running));
+    const [only] = values;
+    if (queued.length >= t.ceilingMinLines && values.size === 1 && only !== undefined && only > 0) {
+      findings.push({ code: 'RUNNING_CEILING', level: 'warn', ...base, rank, running: only, queuedLines: queued.length });
+    }
+  }
+  return findings;
+}
