@@ -150,6 +150,25 @@ export class RankAccumulator {
     return a;
   }
 
+  /** Whether nothing was ever added (what a new accumulator holds). */
+  isEmpty(): boolean {
+    return (
+      this.batches === 0 &&
+      this.newTokens === 0 &&
+      this.newSeqs === 0 &&
+      this.cachedTokens === 0 &&
+      this.queue.count === 0 &&
+      this.running.count === 0 &&
+      this.firstTime === null &&
+      this.lastTime === null &&
+      this.buckets.size === 0 &&
+      this.unbucketed === 0 &&
+      this.queuedLines === 0 &&
+      this.runningMinWhenQueued === null &&
+      this.runningMaxWhenQueued === null
+    );
+  }
+
   merge(other: RankAccumulator): void {
     this.batches += other.batches;
     this.newTokens += other.newTokens;

@@ -1,0 +1,18 @@
+import { run } from './src/cli/run.ts';
+import { parseOptions } from './src/options/options.ts';
+import { RENDERERS } from './src/render/index.ts';
+import { Chalk } from 'chalk';
+import { writeHeapSnapshot } from 'node:v8';
+const gc = (globalThis as any).gc as () => void;
+const mib = (n: number) => (n / 2 ** 20).toFixed(1);
+const mark = (what: string) => { gc(); const m = process.memoryUsage(); console.error(`${what}: heapUsed ${mib(m.heapUsed)} rss ${mib(m.rss)} ext ${mib(m.external)}`); };
+const dir = process.argv[2]!;
+const options = parseOptions({ format: 'json' } as any);
+mark('start');
+const t0 = Date.now();
+const result = await run([dir], options, { stdin: { fd: 0, stream: () => process.stdin } as any, cwd: process.cwd(), onReading: (r) => { if (!r) { console.error('read ms', Date.now() - t0); mark('after read'); if (process.env.SNAP === 'read') writeHeapSnapshot('/tmp/m18/read.heapsnapshot'); } } });
+console.error('run ms', Date.now() - t0);
+mark('after report');
+const text = RENDERERS.json(result.report, { chalk: new Chalk({ level: 0 }), width: 80, chart: false });
+mark('after render');
+console.error('total ms', Date.now() - t0, text.length);
