@@ -12,8 +12,6 @@ import { IntHistogram, type HistogramJson } from './int-histogram.ts';
 /** Finest time resolution kept: 5 s, the smallest window `--window auto` picks (prior-art.md §5). */
 export const BUCKET_MS = 5_000;
 
-export type { Bucket } from './bucket-series.ts';
-
 /** A RankAccumulator as JSON (summaries, and the hand-over between threads). */
 export interface RankJson {
   readonly batches: number;
