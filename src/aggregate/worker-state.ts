@@ -75,6 +75,8 @@ export const MAX_LABELS = 2 * MAX_RANKS;
 
 /** DP ranks below this get a lookup cache entry (PhaseState.recent). */
 const RECENT_RANKS = 1024;
+/** Lines of a phase before its lookup cache (PhaseState.recent) is kept. */
+const CACHE_AFTER_LINES = 256;
 
 /** Label values that fit the key: PP and ATTN_CP below 1023, TP below 2^32 (parsers read at most 9 digits). */
 const LABEL_SLOT = 1024;
@@ -172,7 +174,11 @@ export class PhaseState {
   lines = 0;
   /** label sets held, over all DP ranks */
   private labelSets = 0;
-  /** per dp below RECENT_RANKS: its label sets, without a map lookup (a cache); `null` until the first labelled line */
+  /**
+   * per dp below RECENT_RANKS: its label sets, without a map lookup (a cache), kept once the phase
+   * has CACHE_AFTER_LINES lines: a small worker's map lookups cost nothing worth an array
+   * (10,000 small files: 170 bytes a worker); `null` until then
+   */
   private recent: Array<LabelSets | undefined> | null = null;
 
   /** dp → label key (labelKey) → totals */
@@ -218,6 +224,7 @@ export class PhaseState {
       this.rankOverflow += lines;
       return null;
     }
+    if (dp < RECENT_RANKS && this.lines >= CACHE_AFTER_LINES) (this.recent ??= [])[dp] = this.dps?.get(dp);
     return acc;
   }
 
@@ -231,7 +238,6 @@ export class PhaseState {
       const sets = new LabelSets();
       sets.add(key, acc);
       dps.set(dp, sets);
-      if (dp < RECENT_RANKS) (this.recent ??= [])[dp] = sets;
       this.labelSets++;
       return acc;
     }
@@ -295,7 +301,6 @@ export class PhaseState {
       const sets = new LabelSets();
       for (const [key, acc] of byLabel) sets.add(keyOf(key), RankAccumulator.fromJSON(acc));
       (p.dps ??= new Map()).set(dp, sets);
-      if (dp >= 0 && dp < RECENT_RANKS) (p.recent ??= [])[dp] = sets;
       p.labelSets += byLabel.length;
     }
     const loose = RankAccumulator.fromJSON(j.unlabeled);
