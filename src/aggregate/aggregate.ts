@@ -104,7 +104,7 @@ export function aggregatePhase(phase: Phase, workers: readonly WorkerContext[], 
     }
 
     const loose = phaseState.unlabeled;
-    if (loose.batches > 0) {
+    if (loose !== null && loose.batches > 0) {
       // Lines without a DP label belong to the worker's only rank when it has one; on a worker with
       // several ranks, or one whose log carries DP labels at all, they cannot be attributed.
       const labelledAnywhere = state.phases.prefill.byDp.size > 0 || state.phases.decode.byDp.size > 0;

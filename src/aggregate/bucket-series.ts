@@ -76,6 +76,12 @@ const CHUNK_BYTES = CHUNK_SLOTS * FIELDS * 8;
 /** A stray bucket: index, batches, new tokens, max queue. */
 const STRAY_FIELDS = 4;
 const STRAY_BYTES = STRAY_FIELDS * 8;
+/**
+ * Up to this many stray buckets, a new one at the end makes an array of exactly their size
+ * (`concat`) where `push` would leave room for ~4 more: most ranks of a short log hold a few
+ * (10,000 small files, each its own worker: 200 instead of ~100 bytes a rank).
+ */
+const EXACT_STRAYS = 16;
 /** The dense span grows only where at least one slot in this many holds a bucket. */
 const MAX_EMPTY_RATIO = 4;
 /** Buckets a rank keeps at most: 2,048, and the part of a chunk on either side they straddle (54 KiB). */
@@ -309,9 +315,11 @@ export class BucketSeries {
   }
 
   private insertStray(position: number, bucket: number, batches: number, newTokens: number, maxQueue: number): void {
-    if (this.stray === NO_STRAYS) this.stray = [bucket, batches, newTokens, maxQueue];
-    else if (position === this.strays) this.stray.push(bucket, batches, newTokens, maxQueue);
-    else this.stray.splice(position * STRAY_FIELDS, 0, bucket, batches, newTokens, maxQueue);
+    const stray = this.stray;
+    if (stray === NO_STRAYS) this.stray = [bucket, batches, newTokens, maxQueue];
+    else if (position === this.strays && this.strays >= EXACT_STRAYS) stray.push(bucket, batches, newTokens, maxQueue);
+    else if (position === this.strays) this.stray = stray.concat(bucket, batches, newTokens, maxQueue);
+    else stray.splice(position * STRAY_FIELDS, 0, bucket, batches, newTokens, maxQueue);
     this.strays++;
   }
 

@@ -59,6 +59,7 @@ export function workerContexts(states: readonly WorkerState[], dpSizeFlag: numbe
     return { state, layout, role, roleSource: source, resolved, evident };
   });
   const routedRanks = highestRoutedRank(states) + 1;
+  const peers = peerEvidence(base);
   return base.map((w) => {
     const unknown = { prefill: false, decode: false };
     let layout = w.layout;
@@ -67,7 +68,7 @@ export function workerContexts(states: readonly WorkerState[], dpSizeFlag: numbe
       const labelled = w.resolved[phase].ranks.size > 0;
       const evidence: Array<readonly [NonNullable<WorkerLayout['inferredFrom']>, number]> = [
         ['labels', w.evident.size === 0 ? 0 : Math.max(...w.evident) + 1],
-        ['peers', peerRanks(w, base)],
+        ['peers', peerRanks(w, peers)],
         ['routing', w.role === 'prefill' || w.role === 'agg' ? routedRanks : 0],
         ['requests', highestRequestedRank(w.state) + 1],
       ];
@@ -97,17 +98,62 @@ function inferred(layout: WorkerLayout, phase: Phase, count: number, from: NonNu
   };
 }
 
+/** The two highest values of a role's workers, and whose the highest is: the highest of anyone's peers in one step. */
+interface TopTwo {
+  first: number;
+  owner: WorkerState | null;
+  second: number;
+}
+
+/** Per role: the declared dp_size values, and each worker's highest evident rank. */
+interface PeerEvidence {
+  readonly declared: Map<Role, TopTwo>;
+  readonly logged: Map<Role, TopTwo>;
+}
+
+/**
+ * What each worker's peers say, gathered once over all workers: asking every worker about every
+ * other took ranks² time (10,000 small files, each its own worker: 15 s).
+ */
+function peerEvidence(all: ReadonlyArray<{ readonly state: WorkerState; readonly role: Role; readonly layout: WorkerLayout; readonly evident: ReadonlySet<number> }>): PeerEvidence {
+  const declared = new Map<Role, TopTwo>();
+  const logged = new Map<Role, TopTwo>();
+  const offer = (tops: Map<Role, TopTwo>, role: Role, value: number, owner: WorkerState): void => {
+    let top = tops.get(role);
+    if (top === undefined) {
+      top = { first: Number.NEGATIVE_INFINITY, owner: null, second: Number.NEGATIVE_INFINITY };
+      tops.set(role, top);
+    }
+    if (value > top.first) {
+      top.second = top.first;
+      top.first = value;
+      top.owner = owner;
+    } else if (value > top.second) top.second = value;
+  };
+  for (const w of all) {
+    if (w.role === 'unknown') continue;
+    if (w.layout.dpSize !== null) offer(declared, w.role, w.layout.dpSize, w.state);
+    let highest = Number.NEGATIVE_INFINITY;
+    for (const rank of w.evident) if (rank > highest) highest = rank;
+    if (w.evident.size > 0) offer(logged, w.role, highest, w.state);
+  }
+  return { declared, logged };
+}
+
+/** The highest value of `role`'s workers other than `self`; −∞ when none. */
+function highestOfOthers(tops: ReadonlyMap<Role, TopTwo>, role: Role, self: WorkerState): number {
+  const top = tops.get(role);
+  if (top === undefined) return Number.NEGATIVE_INFINITY;
+  return top.owner === self ? top.second : top.first;
+}
+
 /** Ranks of the worker's peers (same role): the largest declared dp_size, else the highest rank they logged + 1. */
-function peerRanks(
-  self: { readonly state: WorkerState; readonly role: Role },
-  all: ReadonlyArray<{ readonly state: WorkerState; readonly role: Role; readonly layout: WorkerLayout; readonly evident: ReadonlySet<number> }>,
-): number {
+function peerRanks(self: { readonly state: WorkerState; readonly role: Role }, peers: PeerEvidence): number {
   if (self.role === 'unknown') return 0;
-  const peers = all.filter((w) => w.role === self.role && w.state !== self.state);
-  const declared = peers.map((w) => w.layout.dpSize).filter((d): d is number => d !== null);
-  if (declared.length > 0) return Math.max(...declared);
-  const logged = peers.flatMap((w) => [...w.evident]);
-  return logged.length === 0 ? 0 : Math.max(...logged) + 1;
+  const declared = highestOfOthers(peers.declared, self.role, self.state);
+  if (declared !== Number.NEGATIVE_INFINITY) return declared;
+  const logged = highestOfOthers(peers.logged, self.role, self.state);
+  return logged === Number.NEGATIVE_INFINITY ? 0 : logged + 1;
 }
 
 function highestRoutedRank(states: readonly WorkerState[]): number {

@@ -12,8 +12,6 @@ import { IntHistogram, type HistogramJson } from './int-histogram.ts';
 /** Finest time resolution kept: 5 s, the smallest window `--window auto` picks (prior-art.md §5). */
 export const BUCKET_MS = 5_000;
 
-export type { Bucket } from './bucket-series.ts';
-
 /** A RankAccumulator as JSON (summaries, and the hand-over between threads). */
 export interface RankJson {
   readonly batches: number;
@@ -159,6 +157,25 @@ export class RankAccumulator {
     a.runningMinWhenQueued = j.runningMinWhenQueued;
     a.runningMaxWhenQueued = j.runningMaxWhenQueued;
     return a;
+  }
+
+  /** Whether nothing was ever added (what a new accumulator holds). */
+  isEmpty(): boolean {
+    return (
+      this.batches === 0 &&
+      this.newTokens === 0 &&
+      this.newSeqs === 0 &&
+      this.cachedTokens === 0 &&
+      this.queue.count === 0 &&
+      this.running.count === 0 &&
+      this.firstTime === null &&
+      this.lastTime === null &&
+      this.buckets.size === 0 &&
+      this.unbucketed === 0 &&
+      this.queuedLines === 0 &&
+      this.runningMinWhenQueued === null &&
+      this.runningMaxWhenQueued === null
+    );
   }
 
   merge(other: RankAccumulator): void {

@@ -35,15 +35,33 @@ export interface RequestTallyJson {
 
 const SOURCES: ReadonlyArray<RequestRecord['source']> = ['sglang-receive', 'sglang-finish', 'generic'];
 
+const NO_TALLIES: ReadonlyMap<RequestRecord['source'], RequestTally> = new Map();
+const NO_EXAMPLES: ReadonlySet<string> = new Set();
+
+/** Every worker state has one, and most never see a request line: the map and set are made on the first. */
 export class RequestAccumulator {
-  readonly bySource = new Map<RequestRecord['source'], RequestTally>();
-  readonly sentinelExamples = new Set<string>();
+  private tallies: Map<RequestRecord['source'], RequestTally> | null = null;
+  private examples: Set<string> | null = null;
+
+  get bySource(): ReadonlyMap<RequestRecord['source'], RequestTally> {
+    return this.tallies ?? NO_TALLIES;
+  }
+
+  get sentinelExamples(): ReadonlySet<string> {
+    return this.examples ?? NO_EXAMPLES;
+  }
+
+  private addExample(raw: string): void {
+    const examples = (this.examples ??= new Set());
+    if (examples.size < 3) examples.add(raw);
+  }
 
   add(record: RequestRecord): void {
-    let t = this.bySource.get(record.source);
+    const tallies = (this.tallies ??= new Map());
+    let t = tallies.get(record.source);
     if (t === undefined) {
       t = emptyTally();
-      this.bySource.set(record.source, t);
+      tallies.set(record.source, t);
     }
     t.lines++;
     const r = record.requested;
@@ -51,7 +69,7 @@ export class RequestAccumulator {
     else if (r.kind === 'none') t.none++;
     else if (r.kind === 'sentinel') {
       t.sentinel++;
-      if (this.sentinelExamples.size < 3) this.sentinelExamples.add(r.raw);
+      this.addExample(r.raw);
     } else t.ranks.set(r.value, (t.ranks.get(r.value) ?? 0) + 1);
     if (record.executed !== undefined) t.executed.set(record.executed, (t.executed.get(record.executed) ?? 0) + 1);
     if (record.bootstrapRoom !== undefined && /^\d{1,20}$/.test(record.bootstrapRoom)) {
@@ -92,22 +110,23 @@ export class RequestAccumulator {
     for (const [source, t] of pairs) {
       const known = SOURCES.find((s) => s === source);
       if (known === undefined) continue;
-      a.bySource.set(known, {
+      (a.tallies ??= new Map()).set(known, {
         ...t,
         ranks: new Map(t.ranks.map(([r, n]) => [r, n])),
         executed: new Map(t.executed.map(([r, n]) => [r, n])),
         roomMods: new Map(t.roomMods.map(([m, c]) => [m, [...c]])),
       });
     }
-    for (const e of sentinelExamples) a.sentinelExamples.add(e);
+    for (const e of sentinelExamples) (a.examples ??= new Set()).add(e);
     return a;
   }
 
   merge(other: RequestAccumulator): void {
     for (const [source, t] of other.bySource) {
-      const mine = this.bySource.get(source);
+      const tallies = (this.tallies ??= new Map());
+      const mine = tallies.get(source);
       if (mine === undefined) {
-        this.bySource.set(source, { ...t, ranks: new Map(t.ranks), executed: new Map(t.executed), roomMods: new Map([...t.roomMods].map(([m, c]) => [m, [...c]])) });
+        tallies.set(source, { ...t, ranks: new Map(t.ranks), executed: new Map(t.executed), roomMods: new Map([...t.roomMods].map(([m, c]) => [m, [...c]])) });
         continue;
       }
       mine.lines += t.lines;
@@ -123,7 +142,7 @@ export class RequestAccumulator {
         mine.roomMods.set(m, into);
       }
     }
-    for (const e of other.sentinelExamples) if (this.sentinelExamples.size < 3) this.sentinelExamples.add(e);
+    for (const e of other.sentinelExamples) this.addExample(e);
   }
 }
 

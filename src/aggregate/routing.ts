@@ -38,18 +38,38 @@ export interface RoutingJson {
   readonly sentinelExamples: readonly string[];
 }
 
-/** Decisions keyed by Dynamo worker_id (`''` when the statement names no worker). */
+const NO_TALLIES: ReadonlyMap<string, RoutingTally> = new Map();
+const NO_EXAMPLES: ReadonlySet<string> = new Set();
+
+/**
+ * Decisions keyed by Dynamo worker_id (`''` when the statement names no worker). Every worker
+ * state has one, and most never see a routing line: the map and set are made on the first.
+ */
 export class RoutingAccumulator {
-  readonly byWorker = new Map<string, RoutingTally>();
+  private tallies: Map<string, RoutingTally> | null = null;
+  private examples: Set<string> | null = null;
+
+  get byWorker(): ReadonlyMap<string, RoutingTally> {
+    return this.tallies ?? NO_TALLIES;
+  }
+
   /** example raw renderings of sentinels, for the finding */
-  readonly sentinelExamples = new Set<string>();
+  get sentinelExamples(): ReadonlySet<string> {
+    return this.examples ?? NO_EXAMPLES;
+  }
+
+  private addExample(raw: string): void {
+    const examples = (this.examples ??= new Set());
+    if (examples.size < 3) examples.add(raw);
+  }
 
   add(record: RoutingRecord): void {
     const key = record.workerId ?? '';
-    let tally = this.byWorker.get(key);
+    const tallies = (this.tallies ??= new Map());
+    let tally = tallies.get(key);
     if (tally === undefined) {
       tally = { decisions: 0, ranks: new Map(), none: 0, sentinel: 0, absent: 0, routerModes: new Set(), sources: new Set(), firstTime: null, lastTime: null };
-      this.byWorker.set(key, tally);
+      tallies.set(key, tally);
     }
     tally.decisions++;
     tally.sources.add(record.source);
@@ -59,7 +79,7 @@ export class RoutingAccumulator {
     else if (rank.kind === 'none') tally.none++;
     else if (rank.kind === 'sentinel') {
       tally.sentinel++;
-      if (this.sentinelExamples.size < 3) this.sentinelExamples.add(rank.raw);
+      this.addExample(rank.raw);
     } else tally.ranks.set(rank.value, (tally.ranks.get(rank.value) ?? 0) + 1);
     const time = record.time;
     if (time !== undefined) {
@@ -88,16 +108,17 @@ export class RoutingAccumulator {
 
   static fromJSON(j: RoutingJson): RoutingAccumulator {
     const a = new RoutingAccumulator();
-    for (const [id, t] of j.byWorker) a.byWorker.set(id, { ...t, ranks: new Map(t.ranks.map(([r, n]) => [r, n])), routerModes: new Set(t.routerModes), sources: new Set(t.sources) });
-    for (const e of j.sentinelExamples) a.sentinelExamples.add(e);
+    for (const [id, t] of j.byWorker) (a.tallies ??= new Map()).set(id, { ...t, ranks: new Map(t.ranks.map(([r, n]) => [r, n])), routerModes: new Set(t.routerModes), sources: new Set(t.sources) });
+    for (const e of j.sentinelExamples) (a.examples ??= new Set()).add(e);
     return a;
   }
 
   merge(other: RoutingAccumulator): void {
     for (const [key, t] of other.byWorker) {
-      const mine = this.byWorker.get(key);
+      const tallies = (this.tallies ??= new Map());
+      const mine = tallies.get(key);
       if (mine === undefined) {
-        this.byWorker.set(key, { ...t, ranks: new Map(t.ranks), routerModes: new Set(t.routerModes), sources: new Set(t.sources) });
+        tallies.set(key, { ...t, ranks: new Map(t.ranks), routerModes: new Set(t.routerModes), sources: new Set(t.sources) });
         continue;
       }
       mine.decisions += t.decisions;
@@ -110,6 +131,6 @@ export class RoutingAccumulator {
       if (t.firstTime !== null && (mine.firstTime === null || t.firstTime < mine.firstTime)) mine.firstTime = t.firstTime;
       if (t.lastTime !== null && (mine.lastTime === null || t.lastTime > mine.lastTime)) mine.lastTime = t.lastTime;
     }
-    for (const example of other.sentinelExamples) if (this.sentinelExamples.size < 3) this.sentinelExamples.add(example);
+    for (const example of other.sentinelExamples) this.addExample(example);
   }
 }

@@ -81,6 +81,8 @@ export const MAX_LABELS = 2 * MAX_RANKS;
 
 /** DP ranks below this get a lookup cache entry (PhaseState.recent). */
 const RECENT_RANKS = 1024;
+/** Lines of a phase before its lookup cache (PhaseState.recent) is kept. */
+const CACHE_AFTER_LINES = 256;
 
 /** Label values that fit the key: PP and ATTN_CP below 1023, TP below 2^32 (parsers read at most 9 digits). */
 const LABEL_SLOT = 1024;
@@ -105,15 +107,68 @@ export function labelsOf(key: number): { readonly tp: number | undefined; readon
 /** How a DP rank's label sets were resolved (PhaseState.resolve). */
 export interface ResolvedPhase {
   /** the rank's lines: its own label set plus every set that does not mirror it */
-  readonly ranks: Map<number, RankAccumulator>;
+  readonly ranks: ReadonlyMap<number, RankAccumulator>;
   /** lines of label sets that mirror the rank's own (the same batches logged again) */
   readonly duplicates: number;
 }
 
+/**
+ * One DP rank's lines by label set (labelKey). Nearly every rank logs under one label set, which is
+ * held here without a map: a map per rank cost ~200 bytes (10,000 small files, 40,000 ranks).
+ */
+export class LabelSets {
+  /** the first label set (NaN, matching no key, while there is none: a summary may list a rank without any) */
+  private firstKey = Number.NaN;
+  private first: RankAccumulator | null = null;
+  /** the other label sets, in the order they came */
+  private more: Map<number, RankAccumulator> | null = null;
+
+  get size(): number {
+    return (this.first === null ? 0 : 1) + (this.more?.size ?? 0);
+  }
+
+  get(key: number): RankAccumulator | undefined {
+    return key === this.firstKey ? (this.first ?? undefined) : this.more?.get(key);
+  }
+
+  /** Adds a label set not held yet. */
+  add(key: number, acc: RankAccumulator): void {
+    if (this.first === null) {
+      this.firstKey = key;
+      this.first = acc;
+    } else (this.more ??= new Map()).set(key, acc);
+  }
+
+  /** The only label set, `null` when there are none or several. */
+  only(): RankAccumulator | null {
+    return this.more === null ? this.first : null;
+  }
+
+  /** [label key, lines] in the order the sets came. */
+  entries(): Array<[number, RankAccumulator]> {
+    const all: Array<[number, RankAccumulator]> = this.first === null ? [] : [[this.firstKey, this.first]];
+    if (this.more !== null) for (const entry of this.more) all.push(entry);
+    return all;
+  }
+
+  [Symbol.iterator](): Iterator<[number, RankAccumulator]> {
+    return this.entries()[Symbol.iterator]();
+  }
+}
+
+/** Shared by every phase state without a labelled line, and every resolution without a rank: never written. */
+const NO_RANKS: ReadonlyMap<number, never> = new Map<number, never>();
+
+/**
+ * One phase of one worker's batch lines. Every worker has two, and most workers of a fleet run
+ * one phase: nothing is allocated until the first line of its kind (10,000 small files: ~1 KiB
+ * less a worker).
+ */
 export class PhaseState {
-  /** dp → label key (labelKey) → totals */
-  readonly byDp = new Map<number, Map<number, RankAccumulator>>();
-  readonly unlabeled = new RankAccumulator();
+  /** dp → its lines by label set; `null` until the first labelled line */
+  private dps: Map<number, LabelSets> | null = null;
+  /** lines without a DP label (or with DP-1); `null` until the first */
+  private loose: RankAccumulator | null = null;
   /** lines dropped as PP>0/ATTN_CP>0 duplicates by summaries of version 2 or older (kept apart there) */
   pipelineDuplicates = 0;
   dpMinusOne = 0;
@@ -125,8 +180,22 @@ export class PhaseState {
   lines = 0;
   /** label sets held, over all DP ranks */
   private labelSets = 0;
-  /** per dp below RECENT_RANKS: the label key and accumulator of its last line (a lookup cache) */
-  private readonly recent: Array<{ readonly key: number; readonly acc: RankAccumulator } | undefined> = [];
+  /**
+   * per dp below RECENT_RANKS: its label sets, without a map lookup (a cache), kept once the phase
+   * has CACHE_AFTER_LINES lines: a small worker's map lookups cost nothing worth an array
+   * (10,000 small files: 170 bytes a worker); `null` until then
+   */
+  private recent: Array<LabelSets | undefined> | null = null;
+
+  /** dp → label key (labelKey) → totals */
+  get byDp(): ReadonlyMap<number, LabelSets> {
+    return this.dps ?? NO_RANKS;
+  }
+
+  /** Lines without a DP label, `null` when there were none. */
+  get unlabeled(): RankAccumulator | null {
+    return this.loose;
+  }
 
   add(record: BatchRecord): void {
     this.accumulatorFor(record.ranks, 1, record.legacy)?.add(record);
@@ -144,7 +213,7 @@ export class PhaseState {
     const { dp, tp } = ranks;
     if (dp === undefined || dp < 0) {
       if (dp !== undefined) this.dpMinusOne += lines;
-      return this.unlabeled;
+      return (this.loose ??= new RankAccumulator());
     }
     if (tp !== undefined && tp !== 0) this.nonZeroTpLines += lines;
     const key = labelKey(tp, ranks.pp, ranks.attnCp);
@@ -152,31 +221,37 @@ export class PhaseState {
       this.rankOverflow += lines;
       return null;
     }
-    // The accumulator of the last label set seen, by dp: lines cycle over a worker's ranks.
-    const cached = dp < RECENT_RANKS ? this.recent[dp] : undefined;
-    if (cached !== undefined && cached.key === key) return cached.acc;
+    // The label sets of this dp without a map lookup: lines cycle over a worker's ranks.
+    const cached = dp < RECENT_RANKS ? this.recent?.[dp] : undefined;
+    const held = cached?.get(key);
+    if (held !== undefined) return held;
     const acc = this.slot(dp, key);
     if (acc === null) {
       this.rankOverflow += lines;
       return null;
     }
-    if (dp < RECENT_RANKS) this.recent[dp] = { key, acc };
+    if (dp < RECENT_RANKS && this.lines >= CACHE_AFTER_LINES) (this.recent ??= [])[dp] = this.dps?.get(dp);
     return acc;
   }
 
   /** The accumulator of (dp, label key), made if the caps allow; `null` when they do not. */
   private slot(dp: number, key: number): RankAccumulator | null {
-    let byLabel = this.byDp.get(dp);
+    const dps = (this.dps ??= new Map());
+    const byLabel = dps.get(dp);
     if (byLabel === undefined) {
-      if (this.byDp.size >= MAX_RANKS || dp >= MAX_RANKS * 16 || this.labelSets >= MAX_LABELS) return null;
-      byLabel = new Map();
-      this.byDp.set(dp, byLabel);
+      if (dps.size >= MAX_RANKS || dp >= MAX_RANKS * 16 || this.labelSets >= MAX_LABELS) return null;
+      const acc = new RankAccumulator();
+      const sets = new LabelSets();
+      sets.add(key, acc);
+      dps.set(dp, sets);
+      this.labelSets++;
+      return acc;
     }
     let acc = byLabel.get(key);
     if (acc === undefined) {
       if (byLabel.size >= MAX_LABELS_PER_RANK || this.labelSets >= MAX_LABELS) return null;
       acc = new RankAccumulator();
-      byLabel.set(key, acc);
+      byLabel.add(key, acc);
       this.labelSets++;
     }
     return acc;
@@ -191,7 +266,7 @@ export class PhaseState {
   merge(other: PhaseState): void {
     for (const [dp, byLabel] of other.byDp) {
       for (const [key, acc] of byLabel) {
-        const into = this.byDp.get(dp)?.get(key);
+        const into = this.dps?.get(dp)?.get(key);
         if (into !== undefined) {
           into.merge(acc);
           continue;
@@ -201,7 +276,7 @@ export class PhaseState {
         else made.merge(acc);
       }
     }
-    this.unlabeled.merge(other.unlabeled);
+    if (other.loose !== null) (this.loose ??= new RankAccumulator()).merge(other.loose);
     this.pipelineDuplicates += other.pipelineDuplicates;
     this.dpMinusOne += other.dpMinusOne;
     this.legacyLines += other.legacyLines;
@@ -213,8 +288,8 @@ export class PhaseState {
   /** As plain data; with `transfer`, bucket buffers are handed over (RankAccumulator.toJSON). */
   toJSON(transfer: ArrayBuffer[] | null = null): PhaseJson {
     return {
-      byDp: [...this.byDp.entries()].sort((a, b) => a[0] - b[0]).map(([dp, byLabel]) => [dp, [...byLabel.entries()].sort((a, b) => a[0] - b[0]).map(([key, acc]) => [key, acc.toJSON(transfer)] as const)] as const),
-      unlabeled: this.unlabeled.toJSON(transfer),
+      byDp: [...this.byDp.entries()].sort((a, b) => a[0] - b[0]).map(([dp, byLabel]) => [dp, byLabel.entries().sort((a, b) => a[0] - b[0]).map(([key, acc]) => [key, acc.toJSON(transfer)] as const)] as const),
+      unlabeled: (this.loose ?? new RankAccumulator()).toJSON(transfer),
       pipelineDuplicates: this.pipelineDuplicates,
       dpMinusOne: this.dpMinusOne,
       legacyLines: this.legacyLines,
@@ -229,10 +304,13 @@ export class PhaseState {
     const p = new PhaseState();
     const keyOf = (key: number): number => (version >= 3 ? key : (labelKey(key < 0 ? undefined : key, undefined, undefined) ?? 0));
     for (const [dp, byLabel] of j.byDp) {
-      p.byDp.set(dp, new Map(byLabel.map(([key, acc]) => [keyOf(key), RankAccumulator.fromJSON(acc)])));
+      const sets = new LabelSets();
+      for (const [key, acc] of byLabel) sets.add(keyOf(key), RankAccumulator.fromJSON(acc));
+      (p.dps ??= new Map()).set(dp, sets);
       p.labelSets += byLabel.length;
     }
-    p.unlabeled.merge(RankAccumulator.fromJSON(j.unlabeled));
+    const loose = RankAccumulator.fromJSON(j.unlabeled);
+    if (!loose.isEmpty()) p.loose = loose;
     p.pipelineDuplicates = j.pipelineDuplicates;
     p.dpMinusOne = j.dpMinusOne;
     p.legacyLines = j.legacyLines;
@@ -245,14 +323,21 @@ export class PhaseState {
   /**
    * Each DP rank's lines: the label set with the most lines is the rank's own (ties: PP0 and
    * ATTN_CP0 first, then the lowest TP, an absent label last), and every other set is either a
-   * mirror of it (dropped as a duplicate) or more lines of the rank (added). Fresh accumulators:
-   * the state is not changed.
+   * mirror of it (dropped as a duplicate) or more lines of the rank (added). A rank of one label
+   * set is that set's accumulator itself, others are fresh ones: the state is not changed, and the
+   * ranks must not be (a report is built from them, then the state reads on: watch).
    */
   resolve(): ResolvedPhase {
+    if (this.dps === null) return { ranks: NO_RANKS, duplicates: this.pipelineDuplicates };
     const ranks = new Map<number, RankAccumulator>();
     let duplicates = this.pipelineDuplicates;
-    for (const [dp, byLabel] of this.byDp) {
-      const sets = [...byLabel].sort(([ka, a], [kb, b]) => b.batches - a.batches || labelOrder(ka) - labelOrder(kb));
+    for (const [dp, byLabel] of this.dps) {
+      const only = byLabel.only();
+      if (only !== null) {
+        ranks.set(dp, only);
+        continue;
+      }
+      const sets = byLabel.entries().sort(([ka, a], [kb, b]) => b.batches - a.batches || labelOrder(ka) - labelOrder(kb));
       const own = sets[0]?.[1];
       if (own === undefined) continue;
       const rank = new RankAccumulator();
@@ -318,21 +403,25 @@ function bucketDistance(a: RankAccumulator, b: RankAccumulator): number {
  */
 const familySeen: { owner: WorkerState | null; readonly ranks: Uint8Array } = { owner: null, ranks: new Uint8Array(RECENT_RANKS) };
 
+const NO_ENGINES: ReadonlyMap<number, EngineStatsAccumulator> = new Map();
+const NO_NOTICES: ReadonlySet<NoticeRecord['notice']> = new Set();
+const NO_FAMILIES: ReadonlyMap<string, ReadonlySet<number>> = new Map();
+
+/**
+ * One worker's lines. A worker of a fleet logs a few kinds of line out of many: the containers
+ * of the others are made on their first line, so a worker costs little beyond what it logged
+ * (10,000 small files, each its own worker: 3.3 KiB each before anything was read, 10 KiB read).
+ */
 export class WorkerState {
   readonly inputs: string[] = [];
   readonly layouts: LayoutRecord[] = [];
   readonly phases: Record<Phase, PhaseState> = { prefill: new PhaseState(), decode: new PhaseState() };
-  /** vLLM `Engine NNN:` samples per engine (= DP rank) */
-  readonly engineStats = new Map<number, EngineStatsAccumulator>();
   /** `N Engines Aggregated:` lines: per-rank data absent */
   aggregatedStatsLines = 0;
   /** V0/early-V1 stats lines without an engine index, counted as engine 0 */
   unrankedStatsLines = 0;
   readonly routing = new RoutingAccumulator();
   readonly requests = new RequestAccumulator();
-  readonly notices = new Set<NoticeRecord['notice']>();
-  /** ranks seen per parser family on batch lines (TensorRT-LLM logs only rank 0 by default) */
-  readonly batchRanksByFamily = new Map<string, Set<number>>();
   readonly batchLinesByFamily = new KeyCounts();
   /** TensorRT-LLM `currank_total_requests = a/b`: Σa (this worker's logging rank) and Σb (all ranks) */
   fetchedRequests = 0;
@@ -342,10 +431,42 @@ export class WorkerState {
   /** Dynamo request traces: requests per phase, worker and rank */
   readonly traces = new RequestTraceAccumulator();
   name: string;
+  private engines: Map<number, EngineStatsAccumulator> | null = null;
+  private noticesSeen: Set<NoticeRecord['notice']> | null = null;
+  private familyRanks: Map<string, Set<number>> | null = null;
   private lastFamily = '';
   private lastFamilyRanks: Set<number> | undefined = undefined;
   constructor(name: string) {
     this.name = name;
+  }
+
+  /** vLLM `Engine NNN:` samples per engine (= DP rank) */
+  get engineStats(): ReadonlyMap<number, EngineStatsAccumulator> {
+    return this.engines ?? NO_ENGINES;
+  }
+
+  get notices(): ReadonlySet<NoticeRecord['notice']> {
+    return this.noticesSeen ?? NO_NOTICES;
+  }
+
+  addNotice(notice: NoticeRecord['notice']): void {
+    (this.noticesSeen ??= new Set()).add(notice);
+  }
+
+  /** ranks seen per parser family on batch lines (TensorRT-LLM logs only rank 0 by default) */
+  get batchRanksByFamily(): ReadonlyMap<string, ReadonlySet<number>> {
+    return this.familyRanks ?? NO_FAMILIES;
+  }
+
+  /** The ranks seen on `family`'s batch lines, to add to. */
+  private ranksOf(family: string): Set<number> {
+    const all = (this.familyRanks ??= new Map());
+    let ranks = all.get(family);
+    if (ranks === undefined) {
+      ranks = new Set();
+      all.set(family, ranks);
+    }
+    return ranks;
   }
 
   addBatch(record: BatchRecord, family: string): void {
@@ -367,13 +488,8 @@ export class WorkerState {
     this.batchLinesByFamily.add(family, lines);
     if (dp === undefined) return;
     if (family !== this.lastFamily || this.lastFamilyRanks === undefined || familySeen.owner !== this) {
-      let ranks = this.batchRanksByFamily.get(family);
-      if (ranks === undefined) {
-        ranks = new Set();
-        this.batchRanksByFamily.set(family, ranks);
-      }
       this.lastFamily = family;
-      this.lastFamilyRanks = ranks;
+      this.lastFamilyRanks = this.ranksOf(family);
       familySeen.owner = this;
       familySeen.ranks.fill(0);
     }
@@ -393,19 +509,19 @@ export class WorkerState {
     this.layouts.push(...from.layouts);
     for (const phase of ['prefill', 'decode'] as const) this.phases[phase].merge(from.phases[phase]);
     for (const [rank, acc] of from.engineStats) {
-      const mine = this.engineStats.get(rank);
-      if (mine === undefined) this.engineStats.set(rank, acc);
+      const engines = (this.engines ??= new Map());
+      const mine = engines.get(rank);
+      if (mine === undefined) engines.set(rank, acc);
       else mine.merge(acc);
     }
     this.aggregatedStatsLines += from.aggregatedStatsLines;
     this.unrankedStatsLines += from.unrankedStatsLines;
     this.routing.merge(from.routing);
     this.requests.merge(from.requests);
-    for (const notice of from.notices) this.notices.add(notice);
+    for (const notice of from.notices) this.addNotice(notice);
     for (const [family, ranks] of from.batchRanksByFamily) {
-      const mine = this.batchRanksByFamily.get(family) ?? new Set<number>();
+      const mine = this.ranksOf(family);
       for (const r of ranks) mine.add(r);
-      this.batchRanksByFamily.set(family, mine);
     }
     this.batchLinesByFamily.merge(from.batchLinesByFamily);
     this.fetchedRequests += from.fetchedRequests;
@@ -456,13 +572,13 @@ export class WorkerState {
     w.phases.decode.merge(PhaseState.fromJSON(j.phases.decode, version));
     w.fetchedRequests = j.fetchedRequests ?? 0;
     w.fetchedTotal = j.fetchedTotal ?? 0;
-    for (const [rank, acc] of j.engineStats) w.engineStats.set(rank, EngineStatsAccumulator.fromJSON(acc));
+    for (const [rank, acc] of j.engineStats) (w.engines ??= new Map()).set(rank, EngineStatsAccumulator.fromJSON(acc));
     w.aggregatedStatsLines = j.aggregatedStatsLines;
     w.unrankedStatsLines = j.unrankedStatsLines;
     w.routing.merge(RoutingAccumulator.fromJSON(j.routing));
-    for (const n of j.notices) w.notices.add(n);
+    for (const n of j.notices) w.addNotice(n);
     w.requests.merge(RequestAccumulator.fromJSON(j.requests, j.requestSentinelExamples));
-    for (const [f, ranks] of j.batchRanksByFamily) w.batchRanksByFamily.set(f, new Set(ranks));
+    for (const [f, ranks] of j.batchRanksByFamily) (w.familyRanks ??= new Map()).set(f, new Set(ranks));
     for (const [f, n] of j.batchLinesByFamily) w.batchLinesByFamily.add(f, n);
     if (j.metrics !== undefined) w.metrics.append(MetricSeriesAccumulator.fromJSON(j.metrics));
     if (j.traces !== undefined) w.traces.merge(RequestTraceAccumulator.fromJSON(j.traces));
@@ -477,10 +593,11 @@ export class WorkerState {
     // V0 and early-V1 lines carry no engine index: a single engine, rank 0 (reference §8).
     if (record.rank === undefined) this.unrankedStatsLines++;
     const rank = record.rank ?? 0;
-    let acc = this.engineStats.get(rank);
+    const engines = (this.engines ??= new Map());
+    let acc = engines.get(rank);
     if (acc === undefined) {
       acc = new EngineStatsAccumulator();
-      this.engineStats.set(rank, acc);
+      engines.set(rank, acc);
     }
     acc.add(record);
   }

@@ -123,7 +123,7 @@ function createRecordSink(target: WorkerState, tally: LineTally, range: TimeRang
         break;
       case 'notice':
         tally.otherLines++;
-        target.notices.add(record.notice);
+        target.addNotice(record.notice);
         break;
       case 'request':
         tally.otherLines++;

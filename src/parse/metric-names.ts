@@ -89,11 +89,6 @@ export function metricOf(name: string, mode: string | undefined): MetricOf | und
   return known === undefined ? undefined : { ...known, name: canonical };
 }
 
-/** Counters are cumulative: the reader takes per-interval deltas of them. */
-export function isCounter(quantity: MetricQuantity): boolean {
-  return quantity === 'promptTokens' || quantity === 'generationTokens';
-}
-
 /** An SMG DP-aware worker address `http://host:port@3`: the base URL and the rank. */
 const DP_AWARE_ADDR = /^(.*)@(\d{1,6})$/;
 

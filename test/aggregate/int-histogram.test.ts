@@ -67,4 +67,32 @@ describe('IntHistogram', () => {
       for (const p of [0.01, 0.1, 0.5, 0.9, 0.95, 0.99, 1]) expect(merged.quantile(p)).toBe(all.length === 0 ? null : all[Math.max(1, Math.ceil(p * all.length)) - 1]);
     }
   });
+  it('a histogram of a few values equals one of many however it was built: samples one by one, in bulk, by value, from JSON, merged', () => {
+    const random = mulberry32(29);
+    for (let k = 0; k < 300; k++) {
+      // Few distinct values or many, few samples or past a hundred: both ways of holding them, and the moves between.
+      const spread = [3, 8, 9, 40, 5000][k % 5] ?? 3;
+      const all = Array.from({ length: Math.floor(random() * (k % 3 === 0 ? 150 : 20)) }, () => Math.floor(random() * spread) - (random() < 0.05 ? 1 : 0));
+      const cut = Math.floor(random() * (all.length + 1));
+      const left = hist(...all.slice(0, cut));
+      const byValue = new Map<number, number>();
+      for (const v of all.slice(cut)) byValue.set(v, (byValue.get(v) ?? 0) + 1);
+      const right = new IntHistogram();
+      for (const [v, n] of byValue) right.addMany(v, n);
+      const merged = IntHistogram.fromJSON(left.toJSON());
+      merged.merge(right);
+      const counted = new IntHistogram();
+      const dense = new Uint32Array(all.reduce((m, v) => Math.max(m, v + 1), 0));
+      for (const v of all) if (v >= 0) dense[v] = (dense[v] ?? 0) + 1;
+      counted.addCounts(dense);
+      for (const v of all) if (v < 0) counted.add(v);
+      const sorted = [...all].sort((a, b) => a - b);
+      const want = [hist(...sorted).entries(), all.length, all.reduce((x, y) => x + y, 0), sorted.length === 0 ? null : sorted[sorted.length - 1]];
+      for (const h of [merged, counted]) {
+        expect([h.entries(), h.count, h.sum, h.max]).toEqual(want);
+        expect(h.toJSON()).toEqual(hist(...sorted).toJSON());
+        for (const p of [0.01, 0.5, 0.95, 1]) expect(h.quantile(p)).toBe(sorted.length === 0 ? null : sorted[Math.max(1, Math.ceil(p * sorted.length)) - 1]);
+      }
+    }
+  });
 });

@@ -57,11 +57,6 @@ export function worker(name: string, records: readonly BatchRecord[], layouts: r
   return context;
 }
 
-/** Several workers judged together: layouts are inferred across them as in a report. */
-export function contexts(states: readonly WorkerState[], dpSizeFlag: number | null = null): WorkerContext[] {
-  return workerContexts(states, dpSizeFlag);
-}
-
 /** `counts[rank]` batches of phase on DP rank `rank`, TP = rank. */
 export function linesPerRank(phase: Phase, counts: readonly number[], fields: Partial<BatchRecord> = {}): BatchRecord[] {
   return counts.flatMap((n, dp) => Array.from({ length: n }, () => batch(phase, { dp, tp: dp }, fields)));

@@ -1,6 +1,7 @@
 /**
- * Real SGLang lines pasted in issues and docs of each release, and lines built from the exact
- * format strings of the releases without a pasted example.
+ * Real SGLang lines as released, named by format family (F…) and prefill shape (P…), and lines
+ * built from a release's exact format string where no real line of it was at hand (every
+ * documented shape is in fixtures/reference-lines, which the kernel test reads).
  */
 import { describe, expect, it } from 'vitest';
 import { parseSglangLine } from '../../src/parse/sglang.ts';
