@@ -8,6 +8,7 @@ import { PARSERS, type EngineName } from '../parse/index.ts';
 import { createRequestParser } from '../parse/requests.ts';
 import { createZone } from '../parse/timestamps.ts';
 import type { LineParser } from '../model/records.ts';
+import type { SplitSpec } from '../parse/envelope.ts';
 
 export interface ReadSettings {
   readonly engine: EngineName | 'auto' | 'custom';
@@ -18,6 +19,18 @@ export interface ReadSettings {
   readonly maxLineBytes: number;
   /** the time filter in absolute terms; `null` reads everything */
   readonly range: TimeRange | null;
+  /** `--split`: tell each input's source marks from its content, never split, or split by the user's pattern; absent: never */
+  readonly split?: SplitSetting;
+}
+
+/** `--split auto|none|<regex>`. */
+export type SplitSetting = 'auto' | 'none' | { readonly pattern: string };
+
+/** How an input's lines are split before anything is known of it: by the user's pattern, or told from its bytes (`detect`), or not. */
+export function splitOf(settings: ReadSettings): SplitSpec | 'detect' | null {
+  if (settings.split === 'auto') return 'detect';
+  if (settings.split === undefined || settings.split === 'none') return null;
+  return { kind: 'regex', pattern: settings.split.pattern };
 }
 
 
