@@ -141,7 +141,8 @@ export function buildReport(
     timezone: options.timezone ?? 'UTC',
     timeRange: options.timeRange == null ? null : { since: isoTime(options.timeRange.since), until: isoTime(options.timeRange.until) },
     thresholds: options.thresholds,
-    totals: { inputs: inputs.length, bytes: inputs.reduce((s, i) => s + i.bytes, 0), ...totals },
+    // An input split by source (--split) lists one entry per worker: inputs are counted by name.
+    totals: { inputs: new Set(inputs.map((i) => i.name)).size, bytes: inputs.reduce((s, i) => s + i.bytes, 0), ...totals },
     inputs,
     skippedFiles: [...skippedFiles].sort(compareNames),
     duplicateInputs: [...duplicateInputs].sort((a, b) => compareNames(a.name, b.name)),
