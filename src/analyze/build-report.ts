@@ -56,7 +56,8 @@ export function buildReport(
 ): Report {
   // Name order, so a report does not depend on the order inputs were given or summaries merged.
   const workers = [...unorderedWorkers].sort((a, b) => compareNames(a.name, b.name));
-  const inputs = [...unorderedInputs].sort((a, b) => compareNames(a.name, b.name));
+  // An input split by source (--split) has one entry per worker, in worker order whatever the interleaving.
+  const inputs = [...unorderedInputs].sort((a, b) => compareNames(a.name, b.name) || compareNames(a.worker, b.worker));
   const contexts = workerContexts(workers, options.dpSize);
   const phaseData: Record<Phase, PhaseData> = {
     prefill: aggregatePhase('prefill', contexts, options.groupBy),
