@@ -55,7 +55,10 @@ interface Followed {
 }
 
 export class Follower {
-  readonly workers = new Map<string, WorkerState>();
+  /** every worker made so far, by name (`workers` leaves out inputs' own workers that a split left empty) */
+  private readonly all = new Map<string, WorkerState>();
+  /** inputs' own workers that got lines: from a plain reader, or a split's unmarked lines or first srun task */
+  private readonly used = new Set<WorkerState>();
   private readonly followed = new Map<string, Followed>();
   /** `dev:ino` of every file read: a rotated copy showing up under a new name is not read twice */
   private readonly seen = new Set<string>();
@@ -78,6 +81,19 @@ export class Follower {
     this.parsers = createParsers(settings);
     this.zone = createZone(settings.timezone);
     this.needles = needlesOf(this.parsers);
+  }
+
+  /**
+   * The workers so far, by name. An input's own worker is left out once its stream is known to be
+   * split by source and none of its lines were its own (every line went to a source's worker).
+   */
+  get workers(): Map<string, WorkerState> {
+    const empty = new Set<WorkerState>();
+    for (const input of this.followed.values()) if (input.scanner.split() !== null && !this.used.has(input.worker)) empty.add(input.worker);
+    // Shared with an input read plainly (or not decided yet): kept.
+    for (const input of this.followed.values()) if (input.scanner.split() === null) empty.delete(input.worker);
+    if (empty.size === 0) return this.all;
+    return new Map([...this.all].filter(([, worker]) => !empty.has(worker)));
   }
 
   /** An input fed by chunks (stdin); returns the function that takes them. */
@@ -166,10 +182,10 @@ export class Follower {
 
   /** The worker of that name, made on first sight; `input` is added to its inputs. */
   private workerNamed(workerName: string, input: string): WorkerState {
-    let worker = this.workers.get(workerName);
+    let worker = this.all.get(workerName);
     if (worker === undefined) {
       worker = new WorkerState(workerName);
-      this.workers.set(workerName, worker);
+      this.all.set(workerName, worker);
     }
     if (!worker.inputs.includes(input)) worker.inputs.push(input);
     return worker;
@@ -185,6 +201,7 @@ export class Follower {
     // No fold in live mode: each snapshot must hold every line read so far.
     const { worker, tally } = input;
     const plain = (): LineScanner => {
+      this.used.add(worker);
       const batches = kernelBatches(this.parsers, this.zone, worker, tally, this.settings.range, false);
       return createLineScanner({
         needles: this.needles,
@@ -196,10 +213,16 @@ export class Follower {
     const stateFor = (kind: EnvelopeKind, key: string, name: string): WorkerState => {
       if (kind === 'srun' && key !== UNMARKED && key !== OVERFLOW) {
         input.tasks.push(name);
-        if (input.tasks.length === 1) return input.worker;
+        if (input.tasks.length === 1) {
+          this.used.add(input.worker);
+          return input.worker;
+        }
         if (input.tasks.length === 2) this.rename(input.worker, workerNameOf(kind, key, input.tasks[0] ?? '', input.workerName, 2));
       }
-      if (key === UNMARKED) return input.worker;
+      if (key === UNMARKED) {
+        this.used.add(input.worker);
+        return input.worker;
+      }
       return this.workerNamed(workerNameOf(kind, key, name, input.workerName, input.tasks.length), input.name);
     };
     const ctx = { parsers: this.parsers, needles: this.needles, zone: this.zone, range: this.settings.range, maxLineBytes: this.settings.maxLineBytes, mode: 'analyse' as const, fold: false, keepAnchors: false, stateFor };
@@ -208,10 +231,10 @@ export class Follower {
 
   /** Give a worker another name (an srun input's first task, once a second shows it was one of several). */
   private rename(worker: WorkerState, name: string): void {
-    if (this.workers.get(worker.name) === worker) this.workers.delete(worker.name);
+    if (this.all.get(worker.name) === worker) this.all.delete(worker.name);
     worker.name = name;
-    const there = this.workers.get(name);
-    if (there === undefined) this.workers.set(name, worker);
+    const there = this.all.get(name);
+    if (there === undefined) this.all.set(name, worker);
   }
 
   /** Reads the file's growth; `true` when it stopped at the per-poll limit. */
