@@ -282,9 +282,15 @@ class LineDemux implements SplitReader {
   /** dropping the rest of an over-long line, counted for this part */
   private skipping: LivePart | null = null;
   private last: LivePart | null = null;
-  private lastKey = Buffer.alloc(256);
-  private lastKeyLength = -1;
-  private lastKeyPart: LivePart | null = null;
+  /**
+   * The sources seen last, their key bytes side by side in `recentKeys` (RECENT_KEY_BYTES each):
+   * a line's source is found by comparing bytes, without making a string, while the stream
+   * interleaves no more than RECENT sources (the usual case); else by its key string in the sink.
+   */
+  private readonly recentKeys = Buffer.alloc(RECENT * RECENT_KEY_BYTES);
+  private readonly recentLengths = new Int32Array(RECENT).fill(-1);
+  private readonly recentParts: Array<LivePart | null> = new Array<LivePart | null>(RECENT).fill(null);
+  private recentNext = 0;
 
   constructor(spec: SplitSpec, ctx: SinkContext) {
     this.sink = new SourceSink(spec.kind, ctx);
@@ -373,14 +379,21 @@ class LineDemux implements SplitReader {
     if (m.keyText !== null) return this.keyed(`\u0001${m.keyText}`, m.keyText);
     const length = m.keyEnd - m.keyStart;
     if (length === 0) return this.sink.part(UNMARKED, () => '');
-    if (length === this.lastKeyLength && this.lastKeyPart !== null && sameBytes(b, m.keyStart, this.lastKey, length)) return this.lastKeyPart;
     const keyStart = m.keyStart;
+    const lengths = this.recentLengths;
+    for (let r = 0; r < RECENT; r++) {
+      if (lengths[r] !== length) continue;
+      const part = this.recentParts[r];
+      if (part !== null && part !== undefined && sameBytes(b, keyStart, this.recentKeys, r * RECENT_KEY_BYTES, length)) return part;
+    }
     const keyEnd = m.keyEnd;
     const part = this.sink.part(b.toString('latin1', keyStart, keyEnd), () => b.toString('utf8', keyStart, keyEnd));
-    if (length <= this.lastKey.length) {
-      b.copy(this.lastKey, 0, keyStart, keyEnd);
-      this.lastKeyLength = length;
-      this.lastKeyPart = part;
+    if (length <= RECENT_KEY_BYTES) {
+      const r = this.recentNext;
+      this.recentNext = (r + 1) % RECENT;
+      b.copy(this.recentKeys, r * RECENT_KEY_BYTES, keyStart, keyEnd);
+      lengths[r] = length;
+      this.recentParts[r] = part;
     }
     return part;
   }
@@ -444,10 +457,14 @@ export function writeRecord(sink: SourceSink, part: LivePart, record: ExportReco
 
 export type { LivePart };
 
-function sameBytes(a: Uint8Array, at: number, b: Uint8Array, length: number): boolean {
-  for (let i = 0; i < length; i++) if (a[at + i] !== b[i]) return false;
+function sameBytes(a: Uint8Array, at: number, b: Uint8Array, bAt: number, length: number): boolean {
+  for (let i = length - 1; i >= 0; i--) if (a[at + i] !== b[bAt + i]) return false;
   return true;
 }
+
+/** Sources remembered by their key bytes (LineDemux), and the longest key remembered. */
+const RECENT = 16;
+const RECENT_KEY_BYTES = 128;
 
 /** A `--split` pattern, compiled as `--pattern`s are (linear-time engine), matched at the start of each line. */
 export function compileSplitPattern(pattern: string): RegExp {

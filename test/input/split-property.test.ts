@@ -57,3 +57,11 @@ describe('a split stream gives the per-worker files\u2019 report', () => {
     );
   });
 });
+
+describe('more sources than the splitter remembers by their bytes', () => {
+  it.each(['kubectl', 'stern-colour', 'logcli'] as const)('%s: 40 workers, each its own', async (kind) => {
+    const logs = workerLogs(40, 40, 4040);
+    const order = interleaving(logs, mulberry32(40));
+    expect(await splitReport(kind, logs, envelopeStream(kind, logs, order), 65_536)).toEqual(await filesReport(kind, logs));
+  });
+});
