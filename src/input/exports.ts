@@ -91,10 +91,15 @@ class JsonDocumentDemux implements SplitReader {
     this.sink.end();
   }
 
-  private feed(b: Uint8Array, n: number): void {
+  private feed(b: Buffer, n: number): void {
     const frames = this.frames;
     let from = 0;
     for (let i = 0; i < n; i++) {
+      if (this.inString && !this.stringIsKey) {
+        // Most bytes are inside strings (the lines): skipped to the closing quote at once.
+        i = this.stringEnd(b, i, n);
+        continue;
+      }
       const c = b[i] ?? 0;
       if (this.inString) {
         if (this.escape) this.escape = false;
@@ -152,6 +157,36 @@ class JsonDocumentDemux implements SplitReader {
       }
     }
     if (this.capturing !== NONE) this.keep(b, from, n);
+  }
+
+  /**
+   * In a string that is not a key, from `i`: the index of its closing quote (the string ends), or
+   * `n - 1` when it goes on past this chunk (`escape` then says whether the chunk ended inside an
+   * escape).
+   */
+  private stringEnd(b: Buffer, i: number, n: number): number {
+    let j = i;
+    if (this.escape) {
+      this.escape = false;
+      j++;
+    }
+    for (;;) {
+      const found = j < n ? b.indexOf(0x22, j) : -1;
+      const q = found >= n ? -1 : found;
+      // Backslashes just before the quote (or the chunk's end): an odd run escapes it.
+      let k = (q === -1 ? n : q) - 1;
+      while (k >= j && b[k] === 0x5c) k--;
+      const odd = ((q === -1 ? n : q) - 1 - k) % 2 === 1;
+      if (q === -1) {
+        this.escape = odd;
+        return n - 1;
+      }
+      if (!odd) {
+        this.inString = false;
+        return q;
+      }
+      j = q + 1;
+    }
   }
 
   /** What a container starting now, at the current place in the document, is. */
