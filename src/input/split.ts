@@ -289,7 +289,7 @@ class LineDemux implements SplitReader {
    */
   private readonly recentKeys = Buffer.alloc(RECENT * RECENT_KEY_BYTES);
   private readonly recentLengths = new Int32Array(RECENT).fill(-1);
-  private readonly recentParts: Array<LivePart | null> = new Array<LivePart | null>(RECENT).fill(null);
+  private readonly recentParts: Array<LivePart | null> = Array.from({ length: RECENT }, () => null);
   private recentNext = 0;
 
   constructor(spec: SplitSpec, ctx: SinkContext) {
