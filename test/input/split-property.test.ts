@@ -49,18 +49,18 @@ describe('a split stream gives the per-worker files\u2019 report', () => {
   it.each([...LINE_KINDS, ...DOCUMENT_KINDS])('%s', async (kind) => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 2, max: 5 }), fc.integer({ min: 1, max: 2 ** 31 }), fc.integer({ min: 100, max: 70_000 }), async (n, seed, chunk) => {
-        const logs = workerLogs(n, 300, seed);
+        const logs = workerLogs(n, 200, seed);
         const order = interleaving(logs, mulberry32(seed ^ 0x5eed));
         expect(await splitReport(kind, logs, envelopeStream(kind, logs, order), chunk)).toEqual(await filesReport(kind, logs));
       }),
-      { numRuns: 4 },
+      { numRuns: 3 },
     );
   });
 });
 
 describe('more sources than the splitter remembers by their bytes', () => {
-  it.each(['kubectl', 'stern-colour', 'logcli'] as const)('%s: 40 workers, each its own', async (kind) => {
-    const logs = workerLogs(40, 40, 4040);
+  it.each(['kubectl', 'stern-colour', 'logcli'] as const)('%s: 24 workers, each its own', async (kind) => {
+    const logs = workerLogs(24, 30, 4040);
     const order = interleaving(logs, mulberry32(40));
     expect(await splitReport(kind, logs, envelopeStream(kind, logs, order), 65_536)).toEqual(await filesReport(kind, logs));
   });

@@ -22,12 +22,13 @@ async function json(paths: readonly string[], raw: RawOptions, context: Partial<
 }
 
 describe('a split input read in pieces', () => {
-  it.each(SPLIT_FIXTURE_FILES.map((f) => f.file))('%s: tiny ranges, ranges on threads, blocks of stdin, gzip', async (file) => {
+  it.each(SPLIT_FIXTURE_FILES.map((f) => f.file))('%s: small ranges (on threads for some), blocks of stdin, gzip', async (file) => {
     const path = join(SPLIT_FIXTURES, file);
     const whole = await json([path], {}, { tuning: { taskBytes: 1 << 30 } });
     expect(JSON.parse(whole).workers.length).toBe(2);
     expect(await json([path], {}, { tuning: { taskBytes: 5000 } })).toBe(whole);
-    expect(await json([path], { jobs: '2' }, { tuning: { taskBytes: 7000 } })).toBe(whole);
+    // Worker threads are slow to start: three envelopes (line, JSON line, JSON document) are enough there.
+    if (['kubectl-prefix.txt', 'logcli-jsonl.txt', 'loki-query-range.json'].includes(file)) expect(await json([path], { jobs: '2' }, { tuning: { taskBytes: 7000 } })).toBe(whole);
     const bytes = readFileSync(path);
     const chunks = [bytes.subarray(0, 333), bytes.subarray(333, 20_000), bytes.subarray(20_000)];
     const piped = await json(['-'], { name: file.replace(/\..*$/, '') }, { stdin: Readable.from(chunks), tuning: { blockBytes: 4096 } });
