@@ -60,7 +60,8 @@ export function buildReport(
 ): Report {
   // Name order, so a report does not depend on the order inputs were given or summaries merged.
   const workers = [...unorderedWorkers].sort((a, b) => compareNames(a.name, b.name));
-  const inputs = [...unorderedInputs].sort((a, b) => compareNames(a.name, b.name));
+  // An input split by source (--split) has one entry per worker, in worker order whatever the interleaving.
+  const inputs = [...unorderedInputs].sort((a, b) => compareNames(a.name, b.name) || compareNames(a.worker, b.worker));
   const contexts = workerContexts(workers, options.dpSize);
   const phaseData: Record<Phase, PhaseData> = {
     prefill: aggregatePhase('prefill', contexts, options.groupBy),
@@ -152,7 +153,8 @@ export function buildReport(
     timezone: options.timezone ?? 'UTC',
     timeRange: options.timeRange == null ? null : { since: isoTime(options.timeRange.since), until: isoTime(options.timeRange.until) },
     thresholds: options.thresholds,
-    totals: { inputs: inputs.length, bytes: inputs.reduce((s, i) => s + i.bytes, 0), ...totals },
+    // An input split by source (--split) lists one entry per worker: inputs are counted by name.
+    totals: { inputs: new Set(inputs.map((i) => i.name)).size, bytes: inputs.reduce((s, i) => s + i.bytes, 0), ...totals },
     inputs,
     skippedFiles: [...skippedFiles].sort(compareNames),
     duplicateInputs: [...duplicateInputs].sort((a, b) => compareNames(a.name, b.name)),

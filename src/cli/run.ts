@@ -8,6 +8,7 @@ import { InputError, UsageError } from '../model/errors.ts';
 import { summarizeInput, type TimeRange } from '../input/ingest.ts';
 import type { StdinInput } from '../input/read-input.ts';
 import { resolveSources, workerNames, type Source } from '../input/sources.ts';
+import { inputNotes, inputParts } from '../input/split-parts.ts';
 import { readSettingsOf, type Options, type TimeBound } from '../options/options.ts';
 import { readSources, type ReadOptions, type ReadProgress } from '../input/read-sources.ts';
 import { buildReport } from '../analyze/build-report.ts';
@@ -74,19 +75,24 @@ export async function run(paths: readonly string[], options: Options, context: R
 
   const workers = new Map<string, WorkerState>();
   const inputs: InputSummary[] = [];
+  const splitNotes: InputNote[] = [];
   sources.forEach((source, i) => {
     const output = outputs[i];
     if (output === undefined) return;
     const workerName = names.get(source.name) ?? source.name;
-    let worker = workers.get(workerName);
-    if (worker === undefined) {
-      worker = output.state;
-      worker.name = workerName;
-      workers.set(workerName, worker);
-    } else worker.append(output.state);
-    worker.inputs.push(source.name);
+    // One part per worker: the input's own, or one per source of a stream split by source (--split).
+    for (const part of inputParts(output, workerName)) {
+      let worker = workers.get(part.worker);
+      if (worker === undefined) {
+        worker = part.state;
+        worker.name = part.worker;
+        workers.set(part.worker, worker);
+      } else worker.append(part.state);
+      worker.inputs.push(source.name);
+      inputs.push(summarizeInput(source.name, part.worker, part.tally, part.read));
+    }
     if (output.error !== null) inputErrors.push(new InputError(source.name, output.error));
-    inputs.push(summarizeInput(source.name, workerName, output.tally, output));
+    for (const message of inputNotes(output, source.name, workerName)) splitNotes.push({ path: source.name, message });
   });
   // Their accumulators now belong to `workers`: the rest of each output can go (10,000 small files).
   outputs.length = 0;
@@ -128,7 +134,7 @@ export async function run(paths: readonly string[], options: Options, context: R
   );
   const interrupted = context.signal?.aborted === true || taken.some((u) => u.summary.interrupted === true);
   const report = interrupted ? { ...built, interrupted: true } : built;
-  return { report, inputErrors, notes, summary: () => toSummary([...allWorkers.values()], allInputs, allSkipped, settings, VERSION, interrupted) };
+  return { report, inputErrors, notes: [...splitNotes, ...notes], summary: () => toSummary([...allWorkers.values()], allInputs, allSkipped, settings, VERSION, interrupted) };
 }
 
 function unreadableInput(error: InputError, worker: string): InputSummary {

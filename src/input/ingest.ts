@@ -95,6 +95,20 @@ export function createTextLineHandler(parsers: readonly LineParser[], target: Wo
   };
 }
 
+/** For `extent` mode: the first parser that recognises `line` gives its time (layout lines have none), widening `into`. */
+export function noteExtentOf(line: string, parsers: readonly LineParser[], into: { first: number | null; last: number | null }): void {
+  for (const parser of parsers) {
+    const result = parser.parse(line);
+    if (result.kind !== 'record') continue;
+    const time = result.record.kind === 'layout' ? undefined : result.record.time;
+    if (time !== undefined) {
+      if (into.first === null || time < into.first) into.first = time;
+      if (into.last === null || time > into.last) into.last = time;
+    }
+    return;
+  }
+}
+
 /** Counts a recognised record and adds it to the worker, unless the time filter leaves it out. */
 function createRecordSink(target: WorkerState, tally: LineTally, range: TimeRange | null): (parserName: string, record: LogRecord) => void {
   return (parserName, record) => {

@@ -6,6 +6,7 @@
  */
 import { fstatSync, read, readFileSync, statSync, type Stats } from 'node:fs';
 import { isGzipMagic } from './gzip-magic.ts';
+import { DETECT_BYTES, detectEnvelope, type SplitSpec } from '../parse/envelope.ts';
 
 /** Bytes read at a time while looking for the line end after a cut. */
 const PROBE_BYTES = 1 << 16;
@@ -35,6 +36,8 @@ export interface FilePlan {
   readonly gzip: boolean;
   /** plain: `[start, end)` ranges of about the task size, each cut just after a `\n`, covering the file */
   readonly ranges: ReadonlyArray<readonly [number, number]>;
+  /** how its tasks split lines by source (ReadTask.split): the envelope told from its first bytes, `detect` for gzip (the task tells), null: not split */
+  readonly split: SplitSpec | 'detect' | null;
 }
 
 export function identityOf(info: Stats): FileIdentity {
@@ -48,12 +51,17 @@ export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
 /**
  * The plan of the regular file open on `fd`. Equal parts, as many as make them closest to
  * `taskBytes` (a 67 MB file and 64 MB tasks: one part, not 64 + 3). Read errors are thrown.
+ * @param split `detect`: the envelope is told from the file's first bytes (DETECT_BYTES); a JSON
+ *   document (a log store's export) is then read by one task, as it cannot be entered mid-way
  */
-export async function planFile(fd: number, taskBytes: number): Promise<FilePlan> {
+export async function planFile(fd: number, taskBytes: number, split: SplitSpec | 'detect' | null = null): Promise<FilePlan> {
   const identity = identityOf(fstatSync(fd));
   const size = identity.size;
-  const head = Buffer.alloc(2);
-  if (isGzipMagic(head.subarray(0, await pread(fd, head, 0)))) return { identity, gzip: true, ranges: [] };
+  const head = Buffer.alloc(split === 'detect' ? Math.min(size, DETECT_BYTES) : 2);
+  const headBytes = await pread(fd, head, 0);
+  if (isGzipMagic(head.subarray(0, Math.min(2, headBytes)))) return { identity, gzip: true, ranges: [], split };
+  const spec = split === 'detect' ? detectEnvelope(head.subarray(0, headBytes), headBytes >= size) : split;
+  if (spec !== null && (spec.kind === 'loki-json' || spec.kind === 'es-json')) return { identity, gzip: false, ranges: [[0, size]], split: spec };
   const parts = Math.max(1, Math.round(size / taskBytes));
   const ranges: Array<readonly [number, number]> = [];
   let start = 0;
@@ -62,7 +70,7 @@ export async function planFile(fd: number, taskBytes: number): Promise<FilePlan>
     ranges.push([start, end]);
     start = end;
   }
-  return { identity, gzip: false, ranges: ranges.length > 0 ? ranges : [[0, 0]] };
+  return { identity, gzip: false, ranges: ranges.length > 0 ? ranges : [[0, 0]], split: spec };
 }
 
 /** The first line start at or after `at`: `at` itself when byte `at − 1` is `\n`, else just past the next `\n`; `size` if none. */

@@ -18,9 +18,10 @@ import { collectAfter } from './collect.ts';
 import { changeSince, identityOf, planFile, sameIdentity, stdinFile, taskBytesFor, type FilePlan } from './plan.ts';
 import { filesUseWorkers, threadsFor } from './threads.ts';
 import { LocalRunner, PoolClosedError, ReadPool, type TaskRunner } from './pool.ts';
-import type { ReadSettings } from './settings.ts';
+import { splitOf, type ReadSettings } from './settings.ts';
+import { DETECT_BYTES, detectEnvelope, type SplitSpec } from '../parse/envelope.ts';
 import { WorkerState } from '../aggregate/worker-state.ts';
-import { emptyOutput, mergeTaskOutput, runTask, type ReadTask, type TaskMode, type TaskOutput } from './task.ts';
+import { emptyOutput, mergeTaskOutput, runTask, startStreamTask, type ReadTask, type TaskMode, type TaskOutput } from './task.ts';
 
 export interface ReadOptions {
   /** threads to read with; 1 reads in this thread */
@@ -145,6 +146,8 @@ class StateHandOver {
     const group = this.groups.get(owner);
     const into = this.merges[owner];
     if (group === undefined || into === undefined || this.finished[owner] !== true) return;
+    // A source split into workers of its own keeps the others' states apart (they stay with their outputs).
+    if (into.result().split !== null) return;
     for (; group.handed < group.members.length; group.handed++) {
       const member = this.merges[group.members[group.handed] ?? -1];
       if (member === undefined || this.finished[group.members[group.handed] ?? -1] !== true) break;
@@ -177,17 +180,18 @@ export async function readSources(sources: readonly Source[], settings: ReadSett
   const asFile = stdinFd !== null && sources.some((s) => s.path === '-') ? stdinFile(stdinFd) : null;
   const fileBytes = sources.reduce((sum, s) => sum + (s.path === '-' || s.kind === 'stream' ? 0 : (s.size ?? 0)), 0) + (asFile?.size ?? 0);
   const taskBytes = options.taskBytes ?? taskBytesFor(fileBytes, options.jobs);
+  const split = splitOf(settings);
   const plans: Plan[] = [];
   let stdinTaken = false;
   for (const source of sources) {
     if (source.path === '-' || (source.kind === 'stream' && source.id !== undefined && source.id === stdinId)) {
       // `-`, or a path to stdin itself (/dev/stdin: reopening a socket fails, and stdin's reader is faster).
       if (stdinTaken) plans.push({ kind: 'empty' });
-      else if (stdinFd !== null && asFile !== null) plans.push(await planned({ kind: 'stdin-file', fd: stdinFd }, taskBytes));
+      else if (stdinFd !== null && asFile !== null) plans.push(await planned({ kind: 'stdin-file', fd: stdinFd }, taskBytes, split));
       else plans.push(stdin === null ? { kind: 'failed', error: 'no standard input here' } : { kind: 'stream', input: stdin, path: null });
       stdinTaken = true;
     } else if (source.kind === 'stream') plans.push({ kind: 'stream', input: null, path: source.path });
-    else plans.push(await planned({ kind: 'file', path: source.path }, taskBytes));
+    else plans.push(await planned({ kind: 'file', path: source.path }, taskBytes, split));
   }
   const streaming = plans.some((p) => p.kind === 'stream');
   // gunzip runs on libuv's thread pool, so each gzip stream already keeps a core busy besides its
@@ -247,7 +251,7 @@ export async function readSources(sources: readonly Source[], settings: ReadSett
         handOver.finish(i);
         continue;
       }
-      const reading = readFile(plan, taskBytes, runOne, merge, options.signal).then(() => handOver.finish(i));
+      const reading = readFile(plan, taskBytes, split, runOne, merge, options.signal).then(() => handOver.finish(i));
       open.add(reading);
       void reading.finally(() => open.delete(reading));
       reads.push(reading);
@@ -261,10 +265,10 @@ export async function readSources(sources: readonly Source[], settings: ReadSett
 }
 
 /** A file's plan, made from a descriptor opened for it (closed again: reading opens it once more, and checks it is the same). */
-async function planned(what: { kind: 'file'; path: string } | { kind: 'stdin-file'; fd: number }, taskBytes: number): Promise<Plan> {
+async function planned(what: { kind: 'file'; path: string } | { kind: 'stdin-file'; fd: number }, taskBytes: number, split: SplitSpec | 'detect' | null): Promise<Plan> {
   if (what.kind === 'stdin-file') {
     try {
-      return { ...what, plan: await planFile(what.fd, taskBytes) };
+      return { ...what, plan: await planFile(what.fd, taskBytes, split) };
     } catch (error) {
       return { kind: 'failed', error: errorText(error) };
     }
@@ -276,7 +280,7 @@ async function planned(what: { kind: 'file'; path: string } | { kind: 'stdin-fil
     return { kind: 'failed', error: errorText(error) };
   }
   try {
-    return { ...what, plan: await planFile(fd, taskBytes) };
+    return { ...what, plan: await planFile(fd, taskBytes, split) };
   } catch (error) {
     return { kind: 'failed', error: errorText(error) };
   } finally {
@@ -291,6 +295,7 @@ async function planned(what: { kind: 'file'; path: string } | { kind: 'stdin-fil
 async function readFile(
   plan: Extract<Plan, { kind: 'file' | 'stdin-file' }>,
   taskBytes: number,
+  split: SplitSpec | 'detect' | null,
   runOne: (task: ReadTask) => Promise<{ output: TaskOutput }>,
   merge: OrderedMerge,
   signal?: AbortSignal,
@@ -310,13 +315,14 @@ async function readFile(
     if (plan.kind === 'file' && !sameIdentity(identityOf(fstatSync(fd)), current.identity)) {
       // Replaced or changed since it was planned: planned again, as it is now.
       try {
-        current = await planFile(fd, taskBytes);
+        current = await planFile(fd, taskBytes, split);
       } catch (error) {
         merge.put(0, { ...emptyOutput(), error: errorText(error) });
         return;
       }
     }
-    const tasks: ReadTask[] = current.gzip ? [{ kind: 'file', fd }] : current.ranges.map(([start, end]) => ({ kind: 'range', fd, start, end }));
+    const how = current.split === null ? {} : { split: current.split };
+    const tasks: ReadTask[] = current.gzip ? [{ kind: 'file', fd, ...how }] : current.ranges.map(([start, end]) => ({ kind: 'range', fd, start, end, ...how }));
     await Promise.all(tasks.map((task, k) => runOne(task).then(({ output }) => merge.put(k, output))));
     const changed = signal?.aborted === true ? null : changeSince(fd, current.identity, plan.kind === 'file' ? plan.path : null);
     if (changed !== null) merge.result().error = changed;
@@ -370,8 +376,16 @@ async function readStream(
   const free: ArrayBuffer[] = [];
   const mine = new Set<Promise<void>>();
   let blocks = 0;
+  // How the stream's lines are split: told from its first bytes, held until then (`detect`).
+  const asked = splitOf(settings);
+  let spec: SplitSpec | null | undefined = asked === 'detect' ? undefined : asked;
+  const held: Buffer[] = [];
+  let heldBytes = 0;
+  /** a JSON document (a log store's export) is read whole, in this thread, as it arrives */
+  let jsonTask: ReturnType<typeof startStreamTask> | null = null;
+  const documentTask = (): ReturnType<typeof startStreamTask> | null => jsonTask;
   const run = (index: number, bytes: Uint8Array, here: boolean): void => {
-    const task: ReadTask = { kind: 'bytes', bytes };
+    const task: ReadTask = spec == null ? { kind: 'bytes', bytes } : { kind: 'bytes', bytes, split: spec };
     const result = here ? runTask(task, settings, 'analyse').then((output) => ({ output, buffer: null })) : runOne(task);
     const done = result.then(({ output, buffer }) => {
       merge.put(index, output);
@@ -402,12 +416,29 @@ async function readStream(
     run(index, bytes, here);
   };
   const cutter = createBlockCutter(options.blockBytes ?? STDIN_BLOCK_BYTES, settings.maxLineBytes, submit, () => free.pop() ?? new ArrayBuffer(size));
+  const route = (chunk: Buffer): void => {
+    if (jsonTask !== null) jsonTask.push(chunk);
+    else cutter.push(chunk);
+  };
+  const decide = (complete: boolean): void => {
+    const sample = Buffer.concat(held, heldBytes);
+    spec = detectEnvelope(sample.subarray(0, DETECT_BYTES), complete);
+    if (spec !== null && (spec.kind === 'loki-json' || spec.kind === 'es-json')) jsonTask = startStreamTask(spec, settings, 'analyse');
+    held.length = 0;
+    heldBytes = 0;
+    if (sample.length > 0) route(sample);
+  };
   const read = await readBytes(
     name,
     input,
     async (chunk) => {
-      cutter.push(chunk);
       progress(chunk.length);
+      if (spec === undefined) {
+        held.push(Buffer.from(chunk));
+        heldBytes += chunk.length;
+        if (heldBytes < DETECT_BYTES) return;
+        decide(false);
+      } else route(chunk);
       // Each block's output arrives with its own typed arrays, dead once merged: scavenged (collect.ts).
       if (options.jobs > 1) collectAfter(chunk.length);
       while (budget.running.size >= budget.limit) await Promise.race(budget.running);
@@ -416,6 +447,16 @@ async function readStream(
     onGzip,
     owned,
   );
+  if (spec === undefined) decide(true);
+  const document = documentTask();
+  if (document !== null) {
+    const output = document.finish();
+    output.error = read.error === null ? null : read.error.message;
+    output.bytes = read.bytes;
+    output.gzip = read.gzip;
+    merge.put(0, output);
+    return;
+  }
   cutter.end();
   const alone: Uint8Array | null = first;
   if (alone !== null) run(0, alone, true);

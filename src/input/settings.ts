@@ -8,6 +8,7 @@ import { PARSERS, type EngineName } from '../parse/index.ts';
 import { createRequestParser } from '../parse/requests.ts';
 import { createZone } from '../parse/timestamps.ts';
 import type { LineParser } from '../model/records.ts';
+import type { SplitSpec } from '../parse/envelope.ts';
 
 export interface ReadSettings {
   readonly engine: EngineName | 'auto' | 'custom';
@@ -20,6 +21,18 @@ export interface ReadSettings {
   readonly range: TimeRange | null;
   /** the input is a metrics dump with bare time lines between its scrapes (sniffed per task: input/task.ts) */
   readonly timeLines?: boolean;
+  /** `--split`: tell each input's source marks from its content, never split, or split by the user's pattern; absent: never */
+  readonly split?: SplitSetting;
+}
+
+/** `--split auto|none|<regex>`. */
+export type SplitSetting = 'auto' | 'none' | { readonly pattern: string };
+
+/** How an input's lines are split before anything is known of it: by the user's pattern, or told from its bytes (`detect`), or not. */
+export function splitOf(settings: ReadSettings): SplitSpec | 'detect' | null {
+  if (settings.split === 'auto') return 'detect';
+  if (settings.split === undefined || settings.split === 'none') return null;
+  return { kind: 'regex', pattern: settings.split.pattern };
 }
 
 

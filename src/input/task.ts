@@ -13,17 +13,26 @@ import { readSync } from 'node:fs';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { looksLikeTimedScrapes } from '../parse/prometheus.ts';
 import { WorkerState, type WorkerJson } from '../aggregate/worker-state.ts';
-import { createLineHandler, emptyTally, kernelBatches, mergeTally, tallyFromJson, tallyToJson, type LineTally, type TallyJson } from './ingest.ts';
+import { createLineHandler, emptyTally, kernelBatches, mergeTally, noteExtentOf, tallyFromJson, tallyToJson, type LineTally, type TallyJson } from './ingest.ts';
 import { createLineScanner, decodeCandidate, type CandidateHandler, type LineScanner } from '../scan/scanner.ts';
+import type { SplitSpec } from '../parse/envelope.ts';
+import { mergeSplit, splitFromJson, splitToJson, type SplitJson, type SplitOutput } from './split.ts';
+import { createInputReader, type InputReader } from './split-reader.ts';
 import { errorText, readBytes } from './read-input.ts';
 import type { LineParser } from '../model/records.ts';
 import { createParsers, needlesOf, type ReadSettings } from './settings.ts';
 import { createZone, type Zone } from '../parse/timestamps.ts';
 
-export type ReadTask =
+/**
+ * `split`: how the task's lines are split by source (split.ts): the input's envelope, found when
+ * the input was planned (files, streams), or `detect`, told from the task's own first bytes (a
+ * gzip file, read whole by one task). Absent: not split.
+ */
+export type ReadTask = (
   | { readonly kind: 'range'; readonly fd: number; readonly start: number; readonly end: number }
   | { readonly kind: 'file'; readonly fd: number }
-  | { readonly kind: 'bytes'; readonly bytes: Uint8Array };
+  | { readonly kind: 'bytes'; readonly bytes: Uint8Array }
+) & { readonly split?: SplitSpec | 'detect' };
 
 /** `analyse` reads records into the state; `extent` only finds the first and last timestamp (for relative --since/--until). */
 export type TaskMode = 'analyse' | 'extent';
@@ -41,6 +50,8 @@ export interface TaskOutput {
   /** `extent` mode: earliest and latest timestamp of a recognised line */
   first: number | null;
   last: number | null;
+  /** the input's lines by source (its own `state` and `tally` then hold nothing of its own); null: not split */
+  split: SplitOutput | null;
 }
 
 /** A TaskOutput as plain data, for postMessage. */
@@ -54,10 +65,11 @@ export interface TaskOutputJson {
   readonly error: string | null;
   readonly first: number | null;
   readonly last: number | null;
+  readonly split: SplitJson | null;
 }
 
 export function emptyOutput(): TaskOutput {
-  return { state: new WorkerState(''), tally: emptyTally(), lines: 0, oversized: 0, bytes: 0, gzip: false, error: null, first: null, last: null };
+  return { state: new WorkerState(''), tally: emptyTally(), lines: 0, oversized: 0, bytes: 0, gzip: false, error: null, first: null, last: null, split: null };
 }
 
 /** Parsers are built once per thread and settings. */
@@ -80,22 +92,15 @@ function parsersFor(settings: ReadSettings): { readonly parsers: LineParser[]; r
  */
 export async function runTask(task: ReadTask, asked: ReadSettings, mode: TaskMode, signal?: AbortSignal): Promise<TaskOutput> {
   const settings = withSniffedHints(task, asked);
-  const { parsers, needles, zone } = parsersFor(settings);
-  const output = emptyOutput();
-  const onCandidate: CandidateHandler = mode === 'analyse' ? createLineHandler(parsers, output.state, output.tally, settings.range) : (line) => noteExtent(decodeCandidate(line), parsers, output);
-  // The extent pass decodes every candidate itself: no records wanted from the kernel. Batch lines
-  // folded in the kernel: a task's output is only complete once the scanner has ended.
-  const batches = mode === 'analyse' ? kernelBatches(parsers, zone, output.state, output.tally, settings.range) : undefined;
   // Stdin blocks are parts of one stream: anchors chosen for the first serve the rest.
-  const scanner = createLineScanner({ needles, maxLineBytes: settings.maxLineBytes, onCandidate, keepAnchors: task.kind === 'bytes', ...(batches === undefined ? {} : { batches }) });
+  const { reader, output, finish } = openTask(task.split ?? null, settings, mode, task.kind === 'bytes');
   try {
-    await _read(task, scanner, output, signal);
-    scanner.end();
-  } finally {
-    scanner.release();
+    await _read(task, reader, output, signal);
+  } catch (error) {
+    reader.release();
+    throw error;
   }
-  output.lines = scanner.counts.lines;
-  output.oversized = scanner.counts.oversized;
+  finish();
   return output;
 }
 
@@ -127,7 +132,56 @@ function headOf(task: ReadTask): string | null {
   }
 }
 
-async function _read(task: ReadTask, scanner: LineScanner, output: TaskOutput, signal?: AbortSignal): Promise<void> {
+/**
+ * A task's reader and output. `finish` ends the reader (its last line, the fold, every source's
+ * lines), gives its kernel back and puts its counts in the output.
+ */
+function openTask(split: SplitSpec | 'detect' | null, settings: ReadSettings, mode: TaskMode, keepAnchors: boolean): { reader: InputReader; output: TaskOutput; finish: () => void } {
+  const { parsers, needles, zone } = parsersFor(settings);
+  const output = emptyOutput();
+  const plain = (): LineScanner => {
+    const onCandidate: CandidateHandler = mode === 'analyse' ? createLineHandler(parsers, output.state, output.tally, settings.range) : (line) => noteExtent(decodeCandidate(line), parsers, output);
+    // The extent pass decodes every candidate itself: no records wanted from the kernel. Batch lines
+    // folded in the kernel: a task's output is only complete once the scanner has ended.
+    const batches = mode === 'analyse' ? kernelBatches(parsers, zone, output.state, output.tally, settings.range) : undefined;
+    return createLineScanner({ needles, maxLineBytes: settings.maxLineBytes, onCandidate, keepAnchors, ...(batches === undefined ? {} : { batches }) });
+  };
+  const reader = createInputReader(split, { parsers, needles, zone, range: settings.range, maxLineBytes: settings.maxLineBytes, mode, extent: output, fold: true, keepAnchors }, plain);
+  let finished = false;
+  const finish = (): void => {
+    if (finished) return;
+    finished = true;
+    try {
+      reader.end();
+    } finally {
+      reader.release();
+    }
+    output.lines = reader.counts.lines;
+    output.oversized = reader.counts.oversized;
+    output.split = reader.split();
+  };
+  return { reader, output, finish };
+}
+
+/**
+ * A task fed chunk by chunk in this thread: a JSON document arriving on a stream (a log store's
+ * export piped in), which cannot be cut into blocks read apart.
+ */
+export function startStreamTask(split: SplitSpec, settings: ReadSettings, mode: TaskMode): { push: (chunk: Buffer) => void; finish: () => TaskOutput } {
+  const { reader, output, finish } = openTask(split, settings, mode, false);
+  return {
+    push: (chunk) => {
+      reader.push(chunk);
+      output.bytes += chunk.length;
+    },
+    finish: () => {
+      finish();
+      return output;
+    },
+  };
+}
+
+async function _read(task: ReadTask, scanner: InputReader, output: TaskOutput, signal?: AbortSignal): Promise<void> {
   if (task.kind === 'range') {
     output.error = readRange(task.fd, task.start, task.end, scanner, output, signal);
   } else if (task.kind === 'bytes') {
@@ -138,7 +192,7 @@ async function _read(task: ReadTask, scanner: LineScanner, output: TaskOutput, s
     // No collect() for gunzip's output chunks either: forced scavenges made peak RSS higher, not lower,
     // once batch lines were folded in the kernel (5 GB of .gz, 7-8 runs each: 139 MiB on average and
     // at most 142 without, 146 and at most 154 with one every 16 MiB; every 4-8 MiB, 165).
-    const read = await readBytes('', { fd: task.fd, start: 0 }, scanner.push, signal);
+    const read = await readBytes('', { fd: task.fd, start: 0 }, (chunk) => scanner.push(chunk), signal);
     output.bytes = read.bytes;
     output.gzip = read.gzip;
     output.error = read.error === null ? null : read.error.message;
@@ -151,7 +205,7 @@ async function _read(task: ReadTask, scanner: LineScanner, output: TaskOutput, s
  * duration (a fifth of the run in measurements), and a range is small enough (MAX_TASK_BYTES) that
  * Ctrl-C waits at most one range.
  */
-function readRange(fd: number, start: number, end: number, scanner: LineScanner, output: TaskOutput, signal?: AbortSignal): string | null {
+function readRange(fd: number, start: number, end: number, scanner: InputReader, output: TaskOutput, signal?: AbortSignal): string | null {
   try {
     let position = start;
     while (position < end) {
@@ -174,16 +228,7 @@ function readRange(fd: number, start: number, end: number, scanner: LineScanner,
 
 /** For `extent` mode: the first parser that recognises `line` gives its time (layout lines have none). */
 export function noteExtent(line: string, parsers: readonly LineParser[], output: TaskOutput): void {
-  for (const parser of parsers) {
-    const result = parser.parse(line);
-    if (result.kind !== 'record') continue;
-    const time = result.record.kind === 'layout' ? undefined : result.record.time;
-    if (time !== undefined) {
-      if (output.first === null || time < output.first) output.first = time;
-      if (output.last === null || time > output.last) output.last = time;
-    }
-    return;
-  }
+  noteExtentOf(line, parsers, output);
 }
 
 /** Add `from`, the task that follows `into`'s in the same input. */
@@ -197,14 +242,18 @@ export function mergeTaskOutput(into: TaskOutput, from: TaskOutput): void {
   into.error ??= from.error;
   if (from.first !== null && (into.first === null || from.first < into.first)) into.first = from.first;
   if (from.last !== null && (into.last === null || from.last > into.last)) into.last = from.last;
+  if (from.split !== null) {
+    if (into.split === null) into.split = from.split;
+    else mergeSplit(into.split, from.split);
+  }
 }
 
 /** @param transfer collects the buffers postMessage may hand over instead of copying */
 export function taskOutputToJson(o: TaskOutput, transfer: ArrayBuffer[] | null = null): TaskOutputJson {
-  return { state: o.state.toJSON(transfer), tally: tallyToJson(o.tally), lines: o.lines, oversized: o.oversized, bytes: o.bytes, gzip: o.gzip, error: o.error, first: o.first, last: o.last };
+  return { state: o.state.toJSON(transfer), tally: tallyToJson(o.tally), lines: o.lines, oversized: o.oversized, bytes: o.bytes, gzip: o.gzip, error: o.error, first: o.first, last: o.last, split: o.split === null ? null : splitToJson(o.split, transfer) };
 }
 
 export function taskOutputFromJson(j: TaskOutputJson): TaskOutput {
-  return { state: WorkerState.fromJSON(j.state), tally: tallyFromJson(j.tally), lines: j.lines, oversized: j.oversized, bytes: j.bytes, gzip: j.gzip, error: j.error, first: j.first, last: j.last };
+  return { state: WorkerState.fromJSON(j.state), tally: tallyFromJson(j.tally), lines: j.lines, oversized: j.oversized, bytes: j.bytes, gzip: j.gzip, error: j.error, first: j.first, last: j.last, split: j.split === null ? null : splitFromJson(j.split) };
 }
 

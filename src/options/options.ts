@@ -12,7 +12,9 @@ import { PARSERS, type EngineName } from '../parse/index.ts';
 import { RENDERERS, type FormatName } from '../render/index.ts';
 import type { GroupBy, Thresholds } from '../model/report.ts';
 import type { TimeRange } from '../input/ingest.ts';
-import type { ReadSettings } from '../input/settings.ts';
+import type { ReadSettings, SplitSetting } from '../input/settings.ts';
+import { compileSplitPattern, hasSourceGroup } from '../input/split.ts';
+import { SOURCE_GROUP } from '../parse/envelope.ts';
 import { DEFAULT_JOBS } from '../input/threads.ts';
 import type { RawFlags } from './flags.ts';
 
@@ -46,6 +48,8 @@ export interface Options {
   readonly assertions: readonly Assertion[];
   /** threads to read with (`--jobs`); 1 reads in the main thread */
   readonly jobs: number;
+  /** `--split`: how streams that interleave several workers are split (default `auto`) */
+  readonly split: SplitSetting;
 }
 
 /** `--since`/`--until`: an instant, or an offset from the log's first (`+5m`) or last (`-10m`) timestamp. */
@@ -115,7 +119,21 @@ export function parseOptions(raw: RawOptions): Options {
     stdinName: raw.name === undefined || raw.name.trim() === '' ? null : raw.name.trim(),
     assertions: [...(raw.assert ?? []).map((e) => parseAssertion(e, 'fail')), ...(raw.warn ?? []).map((e) => parseAssertion(e, 'warn'))],
     jobs: jobsOf(raw.jobs),
+    split: splitOf(raw.split),
   });
+}
+
+/** `--split auto|none|<regex>`: a pattern must name the source with `(?<source>…)` and run in linear time. */
+function splitOf(raw: string | undefined): SplitSetting {
+  if (raw === undefined || raw === 'auto') return 'auto';
+  if (raw === 'none') return 'none';
+  if (!hasSourceGroup(raw)) throw new UsageError(`--split: pattern ${JSON.stringify(raw)} has no (?<${SOURCE_GROUP}>…) group naming the worker (or use auto or none)`);
+  try {
+    compileSplitPattern(raw);
+  } catch (error) {
+    throw new UsageError(`--split: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { pattern: raw };
 }
 
 /** More threads than this only add memory: reading is bound by the cores and the disk. */
@@ -225,7 +243,7 @@ const MAX_LINE_BYTES_LIMIT = 1 << 28;
 
 /** What reading needs of the options (input/settings.ts), with the time filter resolved to instants. */
 export function readSettingsOf(options: Options, range: TimeRange | null): ReadSettings {
-  return { engine: options.engine, patterns: options.patterns.map((p) => p.source), timezone: options.zone.name, maxLineBytes: options.maxLineBytes, range };
+  return { engine: options.engine, patterns: options.patterns.map((p) => p.source), timezone: options.zone.name, maxLineBytes: options.maxLineBytes, range, split: options.split };
 }
 
 /** `dpskew watch`'s own settings. */

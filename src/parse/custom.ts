@@ -19,17 +19,19 @@ export class PatternError extends Error {
 
 let linearEngineEnabled = false;
 
-/** Compile a pattern on the linear-time engine; throws PatternError with the reason. */
-export function compilePattern(source: string): RegExp {
+/**
+ * A regular expression on V8's linear-time engine (the `l` flag, plus `flags`); throws
+ * PatternError with the reason. Shared by `--pattern` and `--split`.
+ */
+export function linearRegExp(source: string, flags = ''): RegExp {
   if (!linearEngineEnabled) {
     // Only adds the `l` flag; existing regexes are unaffected.
     setFlagsFromString('--enable-experimental-regexp-engine');
     linearEngineEnabled = true;
   }
-  let re: RegExp;
   try {
     // eslint-disable-next-line no-invalid-regexp -- 'l' is V8's linear-time engine, enabled above
-    re = new RegExp(source, 'l');
+    return new RegExp(source, `l${flags}`);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new PatternError(
@@ -38,6 +40,11 @@ export function compilePattern(source: string): RegExp {
         : `pattern ${JSON.stringify(source)} is not a valid regular expression: ${reason}`,
     );
   }
+}
+
+/** Compile a pattern on the linear-time engine; throws PatternError with the reason. */
+export function compilePattern(source: string): RegExp {
+  const re = linearRegExp(source);
   if (!new RegExp(`\\(\\?<rank>`).test(source)) throw new PatternError(`pattern ${JSON.stringify(source)} has no (?<rank>…) group`);
   for (const name of source.matchAll(/\(\?<([A-Za-z_][A-Za-z0-9_]*)>/g)) {
     const group = name[1] ?? '';

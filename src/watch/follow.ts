@@ -12,9 +12,13 @@ import { dirname, join } from 'node:path';
 import { WorkerState } from '../aggregate/worker-state.ts';
 import { createLineHandler, emptyTally, kernelBatches, summarizeInput, type LineTally } from '../input/ingest.ts';
 import { createLineScanner, READ_BYTES, type LineScanner } from '../scan/scanner.ts';
+import { createInputReader, type InputReader } from '../input/split-reader.ts';
+import { OVERFLOW, UNMARKED, workerNameOf, type SplitOutput } from '../input/split.ts';
+import { partsOf } from '../input/split-parts.ts';
+import type { EnvelopeKind } from '../parse/envelope.ts';
 import { resolveSources, workerNames } from '../input/sources.ts';
 import type { LineParser } from '../model/records.ts';
-import { createParsers, needlesOf, type ReadSettings } from '../input/settings.ts';
+import { createParsers, needlesOf, splitOf, type ReadSettings } from '../input/settings.ts';
 import type { InputSummary } from '../model/report.ts';
 import { createZone, type Zone } from '../parse/timestamps.ts';
 
@@ -26,9 +30,15 @@ const MAX_BYTES_PER_POLL = 64 << 20;
 
 interface Followed {
   readonly name: string;
+  /** the input's own worker name, and its state (lines without a source mark, or all of them) */
+  readonly workerName: string;
   readonly worker: WorkerState;
   readonly tally: LineTally;
-  scanner: LineScanner;
+  scanner: InputReader;
+  /** what splitting gave with the readers this input had before (rotation, truncation) */
+  splitsBefore: SplitOutput[];
+  /** srun tasks seen: the first is the input's own worker until a second one comes */
+  readonly tasks: string[];
   /** lines and oversized lines of the scanners this input had before (rotation, truncation) */
   linesBefore: number;
   oversizedBefore: number;
@@ -45,7 +55,10 @@ interface Followed {
 }
 
 export class Follower {
-  readonly workers = new Map<string, WorkerState>();
+  /** every worker made so far, by name (`workers` leaves out inputs' own workers that a split left empty) */
+  private readonly all = new Map<string, WorkerState>();
+  /** inputs' own workers that got lines: from a plain reader, or a split's unmarked lines or first srun task */
+  private readonly used = new Set<WorkerState>();
   private readonly followed = new Map<string, Followed>();
   /** `dev:ino` of every file read: a rotated copy showing up under a new name is not read twice */
   private readonly seen = new Set<string>();
@@ -68,6 +81,19 @@ export class Follower {
     this.parsers = createParsers(settings);
     this.zone = createZone(settings.timezone);
     this.needles = needlesOf(this.parsers);
+  }
+
+  /**
+   * The workers so far, by name. An input's own worker is left out once its stream is known to be
+   * split by source and none of its lines were its own (every line went to a source's worker).
+   */
+  get workers(): Map<string, WorkerState> {
+    const empty = new Set<WorkerState>();
+    for (const input of this.followed.values()) if (input.scanner.split() !== null && !this.used.has(input.worker)) empty.add(input.worker);
+    // Shared with an input read plainly (or not decided yet): kept.
+    for (const input of this.followed.values()) if (input.scanner.split() === null) empty.delete(input.worker);
+    if (empty.size === 0) return this.all;
+    return new Map([...this.all].filter(([, worker]) => !empty.has(worker)));
   }
 
   /** An input fed by chunks (stdin); returns the function that takes them. */
@@ -111,6 +137,8 @@ export class Follower {
     this.polled = true;
     let more = false;
     for (const input of this.followed.values()) if ((input.fd !== null || input.ino !== 0) && this.readGrowth(input)) more = true;
+    // Lines of split inputs wait in their sources' buffers: scanned now, so the snapshot holds them.
+    for (const input of this.followed.values()) input.scanner.flush();
     return more;
   }
 
@@ -119,17 +147,16 @@ export class Follower {
     for (const input of this.followed.values()) input.scanner.end();
   }
 
-  /** Per-input line accounting so far, in the report's shape. */
+  /** Per-input line accounting so far, in the report's shape (an input split by source: one per worker). */
   inputs(): InputSummary[] {
-    return [...this.followed.values()].map((f) =>
-      summarizeInput(f.name, f.worker.name, f.tally, {
-        lines: f.linesBefore + f.scanner.counts.lines,
-        oversized: f.oversizedBefore + f.scanner.counts.oversized,
-        bytes: f.bytes,
-        gzip: false,
-        error: f.error,
-      }),
-    );
+    return [...this.followed.values()].flatMap((f) => {
+      const whole = { lines: f.linesBefore + f.scanner.counts.lines, oversized: f.oversizedBefore + f.scanner.counts.oversized, bytes: f.bytes, gzip: false, error: f.error };
+      const current = f.scanner.split();
+      const splits = current === null ? f.splitsBefore : [...f.splitsBefore, current];
+      if (splits.length === 0) return [summarizeInput(f.name, f.worker.name, f.tally, whole)];
+      // Each part writes into its worker's state (`stateFor`), which carries the worker's name.
+      return partsOf(splits, whole, (_key, part) => part.state.name).map((p) => summarizeInput(f.name, p.worker, p.tally, p.read));
+    });
   }
 
   /** Rotations and truncations seen, per input (for the live header). */
@@ -144,27 +171,70 @@ export class Follower {
   }
 
   private follow(name: string, workerName: string, fd: number | null, ino: number): Followed {
-    let worker = this.workers.get(workerName);
-    if (worker === undefined) {
-      worker = new WorkerState(workerName);
-      this.workers.set(workerName, worker);
-    }
-    worker.inputs.push(name);
+    const worker = this.workerNamed(workerName, name);
     const tally = emptyTally();
-    const input: Followed = { name, worker, tally, scanner: this.scanner(worker, tally), linesBefore: 0, oversizedBefore: 0, bytes: 0, rotations: 0, truncations: 0, error: null, fd, ino, position: 0, head: Buffer.alloc(0) };
+    const placeholder = { space: () => Buffer.alloc(0), commit: () => undefined, push: () => undefined, flush: () => undefined, end: () => undefined, counts: { lines: 0, oversized: 0 }, split: () => null, release: () => undefined };
+    const input: Followed = { name, workerName, worker, tally, scanner: placeholder, splitsBefore: [], tasks: [], linesBefore: 0, oversizedBefore: 0, bytes: 0, rotations: 0, truncations: 0, error: null, fd, ino, position: 0, head: Buffer.alloc(0) };
+    input.scanner = this.scanner(input);
     this.followed.set(name, input);
     return input;
   }
 
-  private scanner(worker: WorkerState, tally: LineTally): LineScanner {
+  /** The worker of that name, made on first sight; `input` is added to its inputs. */
+  private workerNamed(workerName: string, input: string): WorkerState {
+    let worker = this.all.get(workerName);
+    if (worker === undefined) {
+      worker = new WorkerState(workerName);
+      this.all.set(workerName, worker);
+    }
+    if (!worker.inputs.includes(input)) worker.inputs.push(input);
+    return worker;
+  }
+
+  /**
+   * The reader of one input: the scanner, or, for a stream of several sources (--split), a split
+   * reader whose sources write into the workers named after them, shared by every input that has
+   * them. srun tasks: the first is the input's own worker until a second shows up; it is then
+   * renamed `input:task`, as a run would name it.
+   */
+  private scanner(input: Followed): InputReader {
     // No fold in live mode: each snapshot must hold every line read so far.
-    const batches = kernelBatches(this.parsers, this.zone, worker, tally, this.settings.range, false);
-    return createLineScanner({
-      needles: this.needles,
-      maxLineBytes: this.settings.maxLineBytes,
-      onCandidate: createLineHandler(this.parsers, worker, tally, this.settings.range),
-      ...(batches === undefined ? {} : { batches }),
-    });
+    const { worker, tally } = input;
+    const plain = (): LineScanner => {
+      this.used.add(worker);
+      const batches = kernelBatches(this.parsers, this.zone, worker, tally, this.settings.range, false);
+      return createLineScanner({
+        needles: this.needles,
+        maxLineBytes: this.settings.maxLineBytes,
+        onCandidate: createLineHandler(this.parsers, worker, tally, this.settings.range),
+        ...(batches === undefined ? {} : { batches }),
+      });
+    };
+    const stateFor = (kind: EnvelopeKind, key: string, name: string): WorkerState => {
+      if (kind === 'srun' && key !== UNMARKED && key !== OVERFLOW) {
+        input.tasks.push(name);
+        if (input.tasks.length === 1) {
+          this.used.add(input.worker);
+          return input.worker;
+        }
+        if (input.tasks.length === 2) this.rename(input.worker, workerNameOf(kind, key, input.tasks[0] ?? '', input.workerName, 2));
+      }
+      if (key === UNMARKED) {
+        this.used.add(input.worker);
+        return input.worker;
+      }
+      return this.workerNamed(workerNameOf(kind, key, name, input.workerName, input.tasks.length), input.name);
+    };
+    const ctx = { parsers: this.parsers, needles: this.needles, zone: this.zone, range: this.settings.range, maxLineBytes: this.settings.maxLineBytes, mode: 'analyse' as const, fold: false, keepAnchors: false, stateFor };
+    return createInputReader(splitOf(this.settings), ctx, plain);
+  }
+
+  /** Give a worker another name (an srun input's first task, once a second shows it was one of several). */
+  private rename(worker: WorkerState, name: string): void {
+    if (this.all.get(worker.name) === worker) this.all.delete(worker.name);
+    worker.name = name;
+    const there = this.all.get(name);
+    if (there === undefined) this.all.set(name, worker);
   }
 
   /** Reads the file's growth; `true` when it stopped at the per-poll limit. */
@@ -288,9 +358,12 @@ export class Follower {
   private restart(input: Followed): void {
     input.head = Buffer.alloc(0);
     input.scanner.end();
+    input.scanner.release();
     input.linesBefore += input.scanner.counts.lines;
     input.oversizedBefore += input.scanner.counts.oversized;
-    input.scanner = this.scanner(input.worker, input.tally);
+    const split = input.scanner.split();
+    if (split !== null) input.splitsBefore.push(split);
+    input.scanner = this.scanner(input);
   }
 }
 

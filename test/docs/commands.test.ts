@@ -69,6 +69,15 @@ function sandbox(): string {
     mkdirSync(join(dir, node));
     cli([join(ROOT, 'examples/pr7984-before', `gb200-p0${node.slice(-1)}_prefill_w${Number(node.slice(-1)) - 1}.out`), '--save', join(dir, node, 'summary.json'), '-f', 'json']);
   }
+  // Files the piping recipes save from a log store or a job, then read: the split fixtures of each shape.
+  const saved: Array<[string, string]> = [
+    ['sglang.jsonl', 'logcli-jsonl.txt'],
+    ['loki.json', 'loki-query-range.json'],
+    ['hits.json', 'elasticsearch-search.json'],
+    ['hits.ndjson', 'elasticsearch-hits.ndjson'],
+    ['job.out', 'srun-label.txt'],
+  ];
+  for (const [name, fixture] of saved) writeFileSync(join(dir, name), readFileSync(join(ROOT, 'fixtures/split', fixture)));
   mkdirSync(join(dir, 'bin'));
   writeFileSync(join(dir, 'bin', 'dpskew'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
   chmodSync(join(dir, 'bin', 'dpskew'), 0o755);

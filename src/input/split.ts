@@ -1,0 +1,576 @@
+/**
+ * One input, many workers: the lines of a stream that interleaves several sources (kubectl
+ * --prefix, stern, logcli, docker compose, srun -l, journalctl, log-store exports) are routed by
+ * their source marks (parse/envelope.ts) to one part per source, each read as its own input
+ * would be: its own worker state and line accounting, the envelope taken off so the line is the
+ * worker's own line again (the kernel's fast path reads it as it would the pod's file).
+ *
+ * How: a byte-level demultiplexer in front of the scanner. Lines are cut here, their envelope
+ * matched, and each line's own bytes appended to its source's pending buffer; a pending buffer is
+ * scanned when full (or at the end) by one scanner shared by all sources of the read, which hands
+ * candidates and folded batches to the source being scanned. Memory is bounded whatever the input:
+ * pending buffers have a total budget, and the number of sources is bounded (MAX_SOURCES); the
+ * lines of sources past the bound go to one overflow part, which the report notes.
+ */
+import { WorkerState, type WorkerJson } from '../aggregate/worker-state.ts';
+import { createLineHandler, emptyTally, kernelBatches, mergeTally, noteExtentOf, tallyFromJson, tallyToJson, type LineTally, type TallyJson, type TimeRange } from './ingest.ts';
+import { createLineScanner, decodeCandidate, READ_BYTES, type CandidateHandler, type KernelBatches, type LineScanner } from '../scan/scanner.ts';
+import type { LineParser } from '../model/records.ts';
+import type { Zone } from '../parse/timestamps.ts';
+import {
+  createEnvelopeMatcher,
+  decodeJsonLine,
+  emptyMatch,
+  hasOwnTime,
+  isJsonLineEnvelope,
+  isLineEnvelope,
+  MAX_ENVELOPE_BYTES,
+  SOURCE_GROUP,
+  type EnvelopeKind,
+  type EnvelopeMatcher,
+  type ExportRecord,
+  type JsonLineEnvelope,
+  type SplitSpec,
+} from '../parse/envelope.ts';
+import { linearRegExp } from '../parse/custom.ts';
+
+/**
+ * Sources one input is split into, at most. Each is a worker with its own state (a few KiB, and
+ * up to the bucket budget per rank it logs), so 1,024 stay well within the memory bound; a stream
+ * with more is rather a whole cluster's logs than one deployment's. Past the bound, the lines of
+ * further sources go to one overflow part, and the run says so in a note.
+ */
+export const MAX_SOURCES = 1024;
+
+/** The part of lines without a source mark (continuations of no earlier line, unparsable export lines). */
+export const UNMARKED = '';
+/** The part of the sources past MAX_SOURCES. */
+export const OVERFLOW = '\u0000';
+
+/** One source's share of an input: read like an input of its own. */
+export interface SourcePart {
+  /** the source as its envelope names it; `''` for UNMARKED and OVERFLOW */
+  readonly name: string;
+  readonly state: WorkerState;
+  readonly tally: LineTally;
+  lines: number;
+  oversized: number;
+  /** bytes of its lines as read, envelopes included */
+  bytes: number;
+}
+
+/** What splitting one input gave: its parts in the order their sources first appeared. */
+export interface SplitOutput {
+  readonly kind: EnvelopeKind;
+  readonly parts: Map<string, SourcePart>;
+  /** sources whose lines went to the overflow part (their keys, up to MAX_SOURCES of them, to count them) */
+  readonly overflowKeys: Set<string>;
+  /** lines of Loki streams whose values came before their labels (not what Loki writes): read unmarked */
+  unlabelled: number;
+}
+
+/** Pending bytes of a source, before they are scanned: grows from the first size to the second. */
+const PART_BUFFER_MIN = 16 << 10;
+const PART_BUFFER_MAX = 256 << 10;
+/** All pending buffers of one read, at most (1,024 sources: 8 KiB each before they are scanned). */
+const PENDING_BUDGET = 8 << 20;
+
+/** What a sink needs to read lines: the parsers of the run, and where records go. */
+export interface SinkContext {
+  readonly parsers: readonly LineParser[];
+  readonly needles: readonly string[];
+  readonly zone: Zone;
+  readonly range: TimeRange | null;
+  readonly maxLineBytes: number;
+  /** `extent` reads only the first and last time, into `extent` */
+  readonly mode: 'analyse' | 'extent';
+  readonly extent?: { first: number | null; last: number | null };
+  /** fold batch lines in the kernel (not in live mode, where every line must be in the state at once) */
+  readonly fold: boolean;
+  /** the blocks of one stream keep the kernel's anchors (see createLineScanner) */
+  readonly keepAnchors: boolean;
+  /** where a part's records go (watch: the worker shared by every input of that name); default a new state */
+  readonly stateFor?: (kind: EnvelopeKind, key: string, name: string) => WorkerState;
+}
+
+interface LivePart {
+  readonly info: SourcePart;
+  pending: Buffer;
+  used: number;
+  readonly handler: CandidateHandler;
+  readonly batches: KernelBatches | undefined;
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/**
+ * The parts of one read and the scanner they share. `write` appends a line (without its `\n`) to
+ * a part; the part's lines are scanned when its buffer is full, on `flush`, and on `end`.
+ */
+export class SourceSink {
+  readonly output: SplitOutput;
+  private readonly ctx: SinkContext;
+  private readonly live = new Map<string, LivePart>();
+  private scanner: LineScanner | null = null;
+  private current: LivePart | null = null;
+  private pendingBytes = 0;
+
+  constructor(kind: EnvelopeKind, ctx: SinkContext) {
+    this.ctx = ctx;
+    this.output = { kind, parts: new Map(), overflowKeys: new Set(), unlabelled: 0 };
+  }
+
+  /** The part of source `key` (named `name`), made on first sight; past MAX_SOURCES, the overflow part. */
+  part(key: string, name: () => string): LivePart {
+    let part = this.live.get(key);
+    if (part !== undefined) return part;
+    if (key !== UNMARKED && key !== OVERFLOW && this.live.size - (this.live.has(UNMARKED) ? 1 : 0) - (this.live.has(OVERFLOW) ? 1 : 0) >= MAX_SOURCES) {
+      if (this.output.overflowKeys.size < MAX_SOURCES) this.output.overflowKeys.add(key);
+      return this.part(OVERFLOW, () => '');
+    }
+    const partName = key === UNMARKED || key === OVERFLOW ? '' : name();
+    const state = this.ctx.stateFor?.(this.output.kind, key, partName) ?? new WorkerState('');
+    const tally = emptyTally();
+    const info: SourcePart = { name: partName, state, tally, lines: 0, oversized: 0, bytes: 0 };
+    const batches = this.ctx.mode === 'analyse' ? kernelBatches(this.ctx.parsers, this.ctx.zone, state, tally, this.ctx.range, this.ctx.fold) : undefined;
+    const handler: CandidateHandler =
+      this.ctx.mode === 'analyse' ? createLineHandler(this.ctx.parsers, state, tally, this.ctx.range) : (line) => noteExtentOf(decodeCandidate(line), this.ctx.parsers, this.ctx.extent ?? { first: null, last: null });
+    part = { info, pending: Buffer.allocUnsafe(0), used: 0, handler, batches };
+    this.live.set(key, part);
+    this.output.parts.set(key, info);
+    return part;
+  }
+
+  /** Append `bytes[start, end)` and a `\n` as one line of `part` (`prefix`, a time and a space, before it). */
+  write(part: LivePart, bytes: Uint8Array, start: number, end: number, prefix: Uint8Array | null = null): void {
+    const length = end - start + 1 + (prefix === null ? 0 : prefix.length + 1);
+    if (part.used + length > part.pending.length && !this.grow(part, part.used + length)) {
+      this.flushPart(part);
+      if (length > part.pending.length) {
+        // Longer than any pending buffer (a line near the line bound): scanned on its own.
+        this.scan(part, (scanner) => {
+          if (prefix !== null) {
+            scanner.push(Buffer.from(prefix.buffer, prefix.byteOffset, prefix.length));
+            scanner.push(Buffer.from(' '));
+          }
+          scanner.push(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start));
+          scanner.push(NEWLINE);
+        });
+        return;
+      }
+    }
+    const into = part.pending;
+    let at = part.used;
+    if (prefix !== null) {
+      into.set(prefix, at);
+      at += prefix.length;
+      into[at++] = 0x20;
+    }
+    into.set(bytes.subarray(start, end), at);
+    at += end - start;
+    into[at++] = 0x0a;
+    part.used = at;
+  }
+
+  /** Make room for `needed` bytes in `part`'s buffer, within the budget; false when there is none. */
+  private grow(part: LivePart, needed: number): boolean {
+    let size = Math.max(PART_BUFFER_MIN, part.pending.length);
+    while (size < needed && size < PART_BUFFER_MAX) size *= 2;
+    if (size < needed || size === part.pending.length || this.pendingBytes + size - part.pending.length > PENDING_BUDGET) return false;
+    const next = Buffer.allocUnsafe(size);
+    part.pending.copy(next, 0, 0, part.used);
+    this.pendingBytes += size - part.pending.length;
+    part.pending = next;
+    return true;
+  }
+
+  /** Scan what `part` holds. */
+  private flushPart(part: LivePart): void {
+    if (part.used === 0) return;
+    const pending = part.pending;
+    const used = part.used;
+    part.used = 0;
+    this.scan(part, (scanner) => scanner.push(pending.subarray(0, used)));
+  }
+
+  /** Run `feed` through the shared scanner for `part`, counting its lines; the kernel's fold is emptied into `part` at the end. */
+  private scan(part: LivePart, feed: (scanner: LineScanner) => void): void {
+    const scanner = this.scannerFor(part);
+    this.current = part;
+    const lines = scanner.counts.lines;
+    const oversized = scanner.counts.oversized;
+    feed(scanner);
+    scanner.end();
+    part.info.lines += scanner.counts.lines - lines;
+    part.info.oversized += scanner.counts.oversized - oversized;
+  }
+
+  private scannerFor(part: LivePart): LineScanner {
+    if (this.scanner !== null) return this.scanner;
+    const dispatch = (): LivePart => this.current ?? part;
+    const batches = part.batches;
+    const fold = batches?.fold;
+    const shared: KernelBatches | undefined =
+      batches === undefined
+        ? undefined
+        : fold === undefined
+          ? { zone: batches.zone }
+          : { zone: batches.zone, fold: { bucketMs: fold.bucketMs, onFold: (groups) => dispatch().batches?.fold?.onFold(groups) } };
+    this.scanner = createLineScanner({
+      needles: this.ctx.needles,
+      maxLineBytes: this.ctx.maxLineBytes,
+      onCandidate: (line) => dispatch().handler(line),
+      keepAnchors: this.ctx.keepAnchors,
+      ...(shared === undefined ? {} : { batches: shared }),
+    });
+    return this.scanner;
+  }
+
+  /** Scan every part's pending lines (watch: before each snapshot). */
+  flush(): void {
+    for (const part of this.live.values()) this.flushPart(part);
+  }
+
+  /** Scan what is left and give the kernel back. */
+  end(): void {
+    this.flush();
+    this.scanner?.release();
+    this.scanner = null;
+    this.current = null;
+    for (const part of this.live.values()) part.pending = Buffer.allocUnsafe(0);
+    this.pendingBytes = 0;
+  }
+}
+
+/** A reader of one input's bytes, as the scanner is read (space/commit or push), whose lines are split by source. */
+export interface SplitReader {
+  space(): Buffer;
+  commit(n: number): void;
+  push(chunk: Buffer): void;
+  /** Scan what every source holds (live mode: each snapshot holds every line read). */
+  flush(): void;
+  /** The end of the input: its last line, even without `\n`, then every source's. */
+  end(): void;
+  /** raw lines of the input (envelopes included) */
+  readonly counts: { lines: number; oversized: number };
+  readonly output: SplitOutput;
+}
+
+/** A split reader for `spec`: line envelopes and JSON-lines exports here, JSON documents in exports.ts. */
+/** (JSON documents are not lines: exports.ts reads them.) */
+export function createLineSplitReader(spec: SplitSpec, ctx: SinkContext): SplitReader {
+  return new LineDemux(spec, ctx);
+}
+
+/**
+ * Cuts an input into lines, matches each line's envelope, and writes its own bytes to its
+ * source's part. A line without a mark continues the last source seen (a multi-line entry in a log
+ * store's output), or goes to UNMARKED before the first.
+ */
+class LineDemux implements SplitReader {
+  readonly counts = { lines: 0, oversized: 0 };
+  readonly output: SplitOutput;
+  private readonly sink: SourceSink;
+  private readonly buffer: Buffer;
+  private readonly bound: number;
+  private readonly matcher: EnvelopeMatcher | null;
+  private readonly jsonKind: JsonLineEnvelope | null;
+  /** srun labels stay on the line (every parser reads past them, as before splitting) */
+  private readonly keepEnvelope: boolean;
+  private readonly match = emptyMatch();
+  private filled = 0;
+  /** dropping the rest of an over-long line, counted for this part */
+  private skipping: LivePart | null = null;
+  private last: LivePart | null = null;
+  /**
+   * The sources seen last, their key bytes side by side in `recentKeys` (RECENT_KEY_BYTES each):
+   * a line's source is found by comparing bytes, without making a string, while the stream
+   * interleaves no more than RECENT sources (the usual case); else by its key string in the sink.
+   */
+  private readonly recentKeys = Buffer.alloc(RECENT * RECENT_KEY_BYTES);
+  private readonly recentLengths = new Int32Array(RECENT).fill(-1);
+  private readonly recentParts: Array<LivePart | null> = Array.from({ length: RECENT }, () => null);
+  private recentNext = 0;
+
+  constructor(spec: SplitSpec, ctx: SinkContext) {
+    this.sink = new SourceSink(spec.kind, ctx);
+    this.output = this.sink.output;
+    // A line with its envelope may pass the line bound by the envelope's length and still hold a line within it.
+    this.bound = ctx.maxLineBytes + MAX_ENVELOPE_BYTES;
+    this.buffer = Buffer.allocUnsafe(READ_BYTES + this.bound + 1);
+    const kind = spec.kind;
+    this.jsonKind = isJsonLineEnvelope(kind) ? kind : null;
+    this.matcher = spec.kind === 'regex' ? createEnvelopeMatcher('regex', compileSplitPattern(spec.pattern)) : isLineEnvelope(kind) ? createEnvelopeMatcher(kind) : null;
+    this.keepEnvelope = spec.kind === 'srun';
+  }
+
+  space(): Buffer {
+    return this.buffer.subarray(this.filled, this.filled + READ_BYTES);
+  }
+
+  commit(n: number): void {
+    if (n <= 0) return;
+    const start = this.filled;
+    this.filled += n;
+    const buffer = this.buffer;
+    let from = 0;
+    if (this.skipping !== null) {
+      const nl = buffer.subarray(start, this.filled).indexOf(0x0a);
+      this.skipping.info.bytes += nl === -1 ? n : nl + 1;
+      if (nl === -1) {
+        this.filled = 0;
+        return;
+      }
+      this.skipping = null;
+      from = start + nl + 1;
+    }
+    const view = buffer.subarray(0, this.filled);
+    for (;;) {
+      const nl = view.indexOf(0x0a, from);
+      if (nl === -1) break;
+      this.line(from, nl);
+      from = nl + 1;
+    }
+    buffer.copyWithin(0, from, this.filled);
+    this.filled -= from;
+    if (this.filled > this.bound) {
+      // An unterminated line past what any envelope and line within the bound could take: oversized.
+      const part = this.partOf(0, this.filled);
+      this.counts.lines++;
+      this.counts.oversized++;
+      part.info.lines++;
+      part.info.oversized++;
+      part.info.bytes += this.filled;
+      this.skipping = part;
+      this.filled = 0;
+    }
+  }
+
+  push(chunk: Buffer): void {
+    for (let i = 0; i < chunk.length; ) {
+      const room = this.space();
+      const n = Math.min(room.length, chunk.length - i);
+      chunk.copy(room, 0, i, i + n);
+      i += n;
+      this.commit(n);
+    }
+  }
+
+  flush(): void {
+    this.sink.flush();
+  }
+
+  end(): void {
+    if (this.filled > 0 && this.skipping === null) this.line(0, this.filled);
+    this.filled = 0;
+    this.skipping = null;
+    this.sink.end();
+  }
+
+  /** The part a line belongs to, by its envelope (which `this.match` then describes), else the last one's. */
+  private partOf(s: number, e: number): LivePart {
+    const b = this.buffer;
+    const m = this.match;
+    if (this.matcher === null || !this.matcher(b, s, e, m)) {
+      m.bodyStart = s;
+      m.timeStart = -1;
+      return this.last ?? this.sink.part(UNMARKED, () => '');
+    }
+    if (m.keyText !== null) return this.keyed(`\u0001${m.keyText}`, m.keyText);
+    const length = m.keyEnd - m.keyStart;
+    if (length === 0) return this.sink.part(UNMARKED, () => '');
+    const keyStart = m.keyStart;
+    const lengths = this.recentLengths;
+    for (let r = 0; r < RECENT; r++) {
+      if (lengths[r] !== length) continue;
+      const part = this.recentParts[r];
+      if (part !== null && part !== undefined && sameBytes(b, keyStart, this.recentKeys, r * RECENT_KEY_BYTES, length)) return part;
+    }
+    const keyEnd = m.keyEnd;
+    const part = this.sink.part(b.toString('latin1', keyStart, keyEnd), () => b.toString('utf8', keyStart, keyEnd));
+    if (length <= RECENT_KEY_BYTES) {
+      const r = this.recentNext;
+      this.recentNext = (r + 1) % RECENT;
+      b.copy(this.recentKeys, r * RECENT_KEY_BYTES, keyStart, keyEnd);
+      lengths[r] = length;
+      this.recentParts[r] = part;
+    }
+    return part;
+  }
+
+  private keyed(key: string, name: string): LivePart {
+    return this.sink.part(key, () => name);
+  }
+
+  /** The line `buffer[s, e)` (`e` at its `\n`, or the end of input). */
+  private line(s: number, e: number): void {
+    this.counts.lines++;
+    if (this.jsonKind !== null) {
+      this.jsonLine(this.jsonKind, s, e);
+      return;
+    }
+    const part = this.partOf(s, e);
+    const m = this.match;
+    part.info.bytes += e - s + 1;
+    this.last = part;
+    const b = this.buffer;
+    const body = this.keepEnvelope ? s : m.bodyStart;
+    if (m.timeStart >= 0 && !hasOwnTime(b, body, e)) this.sink.write(part, b, body, e, b.subarray(m.timeStart, m.timeEnd));
+    else this.sink.write(part, b, body, e);
+  }
+
+  /** A JSON-lines export line: its record's message lines go to its source; a line that is not a record, as it is. */
+  private jsonLine(kind: JsonLineEnvelope, s: number, e: number): void {
+    const b = this.buffer;
+    const record = decodeJsonLine(kind, b.toString('utf8', s, e));
+    if (record === null) {
+      const part = this.last ?? this.sink.part(UNMARKED, () => '');
+      part.info.bytes += e - s + 1;
+      this.sink.write(part, b, s, e);
+      return;
+    }
+    const part = record.source === '' ? this.sink.part(UNMARKED, () => '') : this.keyed(`\u0001${record.source}`, record.source);
+    part.info.bytes += e - s + 1;
+    this.last = part;
+    writeRecord(this.sink, part, record);
+  }
+}
+
+/** A record's message, line by line, each with the store's time in front when it has none of its own. */
+export function writeRecord(sink: SourceSink, part: LivePart, record: ExportRecord): void {
+  const text = Buffer.from(record.message, 'utf8');
+  const time = record.time === null ? null : Buffer.from(record.time, 'latin1');
+  let from = 0;
+  for (;;) {
+    let nl = text.indexOf(0x0a, from);
+    const last = nl === -1;
+    if (last) nl = text.length;
+    // A message's trailing newline (Loki keeps it) ends its last line, not an empty one more.
+    if (!(last && nl === from && from > 0)) {
+      if (time !== null && !hasOwnTime(text, from, nl)) sink.write(part, text, from, nl, time);
+      else sink.write(part, text, from, nl);
+    }
+    if (last) return;
+    from = nl + 1;
+  }
+}
+
+export type { LivePart };
+
+function sameBytes(a: Uint8Array, at: number, b: Uint8Array, bAt: number, length: number): boolean {
+  for (let i = length - 1; i >= 0; i--) if (a[at + i] !== b[bAt + i]) return false;
+  return true;
+}
+
+/** Sources remembered by their key bytes (LineDemux), and the longest key remembered. */
+const RECENT = 16;
+const RECENT_KEY_BYTES = 128;
+
+/** A `--split` pattern, compiled as `--pattern`s are (linear-time engine), matched at the start of each line. */
+export function compileSplitPattern(pattern: string): RegExp {
+  return linearRegExp(pattern, 'y');
+}
+
+/** Whether a `--split` pattern has its source group (what options.ts checks). */
+export function hasSourceGroup(pattern: string): boolean {
+  return new RegExp(`\\(\\?<${SOURCE_GROUP}>`).test(pattern);
+}
+
+// ---------------------------------------------------------------------------------- merging and plain data
+
+/** Add `from`, the split of the read that follows `into`'s in the same input. */
+export function mergeSplit(into: SplitOutput, from: SplitOutput): void {
+  for (const [key, part] of from.parts) {
+    let target = into.parts.get(key);
+    if (target === undefined) {
+      const sources = [...into.parts.keys()].filter((k) => k !== UNMARKED && k !== OVERFLOW).length;
+      if (key !== UNMARKED && key !== OVERFLOW && sources >= MAX_SOURCES) {
+        if (into.overflowKeys.size < MAX_SOURCES) into.overflowKeys.add(key);
+        target = into.parts.get(OVERFLOW);
+        if (target === undefined) {
+          into.parts.set(OVERFLOW, { ...part, name: '' });
+          continue;
+        }
+      } else {
+        into.parts.set(key, part);
+        continue;
+      }
+    }
+    target.state.append(part.state);
+    mergeTally(target.tally, part.tally);
+    target.lines += part.lines;
+    target.oversized += part.oversized;
+    target.bytes += part.bytes;
+  }
+  for (const key of from.overflowKeys) if (into.overflowKeys.size < MAX_SOURCES) into.overflowKeys.add(key);
+  into.unlabelled += from.unlabelled;
+}
+
+export interface SplitJson {
+  readonly kind: EnvelopeKind;
+  readonly parts: ReadonlyArray<{ readonly key: string; readonly name: string; readonly state: WorkerJson; readonly tally: TallyJson; readonly lines: number; readonly oversized: number; readonly bytes: number }>;
+  readonly overflowKeys: readonly string[];
+  readonly unlabelled: number;
+}
+
+export function splitToJson(split: SplitOutput, transfer: ArrayBuffer[] | null): SplitJson {
+  return {
+    kind: split.kind,
+    parts: [...split.parts].map(([key, p]) => ({ key, name: p.name, state: p.state.toJSON(transfer), tally: tallyToJson(p.tally), lines: p.lines, oversized: p.oversized, bytes: p.bytes })),
+    overflowKeys: [...split.overflowKeys],
+    unlabelled: split.unlabelled,
+  };
+}
+
+export function splitFromJson(j: SplitJson): SplitOutput {
+  return {
+    kind: j.kind,
+    parts: new Map(j.parts.map((p) => [p.key, { name: p.name, state: WorkerState.fromJSON(p.state), tally: tallyFromJson(p.tally), lines: p.lines, oversized: p.oversized, bytes: p.bytes }])),
+    overflowKeys: new Set(j.overflowKeys),
+    unlabelled: j.unlabelled,
+  };
+}
+
+// ---------------------------------------------------------------------------------- workers
+
+/**
+ * The worker a part of an input is: the source's name (a pod is the same worker in every input),
+ * the input's own worker for lines without a source mark, and for srun the input's worker with the
+ * task (`job:3`) when the input holds several tasks; one task is the input's own worker, as before.
+ * journalctl's `HOST UNIT` becomes `HOST/UNIT`.
+ */
+export function partWorkerName(split: SplitOutput, key: string, inputWorker: string): string {
+  return workerNameOf(split.kind, key, split.parts.get(key)?.name ?? '', inputWorker, srunTasks(split));
+}
+
+/** The same, for a source named `name` of an input of `kind` that has shown `tasks` srun tasks so far. */
+export function workerNameOf(kind: EnvelopeKind, key: string, name: string, inputWorker: string, tasks: number): string {
+  if (key === UNMARKED) return inputWorker;
+  if (key === OVERFLOW) return `${inputWorker} (sources past ${MAX_SOURCES})`;
+  switch (kind) {
+    case 'srun':
+      return tasks > 1 ? `${inputWorker}:${name}` : inputWorker;
+    case 'journal':
+      return name.replace(' ', '/');
+    default:
+      return name;
+  }
+}
+
+function srunTasks(split: SplitOutput): number {
+  let n = 0;
+  for (const key of split.parts.keys()) if (key !== UNMARKED && key !== OVERFLOW) n++;
+  return n;
+}
+
+/** Sentences about a split input the run should print (sources past the bound; Loki values without labels). */
+export function splitNotes(split: SplitOutput, input: string, inputWorker: string): string[] {
+  const notes: string[] = [];
+  const overflow = split.parts.get(OVERFLOW);
+  if (overflow !== undefined) {
+    const more = split.overflowKeys.size >= MAX_SOURCES ? `at least ${MAX_SOURCES}` : String(split.overflowKeys.size);
+    notes.push(`${input} names more than ${MAX_SOURCES} sources: the ${overflow.lines} lines of ${more} more were read as one worker, ${partWorkerName(split, OVERFLOW, inputWorker)} (split the stream, e.g. one label selector at a time)`);
+  }
+  if (split.unlabelled > 0) notes.push(`${input}: ${split.unlabelled} lines came before their stream's labels and were read as ${inputWorker}`);
+  return notes;
+}
