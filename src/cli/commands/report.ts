@@ -96,9 +96,10 @@ function renderForFile(path: string, report: Report, strict: boolean, context: R
   const ext = extname(path).toLowerCase();
   if (ext === '.md' || ext === '.markdown') return RENDERERS.markdown(report, context);
   if (ext === '.csv') return RENDERERS.csv(report, context);
+  if (ext === '.html' || ext === '.htm') return RENDERERS.html(report, context);
   if (ext === '.xml') return renderJunit(report, strict);
   if (ext === '.json' || ext === '') return RENDERERS.json(report, context);
-  throw new UsageError(`--out ${path}: unknown extension '${ext}' (use .json, .md, .csv or .xml)`);
+  throw new UsageError(`--out ${path}: unknown extension '${ext}' (use .json, .md, .csv, .html or .xml)`);
 }
 
 /** @param assertionsPassed the user's assertions all held: their gate has data, so "insufficient" findings do not make it 3 */
