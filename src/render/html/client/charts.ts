@@ -130,12 +130,14 @@ export class ChartSet {
   /** Write what the chart shows into its figure's data attributes. */
   private mark(h: Handle): void {
     const d = h.fig.dataset;
-    const ranks = h.series.ranks.length;
-    const shown = h.kind === 'batches' || h.kind === 'queue' || h.kind === 'heatmap' ? h.series.ranks.filter((_, i) => !this.isHidden(h.group, i)).length : h.u.series.length - 1;
-    d['series'] = String(h.kind === 'balance' ? h.u.series.length - 1 : ranks);
-    d['shown'] = String(shown);
+    // Line charts: what uPlot itself holds and shows; the heat map: its rows, the hidden ones faded.
+    const lines = h.u.series.slice(1);
+    const heat = h.kind === 'heatmap';
+    d['series'] = String(heat ? h.series.ranks.length : lines.length);
+    d['shown'] = String(heat ? h.series.ranks.filter((_, i) => !this.isHidden(h.group, i)).length : lines.filter((s) => s.show !== false).length);
     d['xMin'] = String(h.u.scales['x']?.min ?? '');
     d['xMax'] = String(h.u.scales['x']?.max ?? '');
+    d['yMax'] = String(h.u.scales['y']?.max ?? '');
     const b = h.u.bbox;
     d['plot'] = `${Math.round(b.left)},${Math.round(b.top)},${Math.round(b.width)},${Math.round(b.height)}`;
   }

@@ -59,9 +59,18 @@ export function rankColor(i: number, dark: boolean): string {
 }
 
 /**
+ * The top of the heat map's scale, in even shares: all of the batches with up to 8 ranks, else 8×
+ * an even share. Scaled to "all" at 64 ranks, a rank running 3× its share would be barely pink;
+ * a pinned rank should stand out at once however many ranks there are.
+ */
+export function heatCap(ranks: number): number {
+  return Math.max(2, Math.min(ranks, 8));
+}
+
+/**
  * The heat map's colour for a rank's share of a window, as v = share × ranks (1 = an even share):
- * idle (0) → even (1) linearly, even → hot (all batches, v = ranks) on a log scale, so one pinned
- * rank and one idle rank both stand out at 64 ranks.
+ * idle (0) → even (1) linearly, even → hot (v ≥ heatCap) on a log scale, so one pinned rank and
+ * one idle rank both stand out at 64 ranks.
  */
 export function heatColor(v: number, ranks: number, theme: Theme, alpha = 1): string {
   let from: readonly number[];
@@ -74,7 +83,7 @@ export function heatColor(v: number, ranks: number, theme: Theme, alpha = 1): st
   } else {
     from = theme.even;
     to = theme.hot;
-    t = ranks <= 1 ? 1 : Math.min(1, Math.log(v) / Math.log(ranks));
+    t = Math.min(1, Math.log(v) / Math.log(heatCap(ranks)));
   }
   const c = from.map((f, k) => Math.round(f + ((to[k] ?? f) - f) * t));
   return `rgba(${c[0]},${c[1]},${c[2]},${alpha})`;
