@@ -33,7 +33,7 @@ function renderReport(app: HTMLElement, p: ReportPage, theme: Theme): void {
     el('header', {}, el('h1', {}, 'dpskew report ', el('small', {}, p.tool)), el('ul', { class: 'facts' }, ...side.facts.map((f) => el('li', {}, f)))),
     verdictBox(side.verdict, side.reason, countsText(side), 'verdict'),
     side.interrupted ? el('p', { class: 'banner' }, 'Partial report: the run was interrupted; the numbers may cover only part of the input.') : null,
-    toolbar(set),
+    hasCharts([side]) ? toolbar(set) : null,
     findingsBlock(side, set, 'report'),
   );
   for (const phase of side.phases) {
@@ -58,7 +58,7 @@ function renderCompare(app: HTMLElement, p: ComparePage, theme: Theme): void {
     app,
     el('header', {}, el('h1', {}, 'dpskew compare ', el('small', {}, p.tool)), el('ul', { class: 'facts' }, el('li', {}, `before: ${p.before.label}`), el('li', {}, `after: ${p.after.label}`), el('li', {}, 'both runs on one axis: time since each run\'s first window'))),
     verdictBox(p.regression ? 'fail' : 'ok', p.reason, p.regression ? 'regression' : 'no regression', 'regression'),
-    toolbar(set),
+    hasCharts([p.before, p.after]) ? toolbar(set) : null,
     el('section', { class: 'extra' }, el('h2', {}, 'Before → after'), ...p.tables.map((t) => renderTable(t))),
   );
   const phases = (['prefill', 'decode'] as const).filter((ph) => sides.some((s) => s.side.phases.some((x) => x.phase === ph)));
@@ -201,6 +201,11 @@ function heatLegend(ranks: number): HTMLElement {
 
 function footer(tool: string): HTMLElement {
   return el('footer', {}, `Made by ${tool}. Charts: uPlot. Every time is UTC; numbers as in dpskew's JSON report.`);
+}
+
+/** Without a chart (no batch line had a timestamp) there is nothing to zoom: no toolbar. */
+function hasCharts(sides: readonly PageSide[]): boolean {
+  return sides.some((side) => side.phases.some((p) => p.series !== null));
 }
 
 /** The x range of every chart of the page: from the first point to the end of the last one. */

@@ -1,0 +1,12 @@
+import { chromium } from 'playwright-core';
+const [file, out, y, h] = process.argv.slice(2);
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+const errs: string[] = [];
+page.on('console', (m) => errs.push(m.type() + ' ' + m.text()));
+page.on('pageerror', (e) => errs.push('pageerror ' + e.message));
+await page.goto('file://' + file);
+await page.waitForSelector('html[data-rendered-ms]');
+console.log('rendered', await page.locator('html').getAttribute('data-rendered-ms'), errs);
+await page.screenshot({ path: out, fullPage: true, ...(y ? { clip: { x: 0, y: Number(y), width: 1280, height: Number(h) } } : {}) });
+await browser.close();
