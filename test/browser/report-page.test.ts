@@ -24,10 +24,9 @@ async function writePage(name: string, args: readonly string[]): Promise<{ file:
   const done = pages.get(name);
   if (done !== undefined) return done;
   const file = join(dir, `${name}.html`);
-  const html = await runCli([...args, '--format', 'html']);
+  const [html, json] = await Promise.all([runCli([...args, '--format', 'html']), runCli([...args, '--format', 'json'])]);
   expect(html.stderr).toBe('');
   writeFileSync(file, html.stdout);
-  const json = await runCli([...args, '--format', 'json']);
   const page = { file, report: JSON.parse(json.stdout) };
   pages.set(name, page);
   return page;
@@ -207,6 +206,35 @@ describe.skipIf(SKIP)(`the HTML page in Chromium${FOUND.path === null ? ` (${FOU
     for (const name of names) expect(text).toContain(name);
     expect(text).toContain(payload);
     await screenshot(page, 'hostile');
+  });
+
+  it('routing, requests and vLLM engine stats get their sections; tables sort on a header click', async () => {
+    const cases = [
+      { name: 'routing', input: 'fixtures/dynamo/router-pinned-dp0.log', section: 'Routing', caption: 'Routing decisions vs executed prefill batches, by DP rank' },
+      { name: 'requests', input: 'fixtures/requests/prefill-receive-pinned-dp0.log', section: 'Requests', caption: 'Requests by requested DP rank' },
+      { name: 'vllm', input: 'fixtures/vllm/engine-stats-skewed-dp2.log', section: 'vLLM engine stats', caption: 'vLLM engine stats by DP rank' },
+    ];
+    for (const c of cases) {
+      const { file } = await writePage(c.name, [join(ROOT, c.input)]);
+      const { page, errors, requests } = await open(file);
+      expect(errors, c.name).toEqual([]);
+      expect(requests).toEqual([`file://${file}`]);
+      expect(await page.locator('section.extra h2').allTextContents(), c.name).toContain(c.section);
+      expect(await page.locator('figure.table figcaption', { hasText: c.caption }).count(), c.name).toBeGreaterThan(0);
+      // without a timestamped batch line there is nothing to zoom: no toolbar
+      if (c.name === 'routing') expect(await page.locator('.toolbar').count()).toBe(0);
+    }
+    const { file } = await writePage('pr7984-before', [join(ROOT, 'examples', 'pr7984-before')]);
+    const { page } = await open(file);
+    const table = page.locator('figure.table', { hasText: 'Decode batches by DP rank' }).locator('table');
+    const column = async (i: number): Promise<string[]> => table.locator(`tbody tr td:nth-child(${i})`).allTextContents();
+    expect(await column(1)).toEqual(['DP0', 'DP1', 'DP2', 'DP3', 'DP4', 'DP5', 'DP6', 'DP7']);
+    await table.getByRole('button', { name: 'batches' }).click();
+    const batches = (await column(2)).map((t) => Number(t.replace(/,/g, '')));
+    expect(batches).toEqual([...batches].sort((a, b) => b - a));
+    expect(await table.locator('th[aria-sort="descending"]').textContent()).toBe('batches');
+    await table.getByRole('button', { name: 'rank' }).click();
+    expect(await column(1)).toEqual(['DP0', 'DP1', 'DP2', 'DP3', 'DP4', 'DP5', 'DP6', 'DP7']);
   });
 
   it('dark theme from the system setting, and light when printed', async () => {

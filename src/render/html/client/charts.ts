@@ -40,6 +40,8 @@ export class ChartSet {
   private current: Range;
   private syncing = false;
   private readonly listeners: Array<(r: Range) => void> = [];
+  /** figures added but not yet drawn: built together on the next microtask */
+  private readonly pending: Array<{ readonly fig: HTMLElement; readonly build: (width: number) => void }> = [];
 
   constructor(
     readonly full: Range,
@@ -110,21 +112,37 @@ export class ChartSet {
     const readout = el('div', { class: 'readout', 'aria-live': 'off' }, '\u00a0');
     const plot = el('div', { class: 'plot' });
     const fig = el('figure', { class: `chart chart-${kind}`, 'data-chart': `${group}:${kind}` }, el('figcaption', {}, caption), plot, readout);
-    // The figure is measured once it is in the document: build on the next frame of layout.
-    queueMicrotask(() => {
-      const u = new uPlot(this.options(kind, series, group, thresholds, yMax, fig, readout), chartData(kind, series, thresholds), plot);
-      const handle: Handle = { u, fig, kind, group, readout, series };
-      this.handles.push(handle);
-      if (kind === 'batches' || kind === 'queue') series.ranks.forEach((_, i) => this.isHidden(group, i) && u.setSeries(i + 1, { show: false }));
-      this.syncing = true;
-      try {
-        u.setScale('x', { min: this.current.min, max: this.current.max });
-      } finally {
-        this.syncing = false;
-      }
-      this.mark(handle);
+    // Built once the figure is in the document, where it can be measured (see flush).
+    this.pending.push({
+      fig,
+      build: (width) => this.build(width, kind, series, group, thresholds, yMax, fig, plot, readout),
     });
+    if (this.pending.length === 1) queueMicrotask(() => this.flush());
     return fig;
+  }
+
+  /**
+   * Measure every waiting figure first, then build their charts: measuring between builds would
+   * lay the whole page out again for each chart (a third of the open time with 16 charts).
+   */
+  private flush(): void {
+    const batch = this.pending.splice(0);
+    const widths = batch.map((p) => chartWidth(p.fig));
+    batch.forEach((p, i) => p.build(widths[i] ?? 800));
+  }
+
+  private build(width: number, kind: ChartKind, series: PageSeries, group: string, thresholds: { warn: number; fail: number }, yMax: number | null, fig: HTMLElement, plot: HTMLElement, readout: HTMLElement): void {
+    const u = new uPlot(this.options(kind, series, group, thresholds, yMax, width, readout), chartData(kind, series, thresholds), plot);
+    const handle: Handle = { u, fig, kind, group, readout, series };
+    this.handles.push(handle);
+    if (kind === 'batches' || kind === 'queue') series.ranks.forEach((_, i) => this.isHidden(group, i) && u.setSeries(i + 1, { show: false }));
+    this.syncing = true;
+    try {
+      u.setScale('x', { min: this.current.min, max: this.current.max });
+    } finally {
+      this.syncing = false;
+    }
+    this.mark(handle);
   }
 
   /** Write what the chart shows into its figure's data attributes. */
@@ -142,7 +160,7 @@ export class ChartSet {
     d['plot'] = `${Math.round(b.left)},${Math.round(b.top)},${Math.round(b.width)},${Math.round(b.height)}`;
   }
 
-  private options(kind: ChartKind, s: PageSeries, group: string, thresholds: { warn: number; fail: number }, yMax: number | null, fig: HTMLElement, readout: HTMLElement): uPlot.Options {
+  private options(kind: ChartKind, s: PageSeries, group: string, thresholds: { warn: number; fail: number }, yMax: number | null, width: number, readout: HTMLElement): uPlot.Options {
     const t = this.theme;
     const n = s.ranks.length;
     const height = kind === 'heatmap' ? Math.max(120, Math.min(480, n * 7)) + 40 : kind === 'balance' ? 170 : 220;
@@ -186,7 +204,7 @@ export class ChartSet {
       values: (_u: uPlot, splits: number[], _axis: number, _space: number, incr: number) => splits.map((v) => (this.xKind === 'elapsed' ? elapsed(v) : timeTick(v, incr, this.full))),
     };
     return {
-      width: chartWidth(fig),
+      width,
       height,
       legend: { show: false },
       series,
