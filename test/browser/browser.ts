@@ -65,3 +65,19 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/**
+ * docs/img/report-page.png (committed): the top of a page down to its first heat map, at 0.7 scale
+ * to stay small. Written only when DPSKEW_UPDATE_DOCS_IMAGE=1, so a test run never changes the tree.
+ */
+export async function writeDocsImage(browser: Browser, file: string): Promise<void> {
+  if (process.env['DPSKEW_UPDATE_DOCS_IMAGE'] !== '1') return;
+  const context = await browser.newContext({ viewport: { width: 1000, height: 900 }, deviceScaleFactor: 0.7, colorScheme: 'light' });
+  const page = await context.newPage();
+  await page.goto(`file://${file}`);
+  await page.waitForSelector('html[data-rendered-ms]');
+  const box = await page.locator('figure.chart[data-chart$=":heatmap"]').first().boundingBox();
+  mkdirSync(join(ROOT, 'docs', 'img'), { recursive: true });
+  await page.screenshot({ path: join(ROOT, 'docs', 'img', 'report-page.png'), fullPage: true, clip: { x: 0, y: 0, width: 1000, height: (box?.y ?? 900) + (box?.height ?? 0) + 40 } });
+  await context.close();
+}

@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/model/report.ts';
 import { ROOT, runCli } from '../cli/run-cli.ts';
-import { FOUND, launch, type Opened, openFile, SKIP, screenshot } from './browser.ts';
+import { FOUND, launch, type Opened, openFile, SKIP, screenshot, writeDocsImage } from './browser.ts';
 import { chartInfo, colouredPixels, heatCell, rankRgb } from './in-page.ts';
 import { IDLE, IDLE_FROM, IDLE_TO, PINNED, RANKS, writeScenario64 } from './scenario-64.ts';
 
@@ -86,6 +86,7 @@ describe.skipIf(SKIP)(`the HTML page in Chromium${FOUND.path === null ? ` (${FOU
       expect(await page.locator('figure.table figcaption', { hasText: 'Inputs and line accounting' }).count()).toBe(1);
       expect(await page.locator('tfoot td').first().textContent()).toBe('12 inputs');
       await screenshot(page, example);
+      if (example === 'pr7984-before') await writeDocsImage(browser, file);
     });
   }
 
