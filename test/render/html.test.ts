@@ -146,3 +146,12 @@ describe('--out report.html', () => {
     expect(html).toContain('<script type="application/json" id="dpskew-data">');
   });
 });
+
+describe('--format html under GitHub Actions', () => {
+  it('keeps the annotations out of the page: they go to stderr, as next to JSON', async () => {
+    const result = await runCli([join(ROOT, 'examples', 'pr7984-before'), '--format', 'html'], { env: { GITHUB_ACTIONS: 'true' } });
+    expect(result.stdout).toMatch(/^<!doctype html>/);
+    expect(result.stdout).not.toContain('::error');
+    expect(result.stderr).toContain('::error');
+  });
+});

@@ -72,8 +72,8 @@ export async function reportCommand(mode: ReportMode, paths: readonly string[], 
   if (flags.junit !== undefined) writeFile(flags.junit, renderJunit(report, options.strict), '--junit');
   if (flags.github === true || process.env['GITHUB_ACTIONS'] === 'true') {
     const annotations = renderAnnotations(report, options.strict);
-    // Annotations go with human output on stdout; next to JSON or CSV they go to stderr (the runner reads both).
-    if (options.format === 'json' || options.format === 'csv') process.stderr.write(annotations);
+    // Annotations go with human output on stdout; next to JSON, CSV or a page they go to stderr (the runner reads both).
+    if (options.format === 'json' || options.format === 'csv' || options.format === 'html') process.stderr.write(annotations);
     else await writeOutput(annotations);
     const summaryFile = process.env['GITHUB_STEP_SUMMARY'];
     if (summaryFile !== undefined && summaryFile !== '') appendFile(summaryFile, renderStepSummary(report, plainContext));
