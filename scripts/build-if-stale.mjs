@@ -3,6 +3,8 @@
 //
 //   node scripts/build-if-stale.mjs kernel   the kernel's generated module (src/scan/kernel-wasm.generated.ts),
 //                                            which `npm run typecheck` needs on a fresh clone
+//   node scripts/build-if-stale.mjs html     the HTML page's inlined assets (src/render/html/assets.generated.ts),
+//                                            which `npm run typecheck` needs too
 //   node scripts/build-if-stale.mjs dist     dist/ (`npm run build`), which the CLI tests run; vitest's
 //                                            global setup (test/global-setup.mjs) calls it once per run
 //
@@ -23,9 +25,14 @@ export const TARGETS = {
     sources: ['kernel', 'scripts/build-kernel.mjs'],
     command: [process.execPath, ['scripts/build-kernel.mjs']],
   },
+  html: {
+    outputs: ['src/render/html/assets.generated.ts'],
+    sources: ['src/render/html/client', 'scripts/build-html-assets.mjs'],
+    command: [process.execPath, ['scripts/build-html-assets.mjs']],
+  },
   dist: {
     outputs: ['dist/cli.cjs', 'dist/cli-bundle.cjs', 'dist/worker.cjs', 'dist/worker-bundle.cjs', 'dist/summary-validator.generated.cjs', 'dist/report-validator.generated.cjs'],
-    sources: ['src', 'kernel', 'schemas', 'scripts/build-kernel.mjs', 'scripts/build-schemas.mjs', 'scripts/bundle.mjs'],
+    sources: ['src', 'kernel', 'schemas', 'scripts/build-kernel.mjs', 'scripts/build-schemas.mjs', 'scripts/build-html-assets.mjs', 'scripts/bundle.mjs'],
     command: ['npm', ['run', 'build', '--silent']],
   },
 };

@@ -68,6 +68,9 @@ function codeCache(source, filename) {
   return script.createCachedData();
 }
 
+// uPlot reaches the CLI bundle as text (the HTML page's inlined script, scripts/build-html-assets.mjs),
+// not as an esbuild input, so it is named here.
+bundled.add('uplot');
 // The bundled packages' licences travel with the bundles (their MIT terms ask for the notice).
 const notices = [...bundled].sort().map((name) => {
   const dir = join('node_modules', name);

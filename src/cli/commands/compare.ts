@@ -9,6 +9,7 @@ import type { Report } from '../../model/report.ts';
 import type { RawFlags } from '../../options/flags.ts';
 import { parseRegressionThreshold } from '../../options/options.ts';
 import { renderComparison } from '../../render/compare.ts';
+import { renderComparisonHtml } from '../../render/html.ts';
 import { checkReport } from '../../summary/validate.ts';
 import { setOptimizing } from '../exit-safety.ts';
 import { resolveColor, writeOutput } from '../output.ts';
@@ -46,11 +47,12 @@ export async function compareCommand([beforePath = '', afterPath = '']: readonly
   }
   const comparison = compareReports(before, after, { before: beforePath, after: afterPath }, threshold);
   // A config file can still say csv (commander refuses it on the command line): compare has no CSV.
-  if (options.format === 'csv') throw new UsageError('compare: --format csv is not available; use table, json or markdown');
+  if (options.format === 'csv') throw new UsageError('compare: --format csv is not available; use table, json, markdown or html');
   const format = options.format;
   const color = format === 'table' && resolveColor(flags.color, process.env, process.stdout.isTTY === true);
   process.exitCode = errors.length > 0 ? EXIT_USAGE : flags.failOnRegression === true && comparison.regression ? EXIT_FINDINGS : EXIT_OK;
-  await writeOutput(renderComparison(comparison, format, new Chalk({ level: color ? 1 : 0 })));
+  // The page charts both runs over time: it needs the reports, not only the comparison.
+  await writeOutput(format === 'html' ? renderComparisonHtml(comparison, before, after) : renderComparison(comparison, format, new Chalk({ level: color ? 1 : 0 })));
   for (const line of [...notes, ...errors]) process.stderr.write(line);
 }
 

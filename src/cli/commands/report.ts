@@ -80,8 +80,8 @@ export async function reportCommand(mode: ReportMode, paths: readonly string[], 
   if (flags.junit !== undefined) writeFile(flags.junit, renderJunit(report, options.strict), '--junit');
   if (flags.github === true || process.env['GITHUB_ACTIONS'] === 'true') {
     const annotations = renderAnnotations(report, options.strict);
-    // Annotations go with human output on stdout; next to JSON or CSV they go to stderr (the runner reads both).
-    if (options.format === 'json' || options.format === 'csv') process.stderr.write(annotations);
+    // Annotations go with human output on stdout; next to JSON, CSV or a page they go to stderr (the runner reads both).
+    if (options.format === 'json' || options.format === 'csv' || options.format === 'html') process.stderr.write(annotations);
     else await writeOutput(annotations);
     const summaryFile = process.env['GITHUB_STEP_SUMMARY'];
     if (summaryFile !== undefined && summaryFile !== '') appendFile(summaryFile, renderStepSummary(report, plainContext));
@@ -123,9 +123,10 @@ function renderForFile(path: string, report: Report, strict: boolean, context: R
   const ext = extname(path).toLowerCase();
   if (ext === '.md' || ext === '.markdown') return RENDERERS.markdown(report, context);
   if (ext === '.csv') return RENDERERS.csv(report, context);
+  if (ext === '.html' || ext === '.htm') return RENDERERS.html(report, context);
   if (ext === '.xml') return renderJunit(report, strict);
   if (ext === '.json' || ext === '') return RENDERERS.json(report, context);
-  throw new UsageError(`--out ${path}: unknown extension '${ext}' (use .json, .md, .csv or .xml)`);
+  throw new UsageError(`--out ${path}: unknown extension '${ext}' (use .json, .md, .csv, .html or .xml)`);
 }
 
 /** @param assertionsPassed the user's assertions all held: their gate has data, so "insufficient" findings do not make it 3 */
