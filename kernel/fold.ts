@@ -1,7 +1,7 @@
-// Folding: the SGLang batch records the kernel reads (scan.ts) summed inside the kernel, per phase
+// Folding: the SGLang batch records the kernel reads (batch.ts) summed inside the kernel, per phase
 // and rank labels, instead of handed to JavaScript one entry per line. A scheduler log is mostly
 // batch lines; per line, JavaScript cost more than the whole scan (warm-up included: each thread
-// starts interpreted). What it takes from a fold instead is a few groups per task (src/io/kernel.ts
+// starts interpreted). What it takes from a fold instead is a few groups per task (src/scan/kernel.ts
 // reads them; src/aggregate adds them exactly as it adds the lines one by one).
 //
 // Exact by construction, or not at all: a record this code cannot sum exactly (a count past the
@@ -9,8 +9,9 @@
 // JavaScript sees everything in the order of the lines: the fold is handed over (a call out to
 // JavaScript, in the middle of a scan) before any entry that follows folded records, and a scan
 // that holds entries stops before the next record it would fold (scan.ts, emit).
+import { cachedSlot, newSeqSlot, newTokenSlot, queueSlot, runningSlot } from './batch';
 
-// ---------------------------------------------------------------- layout (read by src/io/kernel.ts)
+// ---------------------------------------------------------------- layout (read by src/scan/kernel.ts)
 // Sizes: a worker's ranks all fit (the largest deployments log a few hundred per worker; past
 // MAX_GROUPS each new group flushes the fold, which still reads right, only slower). Only what the
 // groups touch is ever resident. A group's window spans 21 minutes of log; 85 minutes (1024) made
@@ -47,13 +48,15 @@ const MINUTE_TIMED: i32 = 0;
 const MINUTE_UNTIMED: i32 = 1;
 const MINUTE_DECLINED: i32 = 2;
 
-// JavaScript, called from inside a scan (src/io/kernel.ts binds them per instance):
+// JavaScript, called from inside a scan (src/scan/kernel.ts binds them per instance, as the
+// imports of module `fold`: AssemblyScript names an import after its file and declaration).
 /** Takes the fold (reads the groups, then calls resetFold). */
-@external("env", "hostFlushFold")
 declare function hostFlushFold(): void;
-/** LineParser.minuteStart of minute YYYYMMDDHHMM: its first instant, NaN (untimed) or −Infinity (null). */
-@external("env", "hostMinuteStart")
-declare function hostMinuteStart(minute: f64): f64;
+/**
+ * When minute YYYYMMDDHHMM starts (sglangMinuteStart), in the zone of `offset` minutes east of UTC,
+ * or, NaN, in --tz: its first instant, NaN (untimed) or −Infinity (declined).
+ */
+declare function hostMinuteStart(minute: f64, offset: f64): f64;
 
 const groups: usize = heap.alloc(<usize>(MAX_GROUPS * GROUP_FIELDS * 8));
 /** per group: queue histogram, then running histogram (u32 counts) */
@@ -65,9 +68,10 @@ const orders: usize = heap.alloc(<usize>(MAX_GROUPS * WINDOW_BUCKETS * 2));
 /** open addressing over groups: group index + 1, 0 empty */
 const HASH_SLOTS: i32 = 1024;
 const hashTable: usize = heap.alloc(<usize>(HASH_SLOTS * 4));
-/** minutes, direct-mapped: key (YYYYMMDDHHMM, −1 empty), first instant (f64), how (i32) */
+/** minutes, direct-mapped: key (YYYYMMDDHHMM, −1 empty, and the zone: zoneKey), first instant (f64), how (i32) */
 const MINUTE_SLOTS: i32 = 64;
 const minuteKeys: usize = heap.alloc(<usize>(MINUTE_SLOTS * 8));
+const minuteZones: usize = heap.alloc(<usize>(MINUTE_SLOTS * 8));
 const minuteStarts: usize = heap.alloc(<usize>(MINUTE_SLOTS * 8));
 const minuteHow: usize = heap.alloc(<usize>(MINUTE_SLOTS * 4));
 
@@ -85,14 +89,14 @@ export function foldGroupCount(): i32 {
   return groupCount;
 }
 /** Fold from now on (or not), with buckets of `bucket` ms; empties the fold and the minutes. */
-export function configureFold(on: bool, bucket: f64): void {
+export function configureFold(on: boolean, bucket: f64): void {
   folding = on;
   bucketMs = bucket;
   resetFold();
   for (let m = 0; m < MINUTE_SLOTS; m++) store<f64>(minuteKeys + <usize>m * 8, -1);
 }
 
-@inline export function isFolding(): bool {
+export function isFolding(): boolean {
   return folding;
 }
 
@@ -140,16 +144,33 @@ export function resetFold(): void {
   groupCount = 0;
 }
 
+/** The zone of a minute as a cache key: its offset, or (NaN, --tz) a value no offset takes. */
+function zoneKey(offset: f64): f64 {
+  return offset != offset ? 1e9 : offset;
+}
+
+/** An entry's value in `slot`, −1 (absent) when the role has no slot. */
+function valueOf(entry: usize, slot: i32): f64 {
+  return slot < 0 ? -1 : load<f64>(entry + <usize>slot * 8);
+}
+
 /**
- * Adds a record scan.ts read (`dp`: its four rank slots DP, TP, PP, ATTN_CP) to the fold, handing
- * the fold to JavaScript first when it has no room for it; false when the record must stay an
- * entry (then nothing changed).
+ * Adds a record batch.ts read (`dp`: its four rank slots DP, TP, PP, ATTN_CP; `entry`: its value
+ * slots) to the fold, handing the fold to JavaScript first when it has no room for it; false when
+ * the record must stay an entry (then nothing changed).
  */
-export function foldRecord(kind: f64, minute: f64, second: f64, milli: f64, dp: usize, queue: f64, running: f64, newTokens: f64, newSeq: f64, cached: f64): bool {
+export function foldRecord(kind: f64, minute: f64, second: f64, milli: f64, offset: f64, dp: usize, entry: usize): boolean {
+  const queue = valueOf(entry, queueSlot());
+  const running = valueOf(entry, runningSlot());
+  const newTokens = valueOf(entry, newTokenSlot());
+  const newSeq = valueOf(entry, newSeqSlot());
+  const cached = valueOf(entry, cachedSlot());
   const m = minuteSlot(minute);
-  if (load<f64>(minuteKeys + m * 8) != minute) {
-    const start = hostMinuteStart(minute);
+  const zone = zoneKey(offset);
+  if (load<f64>(minuteKeys + m * 8) != minute || load<f64>(minuteZones + m * 8) != zone) {
+    const start = hostMinuteStart(minute, offset);
     store<f64>(minuteKeys + m * 8, minute);
+    store<f64>(minuteZones + m * 8, zone);
     store<f64>(minuteStarts + m * 8, start);
     store<i32>(minuteHow + m * 4, start != start ? MINUTE_UNTIMED : start == -Infinity ? MINUTE_DECLINED : MINUTE_TIMED);
   }
@@ -205,7 +226,7 @@ export function foldRecord(kind: f64, minute: f64, second: f64, milli: f64, dp: 
   if (newTokens >= 0) add(group, G_NEW_TOKENS, newTokens);
   if (newSeq >= 0) add(group, G_NEW_SEQ, newSeq);
   if (cached >= 0) add(group, G_CACHED, cached);
-  // queue is always there (scan.ts requires it); running may be absent (−1) on prefill lines.
+  // queue is always there (batch.ts requires it); running may be absent (−1) on prefill lines.
   count(g, 0, <i32>queue, G_QUEUE_TOP);
   if (running >= 0) {
     count(g, 1, <i32>running, G_RUNNING_TOP);
@@ -249,16 +270,16 @@ function probe(hash: i32, kind: f64, dp: f64, tp: f64, pp: f64, cp: f64): i32 {
   return hash;
 }
 
-@inline function groupAt(g: i32): usize {
+function groupAt(g: i32): usize {
   return groups + <usize>(g * GROUP_FIELDS * 8);
 }
 
-@inline function add(group: usize, field: i32, value: f64): void {
+function add(group: usize, field: i32, value: f64): void {
   store<f64>(group + <usize>field * 8, load<f64>(group + <usize>field * 8) + value);
 }
 
 /** One more line with `value` in histogram `which` (0 queue, 1 running) of group g. */
-@inline function count(g: i32, which: i32, value: i32, topField: i32): void {
+function count(g: i32, which: i32, value: i32, topField: i32): void {
   const at = histograms + <usize>(((g * 2 + which) * HIST_VALUES + value) * 4);
   store<u32>(at, load<u32>(at) + 1);
   const group = groupAt(g);
@@ -266,6 +287,6 @@ function probe(hash: i32, kind: f64, dp: f64, tp: f64, pp: f64, cp: f64): i32 {
 }
 
 /** A minute's cache slot (minutes are non-negative; a mask, not a 64-bit division, ~40 cycles). */
-@inline function minuteSlot(minute: f64): usize {
+function minuteSlot(minute: f64): usize {
   return <usize>(<i64>minute & <i64>(MINUTE_SLOTS - 1));
 }
