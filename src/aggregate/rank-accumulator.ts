@@ -18,6 +18,8 @@ export type { Bucket } from './bucket-series.ts';
 export interface RankJson {
   readonly batches: number;
   readonly newTokens: number;
+  /** lines that carried #new-token (absent in summaries written before it was kept) */
+  readonly tokenLines?: number;
   readonly newSeqs: number;
   readonly cachedTokens: number;
   readonly queue: HistogramJson;
@@ -41,6 +43,8 @@ export interface RankJson {
 export class RankAccumulator {
   batches = 0;
   newTokens = 0;
+  /** lines that carried a new-token count: none means "not measured" (a --pattern without `tokens`), not 0 tokens */
+  tokenLines = 0;
   newSeqs = 0;
   cachedTokens = 0;
   readonly queue = new IntHistogram();
@@ -61,7 +65,10 @@ export class RankAccumulator {
 
   add(record: BatchRecord): void {
     this.batches++;
-    if (record.newTokens !== undefined) this.newTokens += record.newTokens;
+    if (record.newTokens !== undefined) {
+      this.newTokens += record.newTokens;
+      this.tokenLines++;
+    }
     if (record.newSeq !== undefined) this.newSeqs += record.newSeq;
     if (record.cachedTokens !== undefined) this.cachedTokens += record.cachedTokens;
     if (record.queue !== undefined) this.queue.add(record.queue);
@@ -84,6 +91,7 @@ export class RankAccumulator {
   addFolded(f: FoldedBatches): void {
     this.batches += f.lines;
     this.newTokens += f.newTokens;
+    this.tokenLines += f.tokenLines;
     this.newSeqs += f.newSeq;
     this.cachedTokens += f.cachedTokens;
     this.queue.addCounts(f.queue);
@@ -104,6 +112,7 @@ export class RankAccumulator {
     return {
       batches: this.batches,
       newTokens: this.newTokens,
+      tokenLines: this.tokenLines,
       newSeqs: this.newSeqs,
       cachedTokens: this.cachedTokens,
       queue: this.queue.toJSON(),
@@ -134,6 +143,8 @@ export class RankAccumulator {
     const a = new RankAccumulator();
     a.batches = j.batches;
     a.newTokens = j.newTokens;
+    // Summaries from before tokenLines: a non-zero sum was measured; a zero one is read as not measured.
+    a.tokenLines = j.tokenLines ?? (j.newTokens > 0 ? j.batches : 0);
     a.newSeqs = j.newSeqs;
     a.cachedTokens = j.cachedTokens;
     a.queue.merge(IntHistogram.fromJSON(j.queue));
@@ -153,6 +164,7 @@ export class RankAccumulator {
   merge(other: RankAccumulator): void {
     this.batches += other.batches;
     this.newTokens += other.newTokens;
+    this.tokenLines += other.tokenLines;
     this.newSeqs += other.newSeqs;
     this.cachedTokens += other.cachedTokens;
     this.queue.merge(other.queue);

@@ -17,6 +17,7 @@ import { analyzeWindows, type WindowInput } from './windows.ts';
 import type { Phase } from '../model/records.ts';
 import { VERSION } from '../model/version.ts';
 import { isoTime, toRankGroup } from './rows.ts';
+import { metricValues, phaseHeadline } from './metrics.ts';
 import {
   SCHEMA_VERSION,
   type DuplicateInput,
@@ -132,7 +133,7 @@ export function buildReport(
     findings.push({ code: 'NO_BATCH_LINES', level: 'warn', phase: null, worker: null, linesRead: totals.linesRead });
   }
 
-  return {
+  const report = {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'dpskew', version: VERSION },
     verdict: decideVerdict(outcomes, findings),
@@ -152,18 +153,20 @@ export function buildReport(
     routing,
     requests,
     findings: sortFindings(findings),
-    assertions: [],
-    interrupted: false,
-  };
+  } as const;
+  return { ...report, metrics: metricValues(report), assertions: [], interrupted: false };
 }
 
 function phaseReport(phase: Phase, judged: JudgedPhase, data: PhaseData, worstWorker: PhaseReport['worstWorker'], options: ReportOptions): PhaseReport {
+  const groups = judged.groups.map((g) => toRankGroup(phase, g, options.groupBy === 'worker'));
   return {
     phase,
     batches: data.batches,
+    ...phaseHeadline(groups),
+    ranks: groups.length === 1 ? (groups[0]?.ranks ?? null) : null,
     duplicatesDropped: data.duplicatesDropped,
     unattributed: data.unattributed,
-    groups: judged.groups.map((g) => toRankGroup(phase, g, options.groupBy === 'worker')),
+    groups,
     worstWorker,
   };
 }

@@ -68,12 +68,12 @@ export function compareReports(before: Report, after: Report, labels: { before: 
         const after = side(a, rank);
         return { rank, before, after, shareDelta: (after?.share ?? 0) - (before?.share ?? 0) };
       }),
-      balanceBefore: b?.batches.balance ?? null,
-      balanceAfter: a?.batches.balance ?? null,
-      peerBalanceBefore: b?.batches.peerBalance ?? null,
-      peerBalanceAfter: a?.batches.peerBalance ?? null,
-      maxShareBefore: b?.batches.maxShare ?? null,
-      maxShareAfter: a?.batches.maxShare ?? null,
+      balanceBefore: b?.batchStats.balance ?? null,
+      balanceAfter: a?.batchStats.balance ?? null,
+      peerBalanceBefore: b?.batchStats.peerBalance ?? null,
+      peerBalanceAfter: a?.batchStats.peerBalance ?? null,
+      maxShareBefore: b?.batchStats.maxShare ?? null,
+      maxShareAfter: a?.batchStats.maxShare ?? null,
       peakQueueBefore: peak(b),
       peakQueueAfter: peak(a),
     });

@@ -70,7 +70,8 @@ export function detectPhase(data: PhaseData, thresholds: Thresholds): JudgedPhas
 export function judgeGroup(phase: Phase, group: RankGroupData, t: Thresholds): JudgedGroup {
   const findings: Finding[] = [];
   const batches = computeBalance(group.ranks.map((r) => ({ rank: r.rank, value: r.totals.batches })));
-  const tokens = phase === 'prefill' ? computeBalance(group.ranks.map((r) => ({ rank: r.rank, value: r.totals.newTokens }))) : null;
+  // Tokens are judged only where lines carried them: a --pattern without `tokens` measured nothing, not zero.
+  const tokens = phase === 'prefill' && group.ranks.some((r) => r.totals.tokenLines > 0) ? computeBalance(group.ranks.map((r) => ({ rank: r.rank, value: r.totals.newTokens }))) : null;
   const worker = group.worker;
   const base = { phase, worker } as const;
   const n = group.ranks.length;

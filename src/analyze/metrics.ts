@@ -5,35 +5,58 @@
  */
 import type { PhaseReport, PhaseWindows, RankGroup, Report } from '../model/report.ts';
 
+/** What a metric reads: the report before its `metrics` are filled in (they are these values). */
+type Judged = Omit<Report, 'metrics' | 'assertions' | 'interrupted'>;
+
 export interface Metric {
   readonly name: string;
   readonly description: string;
-  readonly read: (report: Report) => number | null;
+  readonly read: (report: Judged) => number | null;
 }
 
 type Phase = 'prefill' | 'decode';
 
 const worst = (values: ReadonlyArray<number | null>, pick: (a: number, b: number) => number): number | null =>
   values.reduce<number | null>((acc, v) => (v === null ? acc : acc === null ? v : pick(acc, v)), null);
-const groups = (report: Report, phase: Phase): readonly RankGroup[] => report[phase].groups;
-const minOver = (report: Report, phase: Phase, read: (g: RankGroup) => number | null): number | null => worst(groups(report, phase).map(read), Math.min);
-const maxOver = (report: Report, phase: Phase, read: (g: RankGroup) => number | null): number | null => worst(groups(report, phase).map(read), Math.max);
+const groups = (report: Judged, phase: Phase): readonly RankGroup[] => report[phase].groups;
+const minOver = (report: Judged, phase: Phase, read: (g: RankGroup) => number | null): number | null => worst(groups(report, phase).map(read), Math.min);
+const maxOver = (report: Judged, phase: Phase, read: (g: RankGroup) => number | null): number | null => worst(groups(report, phase).map(read), Math.max);
 const idleRanks = (phase: PhaseReport): number =>
-  phase.groups.reduce((n, g) => n + (g.batches.total > 0 ? g.ranks.filter((r) => r.batches === 0).length : 0), 0);
-const windows = (report: Report, phase: Phase): PhaseWindows | null => report.windows?.[phase] ?? null;
+  phase.groups.reduce((n, g) => n + (g.batchStats.total > 0 ? g.ranks.filter((r) => r.batches === 0).length : 0), 0);
+const windows = (report: Judged, phase: Phase): PhaseWindows | null => report.windows?.[phase] ?? null;
+
+/**
+ * A phase's headline (PhaseReport.peerBalance …): of its one group, or the worst of its groups
+ * (`--by worker`): lowest balances, highest share, and the rank holding that share.
+ */
+export function phaseHeadline(phaseGroups: readonly RankGroup[]): Pick<PhaseReport, 'peerBalance' | 'balance' | 'maxShare' | 'maxRank'> {
+  const stats = phaseGroups.map((g) => g.batchStats);
+  const maxShare = worst(stats.map((b) => b.maxShare), Math.max);
+  return {
+    peerBalance: worst(stats.map((b) => b.peerBalance), Math.min),
+    balance: worst(stats.map((b) => b.balance), Math.min),
+    maxShare,
+    maxRank: stats.find((b) => b.maxShare !== null && b.maxShare === maxShare)?.maxRank ?? null,
+  };
+}
+
+/** Every metric's value, by name: the report's `metrics` object. */
+export function metricValues(report: Judged): Record<string, number | null> {
+  return Object.fromEntries(METRICS.map((m) => [m.name, m.read(report)]));
+}
 
 function phaseMetrics(phase: Phase): Metric[] {
   const P = phase;
   const list: Metric[] = [
-    { name: `${P}.balance`, description: `${P} batch balance, mean/max over DP ranks (1 = even, 1/n = one rank ran all)`, read: (r) => minOver(r, P, (g) => g.batches.balance) },
+    { name: `${P}.balance`, description: `${P} batch balance, mean/max over DP ranks (1 = even, 1/n = one rank ran all)`, read: (r) => r[P].balance },
     {
       name: `${P}.peerBalance`,
       description: `${P} batch peer balance, the other ranks' mean / the busiest rank (1 = even, 0 = one rank ran all, at any n); the verdict's measure`,
-      read: (r) => minOver(r, P, (g) => g.batches.peerBalance),
+      read: (r) => r[P].peerBalance,
     },
-    { name: `${P}.maxShare`, description: `share of ${P} batches on the busiest rank`, read: (r) => maxOver(r, P, (g) => g.batches.maxShare) },
-    { name: `${P}.cv`, description: `coefficient of variation of ${P} batches per rank`, read: (r) => maxOver(r, P, (g) => g.batches.cv) },
-    { name: `${P}.jain`, description: `Jain's fairness index of ${P} batches per rank`, read: (r) => minOver(r, P, (g) => g.batches.jain) },
+    { name: `${P}.maxShare`, description: `share of ${P} batches on the busiest rank`, read: (r) => r[P].maxShare },
+    { name: `${P}.cv`, description: `coefficient of variation of ${P} batches per rank`, read: (r) => maxOver(r, P, (g) => g.batchStats.cv) },
+    { name: `${P}.jain`, description: `Jain's fairness index of ${P} batches per rank`, read: (r) => minOver(r, P, (g) => g.batchStats.jain) },
     { name: `${P}.batches`, description: `${P} batches counted`, read: (r) => r[P].batches },
     { name: `${P}.ranks`, description: `DP ranks in the ${P} table`, read: (r) => maxOver(r, P, (g) => g.ranks.length) },
     { name: `${P}.idleRanks`, description: `${P} ranks with no batch while others worked`, read: (r) => idleRanks(r[P]) },
@@ -70,15 +93,15 @@ function phaseMetrics(phase: Phase): Metric[] {
     list.splice(
       2,
       0,
-      { name: 'prefill.tokenBalance', description: 'prefill #new-token balance, mean/max over DP ranks', read: (r) => minOver(r, 'prefill', (g) => g.tokens?.balance ?? null) },
-      { name: 'prefill.tokenPeerBalance', description: 'prefill #new-token peer balance over DP ranks', read: (r) => minOver(r, 'prefill', (g) => g.tokens?.peerBalance ?? null) },
-      { name: 'prefill.tokenMaxShare', description: 'share of prefill new tokens on the busiest rank', read: (r) => maxOver(r, 'prefill', (g) => g.tokens?.maxShare ?? null) },
+      { name: 'prefill.tokenBalance', description: 'prefill #new-token balance, mean/max over DP ranks', read: (r) => minOver(r, 'prefill', (g) => g.tokenStats?.balance ?? null) },
+      { name: 'prefill.tokenPeerBalance', description: 'prefill #new-token peer balance over DP ranks', read: (r) => minOver(r, 'prefill', (g) => g.tokenStats?.peerBalance ?? null) },
+      { name: 'prefill.tokenMaxShare', description: 'share of prefill new tokens on the busiest rank', read: (r) => maxOver(r, 'prefill', (g) => g.tokenStats?.maxShare ?? null) },
     );
   }
   return list;
 }
 
-const byCode = (code: string) => (r: Report) => r.findings.filter((f) => f.code === code).length;
+const byCode = (code: string) => (r: Judged) => r.findings.filter((f) => f.code === code).length;
 
 export const METRICS: readonly Metric[] = [
   ...phaseMetrics('prefill'),

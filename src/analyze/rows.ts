@@ -7,12 +7,12 @@ import type { RankGroup, RankRow } from '../model/report.ts';
 export function toRankGroup(phase: Phase, judged: JudgedGroup, byWorker: boolean): RankGroup {
   const { data } = judged;
   const batchTotal = judged.batches.total;
-  const tokenTotal = judged.tokens?.total ?? 0;
+  const tokenTotal = judged.tokens === null ? null : judged.tokens.total;
   return {
     worker: data.worker,
     ranks: data.ranks.map((r) => toRankRow(phase, r, byWorker ? data.worker : null, batchTotal, tokenTotal)),
-    batches: judged.batches,
-    tokens: judged.tokens,
+    batchStats: judged.batches,
+    tokenStats: judged.tokens,
   };
 }
 
@@ -21,7 +21,8 @@ function toRankRow(
   { rank, totals }: RankGroupData['ranks'][number],
   worker: string | null,
   batchTotal: number,
-  tokenTotal: number,
+  /** `null`: tokens not measured in this group */
+  tokenTotal: number | null,
 ): RankRow {
   const prefill = phase === 'prefill';
   return {
@@ -29,8 +30,8 @@ function toRankRow(
     worker,
     batches: totals.batches,
     share: batchTotal > 0 ? totals.batches / batchTotal : 0,
-    newTokens: prefill ? totals.newTokens : null,
-    tokenShare: prefill ? (tokenTotal > 0 ? totals.newTokens / tokenTotal : 0) : null,
+    newTokens: tokenTotal === null ? null : totals.newTokens,
+    tokenShare: tokenTotal === null ? null : tokenTotal > 0 ? totals.newTokens / tokenTotal : 0,
     newSeqs: prefill ? totals.newSeqs : null,
     cachedTokens: prefill ? totals.cachedTokens : null,
     queue: { max: totals.queue.max, p50: totals.queue.quantile(0.5), p95: totals.queue.quantile(0.95), mean: totals.queue.mean() },

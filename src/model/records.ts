@@ -166,6 +166,8 @@ export interface FoldedBatches {
   readonly lines: number;
   /** sums over the lines that carry the field */
   readonly newTokens: number;
+  /** lines that carried #new-token */
+  readonly tokenLines: number;
   readonly newSeq: number;
   readonly cachedTokens: number;
   /** lines per value of `#queue-req` and of `#running-req` (index = value) */

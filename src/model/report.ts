@@ -5,7 +5,7 @@
  */
 import type { Phase } from './records.ts';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export type Level = 'info' | 'warn' | 'fail';
 export type Verdict = 'ok' | 'warn' | 'fail' | 'insufficient';
@@ -62,7 +62,7 @@ export interface RankRow {
   readonly batches: number;
   /** batches / all batches of the group (0 when the group has none) */
   readonly share: number;
-  /** Σ #new-token (prefill); `null` for decode, whose lines carry no new-token count */
+  /** Σ #new-token (prefill); `null` when not measured: decode, whose lines carry none, or a --pattern without `tokens` */
   readonly newTokens: number | null;
   readonly tokenShare: number | null;
   /** Σ #new-seq (prefill), `null` for decode */
@@ -103,15 +103,27 @@ export interface RankGroup {
   /** `null` for the all-workers group */
   readonly worker: string | null;
   readonly ranks: readonly RankRow[];
-  readonly batches: BalanceStats;
-  /** on Σ #new-token; `null` for decode */
-  readonly tokens: BalanceStats | null;
+  /** balance of the ranks' batch counts */
+  readonly batchStats: BalanceStats;
+  /** balance of Σ #new-token; `null` when tokens are not measured (decode, or a --pattern without `tokens`) */
+  readonly tokenStats: BalanceStats | null;
 }
 
 export interface PhaseReport {
   readonly phase: Phase;
   /** batch lines counted (after de-duplication) */
   readonly batches: number;
+  /**
+   * The headline, the same numbers as the `<phase>.peerBalance`, `.balance`, `.maxShare` metrics:
+   * of the one group with `--by rank`; with `--by worker`, the worst worker's (lowest balance,
+   * highest share; `maxRank` is the rank of the highest share). `null` when nothing ran.
+   */
+  readonly peerBalance: number | null;
+  readonly balance: number | null;
+  readonly maxShare: number | null;
+  readonly maxRank: number | null;
+  /** the judged group's ranks when there is one group (`--by rank`), `null` with several (see `groups`) */
+  readonly ranks: readonly RankRow[] | null;
   /** batch lines dropped as duplicates: PP>0, ATTN_CP>0, or a second TP label of the same DP (see aggregate/) */
   readonly duplicatesDropped: number;
   /** batch lines without a DP label from workers whose dp_size > 1: counted nowhere else */
@@ -580,6 +592,8 @@ export interface Report {
   /** per-request dp_rank evidence (empty when the logs have none) */
   readonly requests: RequestsReport;
   readonly findings: readonly Finding[];
+  /** every metric `--assert`/`--warn` can name (`dpskew check --list-metrics`), by that name; `null`: no data */
+  readonly metrics: Readonly<Record<string, number | null>>;
   /** `dpskew check --assert/--warn` results (empty without assertions) */
   readonly assertions: readonly AssertionResult[];
   /** true when the run was interrupted (Ctrl-C): the numbers cover only what was read */

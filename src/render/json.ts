@@ -12,7 +12,8 @@ export function toJson(report: Report): object {
   return { ...report, findings: report.findings.map(findingJson) };
 }
 
-function findingJson(finding: Finding): object {
+/** A finding as the JSON outputs print it: its `message` and `advice` right after code, level, phase and worker. */
+export function findingJson(finding: Finding): object {
   const { code, level, phase, worker, ...data } = finding;
   const { message, advice } = describeFinding(finding);
   return { code, level, phase, worker, message, advice, ...data };

@@ -10,7 +10,7 @@ import type { Renderer } from './types.ts';
 
 export const renderMarkdown: Renderer = (report) => {
   const out: string[] = [];
-  const headline = report.prefill.groups[0]?.batches.peerBalance ?? null;
+  const headline = report.prefill.groups[0]?.batchStats.peerBalance ?? null;
   out.push(
     `### dpskew: ${report.verdict.toUpperCase()}${headline === null ? '' : ` — prefill peer balance ${formatRatio(headline)}`}`,
     '',
@@ -71,7 +71,7 @@ function phaseTables(phase: PhaseReport): string[] {
     out.push(...groupTable(group, phase.phase === 'prefill'), '');
     const peak = peakQueue(group);
     out.push(
-      `Peer balance (others' mean/max): ${formatRatio(group.batches.peerBalance)}${group.tokens === null ? '' : ` (new tokens ${formatRatio(group.tokens.peerBalance)})`} · balance (mean/max): ${formatRatio(group.batches.balance)} · peak queue depth: ${peak === null ? '-' : `${formatInt(peak.value)} requests on ${rankLabel(peak.rank)}`} · χ² p ${formatPValue(group.batches.chiSquare?.pValue ?? null)}`,
+      `Peer balance (others' mean/max): ${formatRatio(group.batchStats.peerBalance)}${group.tokenStats === null ? '' : ` (new tokens ${formatRatio(group.tokenStats.peerBalance)})`} · balance (mean/max): ${formatRatio(group.batchStats.balance)} · peak queue depth: ${peak === null ? '-' : `${formatInt(peak.value)} requests on ${rankLabel(peak.rank)}`} · χ² p ${formatPValue(group.batchStats.chiSquare?.pValue ?? null)}`,
       '',
     );
   }

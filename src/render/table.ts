@@ -69,8 +69,8 @@ function renderRanks(group: RankGroup, prefill: boolean, chalk: ChalkInstance, w
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>
     `  ${cells.map((c, i) => (i === 0 || (bar > 0 && i === 3) ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(gap)}`.trimEnd();
-  const maxRank = group.batches.maxRank;
-  const idle = (batches: number): boolean => batches === 0 && group.batches.total > 0;
+  const maxRank = group.batchStats.maxRank;
+  const idle = (batches: number): boolean => batches === 0 && group.batchStats.total > 0;
   return [
     chalk.dim(line(header)),
     ...rows.map((row, i) => {
@@ -78,7 +78,7 @@ function renderRanks(group: RankGroup, prefill: boolean, chalk: ChalkInstance, w
       const text = line(row);
       if (r === undefined) return text;
       if (idle(r.batches)) return chalk.red(text);
-      return r.rank === maxRank && (group.batches.balance ?? 1) < 0.8 ? chalk.yellow(text) : text;
+      return r.rank === maxRank && (group.batchStats.balance ?? 1) < 0.8 ? chalk.yellow(text) : text;
     }),
   ];
 }
@@ -200,9 +200,9 @@ function alignRows(header: readonly string[], rows: readonly (readonly string[])
 }
 
 function balanceParts(group: RankGroup, prefill: boolean): string[] {
-  const b = group.batches;
+  const b = group.batchStats;
   const parts = [`peer balance ${formatRatio(b.peerBalance)} (batches, others' mean/max)`];
-  if (prefill && group.tokens !== null) parts.push(`${formatRatio(group.tokens.peerBalance)} (new tokens)`);
+  if (prefill && group.tokenStats !== null) parts.push(`${formatRatio(group.tokenStats.peerBalance)} (new tokens)`);
   parts.push(`balance ${formatRatio(b.balance)} (mean/max)`);
   parts.push(`max share ${formatPercent(b.maxShare)}`, `CV ${formatRatio(b.cv)}`, `Jain ${formatRatio(b.jain)}`, `χ² p ${formatPValue(b.chiSquare?.pValue ?? null)}`);
   return parts;

@@ -1,21 +1,23 @@
 /**
  * What `dpskew watch` shows: on a terminal, one screen per snapshot (the `--last` stretch above the
- * whole-run table); in a pipe, one JSON object per line (NDJSON, `schemaVersion` 1):
+ * whole-run table); in a pipe, one JSON object per line (NDJSON, `schemaVersion` 2):
  *
- * - `{"kind":"snapshot", time, verdict, linesRead, prefill, decode, last, findings, rotations, truncations}`
- *   every interval, where `prefill`/`decode` are `{batches, groups: [{worker, balance, ranks: [{rank,
- *   batches, share, queueMax}]}]}` for the whole run and `last` is the `--last` stretch of log time;
+ * - `{"kind":"snapshot", time, verdict, totals, prefill, decode, findings, metrics, last, rotations,
+ *   truncations}` every interval: `verdict` … `metrics` are the whole run's, under the same names and
+ *   in the same shape as in the `--format json` report (so `jq .prefill.peerBalance` reads both), and
+ *   `last` is the `--last` stretch of log time, its phases with the same headline names;
  * - `{"kind":"alert", time, finding}` when a fail-level finding has held for `--for`;
  * - `{"kind":"final", outcome, report}` at the end, `report` being the full `--format json` report.
  */
-import type { Finding, PhaseReport, Report } from '../model/report.ts';
+import type { Finding, Report } from '../model/report.ts';
 import type { SlidingPhase, SlidingWindow, Snapshot, WatchOutcome } from '../analyze/last-stretch.ts';
 import { formatInt, formatRatio, rankLabel } from './format.ts';
 import { describeFinding } from './messages.ts';
 import { RENDERERS } from './index.ts';
+import { findingJson } from './json.ts';
 import type { RenderContext } from './types.ts';
 
-export const WATCH_SCHEMA_VERSION = 1;
+export const WATCH_SCHEMA_VERSION = 2;
 
 /** The terminal screen of one snapshot (the caller clears the screen first). */
 export function renderWatchScreen(snapshot: Snapshot, context: RenderContext, intervalMs: number): string {
@@ -25,7 +27,7 @@ export function renderWatchScreen(snapshot: Snapshot, context: RenderContext, in
     .map((e) => ` · ${e}`)
     .join('');
   const header = chalk.bold(`dpskew watch · ${clock(snapshot.time)} · every ${intervalMs / 1000} s · Ctrl-C for the final report${events}`);
-  return `${header}\n${renderLast(snapshot.window, context)}${renderVerdict(snapshot.report, context)}\n${RENDERERS.table(snapshot.report, context)}`;
+  return `${header}\n${renderLast(snapshot.window, snapshot.report.thresholds.failBalance, context)}${renderVerdict(snapshot.report, context)}\n${RENDERERS.table(snapshot.report, context)}`;
 }
 
 /** The verdict and the codes behind it, on one line near the top (the table's own list may be cut). */
@@ -40,22 +42,22 @@ function renderVerdict(report: Report, context: RenderContext): string {
   return `Verdict so far: ${shown}${parts.length > 0 ? ` · ${parts.join(' · ')}` : ''}\n`;
 }
 
-function renderLast(window: SlidingWindow | null, context: RenderContext): string {
+function renderLast(window: SlidingWindow | null, failBalance: number, context: RenderContext): string {
   if (window === null) return 'last stretch: no timestamped batch lines yet\n';
   const lines = [`Last ${window.seconds} s of log (to ${window.end.slice(11, 19)}Z)`];
   for (const [name, phase] of [['prefill', window.prefill], ['decode', window.decode]] as const) {
     if (phase === null) continue;
-    lines.push(`  ${name.padEnd(8)}${renderPhase(phase, context)}`);
+    lines.push(`  ${name.padEnd(8)}${renderPhase(phase, failBalance, context)}`);
   }
   return `${lines.join('\n')}\n`;
 }
 
-function renderPhase(phase: SlidingPhase, context: RenderContext): string {
+function renderPhase(phase: SlidingPhase, failBalance: number, context: RenderContext): string {
   const ranks = phase.ranks.map((r) => `${rankLabel(r.rank)} ${formatInt(r.batches)}`).join('  ');
-  const balance = phase.balance === null ? '-' : formatRatio(phase.balance);
-  const peak = phase.ranks.reduce<{ rank: number; queue: number } | null>((best, r) => (r.queueMax !== null && (best === null || r.queueMax > best.queue) ? { rank: r.rank, queue: r.queueMax } : best), null);
-  const low = phase.balance !== null && phase.balance < 0.5;
-  return `${ranks}   balance ${low ? context.chalk.red(balance) : balance}${peak === null ? '' : `   peak queue ${rankLabel(peak.rank)} ${formatInt(peak.queue)}`}`;
+  const balance = phase.peerBalance === null ? '-' : formatRatio(phase.peerBalance);
+  const peak = phase.ranks.reduce<{ rank: number; queue: number } | null>((best, r) => (r.queue.max !== null && (best === null || r.queue.max > best.queue) ? { rank: r.rank, queue: r.queue.max } : best), null);
+  const low = phase.peerBalance !== null && phase.peerBalance < failBalance;
+  return `${ranks}   peer balance ${low ? context.chalk.red(balance) : balance}${peak === null ? '' : `   peak queue ${rankLabel(peak.rank)} ${formatInt(peak.queue)}`}`;
 }
 
 function clock(ms: number): string {
@@ -64,32 +66,21 @@ function clock(ms: number): string {
 
 /** One NDJSON line for a snapshot. */
 export function renderWatchSnapshot(snapshot: Snapshot): string {
-  const { report } = snapshot;
+  const { verdict, totals, prefill, decode, findings, metrics } = snapshot.report;
   return `${JSON.stringify({
     schemaVersion: WATCH_SCHEMA_VERSION,
     kind: 'snapshot',
     time: new Date(snapshot.time).toISOString(),
-    verdict: report.verdict,
-    linesRead: report.totals.linesRead,
-    prefill: phaseJson(report.prefill),
-    decode: phaseJson(report.decode),
+    verdict,
+    totals,
+    prefill,
+    decode,
+    findings: findings.map(findingJson),
+    metrics,
     last: snapshot.window,
-    findings: report.findings.map(findingJson),
     rotations: snapshot.rotations,
     truncations: snapshot.truncations,
   })}\n`;
-}
-
-function phaseJson(phase: PhaseReport): unknown {
-  return {
-    batches: phase.batches,
-    groups: phase.groups.map((g) => ({ worker: g.worker, balance: g.batches.balance, ranks: g.ranks.map((r) => ({ rank: r.rank, batches: r.batches, share: r.share, queueMax: r.queue.max })) })),
-  };
-}
-
-function findingJson(f: Finding): unknown {
-  const { message, advice } = describeFinding(f);
-  return { code: f.code, level: f.level, phase: f.phase, worker: f.worker, message, advice };
 }
 
 /** One NDJSON line for an alert. */

@@ -240,6 +240,8 @@ export function takeFold(kernel: Kernel): FoldedBatches[] {
       ranks: { dp: label(0), tp: label(1), pp: label(2), attnCp: label(3) },
       lines: field(L.G_LINES),
       newTokens: field(L.G_NEW_TOKENS),
+      // The kernel folds a prefill line only when it carries #new-token (readBatch), a decode line never does.
+      tokenLines: field(L.G_PHASE) === 1 ? field(L.G_LINES) : 0,
       newSeq: field(L.G_NEW_SEQ),
       cachedTokens: field(L.G_CACHED),
       queue: histogram(0, field(L.G_QUEUE_TOP)),

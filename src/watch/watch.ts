@@ -59,7 +59,7 @@ export async function watch(paths: readonly string[], options: Options, settings
   const snapshotOf = (time: number): Snapshot => {
     const workers = [...follower.workers.values()];
     const report = buildReport(workers, follower.inputs(), { ...options, timezone: options.zone.name, timeRange: range });
-    return { report, window: slidingWindow(workers, report, settings.lastMs), time, ...follower.events() };
+    return { report, window: slidingWindow(workers, options.dpSize, settings.lastMs), time, ...follower.events() };
   };
 
   const alerts = createAlertState();
@@ -82,7 +82,9 @@ export async function watch(paths: readonly string[], options: Options, settings
   // The final word: whatever arrived since the last snapshot, unterminated last lines included.
   await follower.poll();
   follower.finish();
-  return { outcome, final: snapshotOf(io.now()).report };
+  const final = snapshotOf(io.now()).report;
+  // After Ctrl-C the numbers cover only what was read, as in a one-off run's interrupted report.
+  return { outcome, final: outcome === 'interrupted' ? { ...final, interrupted: true } : final };
 }
 
 /** Wait `ms`, or less when Ctrl-C comes or the streams close (so the end is reported at once). */

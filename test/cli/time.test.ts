@@ -12,7 +12,7 @@ describe('balance over time', () => {
   it('a run balanced overall but with one rank idle for 5 minutes is not ok, and the report names the rank and period', async () => {
     const { json } = await runJson([IDLE]);
     expect(batchesByRank(json)).toEqual({ DP0: 300, DP1: 300, DP2: 300, DP3: 300 });
-    expect(json.prefill.groups[0]?.batches.balance).toBe(1);
+    expect(json.prefill.balance).toBe(1);
     expect(json.verdict).toBe('warn');
     expect(json.findings).toEqual([
       expect.objectContaining({

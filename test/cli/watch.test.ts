@@ -69,7 +69,7 @@ describe('dpskew watch', () => {
     // The skew shows within a few hundred lines; the hold is 1 s: far less than the 10-s stop.
     expect(ms).toBeLessThan(8_000);
     const objects = lines(stdout);
-    expect(objects.every((o) => o['schemaVersion'] === 1)).toBe(true);
+    expect(objects.every((o) => o['schemaVersion'] === 2)).toBe(true);
     expect(objects.filter((o) => o['kind'] === 'alert').length).toBeGreaterThan(0);
     expect(objects.at(-1)?.['kind']).toBe('final');
   }, 30_000);
@@ -85,7 +85,7 @@ describe('dpskew watch', () => {
     // Both rotations happened under the watch, not before it started.
     expect(snapshots.at(-1)).toMatchObject({ rotations: 1, truncations: 1 });
     const final = objects.at(-1) as { kind: string; outcome: string; report: { verdict: string; prefill: { groups: Array<{ ranks: Array<{ batches: number }> }> } } };
-    expect(final).toMatchObject({ kind: 'final', outcome: 'interrupted', report: { verdict: 'ok' } });
+    expect(final).toMatchObject({ kind: 'final', outcome: 'interrupted', report: { verdict: 'ok', interrupted: true } });
     expect(final.report.prefill.groups[0]?.ranks.map((r) => r.batches)).toEqual([1936, 1931, 1923, 1929]);
   }, 30_000);
 

@@ -65,8 +65,8 @@ describe('routing findings', () => {
       {
         worker: null,
         ranks: [0, 1, 2, 3].map((r) => row(r, 25)),
-        batches: { ranks: 4, total: 100, balance: 1, peerBalance: 1, maxShare: 0.25, maxRank: 0, cv: 0, jain: 1, chiSquare: null },
-        tokens: null,
+        batchStats: { ranks: 4, total: 100, balance: 1, peerBalance: 1, maxShare: 0.25, maxRank: 0, cv: 0, jain: 1, chiSquare: null },
+        tokenStats: null,
       },
     ];
     const spread = Object.fromEntries(['11', '12'].map((w) => [w, Array.from({ length: 40 }, (_, i) => rank(i % 4))]));

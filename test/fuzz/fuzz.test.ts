@@ -76,7 +76,7 @@ describe('fuzz', () => {
       expect(accountingHolds(result)).toBe(true);
       expect(result.report.totals.linesRead).toBe(200);
       for (const render of Object.values(RENDERERS)) expect(typeof render(result.report, context)).toBe('string');
-      expect(JSON.parse(RENDERERS.json(result.report, context)).schemaVersion).toBe(1);
+      expect(JSON.parse(RENDERERS.json(result.report, context)).schemaVersion).toBe(2);
     }
     expect(Date.now() - started).toBeLessThan(60_000);
   }, 90_000);
@@ -88,7 +88,7 @@ describe('fuzz', () => {
       for (let i = 0; i < bytes.length; i++) bytes[i] = rand() < 0.02 ? 10 : Math.floor(rand() * 256);
       const result = await runOnChunks([bytes]);
       expect(accountingHolds(result)).toBe(true);
-      expect(JSON.parse(RENDERERS.json(result.report, context)).schemaVersion).toBe(1);
+      expect(JSON.parse(RENDERERS.json(result.report, context)).schemaVersion).toBe(2);
     }
   }, 60_000);
 });

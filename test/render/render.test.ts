@@ -12,7 +12,7 @@ describe('sampleReport (the fixture of these snapshots)', () => {
     const report = sampleReport();
     expect(report.verdict).toBe('fail');
     expect(report.prefill.groups[0]?.ranks.map((r) => r.batches)).toEqual([60, 20, 0]);
-    expect(report.prefill.groups[0]?.batches.balance).toBeCloseTo(80 / 3 / 60, 12);
+    expect(report.prefill.balance).toBeCloseTo(80 / 3 / 60, 12);
     expect(report.findings.map((f) => f.code)).toEqual(['IDLE_RANK', 'BATCH_SKEW', 'QUEUE_SKEW', 'RUNNING_CEILING', 'UNPARSEABLE_LINES']);
   });
 });
@@ -141,9 +141,9 @@ describe('renderJson', () => {
     expect(text.endsWith('}\n')).toBe(true);
     const json = JSON.parse(text);
     expect(Object.keys(json)).toEqual([
-      'schemaVersion', 'tool', 'verdict', 'groupBy', 'timezone', 'timeRange', 'thresholds', 'totals', 'inputs', 'skippedFiles', 'duplicateInputs', 'workers', 'prefill', 'decode', 'windows', 'engineStats', 'routing', 'requests', 'findings', 'assertions', 'interrupted',
+      'schemaVersion', 'tool', 'verdict', 'groupBy', 'timezone', 'timeRange', 'thresholds', 'totals', 'inputs', 'skippedFiles', 'duplicateInputs', 'workers', 'prefill', 'decode', 'windows', 'engineStats', 'routing', 'requests', 'findings', 'metrics', 'assertions', 'interrupted',
     ]);
-    expect(json.schemaVersion).toBe(1);
+    expect(json.schemaVersion).toBe(2);
     expect(json.findings[0]).toMatchObject({ code: 'IDLE_RANK', level: 'fail', phase: 'prefill', worker: null, idleRanks: [2] });
     expect(Object.keys(json.findings[0]).slice(0, 6)).toEqual(['code', 'level', 'phase', 'worker', 'message', 'advice']);
     expect(json.prefill.groups[0].ranks[0]).toMatchObject({

@@ -197,7 +197,7 @@ describe('a corrupted summary is one problem naming the field (issue 18 item 6, 
 
 describe('a saved report', () => {
   it('a thin one (issue 19) is one problem naming the missing field', async () => {
-    expect(checkReport({ schemaVersion: 1, prefill: {}, decode: {}, verdict: 'ok' }).problem).toBe('/tool: missing');
+    expect(checkReport({ schemaVersion: 2, prefill: {}, decode: {}, verdict: 'ok' }).problem).toBe('/tool: missing');
     const full = JSON.parse((await analyse([EXAMPLES[0] ?? ''])).report);
     expect(checkReport(full).problem).toBeNull();
     delete full.prefill.groups[0].ranks[1].queue;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Chalk } from 'chalk';
 import { describe, expect, it } from 'vitest';
 import { parseOptions } from '../../src/options/options.ts';
+import { renderJson } from '../../src/render/json.ts';
 import { fitScreen, renderWatchScreen, renderWatchSnapshot } from '../../src/render/watch.ts';
 import { buildReport } from '../../src/analyze/build-report.ts';
 import { Follower } from '../../src/watch/follow.ts';
@@ -22,7 +23,7 @@ async function snapshotOf(text: string) {
   const options = parseOptions({ dpSize: '4' });
   const workers = [...follower.workers.values()];
   const report = buildReport(workers, follower.inputs(), { ...options, timezone: 'UTC', timeRange: null });
-  return { report, workers, window: slidingWindow(workers, report, 60_000) };
+  return { report, workers, window: slidingWindow(workers, options.dpSize, 60_000) };
 }
 
 describe('watch snapshots', () => {
@@ -34,27 +35,44 @@ describe('watch snapshots', () => {
     expect(window?.seconds).toBe(60);
     expect(window?.end).toBe('2026-04-14T10:09:59.000Z');
     expect(window?.prefill?.ranks).toEqual([
-      { rank: 0, batches: 60, queueMax: 109 },
-      { rank: 1, batches: 0, queueMax: null },
-      { rank: 2, batches: 0, queueMax: null },
-      { rank: 3, batches: 0, queueMax: null },
+      { rank: 0, batches: 60, share: 1, queue: { max: 109 } },
+      { rank: 1, batches: 0, share: 0, queue: { max: null } },
+      { rank: 2, batches: 0, share: 0, queue: { max: null } },
+      { rank: 3, batches: 0, share: 0, queue: { max: null } },
     ]);
-    expect(window?.prefill?.balance).toBeCloseTo(0.25);
+    expect(window?.prefill).toMatchObject({ batches: 60, peerBalance: 0, balance: 0.25, maxShare: 1, maxRank: 0 });
     expect(window?.decode).toBeNull();
   });
 
+  it('the stretch attributes lines as the report does: unlabeled lines of a single-rank worker are DP0', async () => {
+    // SGLang without DP attention prints `[… TP0]`: one rank, no DP label. The report counts them as
+    // DP0; the stretch must too (it once skipped them and gave `last: null`).
+    const dir = mkdtempSync(join(tmpdir(), 'dpskew-snapshot-'));
+    const unlabeled = Array.from({ length: 10 }, (_, i) => `[2026-04-14 10:00:0${i} TP0] Prefill batch, #new-seq: 1, #new-token: 10, #cached-token: 0, #running-req: 0, #queue-req: 2\n`).join('');
+    writeFileSync(join(dir, 'stdin'), unlabeled);
+    const follower = new Follower([dir], settings, dir);
+    await follower.poll();
+    const workers = [...follower.workers.values()];
+    const report = buildReport(workers, follower.inputs(), { ...parseOptions({}), timezone: 'UTC', timeRange: null });
+    expect(report.prefill.ranks?.map((r) => [r.rank, r.batches])).toEqual([[0, 10]]);
+    expect(slidingWindow(workers, null, 60_000)?.prefill?.ranks).toEqual([{ rank: 0, batches: 10, share: 1, queue: { max: 2 } }]);
+  });
+
   it('no timestamps yet: no stretch', async () => {
-    const { report, workers } = await snapshotOf('');
-    expect(slidingWindow(workers, report, 60_000)).toBeNull();
+    const { workers } = await snapshotOf('');
+    expect(slidingWindow(workers, 4, 60_000)).toBeNull();
   });
 
   it('one NDJSON object per snapshot, versioned, with whole-run ranks and the stretch', async () => {
     const { report, window } = await snapshotOf(text);
     const json = JSON.parse(renderWatchSnapshot({ report, window, time: Date.UTC(2026, 3, 14, 10, 10), rotations: 0, truncations: 0 }));
-    expect(Object.keys(json)).toEqual(['schemaVersion', 'kind', 'time', 'verdict', 'linesRead', 'prefill', 'decode', 'last', 'findings', 'rotations', 'truncations']);
-    expect(json).toMatchObject({ schemaVersion: 1, kind: 'snapshot', time: '2026-04-14T10:10:00.000Z', linesRead: 600, prefill: { batches: 600 } });
-    expect(json.prefill.groups[0].ranks.map((r: { batches: number }) => r.batches)).toEqual([195, 135, 135, 135]);
-    expect(json.last.prefill.balance).toBeCloseTo(0.25);
+    expect(Object.keys(json)).toEqual(['schemaVersion', 'kind', 'time', 'verdict', 'totals', 'prefill', 'decode', 'findings', 'metrics', 'last', 'rotations', 'truncations']);
+    expect(json).toMatchObject({ schemaVersion: 2, kind: 'snapshot', time: '2026-04-14T10:10:00.000Z', totals: { linesRead: 600 }, prefill: { batches: 600 } });
+    // The whole run under the report's own names and shape (jq .prefill.ranks reads both).
+    const asReport = JSON.parse(renderJson(report, { chalk: new Chalk({ level: 0 }), width: 80, chart: false }));
+    for (const key of ['verdict', 'totals', 'prefill', 'decode', 'findings', 'metrics']) expect(json[key]).toEqual(asReport[key]);
+    expect(json.prefill.ranks.map((r: { batches: number }) => r.batches)).toEqual([195, 135, 135, 135]);
+    expect(json.last.prefill.peerBalance).toBe(0);
   });
 
   it('the terminal screen: header, the stretch above the whole-run table', async () => {
@@ -63,7 +81,7 @@ describe('watch snapshots', () => {
     const lines = screen.split('\n');
     expect(lines[0]).toBe('dpskew watch · 10:10:00Z · every 2 s · Ctrl-C for the final report · 1 rotation');
     expect(lines[1]).toBe('Last 60 s of log (to 10:09:59Z)');
-    expect(lines[2]).toBe('  prefill DP0 60  DP1 0  DP2 0  DP3 0   balance 0.25   peak queue DP0 109');
+    expect(lines[2]).toBe('  prefill DP0 60  DP1 0  DP2 0  DP3 0   peer balance 0.00   peak queue DP0 109');
     expect(lines[3]).toMatch(/^Verdict so far: (OK|WARN|FAIL|INSUFFICIENT)/);
     expect(screen).toContain('Prefill batches by DP rank');
   });

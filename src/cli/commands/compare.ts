@@ -3,6 +3,7 @@ import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { Chalk } from 'chalk';
 import type { Command } from 'commander';
 import { compareReports } from '../../analyze/compare.ts';
+import { completeUpgradedReport, upgradeSavedReport } from '../../analyze/upgrade.ts';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, InputError, UsageError } from '../../model/errors.ts';
 import type { Report } from '../../model/report.ts';
 import type { RawFlags } from '../../options/flags.ts';
@@ -59,9 +60,10 @@ function readSavedReport(path: string): Report | null {
   } catch {
     throw new InputError(path, 'not a saved dpskew report: not valid JSON (save one with --format json or --out FILE.json)');
   }
-  const checked = checkReport(data);
+  const upgraded = upgradeSavedReport(data);
+  const checked = checkReport(upgraded);
   if (checked.problem !== null) throw new InputError(path, checked.problem);
-  return checked.value;
+  return upgraded === data ? checked.value : completeUpgradedReport(checked.value);
 }
 
 /** The first 4 KiB of a file: a saved report names its schemaVersion first. */
