@@ -200,7 +200,7 @@ function* vllmEngineLines(w, rand) {
 
 function* vllmIterationLines(w, rand) {
   let t = 0;
-  const iterations = new Array(w.dp).fill(0);
+  const iterations = Array.from({ length: w.dp }, () => 0);
   for (;;) {
     if (rand() < 0.02) t++;
     const dp = Math.floor(rand() * w.dp);
@@ -216,7 +216,7 @@ function* vllmIterationLines(w, rand) {
 
 function* trtllmLines(w, rand) {
   let t = 0;
-  const iterations = new Array(w.dp).fill(0);
+  const iterations = Array.from({ length: w.dp }, () => 0);
   for (;;) {
     if (rand() < 0.02) t++;
     const d = new Date(START_MS + t * 1000);
