@@ -3,6 +3,7 @@
 //
 //   npm run bench -- [--size-mb 500] [--runs 3] [--dir DIR] [--keep] [--only dpskew]
 //   npm run bench -- --memory [--runs 1] [--dir DIR] [--keep] [--only SHAPE]   (scripts/bench-memory.mjs)
+//   npm run bench -- --formats [--size-mb 500] [--runs 3] [--dir DIR] [--keep] [--only a,b] [--verify]   (scripts/bench-formats.mjs)
 //
 // Generates SGLang worker logs (scripts/bench-logs.mjs) in a temporary directory (or DIR, reused
 // when it already holds them), gzips a copy, then runs every command --runs times, in alternating
@@ -13,12 +14,16 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } fro
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
-import { generateBenchLogs } from './bench-logs.mjs';
+import { AWK_PROGRAM, generateBenchLogs } from './bench-logs.mjs';
 
 const args = process.argv.slice(2);
 if (args.includes('--memory')) {
   const { benchMemory } = await import('./bench-memory.mjs');
   process.exit(await benchMemory(args));
+}
+if (args.includes('--formats')) {
+  const { benchFormats } = await import('./bench-formats.mjs');
+  process.exit(await benchFormats(args));
 }
 const flag = (name, fallback) => {
   const i = args.indexOf(name);
@@ -35,9 +40,7 @@ if (!existsSync(CLI)) {
 }
 
 // ---------------------------------------------------------------- the comparisons
-// The one-liner people use: prefill batches and peak #queue-req per DP rank, nothing else.
-const AWK_PROGRAM =
-  '/Prefill batch/ { if (match($0, / DP[0-9]+/)) { dp = substr($0, RSTART + 3, RLENGTH - 3); n[dp]++; if (match($0, /#queue-req: [0-9]+/)) { q = substr($0, RSTART + 12, RLENGTH - 12) + 0; if (q > m[dp]) m[dp] = q } } } END { for (d in n) print "DP" d, n[d], m[d] }';
+// The one-liner people use (AWK_PROGRAM): prefill batches and peak #queue-req per DP rank, nothing else.
 // What existing tools do: a regex per line, fields into a dict.
 const PYTHON_PARSER = `
 import re, sys, glob

@@ -11,20 +11,24 @@ import { stripAnsi } from '../../src/parse/envelope.ts';
 import { renderJson } from '../../src/render/json.ts';
 import type { Report } from '../../src/model/report.ts';
 import { accountingHolds, runOnChunks } from '../helpers/run-in-process.ts';
+import { BATCH_FORMS } from '../helpers/batch-forms.ts';
+import { referenceReadSources } from '../helpers/reference-reader.ts';
 import { Chalk } from 'chalk';
 
 const json = (report: Report) => renderJson(report, { chalk: new Chalk({ level: 0 }), width: 80, chart: false });
 
+/** A batch line: native (`form` −1), or in one of the shapes and envelopes of BATCH_FORMS. */
+const shaped = (at: number, tags: string, message: string, form: number): string => {
+  const stamp = new Date(at).toISOString().slice(0, 19).replace('T', ' ');
+  return BATCH_FORMS[form]?.(stamp, tags, message, at) ?? `[${stamp} ${tags}] ${message}`;
+};
+const form = fc.integer({ min: -BATCH_FORMS.length, max: BATCH_FORMS.length - 1 });
 const prefill = fc
-  .record({ dp: fc.integer({ min: 0, max: 5 }), tp: fc.integer({ min: 0, max: 2 }), s: fc.integer({ min: 0, max: 900 }), q: fc.integer({ min: 0, max: 300 }), tok: fc.integer({ min: 1, max: 9000 }) })
-  .map(({ dp, tp, s, q, tok }) => {
-    const t = new Date(Date.UTC(2026, 3, 14, 10, 0, s)).toISOString().slice(0, 19).replace('T', ' ');
-    return `[${t} DP${dp} TP${tp}] Prefill batch, #new-seq: 1, #new-token: ${tok}, #cached-token: 0, token usage: 0.01, #running-req: 2, #queue-req: ${q}, `;
-  });
-const decode = fc.record({ dp: fc.integer({ min: 0, max: 5 }), s: fc.integer({ min: 0, max: 900 }) }).map(({ dp, s }) => {
-  const t = new Date(Date.UTC(2026, 3, 14, 10, 0, s)).toISOString().slice(0, 19).replace('T', ' ');
-  return `[${t} DP${dp} TP${dp}] Decode batch, #running-req: 8, #token: 100, token usage: 0.01, cuda graph: True, gen throughput (token/s): 1.00, #queue-req: 1`;
-});
+  .record({ dp: fc.integer({ min: 0, max: 5 }), tp: fc.integer({ min: 0, max: 2 }), s: fc.integer({ min: 0, max: 900 }), q: fc.integer({ min: 0, max: 300 }), tok: fc.integer({ min: 1, max: 9000 }), form })
+  .map(({ dp, tp, s, q, tok, form }) => shaped(Date.UTC(2026, 3, 14, 10, 0, s), `DP${dp} TP${tp}`, `Prefill batch, #new-seq: 1, #new-token: ${tok}, #cached-token: 0, token usage: 0.01, #running-req: 2, #queue-req: ${q}, `, form));
+const decode = fc
+  .record({ dp: fc.integer({ min: 0, max: 5 }), s: fc.integer({ min: 0, max: 900 }), form })
+  .map(({ dp, s, form }) => shaped(Date.UTC(2026, 3, 14, 10, 0, s), `DP${dp} TP${dp}`, 'Decode batch, #running-req: 8, #token: 100, token usage: 0.01, cuda graph: True, gen throughput (token/s): 1.00, #queue-req: 1', form));
 const routing = fc.record({ w: fc.integer({ min: 1, max: 3 }), dp: fc.oneof(fc.constant('None'), fc.integer({ min: 0, max: 3 }).map((d) => `Some(${d})`)) }).map(
   ({ w, dp }) => `2026-04-14T10:00:00.000001Z DEBUG x: Built bootstrap_info upfront before prefill worker_id=${w} dp_rank=${dp} bootstrap_host=h bootstrap_port=1 bootstrap_room=2 router_mode=RoundRobin`,
 );
@@ -79,6 +83,17 @@ describe('properties', () => {
         const split = await runOnChunks(cut(bytes, offsets));
         expect(json(split.report)).toBe(json(whole.report));
         expect(accountingHolds(whole)).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('the fast reader (kernel, fold) equals the plain reader on any mix of shapes and envelopes', async () => {
+    await fc.assert(
+      fc.asyncProperty(log, async (text) => {
+        const fast = await runOnChunks([Buffer.from(text)]);
+        const plain = await runOnChunks([Buffer.from(text)], {}, ['-'], referenceReadSources);
+        expect(json(fast.report)).toBe(json(plain.report));
       }),
       { numRuns: 60 },
     );

@@ -2,9 +2,11 @@
  * Every fast path gives the same report, byte for byte, as the plain reader (test/helpers/
  * reference-reader.ts): the needle scanner with the SGLang byte-level fast path, line-aligned byte
  * ranges merged in order (in this thread and on worker threads), stdin cut into blocks, gzip.
- * Inputs: every fixture, both example runs, and a generated log mixing every family.
+ * Inputs: every fixture, both example runs, a generated log mixing every family, and the logs of
+ * every format of the bench's formats table (scripts/bench-logs.mjs: each SGLang line shape and
+ * envelope, the batch-dense mix, the other families).
  */
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -16,6 +18,7 @@ import { RENDERERS } from '../../src/render/index.ts';
 import { run, type RunContext } from '../../src/cli/run.ts';
 import { generateMixedLog } from '../helpers/mixed-log.ts';
 import { referenceReadSources } from '../helpers/reference-reader.ts';
+import { FORMATS, WORKERS, benchLogText } from '../../scripts/bench-logs.mjs';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const FIXTURES = readdirSync(join(ROOT, 'fixtures'))
@@ -37,9 +40,17 @@ const reference = (paths: readonly string[], raw: RawOptions = {}, context: Part
 
 let mixed = '';
 let mixedGz = '';
+/** per bench format, a directory of two worker logs (a prefill and a decode worker) */
+const formatDirs = new Map<string, string>();
 
 beforeAll(() => {
   const dir = mkdtempSync(join(tmpdir(), 'dpskew-equivalence-'));
+  for (const format of FORMATS) {
+    const formatDir = join(dir, format.name);
+    mkdirSync(formatDir);
+    for (const worker of [0, 4]) writeFileSync(join(formatDir, WORKERS[worker]?.name ?? `w${worker}.out`), benchLogText(format.name, 150_000, worker));
+    formatDirs.set(format.name, formatDir);
+  }
   mixed = join(dir, 'mixed-families.log');
   writeFileSync(mixed, generateMixedLog(20260414, 6000));
   mixedGz = join(dir, 'mixed-families.log.gz');
@@ -76,6 +87,18 @@ describe('fast paths equal the plain reader', () => {
     } finally {
       closeSync(fd);
     }
+  }, 60_000);
+
+  it.each(FORMATS.map((f) => [f.name]))('bench format %s: default reader, ranges on worker threads, and a time filter', async (name) => {
+    const dir = formatDirs.get(name) ?? '';
+    // Each file is one worker here: a kubectl --prefix file would otherwise be named after its pod
+    // (splitting by source has its own equivalence: test/input/split-ranges.test.ts).
+    const raw = { split: 'none' };
+    const expected = await reference([dir], raw);
+    expect(await json([dir], raw)).toBe(expected);
+    expect(await json([dir], { ...raw, jobs: '2' }, { tuning: { taskBytes: 30_000 } })).toBe(expected);
+    const filtered = { ...raw, since: '2026-04-14 10:00:30', until: '2026-04-14 10:01:30' };
+    expect(await json([dir], filtered)).toBe(await reference([dir], filtered));
   }, 60_000);
 
   it('gzip on worker threads, and a relative time filter (first pass) on ranges', async () => {
