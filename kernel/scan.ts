@@ -396,7 +396,7 @@ function emit(start: usize, end: usize): bool {
 }
 
 // ---------------------------------------------------------------- the SGLang batch line
-// A port of parseSglangLine's rules for this one shape (sglang-log-formats.md §2). Declines (false)
+// A port of parseSglangLine's rules for this one shape. Declines (false)
 // are not errors: the line goes to the TypeScript parser, which stays the definition.
 
 const PREFILL_HEADER = bytesOf('] Prefill batch, #');

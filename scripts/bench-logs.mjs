@@ -6,7 +6,7 @@
 // same bytes.
 //
 // Formats (`FORMATS`, for `npm run bench -- --formats`): the same content in every SGLang line
-// shape (sglang-log-formats.md §1–§2), wrapped in every envelope a collector adds, a batch-dense
+// shape, wrapped in every envelope a collector adds, a batch-dense
 // mix, and logs of the other families (Dynamo, vLLM, TensorRT-LLM) in their own shapes. The
 // default format, `comma`, is the newest SGLang shape and gives the bytes the bench always had.
 import { closeSync, openSync, writeSync } from 'node:fs';
@@ -71,7 +71,7 @@ export const SGLANG_SHAPES = {
 };
 
 /**
- * Envelopes: what launchers and collectors put in front of each line (formats-2026.md §3A).
+ * Envelopes: what launchers and collectors put in front of each line.
  * `wrap(ctx, bracket, message)` → the line, around the comma shape's bracket and message.
  */
 export const ENVELOPES = {

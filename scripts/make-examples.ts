@@ -10,7 +10,7 @@
  *
  * Usage: npx tsx scripts/make-examples.ts [outDir]   (default: the repository root)
  *
- * Lines follow sglang-log-formats.md exactly: P15 disagg prefill and D13 disagg decode (v0.5.12+) with
+ * Lines follow SGLang's formats exactly: P15 disagg prefill and D13 disagg decode (v0.5.12+) with
  * dp-attention prefixes `[ts DPd TPd EPd]`, srt-slurm file names (`{node}_{prefill|decode}_w{i}.out`),
  * a `server_args=ServerArgs(...)` line, per-rank startup lines and HTTP access-log noise. Only the files
  * listed here are written; nothing else in the output directory is touched.

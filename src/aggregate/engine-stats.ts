@@ -8,8 +8,7 @@ import { IntHistogram, type HistogramJson } from './int-histogram.ts';
 
 /**
  * Interval assumed for the first sample of a rank, or when consecutive samples are further apart
- * than MAX_INTERVAL_MS (a restart or a gap): vLLM logs stats every ~10 s (VLLM_LOG_STATS_INTERVAL,
- * reference dynamo-vllm-trtllm-log-formats.md §1.3, §3.3).
+ * than MAX_INTERVAL_MS (a restart or a gap): vLLM logs stats every ~10 s (VLLM_LOG_STATS_INTERVAL).
  */
 export const DEFAULT_STATS_INTERVAL_MS = 10_000;
 export const MAX_INTERVAL_MS = 60_000;

@@ -9,7 +9,7 @@ import type { BatchRecord, FoldedBatches } from '../model/records.ts';
 import { BucketSeries, type DenseBuckets } from './bucket-series.ts';
 import { IntHistogram, type HistogramJson } from './int-histogram.ts';
 
-/** Finest time resolution kept: 5 s, the smallest window `--window auto` picks (prior-art.md §5). */
+/** Finest time resolution kept: 5 s, the smallest window `--window auto` picks. */
 export const BUCKET_MS = 5_000;
 
 /** A RankAccumulator as JSON (summaries, and the hand-over between threads). */

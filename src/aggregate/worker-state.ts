@@ -1,5 +1,5 @@
 /**
- * Per-worker accumulation with SGLang's counting rules (reference: sglang-log-formats.md §3, §7),
+ * Per-worker accumulation with SGLang's counting rules,
  * applied by evidence so that a few torn or stray lines cost at most themselves:
  * - every pipeline stage (PP), context-parallel rank (ATTN_CP) and, with
  *   --enable-metrics-for-all-schedulers (v0.4.9.post3 – v0.5.9), every TP rank of a DP group logs
@@ -590,7 +590,7 @@ export class WorkerState {
       this.aggregatedStatsLines++;
       return;
     }
-    // V0 and early-V1 lines carry no engine index: a single engine, rank 0 (reference §8).
+    // V0 and early-V1 lines carry no engine index: a single engine, rank 0.
     if (record.rank === undefined) this.unrankedStatsLines++;
     const rank = record.rank ?? 0;
     const engines = (this.engines ??= new Map());

@@ -1,6 +1,6 @@
 /**
  * χ² goodness-of-fit against equal shares, used only as a noise gate: "could counts this uneven
- * come from ranks that are really equally loaded?" (reference: prior-art.md §5).
+ * come from ranks that are really equally loaded?".
  *
  *   statistic = Σ (xᵢ − μ)² / μ,   df = n − 1,   p = Q(df/2, statistic/2)
  *

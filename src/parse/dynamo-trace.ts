@@ -1,6 +1,6 @@
 /**
  * Dynamo request traces (`DYN_REQUEST_TRACE=1`: JSONL shards `dynamo-request-trace.000000.jsonl.gz`,
- * schema `dynamo.request.trace.v1`, PR #11180; reference formats-2026.md §3C.3): the cleanest
+ * schema `dynamo.request.trace.v1`, PR #11180): the cleanest
  * per-request DP attribution there is. Each `request_end` record says which prefill and decode
  * worker and DP rank served the request, how long it waited for its first token, the router's
  * queue depth when it was routed, and its token counts:

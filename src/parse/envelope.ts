@@ -2,7 +2,7 @@
  * Log envelopes: what wraps a log line without changing it.
  *
  * - ANSI colour codes, including the form whose ESC byte was lost when the log was pasted
- *   (`[2m…[0m`, reference dynamo-vllm-trtllm-log-formats.md §0): `stripAnsi`.
+ *   (`[2m…[0m`): `stripAnsi`.
  * - Source marks, put in front of each line by the tools that interleave many workers in one
  *   stream. Each names the line's source (the worker it came from) and says where the line itself
  *   starts: `createEnvelopeMatcher`, one byte-level matcher per kind, and `detectEnvelope`, which

@@ -1,6 +1,5 @@
 /**
- * Which engine metrics are per-rank evidence, under every name they go by (reference:
- * formats-2026.md §2C, §4.10). Re-exporters change `:` to `_` (`sglang:` → `sglang_` in SMG's
+ * Which engine metrics are per-rank evidence, under every name they go by. Re-exporters change `:` to `_` (`sglang:` → `sglang_` in SMG's
  * sidecar and in SGLang's own `/v1/loads?format=prometheus`; `trtllm_` ↔ `trtllm:` under Dynamo),
  * counters carry `_total` or not (OpenMetrics family name vs sample name), and vLLM renamed
  * `gpu_cache_usage_perc` to `kv_cache_usage_perc` (PR #29330): all are accepted.

@@ -1,5 +1,5 @@
 /**
- * Metrics dumps as a log family (reference: formats-2026.md §2C, §4.10): the Prometheus text
+ * Metrics dumps as a log family: the Prometheus text
  * exposition format (and OpenMetrics, its successor) one sample line at a time, the time lines a
  * `date; curl …/metrics` loop writes between scrapes, and saved JSON documents (Prometheus HTTP API
  * results, SGLang `/v1/loads`: parse/metrics-json.ts), one per line as curl saves them.

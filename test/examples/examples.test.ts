@@ -19,7 +19,7 @@ const read = (path: string): string => readFileSync(path, 'utf8');
 const linesOf = (text: string): string[] => text.split('\n').slice(0, text.endsWith('\n') ? -1 : undefined);
 
 // ---------------------------------------------------------------------------------------------------
-// Counting, from the formats in sglang-log-formats.md (nothing imported from src/)
+// Counting, from SGLang's line formats (nothing imported from src/)
 
 // eslint-disable-next-line no-control-regex -- matching ESC is the point
 const ANSI = /\x1b\[[0-9;]*m/g;
