@@ -49,9 +49,11 @@ const MINUTE_DECLINED: i32 = 2;
 
 // JavaScript, called from inside a scan (src/io/kernel.ts binds them per instance):
 /** Takes the fold (reads the groups, then calls resetFold). */
+// @ts-ignore: an AssemblyScript decorator (TypeScript allows none on functions)
 @external("env", "hostFlushFold")
 declare function hostFlushFold(): void;
 /** LineParser.minuteStart of minute YYYYMMDDHHMM: its first instant, NaN (untimed) or −Infinity (null). */
+// @ts-ignore: an AssemblyScript decorator (TypeScript allows none on functions)
 @external("env", "hostMinuteStart")
 declare function hostMinuteStart(minute: f64): f64;
 
@@ -85,14 +87,15 @@ export function foldGroupCount(): i32 {
   return groupCount;
 }
 /** Fold from now on (or not), with buckets of `bucket` ms; empties the fold and the minutes. */
-export function configureFold(on: bool, bucket: f64): void {
+export function configureFold(on: boolean, bucket: f64): void {
   folding = on;
   bucketMs = bucket;
   resetFold();
   for (let m = 0; m < MINUTE_SLOTS; m++) store<f64>(minuteKeys + <usize>m * 8, -1);
 }
 
-@inline export function isFolding(): bool {
+// @ts-ignore: an AssemblyScript decorator (TypeScript allows none on functions)
+@inline export function isFolding(): boolean {
   return folding;
 }
 
@@ -145,7 +148,7 @@ export function resetFold(): void {
  * the fold to JavaScript first when it has no room for it; false when the record must stay an
  * entry (then nothing changed).
  */
-export function foldRecord(kind: f64, minute: f64, second: f64, milli: f64, dp: usize, queue: f64, running: f64, newTokens: f64, newSeq: f64, cached: f64): bool {
+export function foldRecord(kind: f64, minute: f64, second: f64, milli: f64, dp: usize, queue: f64, running: f64, newTokens: f64, newSeq: f64, cached: f64): boolean {
   const m = minuteSlot(minute);
   if (load<f64>(minuteKeys + m * 8) != minute) {
     const start = hostMinuteStart(minute);
@@ -249,15 +252,18 @@ function probe(hash: i32, kind: f64, dp: f64, tp: f64, pp: f64, cp: f64): i32 {
   return hash;
 }
 
+// @ts-ignore: an AssemblyScript decorator (TypeScript allows none on functions)
 @inline function groupAt(g: i32): usize {
   return groups + <usize>(g * GROUP_FIELDS * 8);
 }
 
+// @ts-ignore: an AssemblyScript decorator (TypeScript allows none on functions)
 @inline function add(group: usize, field: i32, value: f64): void {
   store<f64>(group + <usize>field * 8, load<f64>(group + <usize>field * 8) + value);
 }
 
 /** One more line with `value` in histogram `which` (0 queue, 1 running) of group g. */
+// @ts-ignore: an AssemblyScript decorator (TypeScript allows none on functions)
 @inline function count(g: i32, which: i32, value: i32, topField: i32): void {
   const at = histograms + <usize>(((g * 2 + which) * HIST_VALUES + value) * 4);
   store<u32>(at, load<u32>(at) + 1);
@@ -266,6 +272,7 @@ function probe(hash: i32, kind: f64, dp: f64, tp: f64, pp: f64, cp: f64): i32 {
 }
 
 /** A minute's cache slot (minutes are non-negative; a mask, not a 64-bit division, ~40 cycles). */
+// @ts-ignore: an AssemblyScript decorator (TypeScript allows none on functions)
 @inline function minuteSlot(minute: f64): usize {
   return <usize>(<i64>minute & <i64>(MINUTE_SLOTS - 1));
 }

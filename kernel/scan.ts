@@ -140,7 +140,7 @@ export function setNeedles(anchors: usize, count: i32, table: usize, needles: i3
  * @param batches read SGLang batch lines into records (SGLang is the first parser)
  * @param dense tests only: always the per-line loop
  */
-export function configure(table: usize, capacity: i32, maxLine: i32, every: bool, batches: bool, dense: bool): void {
+export function configure(table: usize, capacity: i32, maxLine: i32, every: boolean, batches: boolean, dense: boolean): void {
   entryTable = table;
   entryCapacity = capacity;
   maxLineBytes = maxLine;
@@ -163,7 +163,7 @@ export function countPairs(from: usize, to: usize, table: usize): void {
 
 // ---------------------------------------------------------------- scanning
 /** Scans the lines of [from, to); see the file comment. */
-export function scan(from: usize, to: usize, last: bool): usize {
+export function scan(from: usize, to: usize, last: boolean): usize {
   entries = 0;
   lines = 0;
   oversized = 0;
@@ -180,7 +180,7 @@ const NONE: usize = <usize>0xffffffff;
  * A line is oversized when the gap between two newlines passes the bound, which needs a look only
  * at the first newline of a block (the bound is at least 64: lines inside one block are shorter).
  */
-function scanSparse(from: usize, to: usize, last: bool): usize {
+function scanSparse(from: usize, to: usize, last: boolean): usize {
   let lineStart = from; // start of the line the sweep is in
   let pending = NONE; // lineStart, once a needle is confirmed in that line
   let jump = NONE; // where the sweep goes on, past a pending line's rest
@@ -273,6 +273,7 @@ function countLines(from: usize, upto: usize): void {
 }
 
 /** Bit i: a newline at p + i, over 64 bytes. */
+// @ts-ignore: an AssemblyScript decorator (TypeScript allows none on functions)
 @inline function newlinesAt(p: usize): u64 {
   const newline = i8x16.splat(0x0a);
   return (
@@ -284,6 +285,7 @@ function countLines(from: usize, upto: usize): void {
 }
 
 /** Bit i: an anchor's two bytes start at p + i, over 16 bytes. */
+// @ts-ignore: an AssemblyScript decorator (TypeScript allows none on functions)
 @inline function anchorsAt(p: usize): u64 {
   const block = v128.load(p);
   const next = v128.load(p + 1);
@@ -308,7 +310,7 @@ function countLines(from: usize, upto: usize): void {
 }
 
 /** The per-line loop: every line looked at (every line a candidate, or a bound under 64 bytes). */
-function scanDense(from: usize, to: usize, last: bool): usize {
+function scanDense(from: usize, to: usize, last: boolean): usize {
   const newline = i8x16.splat(0x0a);
   let lineStart = from;
   let hit = everyLine;
@@ -339,7 +341,7 @@ function scanDense(from: usize, to: usize, last: bool): usize {
 }
 
 /** Whether the anchor at `at` lies in a whole needle that starts in the line at `lineStart`. */
-function confirmsNeedle(at: usize, lineStart: usize, to: usize): bool {
+function confirmsNeedle(at: usize, lineStart: usize, to: usize): boolean {
   const pair = load<u16>(at);
   let a = 0;
   while (a < anchorCount && load<u16>(anchorPairs + a * 2) != pair) a++;
@@ -359,7 +361,7 @@ function confirmsNeedle(at: usize, lineStart: usize, to: usize): bool {
 }
 
 /** Counts the line [start, end); false, counting nothing, when the scan must stop before it (see emit). */
-function endLine(start: usize, end: usize, candidate: bool): bool {
+function endLine(start: usize, end: usize, candidate: boolean): boolean {
   if (<i32>(end - start) > maxLineBytes) {
     lines++;
     oversized++;
@@ -377,7 +379,7 @@ function endLine(start: usize, end: usize, candidate: bool): bool {
  * entries stops before the next record it would fold. False, handing over nothing, when the scan
  * stops before this line (that, or a full entry table).
  */
-function emit(start: usize, end: usize): bool {
+function emit(start: usize, end: usize): boolean {
   if (end > start && load<u8>(end - 1) == 0x0d) end--;
   if (entries == entryCapacity) return false;
   const entry = entryTable + <usize>entries * ENTRY_SLOTS * 8;
@@ -423,13 +425,13 @@ let lastMinuteHigh: u64 = 0xffffffffffffffff;
 let lastMinute: f64 = 0;
 
 /** Reads the line into `entry` as a batch record, or returns false. The line's bytes are [s, e). */
-function readBatch(s: usize, e: usize, entry: usize): bool {
+function readBatch(s: usize, e: usize, entry: usize): boolean {
   if (load<u8>(s) != 0x5b) return false;
   // `[YYYY-MM-DD HH:MM:SS` is 20 bytes; the bracket closes at the first `]` after it.
   let close = s + 20;
   while (close < e && load<u8>(close) != 0x5d) close++;
   if (close >= e) return false;
-  let prefill: bool;
+  let prefill: boolean;
   let at: usize;
   if (startsWith(close, e, PREFILL_HEADER)) {
     prefill = true;
@@ -576,7 +578,7 @@ function keyAt(at: usize, e: usize): usize {
  * ` DPn TPn EPn …` from `from` to the `]` at `to`, into the entry's rank slots: each tag once,
  * known tags only, 1 to 9 digits each (anything else is the full parser's to judge).
  */
-function readRanks(from: usize, to: usize, entry: usize): bool {
+function readRanks(from: usize, to: usize, entry: usize): boolean {
   for (let r = 0; r < 6; r++) put(entry, DP + r, -1);
   let i = from;
   while (i < to) {
@@ -619,7 +621,7 @@ const hashMasks: usize = heap.alloc(<usize>(MAX_BATCH_LINE >> 4) * 2 + 2);
  * Whether [s, e) is all ASCII, without ESC, without a `[` after its first byte, and without
  * `batch` from `batchFrom` on (NONE: not looked for); notes where the `#`s are (`nextHash`).
  */
-function classify(s: usize, e: usize, batchFrom: usize): bool {
+function classify(s: usize, e: usize, batchFrom: usize): boolean {
   const esc = i8x16.splat(0x1b);
   const open = i8x16.splat(0x5b);
   const hash = i8x16.splat(0x23);
@@ -665,18 +667,20 @@ function bytesOf(text: string): usize {
   return at;
 }
 
+// @ts-ignore: an AssemblyScript decorator (TypeScript allows none on functions)
 @inline function lengthOf(constant: usize): usize {
   return <usize>load<i32>(constant);
 }
 
 /** Whether the constant occurs at `at`, wholly before `end`. */
-@inline function startsWith(at: usize, end: usize, constant: usize): bool {
+// @ts-ignore: an AssemblyScript decorator (TypeScript allows none on functions)
+@inline function startsWith(at: usize, end: usize, constant: usize): boolean {
   const n = lengthOf(constant);
   return at + n <= end && equalBytes(at, constant + 4, n);
 }
 
 /** memcmp == 0, eight (or four) bytes at a time (the last word may overlap the one before). */
-function equalBytes(a: usize, b: usize, n: usize): bool {
+function equalBytes(a: usize, b: usize, n: usize): boolean {
   if (n >= 8) {
     for (let i: usize = 0; i + 8 <= n; i += 8) if (load<u64>(a + i) != load<u64>(b + i)) return false;
     return load<u64>(a + n - 8) == load<u64>(b + n - 8);
@@ -697,10 +701,12 @@ function digits(at: usize, n: i32): i32 {
   return v;
 }
 
+// @ts-ignore: an AssemblyScript decorator (TypeScript allows none on functions)
 @inline function put(entry: usize, slot: i32, value: f64): void {
   store<f64>(entry + <usize>slot * 8, value);
 }
 
+// @ts-ignore: an AssemblyScript decorator (TypeScript allows none on functions)
 @inline function get(entry: usize, slot: i32): f64 {
   return load<f64>(entry + <usize>slot * 8);
 }
