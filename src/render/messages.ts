@@ -270,8 +270,10 @@ export function verdictReason(report: Report): string {
   const first = report.findings.find((f) => (level === null ? f.code === 'INSUFFICIENT_DATA' || f.code === 'LAYOUT_UNKNOWN' || f.code === 'NO_BATCH_LINES' : f.level === level)) ?? report.findings[0];
   if (first === undefined) return '';
   if (first.code === 'BATCH_SKEW' && first.phase !== null) {
-    const measure = first.basis === 'tokens' && first.tokens !== null ? first.tokens : first.batches;
-    const what = first.basis === 'tokens' ? 'new tokens' : 'batches';
+    // The measure that set the finding's level: batches when they did, else new tokens.
+    const byTokens = first.tokens !== null && (first.basis === 'tokens' || (first.batches.level !== first.level && first.tokens.level === first.level));
+    const measure = byTokens && first.tokens !== null ? first.tokens : first.batches;
+    const what = byTokens ? 'new tokens' : 'batches';
     const who = first.worker === null ? '' : ` on ${sanitize(first.worker)}`;
     const took = measure.maxRank === null ? '' : `${rankLabel(measure.maxRank)} took ${formatPercent(measure.maxShare)} of ${what}${who} `;
     const peak = peakQueue(report[first.phase].ranks ?? []);

@@ -108,3 +108,12 @@ describe('subcommand help', () => {
     expect(stdout.slice(stdout.indexOf('Examples:'))).toContain(`dpskew ${command}`);
   });
 });
+
+describe('the verdict line', () => {
+  it('quotes the measure that set the level: tokens when batches alone would not fail', async () => {
+    const { code, stdout } = await runCli([join(ROOT, 'fixtures', 'verdicts', 'one-bad-worker')], { env: { COLUMNS: '200' } });
+    expect(code).toBe(0);
+    // batches: peer balance 0.51 (above the fail line 0.5); new tokens: 0.48 (below it)
+    expect(stdout.split('\n')[0]).toMatch(/^FAIL {2}prefill: DP2 took 40\.9% of new tokens \(peer balance 0\.48\)/);
+  });
+});
