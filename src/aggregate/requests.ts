@@ -3,6 +3,7 @@
  * rank, or the u32::MAX sentinel; which rank ran them when the log says; and, for
  * `--implied-rank-from-room`, bootstrap_room modulo every dp_size up to MAX_ROOM_MODULUS.
  */
+import { keepExample, NO_EXAMPLES } from './examples.ts';
 import type { RequestRecord } from '../model/records.ts';
 
 /** Rooms are folded modulo 1…64 as they stream by, so the dp_size can be chosen at the end. */
@@ -36,7 +37,6 @@ export interface RequestTallyJson {
 const SOURCES: ReadonlyArray<RequestRecord['source']> = ['sglang-receive', 'sglang-finish', 'generic'];
 
 const NO_TALLIES: ReadonlyMap<RequestRecord['source'], RequestTally> = new Map();
-const NO_EXAMPLES: ReadonlySet<string> = new Set();
 
 /** Every worker state has one, and most never see a request line: the map and set are made on the first. */
 export class RequestAccumulator {
@@ -52,8 +52,7 @@ export class RequestAccumulator {
   }
 
   private addExample(raw: string): void {
-    const examples = (this.examples ??= new Set());
-    if (examples.size < 3) examples.add(raw);
+    this.examples = keepExample(this.examples, raw);
   }
 
   add(record: RequestRecord): void {

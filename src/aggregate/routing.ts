@@ -3,6 +3,7 @@
  * leaked u32::MAX sentinel and "no dp_rank field" are kept apart from concrete ranks: the PR #7984
  * bug was exactly `0` where `None` was meant.
  */
+import { keepExample, NO_EXAMPLES } from './examples.ts';
 import type { RoutingRecord } from '../model/records.ts';
 
 export interface RoutingTally {
@@ -39,7 +40,6 @@ export interface RoutingJson {
 }
 
 const NO_TALLIES: ReadonlyMap<string, RoutingTally> = new Map();
-const NO_EXAMPLES: ReadonlySet<string> = new Set();
 
 /**
  * Decisions keyed by Dynamo worker_id (`''` when the statement names no worker). Every worker
@@ -59,8 +59,7 @@ export class RoutingAccumulator {
   }
 
   private addExample(raw: string): void {
-    const examples = (this.examples ??= new Set());
-    if (examples.size < 3) examples.add(raw);
+    this.examples = keepExample(this.examples, raw);
   }
 
   add(record: RoutingRecord): void {

@@ -140,7 +140,7 @@ export class LabelSets {
   }
 
   /** The only label set, `null` when there are none or several. */
-  only(): RankAccumulator | null {
+  sole(): RankAccumulator | null {
     return this.more === null ? this.first : null;
   }
 
@@ -332,9 +332,9 @@ export class PhaseState {
     const ranks = new Map<number, RankAccumulator>();
     let duplicates = this.pipelineDuplicates;
     for (const [dp, byLabel] of this.dps) {
-      const only = byLabel.only();
-      if (only !== null) {
-        ranks.set(dp, only);
+      const sole = byLabel.sole();
+      if (sole !== null) {
+        ranks.set(dp, sole);
         continue;
       }
       const sets = byLabel.entries().sort(([ka, a], [kb, b]) => b.batches - a.batches || labelOrder(ka) - labelOrder(kb));

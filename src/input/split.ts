@@ -256,8 +256,7 @@ export interface SplitReader {
   readonly output: SplitOutput;
 }
 
-/** A split reader for `spec`: line envelopes and JSON-lines exports here, JSON documents in exports.ts. */
-/** (JSON documents are not lines: exports.ts reads them.) */
+/** A split reader for `spec`: line envelopes and JSON-lines exports (JSON documents are not lines: exports.ts reads them). */
 export function createLineSplitReader(spec: SplitSpec, ctx: SinkContext): SplitReader {
   return new LineDemux(spec, ctx);
 }
