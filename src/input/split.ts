@@ -69,11 +69,12 @@ export interface SplitOutput {
   unlabelled: number;
 }
 
-/** Pending bytes of a source, before they are scanned: grows from the first size to the second. */
-const PART_BUFFER_MIN = 16 << 10;
-const PART_BUFFER_MAX = 256 << 10;
-/** All pending buffers of one read, at most (1,024 sources: 8 KiB each before they are scanned). */
+/**
+ * Pending bytes of all sources of one read, at most: one slot each, PENDING_SLOT_MAX bytes while
+ * the sources fit (32 of them), halved as more come (1,024 sources: 4 KiB each).
+ */
 const PENDING_BUDGET = 8 << 20;
+const PENDING_SLOT_MAX = 256 << 10;
 
 /** What a sink needs to read lines: the parsers of the run, and where records go. */
 export interface SinkContext {
@@ -95,29 +96,42 @@ export interface SinkContext {
 
 interface LivePart {
   readonly info: SourcePart;
-  pending: Buffer;
+  /** its slot in the sink's arena: where its pending lines start, and how many bytes they take */
+  at: number;
   used: number;
   readonly handler: CandidateHandler;
   readonly batches: KernelBatches | undefined;
 }
 
 const NEWLINE = Buffer.from('\n');
+const SPACE = Buffer.from(' ');
 
 /**
  * The parts of one read and the scanner they share. `write` appends a line (without its `\n`) to
- * a part; the part's lines are scanned when its buffer is full, on `flush`, and on `end`.
+ * a part; the part's lines are scanned when its slot is full, on `flush`, and on `end`.
+ *
+ * One buffer, the arena, holds the reader's input (its first `inputBytes`) and every part's
+ * pending lines (a slot each, after it): a line read into the input is moved to its part with
+ * `copyWithin`, which copies inside one buffer without making a view of it for every line (a view
+ * a line, and the garbage it makes, was a third of what splitting cost).
  */
 export class SourceSink {
   readonly output: SplitOutput;
+  /** where a line reader reads its input: the arena's first bytes */
+  readonly input: Buffer;
+  private readonly arena: Buffer;
   private readonly ctx: SinkContext;
   private readonly live = new Map<string, LivePart>();
   private scanner: LineScanner | null = null;
   private current: LivePart | null = null;
-  private pendingBytes = 0;
+  private slotBytes = PENDING_SLOT_MAX;
 
-  constructor(kind: EnvelopeKind, ctx: SinkContext) {
+  constructor(kind: EnvelopeKind, ctx: SinkContext, inputBytes = 0) {
     this.ctx = ctx;
     this.output = { kind, parts: new Map(), overflowKeys: new Set(), unlabelled: 0 };
+    // Pages of the arena are touched only as slots fill: a read with few sources costs what it uses.
+    this.arena = Buffer.allocUnsafe(inputBytes + PENDING_BUDGET);
+    this.input = this.arena.subarray(0, inputBytes);
   }
 
   /** The part of source `key` (named `name`), made on first sight; past MAX_SOURCES, the overflow part. */
@@ -135,32 +149,31 @@ export class SourceSink {
     const batches = this.ctx.mode === 'analyse' ? kernelBatches(this.ctx.parsers, this.ctx.zone, state, tally, this.ctx.range, this.ctx.fold) : undefined;
     const handler: CandidateHandler =
       this.ctx.mode === 'analyse' ? createLineHandler(this.ctx.parsers, state, tally, this.ctx.range) : (line) => noteExtentOf(decodeCandidate(line), this.ctx.parsers, this.ctx.extent ?? { first: null, last: null });
-    part = { info, pending: Buffer.allocUnsafe(0), used: 0, handler, batches };
+    const slot = this.live.size;
+    if ((slot + 1) * this.slotBytes > PENDING_BUDGET) this.reslot(slot + 1);
+    part = { info, at: this.input.length + slot * this.slotBytes, used: 0, handler, batches };
     this.live.set(key, part);
     this.output.parts.set(key, info);
     return part;
   }
 
+  /** Smaller slots, for `count` parts: what the parts hold is scanned first. */
+  private reslot(count: number): void {
+    this.flush();
+    while (count * this.slotBytes > PENDING_BUDGET) this.slotBytes >>= 1;
+    let slot = 0;
+    for (const part of this.live.values()) part.at = this.input.length + slot++ * this.slotBytes;
+  }
+
   /** Append `bytes[start, end)` and a `\n` as one line of `part` (`prefix`, a time and a space, before it). */
   write(part: LivePart, bytes: Uint8Array, start: number, end: number, prefix: Uint8Array | null = null): void {
     const length = end - start + 1 + (prefix === null ? 0 : prefix.length + 1);
-    if (part.used + length > part.pending.length && !this.grow(part, part.used + length)) {
-      this.flushPart(part);
-      if (length > part.pending.length) {
-        // Longer than any pending buffer (a line near the line bound): scanned on its own.
-        this.scan(part, (scanner) => {
-          if (prefix !== null) {
-            scanner.push(Buffer.from(prefix.buffer, prefix.byteOffset, prefix.length));
-            scanner.push(Buffer.from(' '));
-          }
-          scanner.push(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start));
-          scanner.push(NEWLINE);
-        });
-        return;
-      }
+    if (!this.room(part, length)) {
+      this.scanAlone(part, prefix === null ? null : Buffer.from(prefix.buffer, prefix.byteOffset, prefix.length), Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start));
+      return;
     }
-    const into = part.pending;
-    let at = part.used;
+    const into = this.arena;
+    let at = part.at + part.used;
     if (prefix !== null) {
       into.set(prefix, at);
       at += prefix.length;
@@ -169,28 +182,55 @@ export class SourceSink {
     into.set(bytes.subarray(start, end), at);
     at += end - start;
     into[at++] = 0x0a;
-    part.used = at;
+    part.used = at - part.at;
   }
 
-  /** Make room for `needed` bytes in `part`'s buffer, within the budget; false when there is none. */
-  private grow(part: LivePart, needed: number): boolean {
-    let size = Math.max(PART_BUFFER_MIN, part.pending.length);
-    while (size < needed && size < PART_BUFFER_MAX) size *= 2;
-    if (size < needed || size === part.pending.length || this.pendingBytes + size - part.pending.length > PENDING_BUDGET) return false;
-    const next = Buffer.allocUnsafe(size);
-    part.pending.copy(next, 0, 0, part.used);
-    this.pendingBytes += size - part.pending.length;
-    part.pending = next;
-    return true;
+  /**
+   * Append the line `input[start, end)` (its `\n` at `end`) to `part`, with the envelope's time
+   * `input[timeStart, timeEnd)` and a space before it when `timeStart` is not -1.
+   */
+  take(part: LivePart, start: number, end: number, timeStart: number, timeEnd: number): void {
+    const arena = this.arena;
+    const length = end - start + 1 + (timeStart < 0 ? 0 : timeEnd - timeStart + 1);
+    if (!this.room(part, length)) {
+      this.scanAlone(part, timeStart < 0 ? null : arena.subarray(timeStart, timeEnd), arena.subarray(start, end));
+      return;
+    }
+    let at = part.at + part.used;
+    if (timeStart >= 0) {
+      arena.copyWithin(at, timeStart, timeEnd);
+      at += timeEnd - timeStart;
+      arena[at++] = 0x20;
+    }
+    arena.copyWithin(at, start, end + 1);
+    part.used = at + end + 1 - start - part.at;
+  }
+
+  /** Whether `length` more bytes fit in `part`'s slot, once what it holds is scanned if need be. */
+  private room(part: LivePart, length: number): boolean {
+    if (part.used + length <= this.slotBytes) return true;
+    this.flushPart(part);
+    return length <= this.slotBytes;
+  }
+
+  /** A line longer than a slot (one near the line bound), scanned on its own: `prefix`, a space, `body`, a `\n`. */
+  private scanAlone(part: LivePart, prefix: Buffer | null, body: Buffer): void {
+    this.scan(part, (scanner) => {
+      if (prefix !== null) {
+        scanner.push(prefix);
+        scanner.push(SPACE);
+      }
+      scanner.push(body);
+      scanner.push(NEWLINE);
+    });
   }
 
   /** Scan what `part` holds. */
   private flushPart(part: LivePart): void {
     if (part.used === 0) return;
-    const pending = part.pending;
-    const used = part.used;
+    const pending = this.arena.subarray(part.at, part.at + part.used);
     part.used = 0;
-    this.scan(part, (scanner) => scanner.push(pending.subarray(0, used)));
+    this.scan(part, (scanner) => scanner.push(pending));
   }
 
   /** Run `feed` through the shared scanner for `part`, counting its lines; the kernel's fold is emptied into `part` at the end. */
@@ -237,8 +277,6 @@ export class SourceSink {
     this.scanner?.release();
     this.scanner = null;
     this.current = null;
-    for (const part of this.live.values()) part.pending = Buffer.allocUnsafe(0);
-    this.pendingBytes = 0;
   }
 }
 
@@ -292,11 +330,12 @@ class LineDemux implements SplitReader {
   private recentNext = 0;
 
   constructor(spec: SplitSpec, ctx: SinkContext) {
-    this.sink = new SourceSink(spec.kind, ctx);
-    this.output = this.sink.output;
     // A line with its envelope may pass the line bound by the envelope's length and still hold a line within it.
     this.bound = ctx.maxLineBytes + MAX_ENVELOPE_BYTES;
-    this.buffer = Buffer.allocUnsafe(READ_BYTES + this.bound + 1);
+    // The input is read into the sink's arena, so that a line goes to its source in one copy inside it.
+    this.sink = new SourceSink(spec.kind, ctx, READ_BYTES + this.bound + 1);
+    this.output = this.sink.output;
+    this.buffer = this.sink.input;
     const kind = spec.kind;
     this.jsonKind = isJsonLineEnvelope(kind) ? kind : null;
     this.matcher = spec.kind === 'regex' ? createEnvelopeMatcher('regex', compileSplitPattern(spec.pattern)) : isLineEnvelope(kind) ? createEnvelopeMatcher(kind) : null;
@@ -360,7 +399,11 @@ class LineDemux implements SplitReader {
   }
 
   end(): void {
-    if (this.filled > 0 && this.skipping === null) this.line(0, this.filled);
+    if (this.filled > 0 && this.skipping === null) {
+      // The last line, without its `\n`: given one (the buffer has room past any line it holds).
+      this.buffer[this.filled] = 0x0a;
+      this.line(0, this.filled);
+    }
     this.filled = 0;
     this.skipping = null;
     this.sink.end();
@@ -401,7 +444,7 @@ class LineDemux implements SplitReader {
     return this.sink.part(key, () => name);
   }
 
-  /** The line `buffer[s, e)` (`e` at its `\n`, or the end of input). */
+  /** The line `buffer[s, e)`, `e` at its `\n`. */
   private line(s: number, e: number): void {
     this.counts.lines++;
     if (this.jsonKind !== null) {
@@ -412,10 +455,9 @@ class LineDemux implements SplitReader {
     const m = this.match;
     part.info.bytes += e - s + 1;
     this.last = part;
-    const b = this.buffer;
     const body = this.keepEnvelope ? s : m.bodyStart;
-    if (m.timeStart >= 0 && !hasOwnTime(b, body, e)) this.sink.write(part, b, body, e, b.subarray(m.timeStart, m.timeEnd));
-    else this.sink.write(part, b, body, e);
+    if (m.timeStart >= 0 && !hasOwnTime(this.buffer, body, e)) this.sink.take(part, body, e, m.timeStart, m.timeEnd);
+    else this.sink.take(part, body, e, -1, -1);
   }
 
   /** A JSON-lines export line: its record's message lines go to its source; a line that is not a record, as it is. */
