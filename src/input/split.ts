@@ -24,6 +24,7 @@ import {
   hasOwnTime,
   isJsonLineEnvelope,
   isLineEnvelope,
+  matchLogcliTime,
   MAX_ENVELOPE_BYTES,
   SOURCE_GROUP,
   type EnvelopeKind,
@@ -328,6 +329,18 @@ class LineDemux implements SplitReader {
   private readonly recentLengths = new Int32Array(RECENT).fill(-1);
   private readonly recentParts: Array<LivePart | null> = Array.from({ length: RECENT }, () => null);
   private recentNext = 0;
+  /**
+   * The envelopes seen last, whole, for the envelopes that are the same on every line of a source
+   * (logcli: past its time), their bytes side by side in `memoBytes` (MEMO_BYTES each): a line that
+   * starts with one of them goes to its part without being matched (matching the envelope, then
+   * finding the source by its key, took most of what splitting cost per line). Compared from the
+   * end, where sources' envelopes differ (the pod's own name), so a wrong one is left in a few bytes.
+   */
+  private readonly memo: MemoKind;
+  private readonly memoBytes = Buffer.alloc(MEMO * MEMO_BYTES);
+  private readonly memoLengths = new Int32Array(MEMO).fill(-1);
+  private readonly memoParts: Array<LivePart | null> = Array.from({ length: MEMO }, () => null);
+  private memoNext = 0;
 
   constructor(spec: SplitSpec, ctx: SinkContext) {
     // A line with its envelope may pass the line bound by the envelope's length and still hold a line within it.
@@ -340,6 +353,7 @@ class LineDemux implements SplitReader {
     this.jsonKind = isJsonLineEnvelope(kind) ? kind : null;
     this.matcher = spec.kind === 'regex' ? createEnvelopeMatcher('regex', compileSplitPattern(spec.pattern)) : isLineEnvelope(kind) ? createEnvelopeMatcher(kind) : null;
     this.keepEnvelope = spec.kind === 'srun';
+    this.memo = spec.kind === 'logcli' ? 'timed' : spec.kind === 'kubectl' || spec.kind === 'stern' || spec.kind === 'stern-ns' || spec.kind === 'compose' ? 'whole' : 'none';
   }
 
   space(): Buffer {
@@ -413,6 +427,10 @@ class LineDemux implements SplitReader {
   private partOf(s: number, e: number): LivePart {
     const b = this.buffer;
     const m = this.match;
+    if (this.memo !== 'none') {
+      const part = this.remembered(s, e);
+      if (part !== null) return part;
+    }
     if (this.matcher === null || !this.matcher(b, s, e, m)) {
       m.bodyStart = s;
       m.timeStart = -1;
@@ -421,14 +439,22 @@ class LineDemux implements SplitReader {
     if (m.keyText !== null) return this.keyed(`\u0001${m.keyText}`, m.keyText);
     const length = m.keyEnd - m.keyStart;
     if (length === 0) return this.sink.part(UNMARKED, () => '');
-    const keyStart = m.keyStart;
+    const part = this.byKey(length);
+    if (this.memo !== 'none') this.remember(part, s);
+    return part;
+  }
+
+  /** The part of the source whose key `this.match` gives (`length` bytes of the line). */
+  private byKey(length: number): LivePart {
+    const b = this.buffer;
+    const keyStart = this.match.keyStart;
     const lengths = this.recentLengths;
     for (let r = 0; r < RECENT; r++) {
       if (lengths[r] !== length) continue;
       const part = this.recentParts[r];
       if (part !== null && part !== undefined && sameBytes(b, keyStart, this.recentKeys, r * RECENT_KEY_BYTES, length)) return part;
     }
-    const keyEnd = m.keyEnd;
+    const keyEnd = this.match.keyEnd;
     const part = this.sink.part(b.toString('latin1', keyStart, keyEnd), () => b.toString('utf8', keyStart, keyEnd));
     if (length <= RECENT_KEY_BYTES) {
       const r = this.recentNext;
@@ -438,6 +464,47 @@ class LineDemux implements SplitReader {
       this.recentParts[r] = part;
     }
     return part;
+  }
+
+  /**
+   * The part of the line `buffer[s, e)` when its envelope is one of the remembered ones (`this.match`
+   * then gives its body and time), else null. The envelope's bytes are all a matcher reads of the
+   * line, but for logcli's time (matched anew) and the spaces after logcli's labels (all taken: a
+   * line with one more is matched anew).
+   */
+  private remembered(s: number, e: number): LivePart | null {
+    const b = this.buffer;
+    const m = this.match;
+    let from = s;
+    if (this.memo === 'timed') {
+      if (!matchLogcliTime(b, s, e, m)) return null;
+      from = m.timeEnd;
+    } else {
+      m.timeStart = -1;
+      m.timeEnd = -1;
+    }
+    const lengths = this.memoLengths;
+    for (let r = 0; r < MEMO; r++) {
+      const length = lengths[r] ?? -1;
+      if (length < 0 || from + length > e || !sameBytes(b, from, this.memoBytes, r * MEMO_BYTES, length)) continue;
+      if (this.memo === 'timed' && b[from + length] === 0x20) continue;
+      m.bodyStart = from + length;
+      return this.memoParts[r] ?? null;
+    }
+    return null;
+  }
+
+  /** Remember the envelope `this.match` describes, of the line at `s`, as `part`'s. */
+  private remember(part: LivePart, s: number): void {
+    const m = this.match;
+    const start = this.memo === 'timed' ? m.timeEnd : s;
+    const length = m.bodyStart - start;
+    if (length > MEMO_BYTES) return;
+    const r = this.memoNext;
+    this.memoNext = (r + 1) % MEMO;
+    this.buffer.copy(this.memoBytes, r * MEMO_BYTES, start, m.bodyStart);
+    this.memoLengths[r] = length;
+    this.memoParts[r] = part;
   }
 
   private keyed(key: string, name: string): LivePart {
@@ -506,6 +573,10 @@ function sameBytes(a: Uint8Array, at: number, b: Uint8Array, bAt: number, length
 /** Sources remembered by their key bytes (LineDemux), and the longest key remembered. */
 const RECENT = 16;
 const RECENT_KEY_BYTES = 128;
+/** Envelopes remembered whole (LineDemux), and the longest remembered; which envelopes are. */
+const MEMO = 16;
+const MEMO_BYTES = 256;
+type MemoKind = 'whole' | 'timed' | 'none';
 
 /** A `--split` pattern, compiled as `--pattern`s are (linear-time engine), matched at the start of each line. */
 export function compileSplitPattern(pattern: string): RegExp {

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { generateMixedLog } from '../helpers/mixed-log.ts';
 import { mulberry32 } from '../helpers/random.ts';
 import { runOnChunks } from '../helpers/run-in-process.ts';
-import { comparable, DOCUMENT_KINDS, envelopeStream, interleaving, LINE_KINDS, splitName, type StreamKind, type WorkerLog } from './envelopes.ts';
+import { comparable, DOCUMENT_KINDS, envelopeStream, interleaving, LINE_KINDS, LOKI_TIME, splitName, type StreamKind, type WorkerLog } from './envelopes.ts';
 
 const ROLES = ['prefill', 'decode'];
 
@@ -80,5 +80,25 @@ describe('more sources than the pending buffer has room for at its largest', () 
     });
     const order = interleaving(logs, mulberry32(70));
     expect(await splitReport(kind, logs, envelopeStream(kind, logs, order), 65_536)).toEqual(await filesReport(kind, logs));
+  });
+});
+
+describe('envelopes remembered whole', () => {
+  // logcli pads the labels to the longest set seen so far: the same pod's padding grows along the
+  // stream, and every space before the line is the envelope's. kubectl --all-containers: one pod,
+  // several envelopes. Either must give what matching each line anew gives.
+  it('logcli padding that grows, kubectl containers that alternate', async () => {
+    const logs = workerLogs(3, 120, 2222);
+    const order = interleaving(logs, mulberry32(22));
+    const at = logs.map(() => 0);
+    const lines = order.map((w, k) => {
+      const line = logs[w]?.lines[at[w] ?? 0] ?? '';
+      at[w] = (at[w] ?? 0) + 1;
+      return { w, k, line, pod: logs[w]?.pod ?? '' };
+    });
+    const logcli = lines.map(({ k, line, pod }) => `${LOKI_TIME} {pod="${pod}"}${' '.repeat(1 + Math.floor((3 * k) / lines.length))}${line}\n`).join('');
+    expect(await splitReport('logcli', logs, logcli, 65_536)).toEqual(await filesReport('logcli', logs));
+    const kubectl = lines.map(({ k, line, pod }) => `[pod/${pod}/${k % 3 === 0 ? 'sidecar' : 'sglang'}] ${line}\n`).join('');
+    expect(await splitReport('kubectl', logs, kubectl, 65_536)).toEqual(await filesReport('kubectl', logs));
   });
 });
