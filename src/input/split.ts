@@ -469,8 +469,7 @@ class LineDemux implements SplitReader {
   /**
    * The part of the line `buffer[s, e)` when its envelope is one of the remembered ones (`this.match`
    * then gives its body and time), else null. The envelope's bytes are all a matcher reads of the
-   * line, but for logcli's time (matched anew) and the spaces after logcli's labels (all taken: a
-   * line with one more is matched anew).
+   * line, but for logcli's time (matched anew) and the spaces after logcli's labels (all taken).
    */
   private remembered(s: number, e: number): LivePart | null {
     const b = this.buffer;
@@ -487,8 +486,10 @@ class LineDemux implements SplitReader {
     for (let r = 0; r < MEMO; r++) {
       const length = lengths[r] ?? -1;
       if (length < 0 || from + length > e || !sameBytes(b, from, this.memoBytes, r * MEMO_BYTES, length)) continue;
-      if (this.memo === 'timed' && b[from + length] === 0x20) continue;
-      m.bodyStart = from + length;
+      let body = from + length;
+      // logcli takes every space after its labels (one remembered), as matchLogcli does.
+      if (this.memo === 'timed') while (body < e && b[body] === 0x20) body++;
+      m.bodyStart = body;
       return this.memoParts[r] ?? null;
     }
     return null;
@@ -498,11 +499,14 @@ class LineDemux implements SplitReader {
   private remember(part: LivePart, s: number): void {
     const m = this.match;
     const start = this.memo === 'timed' ? m.timeEnd : s;
-    const length = m.bodyStart - start;
+    let end = m.bodyStart;
+    // logcli's padding may grow along the stream: its first space is remembered, the rest skipped.
+    if (this.memo === 'timed') while (end - 2 > start && this.buffer[end - 2] === 0x20) end--;
+    const length = end - start;
     if (length > MEMO_BYTES) return;
     const r = this.memoNext;
     this.memoNext = (r + 1) % MEMO;
-    this.buffer.copy(this.memoBytes, r * MEMO_BYTES, start, m.bodyStart);
+    this.buffer.copy(this.memoBytes, r * MEMO_BYTES, start, end);
     this.memoLengths[r] = length;
     this.memoParts[r] = part;
   }

@@ -85,7 +85,8 @@ describe('more sources than the pending buffer has room for at its largest', () 
 
 describe('envelopes remembered whole', () => {
   // logcli pads the labels to the longest set seen so far: the same pod's padding grows along the
-  // stream, and every space before the line is the envelope's. kubectl --all-containers: one pod,
+  // stream (here after its first two lines, before any example line), and every space before the
+  // line is the envelope's. kubectl --all-containers: one pod,
   // several envelopes. Either must give what matching each line anew gives.
   it('logcli padding that grows, kubectl containers that alternate', async () => {
     const logs = workerLogs(3, 120, 2222);
@@ -96,7 +97,7 @@ describe('envelopes remembered whole', () => {
       at[w] = (at[w] ?? 0) + 1;
       return { w, k, line, pod: logs[w]?.pod ?? '' };
     });
-    const logcli = lines.map(({ k, line, pod }) => `${LOKI_TIME} {pod="${pod}"}${' '.repeat(1 + Math.floor((3 * k) / lines.length))}${line}\n`).join('');
+    const logcli = lines.map(({ k, line, pod }) => `${LOKI_TIME} {pod="${pod}"}${' '.repeat(k < 2 ? 1 : 2 + Math.floor((2 * k) / lines.length))}${line}\n`).join('');
     expect(await splitReport('logcli', logs, logcli, 65_536)).toEqual(await filesReport('logcli', logs));
     const kubectl = lines.map(({ k, line, pod }) => `[pod/${pod}/${k % 3 === 0 ? 'sidecar' : 'sglang'}] ${line}\n`).join('');
     expect(await splitReport('kubectl', logs, kubectl, 65_536)).toEqual(await filesReport('kubectl', logs));
