@@ -334,11 +334,14 @@ class LineDemux implements SplitReader {
    * (logcli: past its time), their bytes side by side in `memoBytes` (MEMO_BYTES each): a line that
    * starts with one of them goes to its part without being matched (matching the envelope, then
    * finding the source by its key, took most of what splitting cost per line). Compared from the
-   * end, where sources' envelopes differ (the pod's own name), so a wrong one is left in a few bytes.
+   * key's end backwards, where sources' envelopes differ (`…-w3`; the colours and container after it
+   * are often the same for all), so a wrong one is left in a byte or two; then the rest.
    */
   private readonly memo: MemoKind;
   private readonly memoBytes = Buffer.alloc(MEMO * MEMO_BYTES);
   private readonly memoLengths = new Int32Array(MEMO).fill(-1);
+  /** where each remembered envelope's key ends, from its start */
+  private readonly memoKeyEnds = new Int32Array(MEMO);
   private readonly memoParts: Array<LivePart | null> = Array.from({ length: MEMO }, () => null);
   private memoNext = 0;
 
@@ -485,7 +488,9 @@ class LineDemux implements SplitReader {
     const lengths = this.memoLengths;
     for (let r = 0; r < MEMO; r++) {
       const length = lengths[r] ?? -1;
-      if (length < 0 || from + length > e || !sameBytes(b, from, this.memoBytes, r * MEMO_BYTES, length)) continue;
+      if (length < 0 || from + length > e) continue;
+      const keyEnd = this.memoKeyEnds[r] ?? 0;
+      if (!sameBytes(b, from, this.memoBytes, r * MEMO_BYTES, keyEnd) || !sameBytes(b, from + keyEnd, this.memoBytes, r * MEMO_BYTES + keyEnd, length - keyEnd)) continue;
       let body = from + length;
       // logcli takes every space after its labels (one remembered), as matchLogcli does.
       if (this.memo === 'timed') while (body < e && b[body] === 0x20) body++;
@@ -508,6 +513,7 @@ class LineDemux implements SplitReader {
     this.memoNext = (r + 1) % MEMO;
     this.buffer.copy(this.memoBytes, r * MEMO_BYTES, start, end);
     this.memoLengths[r] = length;
+    this.memoKeyEnds[r] = m.keyEnd - start;
     this.memoParts[r] = part;
   }
 
