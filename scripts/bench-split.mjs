@@ -3,31 +3,19 @@
 // interleaved line by line in random order between workers, read once as they are (one worker)
 // and once with each line wrapped in an envelope (kubectl --prefix, stern, logcli, docker
 // compose), as a file and from a pipe. The envelope rows must stay within 10 % of the plain row
-// of the same kind, measured in the same run (alternating order, medians).
+// of the same kind, measured in the same run (alternating order, medians) in CPU time (user +
+// system: the machine may be shared; wall time is shown too).
 //
-//   node scripts/bench-split.mjs [--size-mb 200] [--runs 3] [--dir DIR] [--keep] [--only kubectl,stern]
+//   npm run bench -- --split [--size-mb 200] [--runs 5] [--dir DIR] [--keep] [--only kubectl,stern]
 //
-// Needs a built dist/ (npm run build).
+// `npm run bench` runs the file rows too, on a smaller set (`splitRows`). Needs a built dist/.
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generateBenchLogs, mulberry32 } from './bench-logs.mjs';
 
-const args = process.argv.slice(2);
-const flag = (name, fallback) => {
-  const i = args.indexOf(name);
-  return i === -1 ? fallback : args[i + 1];
-};
-const SIZE_MB = Number(flag('--size-mb', '200'));
-const RUNS = Number(flag('--runs', '3'));
-const KEEP = args.includes('--keep');
-const ONLY = flag('--only', null)?.split(',') ?? null;
 const CLI = resolve('dist/cli.cjs');
-if (!existsSync(CLI)) {
-  console.error('error: dist/cli.cjs not found (run npm run build first)');
-  process.exit(2);
-}
 
 /** Each envelope as the tool writes it, for a line of pod `pod` (its index `i`). */
 const ENVELOPES = {
@@ -38,10 +26,14 @@ const ENVELOPES = {
   compose: (pod, _i, line) => `${pod.padEnd(28)} | ${line}`,
 };
 
-/** Every worker's lines, interleaved at random (each worker's order kept), into one file per envelope. */
-function writeStreams(dir, files, kinds) {
+/**
+ * Every worker's lines (the first `perFile` bytes of each file, whole lines), interleaved at random
+ * (each worker's order kept), into one file per envelope: DIR/KIND.log.
+ */
+export function writeStreams(dir, files, kinds, perFile = Infinity) {
   const rand = mulberry32(42);
-  const sources = files.map((path, i) => ({ pod: `sglang-${path.split('/').pop().replace(/\.out$/, '').replaceAll('_', '-')}`, i, text: readFileSync(path, 'latin1'), at: 0 }));
+  const head = (text) => (text.length <= perFile ? text : text.slice(0, text.lastIndexOf('\n', perFile) + 1));
+  const sources = files.map((path, i) => ({ pod: `sglang-${path.split('/').pop().replace(/\.out$/, '').replaceAll('_', '-')}`, i, text: head(readFileSync(path, 'latin1')), at: 0 }));
   const outs = kinds.map((kind) => ({ kind, fd: openSync(join(dir, `${kind}.log`), 'w'), parts: [], size: 0 }));
   const flush = () => {
     for (const o of outs) {
@@ -73,59 +65,93 @@ function writeStreams(dir, files, kinds) {
   for (const o of outs) closeSync(o.fd);
 }
 
+/** CPU seconds (user + system, every process of the pipeline) and wall seconds of one run. */
 function timeOnce(sh) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync('sh', ['-c', sh], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %e', 'sh', '-c', sh], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${sh} exited ${r.status}: ${r.stderr}`);
-  return ms;
+  const [user, system, wall] = (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number);
+  return { cpu: user + system, wall };
 }
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-const given = flag('--dir', null);
-const dir = given === null ? mkdtempSync(join(tmpdir(), 'dpskew-bench-split-')) : resolve(given);
-mkdirSync(dir, { recursive: true });
-const logs = join(dir, 'workers');
-const kinds = Object.keys(ENVELOPES).filter((k) => k === 'plain' || ONLY === null || ONLY.includes(k));
-try {
-  if (!existsSync(join(dir, 'plain.log')) || kinds.some((k) => !existsSync(join(dir, `${k}.log`)))) {
-    mkdirSync(logs, { recursive: true });
-    const files = readdirSync(logs).length > 0 ? readdirSync(logs).sort().map((f) => join(logs, f)) : generateBenchLogs(logs, SIZE_MB * 1024 * 1024);
-    writeStreams(dir, files, kinds);
+/**
+ * The split rows: each envelope's stream and the plain one read --jobs 1 (`hows`: as a file, from
+ * a pipe), `runs` times in alternating order; medians, and each row's CPU time over the plain
+ * row's of the same kind.
+ */
+export function measureSplit(dir, kinds, hows, runs, log = () => undefined) {
+  const node = `node ${CLI} --jobs 1 --format json`;
+  const rows = kinds.flatMap((kind) =>
+    hows.map((how) => {
+      const path = join(dir, `${kind}.log`);
+      return { kind, how, sh: how === 'file' ? `${node} ${path} > /dev/null` : `cat ${path} | ${node} - > /dev/null`, times: [] };
+    }),
+  );
+  for (let run = 0; run < runs; run++) {
+    for (const row of run % 2 === 0 ? rows : [...rows].reverse()) {
+      log(`run ${run + 1}/${runs}: split ${row.kind} (${row.how})\n`);
+      row.times.push(timeOnce(row.sh));
+    }
   }
-  const node = `node ${CLI} --format json`;
-  const rows = kinds.flatMap((kind) => {
-    const path = join(dir, `${kind}.log`);
-    return [
-      { kind, how: 'file', sh: `${node} ${path} > /dev/null` },
-      { kind, how: 'pipe', sh: `cat ${path} | ${node} - > /dev/null` },
-    ];
+  const plain = (how) => median(rows.find((r) => r.kind === 'plain' && r.how === how)?.times.map((t) => t.cpu) ?? []);
+  return rows.map((row) => {
+    const cpu = median(row.times.map((t) => t.cpu));
+    return { kind: row.kind, how: row.how, mib: statSync(join(dir, `${row.kind}.log`)).size / 1048576, cpu, wall: median(row.times.map((t) => t.wall)), ratio: cpu / plain(row.how) };
   });
-  // Check the split: every envelope must give the plain stream's batch counts, over the right workers.
-  const workersOf = (kind) => {
-    const r = spawnSync('node', [CLI, '--format', 'json', join(dir, `${kind}.log`)], { encoding: 'utf8', maxBuffer: 1 << 28 });
-    return JSON.parse(r.stdout).workers.length;
-  };
-  for (const kind of kinds) if (kind !== 'plain') console.log(`${kind}: ${workersOf(kind)} workers`);
-  const times = new Map(rows.map((r) => [r, []]));
-  for (let run = 0; run < RUNS; run++) {
-    const order = run % 2 === 0 ? rows : [...rows].reverse();
-    for (const row of order) times.get(row)?.push(timeOnce(row.sh));
-  }
-  const plainOf = (how) => median(times.get(rows.find((r) => r.kind === 'plain' && r.how === how)) ?? []);
-  console.log(`\n${(statSync(join(dir, 'plain.log')).size / 1048576).toFixed(0)} MiB of lines, ${RUNS} runs each, median wall time`);
-  console.log('| input | file | vs plain | pipe | vs plain |');
-  console.log('|---|---:|---:|---:|---:|');
-  for (const kind of kinds) {
-    const cell = (how) => median(times.get(rows.find((r) => r.kind === kind && r.how === how)) ?? []);
-    const size = (statSync(join(dir, `${kind}.log`)).size / 1048576).toFixed(0);
-    const pct = (how) => `${(((cell(how) - plainOf(how)) / plainOf(how)) * 100).toFixed(1)} %`;
-    console.log(`| ${kind} (${size} MiB) | ${(cell('file') / 1000).toFixed(2)} s | ${pct('file')} | ${(cell('pipe') / 1000).toFixed(2)} s | ${pct('pipe')} |`);
-  }
-} finally {
-  if (!KEEP && given === null) rmSync(dir, { recursive: true, force: true });
 }
+
+/** The rows as a Markdown table (CPU time and its ratio to plain, wall time beside). */
+export function splitTable(results) {
+  const out = ['| input | read as | MiB | CPU s | vs plain (CPU) | wall s |', '|---|---|---:|---:|---:|---:|'];
+  for (const r of results) out.push(`| ${r.kind} | ${r.how} | ${r.mib.toFixed(0)} | ${r.cpu.toFixed(2)} | ${r.kind === 'plain' ? '—' : `${((r.ratio - 1) * 100).toFixed(1)} %`} | ${r.wall.toFixed(2)} |`);
+  return out.join('\n');
+}
+
+/** The worst envelope's CPU ratio to plain, and whether it is within the target (≤ 1.10). */
+export function splitTarget(results) {
+  const worst = results.filter((r) => r.kind !== 'plain').reduce((w, r) => (r.ratio > w.ratio ? r : w), { kind: 'none', how: '', ratio: 0 });
+  return `splitting ≤ 10 % over plain (CPU, --jobs 1): worst ${worst.kind} (${worst.how}) +${((worst.ratio - 1) * 100).toFixed(1)} % — ${worst.ratio <= 1.1 ? 'met' : 'NOT met'}`;
+}
+
+export const SPLIT_KINDS = Object.keys(ENVELOPES);
+
+/** `npm run bench -- --split`: make (or reuse) the streams, measure, print. */
+export async function benchSplit(args) {
+  const flag = (name, fallback) => {
+    const i = args.indexOf(name);
+    return i === -1 ? fallback : args[i + 1];
+  };
+  if (!existsSync(CLI)) {
+    console.error('error: dist/cli.cjs not found (run npm run build first)');
+    return 2;
+  }
+  const sizeMb = Number(flag('--size-mb', '200'));
+  const runs = Number(flag('--runs', '5'));
+  const only = flag('--only', null)?.split(',') ?? null;
+  const given = flag('--dir', null);
+  const dir = given === null ? mkdtempSync(join(tmpdir(), 'dpskew-bench-split-')) : resolve(given);
+  mkdirSync(dir, { recursive: true });
+  const kinds = SPLIT_KINDS.filter((k) => k === 'plain' || only === null || only.includes(k));
+  try {
+    if (kinds.some((k) => !existsSync(join(dir, `${k}.log`)))) {
+      const logs = join(dir, 'workers');
+      mkdirSync(logs, { recursive: true });
+      const files = readdirSync(logs).length > 0 ? readdirSync(logs).sort().map((f) => join(logs, f)) : generateBenchLogs(logs, sizeMb * 1024 * 1024);
+      writeStreams(dir, files, kinds);
+    }
+    const results = measureSplit(dir, kinds, ['file', 'pipe'], runs, (line) => process.stderr.write(line));
+    console.log(`\nSplit streams: ${runs} runs each, alternating, medians, --jobs 1\n`);
+    console.log(splitTable(results));
+    console.log(`\n- ${splitTarget(results)}`);
+    return 0;
+  } finally {
+    if (!args.includes('--keep') && given === null) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) process.exit(await benchSplit(process.argv.slice(2)));

@@ -4,6 +4,10 @@
 //   npm run bench -- [--size-mb 500] [--runs 3] [--dir DIR] [--keep] [--only dpskew]
 //   npm run bench -- --memory [--runs 1] [--dir DIR] [--keep] [--only SHAPE]   (scripts/bench-memory.mjs)
 //   npm run bench -- --formats [--size-mb 500] [--runs 3] [--dir DIR] [--keep] [--only a,b] [--verify]   (scripts/bench-formats.mjs)
+//   npm run bench -- --split [--size-mb 200] [--runs 5] [--dir DIR] [--keep] [--only kubectl,stern]   (scripts/bench-split.mjs)
+//
+// The default run ends with the split rows (issue 22) on the first --split-mb MiB (default 100;
+// 0 leaves them out) of its logs, interleaved and wrapped in each envelope, read as files.
 //
 // Generates SGLang worker logs (scripts/bench-logs.mjs) in a temporary directory (or DIR, reused
 // when it already holds them), gzips a copy, then runs every command --runs times, in alternating
@@ -21,6 +25,10 @@ if (args.includes('--memory')) {
   const { benchMemory } = await import('./bench-memory.mjs');
   process.exit(await benchMemory(args));
 }
+if (args.includes('--split')) {
+  const { benchSplit } = await import('./bench-split.mjs');
+  process.exit(await benchSplit(args));
+}
 if (args.includes('--formats')) {
   const { benchFormats } = await import('./bench-formats.mjs');
   process.exit(await benchFormats(args));
@@ -33,6 +41,7 @@ const SIZE_MB = Number(flag('--size-mb', '500'));
 const RUNS = Number(flag('--runs', '3'));
 const KEEP = args.includes('--keep');
 const ONLY = flag('--only', null);
+const SPLIT_MB = Number(flag('--split-mb', '100'));
 const CLI = resolve('dist/cli.cjs');
 if (!existsSync(CLI)) {
   console.error('error: dist/cli.cjs not found: run npm run build first');
@@ -166,5 +175,19 @@ console.log(`- stdin ≥ 70 % of file throughput (through the pipe): ${share('st
 console.log(`- gzip ≤ 1.2 × zcat | mawk: ${(sec(byKey('gzip')) / sec(byKey('zcat'))).toFixed(2)}× — ${check(sec(byKey('gzip')) <= 1.2 * sec(byKey('zcat')))}`);
 const peak = Math.max(rssOf('files'), rssOf('stdin'), rssOf('redirect'), rssOf('gzip'));
 console.log(`- peak RSS < 150 MiB (files, stdin, gzip): ${peak.toFixed(0)} MiB — ${check(peak < 150)}`);
+if (SPLIT_MB > 0 && ONLY !== 'dpskew') {
+  // Splitting by source marks (issue 22): the same lines as one plain stream and in each envelope.
+  const { measureSplit, splitTable, splitTarget, writeStreams, SPLIT_KINDS } = await import('./bench-split.mjs');
+  const splitDir = join(root, `split-${SPLIT_MB}`);
+  mkdirSync(splitDir, { recursive: true });
+  if (SPLIT_KINDS.some((k) => !existsSync(join(splitDir, `${k}.log`)))) {
+    process.stderr.write(`interleaving ${SPLIT_MB} MiB into each envelope …\n`);
+    writeStreams(splitDir, files, SPLIT_KINDS, Math.ceil((SPLIT_MB * 1024 * 1024) / files.length));
+  }
+  const results = measureSplit(splitDir, SPLIT_KINDS, ['file'], Math.max(RUNS, 5), (line) => process.stderr.write(line));
+  console.log(`\nSplit streams (issue 22): ${files.length} workers interleaved line by line, --jobs 1, ${Math.max(RUNS, 5)} runs each, alternating, medians\n`);
+  console.log(splitTable(results));
+  console.log(`- ${splitTarget(results)}`);
+}
 rmSync(readerDir, { recursive: true, force: true });
 if (!KEEP && given === undefined) rmSync(root, { recursive: true, force: true });

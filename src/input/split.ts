@@ -24,6 +24,7 @@ import {
   hasOwnTime,
   isJsonLineEnvelope,
   isLineEnvelope,
+  matchLogcliTime,
   MAX_ENVELOPE_BYTES,
   SOURCE_GROUP,
   type EnvelopeKind,
@@ -69,11 +70,12 @@ export interface SplitOutput {
   unlabelled: number;
 }
 
-/** Pending bytes of a source, before they are scanned: grows from the first size to the second. */
-const PART_BUFFER_MIN = 16 << 10;
-const PART_BUFFER_MAX = 256 << 10;
-/** All pending buffers of one read, at most (1,024 sources: 8 KiB each before they are scanned). */
+/**
+ * Pending bytes of all sources of one read, at most: one slot each, PENDING_SLOT_MAX bytes while
+ * the sources fit (32 of them), halved as more come (1,024 sources: 4 KiB each).
+ */
 const PENDING_BUDGET = 8 << 20;
+const PENDING_SLOT_MAX = 256 << 10;
 
 /** What a sink needs to read lines: the parsers of the run, and where records go. */
 export interface SinkContext {
@@ -95,29 +97,42 @@ export interface SinkContext {
 
 interface LivePart {
   readonly info: SourcePart;
-  pending: Buffer;
+  /** its slot in the sink's arena: where its pending lines start, and how many bytes they take */
+  at: number;
   used: number;
   readonly handler: CandidateHandler;
   readonly batches: KernelBatches | undefined;
 }
 
 const NEWLINE = Buffer.from('\n');
+const SPACE = Buffer.from(' ');
 
 /**
  * The parts of one read and the scanner they share. `write` appends a line (without its `\n`) to
- * a part; the part's lines are scanned when its buffer is full, on `flush`, and on `end`.
+ * a part; the part's lines are scanned when its slot is full, on `flush`, and on `end`.
+ *
+ * One buffer, the arena, holds the reader's input (its first `inputBytes`) and every part's
+ * pending lines (a slot each, after it): a line read into the input is moved to its part with
+ * `copyWithin`, which copies inside one buffer without making a view of it for every line (a view
+ * a line, and the garbage it makes, was a third of what splitting cost).
  */
 export class SourceSink {
   readonly output: SplitOutput;
+  /** where a line reader reads its input: the arena's first bytes */
+  readonly input: Buffer;
+  private readonly arena: Buffer;
   private readonly ctx: SinkContext;
   private readonly live = new Map<string, LivePart>();
   private scanner: LineScanner | null = null;
   private current: LivePart | null = null;
-  private pendingBytes = 0;
+  private slotBytes = PENDING_SLOT_MAX;
 
-  constructor(kind: EnvelopeKind, ctx: SinkContext) {
+  constructor(kind: EnvelopeKind, ctx: SinkContext, inputBytes = 0) {
     this.ctx = ctx;
     this.output = { kind, parts: new Map(), overflowKeys: new Set(), unlabelled: 0 };
+    // Pages of the arena are touched only as slots fill: a read with few sources costs what it uses.
+    this.arena = Buffer.allocUnsafe(inputBytes + PENDING_BUDGET);
+    this.input = this.arena.subarray(0, inputBytes);
   }
 
   /** The part of source `key` (named `name`), made on first sight; past MAX_SOURCES, the overflow part. */
@@ -135,32 +150,31 @@ export class SourceSink {
     const batches = this.ctx.mode === 'analyse' ? kernelBatches(this.ctx.parsers, this.ctx.zone, state, tally, this.ctx.range, this.ctx.fold) : undefined;
     const handler: CandidateHandler =
       this.ctx.mode === 'analyse' ? createLineHandler(this.ctx.parsers, state, tally, this.ctx.range) : (line) => noteExtentOf(decodeCandidate(line), this.ctx.parsers, this.ctx.extent ?? { first: null, last: null });
-    part = { info, pending: Buffer.allocUnsafe(0), used: 0, handler, batches };
+    const slot = this.live.size;
+    if ((slot + 1) * this.slotBytes > PENDING_BUDGET) this.reslot(slot + 1);
+    part = { info, at: this.input.length + slot * this.slotBytes, used: 0, handler, batches };
     this.live.set(key, part);
     this.output.parts.set(key, info);
     return part;
   }
 
+  /** Smaller slots, for `count` parts: what the parts hold is scanned first. */
+  private reslot(count: number): void {
+    this.flush();
+    while (count * this.slotBytes > PENDING_BUDGET) this.slotBytes >>= 1;
+    let slot = 0;
+    for (const part of this.live.values()) part.at = this.input.length + slot++ * this.slotBytes;
+  }
+
   /** Append `bytes[start, end)` and a `\n` as one line of `part` (`prefix`, a time and a space, before it). */
   write(part: LivePart, bytes: Uint8Array, start: number, end: number, prefix: Uint8Array | null = null): void {
     const length = end - start + 1 + (prefix === null ? 0 : prefix.length + 1);
-    if (part.used + length > part.pending.length && !this.grow(part, part.used + length)) {
-      this.flushPart(part);
-      if (length > part.pending.length) {
-        // Longer than any pending buffer (a line near the line bound): scanned on its own.
-        this.scan(part, (scanner) => {
-          if (prefix !== null) {
-            scanner.push(Buffer.from(prefix.buffer, prefix.byteOffset, prefix.length));
-            scanner.push(Buffer.from(' '));
-          }
-          scanner.push(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start));
-          scanner.push(NEWLINE);
-        });
-        return;
-      }
+    if (!this.room(part, length)) {
+      this.scanAlone(part, prefix === null ? null : Buffer.from(prefix.buffer, prefix.byteOffset, prefix.length), Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start));
+      return;
     }
-    const into = part.pending;
-    let at = part.used;
+    const into = this.arena;
+    let at = part.at + part.used;
     if (prefix !== null) {
       into.set(prefix, at);
       at += prefix.length;
@@ -169,28 +183,55 @@ export class SourceSink {
     into.set(bytes.subarray(start, end), at);
     at += end - start;
     into[at++] = 0x0a;
-    part.used = at;
+    part.used = at - part.at;
   }
 
-  /** Make room for `needed` bytes in `part`'s buffer, within the budget; false when there is none. */
-  private grow(part: LivePart, needed: number): boolean {
-    let size = Math.max(PART_BUFFER_MIN, part.pending.length);
-    while (size < needed && size < PART_BUFFER_MAX) size *= 2;
-    if (size < needed || size === part.pending.length || this.pendingBytes + size - part.pending.length > PENDING_BUDGET) return false;
-    const next = Buffer.allocUnsafe(size);
-    part.pending.copy(next, 0, 0, part.used);
-    this.pendingBytes += size - part.pending.length;
-    part.pending = next;
-    return true;
+  /**
+   * Append the line `input[start, end)` (its `\n` at `end`) to `part`, with the envelope's time
+   * `input[timeStart, timeEnd)` and a space before it when `timeStart` is not -1.
+   */
+  take(part: LivePart, start: number, end: number, timeStart: number, timeEnd: number): void {
+    const arena = this.arena;
+    const length = end - start + 1 + (timeStart < 0 ? 0 : timeEnd - timeStart + 1);
+    if (!this.room(part, length)) {
+      this.scanAlone(part, timeStart < 0 ? null : arena.subarray(timeStart, timeEnd), arena.subarray(start, end));
+      return;
+    }
+    let at = part.at + part.used;
+    if (timeStart >= 0) {
+      arena.copyWithin(at, timeStart, timeEnd);
+      at += timeEnd - timeStart;
+      arena[at++] = 0x20;
+    }
+    arena.copyWithin(at, start, end + 1);
+    part.used = at + end + 1 - start - part.at;
+  }
+
+  /** Whether `length` more bytes fit in `part`'s slot, once what it holds is scanned if need be. */
+  private room(part: LivePart, length: number): boolean {
+    if (part.used + length <= this.slotBytes) return true;
+    this.flushPart(part);
+    return length <= this.slotBytes;
+  }
+
+  /** A line longer than a slot (one near the line bound), scanned on its own: `prefix`, a space, `body`, a `\n`. */
+  private scanAlone(part: LivePart, prefix: Buffer | null, body: Buffer): void {
+    this.scan(part, (scanner) => {
+      if (prefix !== null) {
+        scanner.push(prefix);
+        scanner.push(SPACE);
+      }
+      scanner.push(body);
+      scanner.push(NEWLINE);
+    });
   }
 
   /** Scan what `part` holds. */
   private flushPart(part: LivePart): void {
     if (part.used === 0) return;
-    const pending = part.pending;
-    const used = part.used;
+    const pending = this.arena.subarray(part.at, part.at + part.used);
     part.used = 0;
-    this.scan(part, (scanner) => scanner.push(pending.subarray(0, used)));
+    this.scan(part, (scanner) => scanner.push(pending));
   }
 
   /** Run `feed` through the shared scanner for `part`, counting its lines; the kernel's fold is emptied into `part` at the end. */
@@ -237,8 +278,6 @@ export class SourceSink {
     this.scanner?.release();
     this.scanner = null;
     this.current = null;
-    for (const part of this.live.values()) part.pending = Buffer.allocUnsafe(0);
-    this.pendingBytes = 0;
   }
 }
 
@@ -290,17 +329,34 @@ class LineDemux implements SplitReader {
   private readonly recentLengths = new Int32Array(RECENT).fill(-1);
   private readonly recentParts: Array<LivePart | null> = Array.from({ length: RECENT }, () => null);
   private recentNext = 0;
+  /**
+   * The envelopes seen last, whole, for the envelopes that are the same on every line of a source
+   * (logcli: past its time), their bytes side by side in `memoBytes` (MEMO_BYTES each): a line that
+   * starts with one of them goes to its part without being matched (matching the envelope, then
+   * finding the source by its key, took most of what splitting cost per line). Compared from the
+   * key's end backwards, where sources' envelopes differ (`…-w3`; the colours and container after it
+   * are often the same for all), so a wrong one is left in a byte or two; then the rest.
+   */
+  private readonly memo: MemoKind;
+  private readonly memoBytes = Buffer.alloc(MEMO * MEMO_BYTES);
+  private readonly memoLengths = new Int32Array(MEMO).fill(-1);
+  /** where each remembered envelope's key ends, from its start */
+  private readonly memoKeyEnds = new Int32Array(MEMO);
+  private readonly memoParts: Array<LivePart | null> = Array.from({ length: MEMO }, () => null);
+  private memoNext = 0;
 
   constructor(spec: SplitSpec, ctx: SinkContext) {
-    this.sink = new SourceSink(spec.kind, ctx);
-    this.output = this.sink.output;
     // A line with its envelope may pass the line bound by the envelope's length and still hold a line within it.
     this.bound = ctx.maxLineBytes + MAX_ENVELOPE_BYTES;
-    this.buffer = Buffer.allocUnsafe(READ_BYTES + this.bound + 1);
+    // The input is read into the sink's arena, so that a line goes to its source in one copy inside it.
+    this.sink = new SourceSink(spec.kind, ctx, READ_BYTES + this.bound + 1);
+    this.output = this.sink.output;
+    this.buffer = this.sink.input;
     const kind = spec.kind;
     this.jsonKind = isJsonLineEnvelope(kind) ? kind : null;
     this.matcher = spec.kind === 'regex' ? createEnvelopeMatcher('regex', compileSplitPattern(spec.pattern)) : isLineEnvelope(kind) ? createEnvelopeMatcher(kind) : null;
     this.keepEnvelope = spec.kind === 'srun';
+    this.memo = spec.kind === 'logcli' ? 'timed' : spec.kind === 'kubectl' || spec.kind === 'stern' || spec.kind === 'stern-ns' || spec.kind === 'compose' ? 'whole' : 'none';
   }
 
   space(): Buffer {
@@ -360,7 +416,11 @@ class LineDemux implements SplitReader {
   }
 
   end(): void {
-    if (this.filled > 0 && this.skipping === null) this.line(0, this.filled);
+    if (this.filled > 0 && this.skipping === null) {
+      // The last line, without its `\n`: given one (the buffer has room past any line it holds).
+      this.buffer[this.filled] = 0x0a;
+      this.line(0, this.filled);
+    }
     this.filled = 0;
     this.skipping = null;
     this.sink.end();
@@ -370,6 +430,10 @@ class LineDemux implements SplitReader {
   private partOf(s: number, e: number): LivePart {
     const b = this.buffer;
     const m = this.match;
+    if (this.memo !== 'none') {
+      const part = this.remembered(s, e);
+      if (part !== null) return part;
+    }
     if (this.matcher === null || !this.matcher(b, s, e, m)) {
       m.bodyStart = s;
       m.timeStart = -1;
@@ -378,14 +442,22 @@ class LineDemux implements SplitReader {
     if (m.keyText !== null) return this.keyed(`\u0001${m.keyText}`, m.keyText);
     const length = m.keyEnd - m.keyStart;
     if (length === 0) return this.sink.part(UNMARKED, () => '');
-    const keyStart = m.keyStart;
+    const part = this.byKey(length);
+    if (this.memo !== 'none') this.remember(part, s);
+    return part;
+  }
+
+  /** The part of the source whose key `this.match` gives (`length` bytes of the line). */
+  private byKey(length: number): LivePart {
+    const b = this.buffer;
+    const keyStart = this.match.keyStart;
     const lengths = this.recentLengths;
     for (let r = 0; r < RECENT; r++) {
       if (lengths[r] !== length) continue;
       const part = this.recentParts[r];
       if (part !== null && part !== undefined && sameBytes(b, keyStart, this.recentKeys, r * RECENT_KEY_BYTES, length)) return part;
     }
-    const keyEnd = m.keyEnd;
+    const keyEnd = this.match.keyEnd;
     const part = this.sink.part(b.toString('latin1', keyStart, keyEnd), () => b.toString('utf8', keyStart, keyEnd));
     if (length <= RECENT_KEY_BYTES) {
       const r = this.recentNext;
@@ -397,11 +469,59 @@ class LineDemux implements SplitReader {
     return part;
   }
 
+  /**
+   * The part of the line `buffer[s, e)` when its envelope is one of the remembered ones (`this.match`
+   * then gives its body and time), else null. The envelope's bytes are all a matcher reads of the
+   * line, but for logcli's time (matched anew) and the spaces after logcli's labels (all taken).
+   */
+  private remembered(s: number, e: number): LivePart | null {
+    const b = this.buffer;
+    const m = this.match;
+    let from = s;
+    if (this.memo === 'timed') {
+      if (!matchLogcliTime(b, s, e, m)) return null;
+      from = m.timeEnd;
+    } else {
+      m.timeStart = -1;
+      m.timeEnd = -1;
+    }
+    const lengths = this.memoLengths;
+    for (let r = 0; r < MEMO; r++) {
+      const length = lengths[r] ?? -1;
+      if (length < 0 || from + length > e) continue;
+      const keyEnd = this.memoKeyEnds[r] ?? 0;
+      if (!sameBytes(b, from, this.memoBytes, r * MEMO_BYTES, keyEnd) || !sameBytes(b, from + keyEnd, this.memoBytes, r * MEMO_BYTES + keyEnd, length - keyEnd)) continue;
+      let body = from + length;
+      // logcli takes every space after its labels (one remembered), as matchLogcli does.
+      if (this.memo === 'timed') while (body < e && b[body] === 0x20) body++;
+      m.bodyStart = body;
+      return this.memoParts[r] ?? null;
+    }
+    return null;
+  }
+
+  /** Remember the envelope `this.match` describes, of the line at `s`, as `part`'s. */
+  private remember(part: LivePart, s: number): void {
+    const m = this.match;
+    const start = this.memo === 'timed' ? m.timeEnd : s;
+    let end = m.bodyStart;
+    // logcli's padding may grow along the stream: its first space is remembered, the rest skipped.
+    if (this.memo === 'timed') while (end - 2 > start && this.buffer[end - 2] === 0x20) end--;
+    const length = end - start;
+    if (length > MEMO_BYTES) return;
+    const r = this.memoNext;
+    this.memoNext = (r + 1) % MEMO;
+    this.buffer.copy(this.memoBytes, r * MEMO_BYTES, start, end);
+    this.memoLengths[r] = length;
+    this.memoKeyEnds[r] = m.keyEnd - start;
+    this.memoParts[r] = part;
+  }
+
   private keyed(key: string, name: string): LivePart {
     return this.sink.part(key, () => name);
   }
 
-  /** The line `buffer[s, e)` (`e` at its `\n`, or the end of input). */
+  /** The line `buffer[s, e)`, `e` at its `\n`. */
   private line(s: number, e: number): void {
     this.counts.lines++;
     if (this.jsonKind !== null) {
@@ -412,10 +532,9 @@ class LineDemux implements SplitReader {
     const m = this.match;
     part.info.bytes += e - s + 1;
     this.last = part;
-    const b = this.buffer;
     const body = this.keepEnvelope ? s : m.bodyStart;
-    if (m.timeStart >= 0 && !hasOwnTime(b, body, e)) this.sink.write(part, b, body, e, b.subarray(m.timeStart, m.timeEnd));
-    else this.sink.write(part, b, body, e);
+    if (m.timeStart >= 0 && !hasOwnTime(this.buffer, body, e)) this.sink.take(part, body, e, m.timeStart, m.timeEnd);
+    else this.sink.take(part, body, e, -1, -1);
   }
 
   /** A JSON-lines export line: its record's message lines go to its source; a line that is not a record, as it is. */
@@ -464,6 +583,10 @@ function sameBytes(a: Uint8Array, at: number, b: Uint8Array, bAt: number, length
 /** Sources remembered by their key bytes (LineDemux), and the longest key remembered. */
 const RECENT = 16;
 const RECENT_KEY_BYTES = 128;
+/** Envelopes remembered whole (LineDemux), and the longest remembered; which envelopes are. */
+const MEMO = 16;
+const MEMO_BYTES = 256;
+type MemoKind = 'whole' | 'timed' | 'none';
 
 /** A `--split` pattern, compiled as `--pattern`s are (linear-time engine), matched at the start of each line. */
 export function compileSplitPattern(pattern: string): RegExp {

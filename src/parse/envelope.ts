@@ -230,14 +230,26 @@ function rfc3339End(b: Uint8Array, i: number, e: number): number {
   return -1;
 }
 
-/** `<RFC3339> {labels}<padding> line`, with or without logcli's colours. */
-function matchLogcli(b: Uint8Array, s: number, e: number, out: EnvelopeMatch): boolean {
-  let i = skipSgr(b, s, e);
+/**
+ * The time logcli writes first on a line (past its colour), into `out.timeStart`/`timeEnd`; false
+ * when the line does not start with one. What follows it is the same on every line of a stream.
+ */
+export function matchLogcliTime(b: Uint8Array, s: number, e: number, out: EnvelopeMatch): boolean {
+  const i = skipSgr(b, s, e);
   if (i < 0) return false;
-  const timeStart = i;
   const timeEnd = rfc3339End(b, i, e);
   if (timeEnd < 0) return false;
-  i = skipSgr(b, timeEnd, e);
+  out.timeStart = i;
+  out.timeEnd = timeEnd;
+  return true;
+}
+
+/** `<RFC3339> {labels}<padding> line`, with or without logcli's colours. */
+function matchLogcli(b: Uint8Array, s: number, e: number, out: EnvelopeMatch): boolean {
+  if (!matchLogcliTime(b, s, e, out)) return false;
+  const timeStart = out.timeStart;
+  const timeEnd = out.timeEnd;
+  let i = skipSgr(b, timeEnd, e);
   if (i < 0 || b[i] !== SPACE) return false;
   i = skipSgr(b, i + 1, e);
   if (i < 0 || b[i] !== 0x7b) return false;

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { generateMixedLog } from '../helpers/mixed-log.ts';
 import { mulberry32 } from '../helpers/random.ts';
 import { runOnChunks } from '../helpers/run-in-process.ts';
-import { comparable, DOCUMENT_KINDS, envelopeStream, interleaving, LINE_KINDS, splitName, type StreamKind, type WorkerLog } from './envelopes.ts';
+import { comparable, DOCUMENT_KINDS, envelopeStream, interleaving, LINE_KINDS, LOKI_TIME, splitName, type StreamKind, type WorkerLog } from './envelopes.ts';
 
 const ROLES = ['prefill', 'decode'];
 
@@ -63,5 +63,43 @@ describe('more sources than the splitter remembers by their bytes', () => {
     const logs = workerLogs(24, 30, 4040);
     const order = interleaving(logs, mulberry32(40));
     expect(await splitReport(kind, logs, envelopeStream(kind, logs, order), 65_536)).toEqual(await filesReport(kind, logs));
+  });
+});
+
+describe('more sources than the pending buffer has room for at its largest', () => {
+  // 70 sources: the splitter's slots are halved twice as they come (32, then 64 fit), scanning what
+  // each held; two lines are longer than a slot (one longer than the largest) and are scanned on
+  // their own; logcli's time goes in front of the long lines, which have none of their own.
+  it.each(['kubectl', 'logcli', 'compose'] as const)('%s: 70 workers, two lines longer than a slot', async (kind) => {
+    // A batch line with a long tail still counts as a batch: a lost long line changes the numbers.
+    const tails = [300_000, 100_000];
+    const logs = workerLogs(70, 30, 7070).map((log, i) => {
+      const tail = tails[i];
+      const at = log.lines.findIndex((l) => l.includes('Prefill batch'));
+      return tail === undefined || at < 0 ? log : { ...log, lines: [...log.lines.slice(0, at), `${log.lines[at] ?? ''} ${'a'.repeat(tail)}`, ...log.lines.slice(at)] };
+    });
+    const order = interleaving(logs, mulberry32(70));
+    expect(await splitReport(kind, logs, envelopeStream(kind, logs, order), 65_536)).toEqual(await filesReport(kind, logs));
+  });
+});
+
+describe('envelopes remembered whole', () => {
+  // logcli pads the labels to the longest set seen so far: the same pod's padding grows along the
+  // stream (here after its first two lines, before any example line), and every space before the
+  // line is the envelope's. kubectl --all-containers: one pod,
+  // several envelopes. Either must give what matching each line anew gives.
+  it('logcli padding that grows, kubectl containers that alternate', async () => {
+    const logs = workerLogs(3, 120, 2222);
+    const order = interleaving(logs, mulberry32(22));
+    const at = logs.map(() => 0);
+    const lines = order.map((w, k) => {
+      const line = logs[w]?.lines[at[w] ?? 0] ?? '';
+      at[w] = (at[w] ?? 0) + 1;
+      return { w, k, line, pod: logs[w]?.pod ?? '' };
+    });
+    const logcli = lines.map(({ k, line, pod }) => `${LOKI_TIME} {pod="${pod}"}${' '.repeat(k < 2 ? 1 : 2 + Math.floor((2 * k) / lines.length))}${line}\n`).join('');
+    expect(await splitReport('logcli', logs, logcli, 65_536)).toEqual(await filesReport('logcli', logs));
+    const kubectl = lines.map(({ k, line, pod }) => `[pod/${pod}/${k % 3 === 0 ? 'sidecar' : 'sglang'}] ${line}\n`).join('');
+    expect(await splitReport('kubectl', logs, kubectl, 65_536)).toEqual(await filesReport('kubectl', logs));
   });
 });
