@@ -168,6 +168,14 @@ describe('metrics dumps', () => {
     expect(csv.stdout.split('\r\n')).toContain(',,0,,0.9090909090909091,,,,,15,13,15,13.5,29,28,2026-05-28T13:00:26.000Z,2026-05-28T13:06:11.000Z,engine-stats,,24,690000,,,,,');
   });
 
+  it('the HTML page names the metrics and shows KV usage; a stats-line page keeps its title and columns', async () => {
+    const page = (await runCli(['fixtures/metrics/vllm-dp4-engine0-skew.prom', '-f', 'html'])).stdout;
+    for (const text of ['Engine stats and metrics', 'Engine metrics by DP rank', 'KV max', 'KV mean', '87.5%', '90.6%']) expect(page).toContain(text);
+    const logs = (await runCli(['fixtures/vllm/engine-stats-skewed-dp2.log', '-f', 'html'])).stdout;
+    expect(logs).toContain('vLLM engine stats by DP rank');
+    expect(logs).not.toContain('KV max');
+  });
+
   it('--since/--until filter samples by their time line', async () => {
     const { json } = await runJson(['fixtures/metrics/vllm-dp4-engine0-skew.prom', '--since', '2026-05-28 13:01:26', '--until', '2026-05-28 13:02:26']);
     // scrapes at 13:01:26, :41, :56, 13:02:11: three intervals
