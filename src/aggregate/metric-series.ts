@@ -57,6 +57,15 @@ export interface DerivedStats {
   /** tokens per second over the interval the engine-stats accumulator will assume (so rate × interval = the counter's delta) */
   readonly promptThroughput: number | undefined;
   readonly generationThroughput: number | undefined;
+  /** KV-cache usage (0–1) at the scrape */
+  readonly kvUsage: number | undefined;
+}
+
+/** KV-cache usage of one rank over its samples (fractions 0–1): mergeable, for EngineStatsRow.kvUsage. */
+export interface KvUsageTally {
+  samples: number;
+  sum: number;
+  max: number | null;
 }
 
 export class MetricSeriesAccumulator {
@@ -231,6 +240,7 @@ function deriveRank(quantities: ReadonlyMap<MetricQuantity, Series>): DerivedSta
       waiting: m.waiting,
       promptThroughput: rate(delta(last, m, 'promptTokens'), interval),
       generationThroughput: rate(delta(last, m, 'generationTokens'), interval),
+      kvUsage: m.kvUsage,
     });
   }
   return out;
@@ -264,10 +274,43 @@ export function engineStatsOf(metrics: MetricSeriesAccumulator): Map<string, Map
     const accs = new Map<number, EngineStatsAccumulator>();
     for (const [rank, rows] of ranks) {
       const acc = new EngineStatsAccumulator();
-      for (const row of rows) acc.add({ kind: 'engine-stats', rank, aggregatedEngines: undefined, ...row });
+      for (const { kvUsage: _kv, ...row } of rows) acc.add({ kind: 'engine-stats', rank, aggregatedEngines: undefined, ...row });
       accs.set(rank, acc);
     }
     out.set(worker, accs);
+  }
+  return out;
+}
+
+/** The dump's KV-cache usage per server label and rank (ranks without a KV series are left out). */
+export function kvUsageOf(metrics: MetricSeriesAccumulator): Map<string, Map<number, KvUsageTally>> {
+  const out = new Map<string, Map<number, KvUsageTally>>();
+  for (const [worker, ranks] of metrics.derivedStats()) {
+    const tallies = new Map<number, KvUsageTally>();
+    for (const [rank, rows] of ranks) {
+      const tally: KvUsageTally = { samples: 0, sum: 0, max: null };
+      for (const row of rows) if (row.kvUsage !== undefined) addKvUsage(tally, { samples: 1, sum: row.kvUsage, max: row.kvUsage });
+      if (tally.samples > 0) tallies.set(rank, tally);
+    }
+    out.set(worker, tallies);
+  }
+  return out;
+}
+
+/** Add `from` to `into` (the same rank of another server or part). */
+export function addKvUsage(into: KvUsageTally, from: KvUsageTally): void {
+  into.samples += from.samples;
+  into.sum += from.sum;
+  if (from.max !== null && (into.max === null || from.max > into.max)) into.max = from.max;
+}
+
+/** The engine (`vllm`, `sglang`, …) of each server label's ranked series; `null` when a server mixes engines. */
+export function enginesOf(metrics: MetricSeriesAccumulator): Map<string, string | null> {
+  const out = new Map<string, string | null>();
+  for (const s of metrics.series.values()) {
+    if (s.rank === undefined) continue;
+    const held = out.get(s.worker);
+    out.set(s.worker, held === undefined || held === s.engine ? s.engine : null);
   }
   return out;
 }

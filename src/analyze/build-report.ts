@@ -13,9 +13,9 @@ import { hiddenStatsFindings, judgeEngineStats, type EngineStatsInput } from './
 import { detectRouting, summarizeRouting } from './routing.ts';
 import { RequestAccumulator } from '../aggregate/requests.ts';
 import { RequestTraceAccumulator } from '../aggregate/request-traces.ts';
-import { engineStatsOf } from '../aggregate/metric-series.ts';
+import { addKvUsage, engineStatsOf, enginesOf, kvUsageOf, type KvUsageTally } from '../aggregate/metric-series.ts';
 import { judgeMetricSeries, metricsWithoutRank } from './metrics-evidence.ts';
-import { summarizeTraces } from './traces.ts';
+import { judgeTraces, summarizeTraces } from './traces.ts';
 import { detectRequests, summarizeRequests } from './requests.ts';
 import { analyzeWindows, type WindowInput } from './windows.ts';
 import type { Phase } from '../model/records.ts';
@@ -106,6 +106,7 @@ export function buildReport(
     ...singleRankLogging(workers),
     ...metricsWithoutRank(workers),
     ...judgeMetricSeries(workers, options.thresholds),
+    ...judgeTraces(traces, options.thresholds),
     ...requestFindings,
   ];
   // A worker whose engine logs one rank only says why itself (SINGLE_RANK_LOGGING, with the fix).
@@ -277,26 +278,48 @@ function windowInputs(
  * per server the dump's labels name: `<worker> <worker_type:worker_id>`).
  */
 function engineStatsInputs(contexts: readonly WorkerContext[], groupBy: GroupBy): EngineStatsInput[] {
-  const perWorker: Array<{ readonly name: string; readonly ranks: ReadonlyMap<number, EngineStatsAccumulator>; readonly dpSize: number | null; readonly metrics: boolean }> = [];
+  interface Member {
+    readonly name: string;
+    readonly ranks: ReadonlyMap<number, EngineStatsAccumulator>;
+    readonly dpSize: number | null;
+    readonly metrics: boolean;
+    readonly engine: string | null;
+    readonly kvUsage: ReadonlyMap<number, KvUsageTally>;
+  }
+  const perWorker: Member[] = [];
   for (const c of contexts) {
-    if (c.state.engineStats.size > 0) perWorker.push({ name: c.state.name, ranks: c.state.engineStats, dpSize: c.layout.dpSize, metrics: false });
+    // Stats lines are vLLM's (`Engine NNN:`): the only engine that logs them.
+    if (c.state.engineStats.size > 0) perWorker.push({ name: c.state.name, ranks: c.state.engineStats, dpSize: c.layout.dpSize, metrics: false, engine: 'vllm', kvUsage: new Map() });
     if (c.state.metrics.series.size === 0) continue;
-    for (const [server, ranks] of engineStatsOf(c.state.metrics)) perWorker.push({ name: server === '' ? c.state.name : `${c.state.name} ${server}`, ranks, dpSize: c.layout.dpSize, metrics: true });
+    const engines = enginesOf(c.state.metrics);
+    const kv = kvUsageOf(c.state.metrics);
+    for (const [server, ranks] of engineStatsOf(c.state.metrics)) {
+      perWorker.push({ name: server === '' ? c.state.name : `${c.state.name} ${server}`, ranks, dpSize: c.layout.dpSize, metrics: true, engine: engines.get(server) ?? null, kvUsage: kv.get(server) ?? new Map() });
+    }
   }
   const originOf = (members: ReadonlyArray<{ readonly metrics: boolean }>): { origin?: 'metrics' | 'mixed' } =>
     members.every((m) => !m.metrics) ? {} : { origin: members.every((m) => m.metrics) ? 'metrics' : 'mixed' };
-  if (groupBy === 'worker') return perWorker.map((w) => ({ worker: w.name, ranks: w.ranks, dpSize: w.dpSize, ...originOf([w]) }));
+  const kvOf = (kvUsage: ReadonlyMap<number, KvUsageTally>): { kvUsage?: ReadonlyMap<number, KvUsageTally> } => (kvUsage.size === 0 ? {} : { kvUsage });
+  if (groupBy === 'worker') return perWorker.map((w) => ({ worker: w.name, ranks: w.ranks, dpSize: w.dpSize, ...originOf([w]), engine: w.engine, ...kvOf(w.kvUsage) }));
   if (perWorker.length === 0) return [];
   const sizes = perWorker.map((w) => w.dpSize).filter((d): d is number => d !== null);
   const merged = new Map<number, EngineStatsAccumulator>();
+  const kvUsage = new Map<number, KvUsageTally>();
   for (const w of perWorker) {
     for (const [rank, acc] of w.ranks) {
       const into = merged.get(rank) ?? new EngineStatsAccumulator();
       into.merge(acc);
       merged.set(rank, into);
     }
+    for (const [rank, tally] of w.kvUsage) {
+      const into = kvUsage.get(rank) ?? { samples: 0, sum: 0, max: null };
+      addKvUsage(into, tally);
+      kvUsage.set(rank, into);
+    }
   }
-  return [{ worker: null, ranks: merged, dpSize: sizes.length === 0 ? null : Math.max(...sizes), ...originOf(perWorker) }];
+  const engines = new Set(perWorker.map((w) => w.engine));
+  const [engine] = engines;
+  return [{ worker: null, ranks: merged, dpSize: sizes.length === 0 ? null : Math.max(...sizes), ...originOf(perWorker), engine: engines.size === 1 ? (engine ?? null) : null, ...kvOf(kvUsage) }];
 }
 
 /** dp_size for --implied-rank-from-room: --dp-size, else the prefill servers', else any worker's. */

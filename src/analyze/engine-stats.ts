@@ -1,10 +1,12 @@
 /**
- * Judging vLLM engine stats: balance of estimated prompt tokens per engine (= DP rank), queue
- * (`Waiting`) skew, and the two ways vLLM hides per-rank data (aggregated lines, stats disabled).
+ * Judging engine stats (vLLM `Engine NNN:` lines, and the per-scrape samples of metrics dumps):
+ * balance of prompt tokens per engine (= DP rank) and of requests running, queue (`Waiting`) skew,
+ * and the two ways vLLM hides per-rank data (aggregated lines, stats disabled).
  */
 import type { EngineStatsAccumulator } from '../aggregate/engine-stats.ts';
+import type { KvUsageTally } from '../aggregate/metric-series.ts';
 import { isoTime } from './rows.ts';
-import type { EngineStatsGroup, EngineStatsRow, Finding, Thresholds } from '../model/report.ts';
+import type { BalanceStats, EngineStatsGroup, EngineStatsRow, Finding, Thresholds } from '../model/report.ts';
 import { computeBalance } from './balance.ts';
 import { queueSkew, skewLevel, type GroupOutcome } from './detect.ts';
 
@@ -16,7 +18,18 @@ export interface EngineStatsInput {
   readonly dpSize: number | null;
   /** where the samples come from, when not (only) from stats lines (EngineStatsGroup.origin) */
   readonly origin?: 'metrics' | 'mixed';
+  /** the engine the samples come from (ENGINE_SKEW's advice); `null` or absent when mixed or unknown */
+  readonly engine?: string | null;
+  /** KV-cache usage per rank, from metrics dumps; absent when no sample carried it */
+  readonly kvUsage?: ReadonlyMap<number, KvUsageTally>;
 }
+
+/**
+ * ENGINE_SKEW on running requests is judged only when the busiest rank ran at least this many
+ * requests on average over its samples: below one, "skew" is a request or two in flight at a few
+ * samples (the mean of 0.3 against 0.1 is no imbalance worth a verdict).
+ */
+export const RUNNING_SKEW_MIN_MEAN = 1;
 
 export function judgeEngineStats(
   inputs: readonly EngineStatsInput[],
@@ -37,6 +50,7 @@ export function judgeEngineStats(
       promptShare: promptTokens.total > 0 ? acc.promptTokens / promptTokens.total : 0,
       waiting: { max: acc.waiting.max, p50: acc.waiting.quantile(0.5), p95: acc.waiting.quantile(0.95), mean: acc.waiting.mean() },
       running: { max: acc.running.max, mean: acc.running.mean() },
+      ...kvUsageRow(input.kvUsage, rank),
       firstTime: isoTime(acc.firstTime),
       lastTime: isoTime(acc.lastTime),
     }));
@@ -53,27 +67,55 @@ export function judgeEngineStats(
       continue;
     }
     const before = findings.length;
+    const origin = input.origin === undefined ? {} : { origin: input.origin };
+    const skew = { worker: input.worker, engine: input.engine ?? null, ...origin, ranks: sorted.length };
     const level = skewLevel(promptTokens.peerBalance, t);
-    if (level !== null) {
-      findings.push({
-        code: 'ENGINE_SKEW',
-        level,
-        ...base,
-        peerBalance: promptTokens.peerBalance ?? 0,
-        balance: promptTokens.balance ?? 0,
-        threshold: level === 'fail' ? t.failBalance : t.warnBalance,
-        maxRank: promptTokens.maxRank ?? 0,
-        maxShare: promptTokens.maxShare ?? 0,
-        ranks: sorted.length,
-      });
-    }
-    for (const skew of queueSkew(ranks.map((r) => ({ rank: r.rank, p95: r.waiting.p95 ?? 0, peak: r.waiting.max ?? 0 })), t)) {
-      findings.push({ code: 'QUEUE_SKEW', level: 'warn', ...base, ...skew });
+    if (level !== null) findings.push(engineSkew('promptTokens', level, promptTokens, skew, t));
+    // Running requests per rank, averaged over its samples: the concurrency each engine carried.
+    // A mean, not a count of events, so like prompt tokens it has no χ² gate; RUNNING_SKEW_MIN_MEAN instead.
+    const running = computeBalance(ranks.map((r) => ({ rank: r.rank, value: r.running.mean ?? 0 })));
+    const busiest = running.maxRank === null ? 0 : (ranks.find((r) => r.rank === running.maxRank)?.running.mean ?? 0);
+    const runningLevel = busiest >= RUNNING_SKEW_MIN_MEAN ? skewLevel(running.peerBalance, t) : null;
+    if (runningLevel !== null) findings.push(engineSkew('running', runningLevel, running, skew, t));
+    for (const queue of queueSkew(ranks.map((r) => ({ rank: r.rank, p95: r.waiting.p95 ?? 0, peak: r.waiting.max ?? 0 })), t)) {
+      findings.push({ code: 'QUEUE_SKEW', level: 'warn', ...base, ...queue, ...origin });
     }
     const mine = findings.slice(before);
     outcomes.push(mine.some((f) => f.level === 'fail') ? 'fail' : mine.length > 0 ? 'warn' : 'ok');
   }
   return { groups, findings, outcomes };
+}
+
+function engineSkew(
+  basis: 'promptTokens' | 'running',
+  level: 'warn' | 'fail',
+  b: BalanceStats,
+  where: { readonly worker: string | null; readonly engine: string | null; readonly origin?: 'metrics' | 'mixed'; readonly ranks: number },
+  t: Thresholds,
+): Finding {
+  const { ranks, worker, ...rest } = where;
+  return {
+    code: 'ENGINE_SKEW',
+    level,
+    // Prompt tokens are prefill work; the requests running are mostly decoding.
+    phase: basis === 'running' ? 'decode' : 'prefill',
+    worker,
+    ...rest,
+    basis,
+    peerBalance: b.peerBalance ?? 0,
+    balance: b.balance ?? 0,
+    threshold: level === 'fail' ? t.failBalance : t.warnBalance,
+    maxRank: b.maxRank ?? 0,
+    maxShare: b.maxShare ?? 0,
+    ranks,
+  };
+}
+
+/** A rank's KV-cache usage (EngineStatsRow.kvUsage), or nothing when the input has none for it. */
+function kvUsageRow(kv: ReadonlyMap<number, KvUsageTally> | undefined, rank: number): { kvUsage?: { max: number | null; mean: number | null } } {
+  const tally = kv?.get(rank);
+  if (tally === undefined || tally.samples === 0) return {};
+  return { kvUsage: { max: tally.max, mean: tally.sum / tally.samples } };
 }
 
 export function hiddenStatsFindings(workers: ReadonlyArray<{ name: string; aggregatedStatsLines: number; statsDisabled: boolean }>): Finding[] {

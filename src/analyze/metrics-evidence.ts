@@ -46,6 +46,7 @@ export function judgeMetricSeries(workers: readonly WorkerState[], t: Thresholds
 function judgeServer(worker: string, ranks: ReadonlyMap<number, readonly DerivedStats[]>, t: Thresholds): Finding[] {
   const findings: Finding[] = [];
   const base = { phase: 'decode', worker } as const;
+  const origin = { origin: 'metrics' } as const;
   const entries = [...ranks];
   if (entries.length < 2) return findings;
   const busy = (s: DerivedStats): boolean => (s.running ?? 0) > 0;
@@ -53,7 +54,7 @@ function judgeServer(worker: string, ranks: ReadonlyMap<number, readonly Derived
   const idle = entries.filter(([, rows]) => rows.length > 0 && rows.every(empty)).map(([rank]) => rank);
   const peerBusy = entries.filter(([rank]) => !idle.includes(rank)).reduce((n, [, rows]) => n + rows.filter(busy).length, 0);
   if (idle.length > 0 && idle.length < entries.length && peerBusy >= t.minBatches) {
-    findings.push({ code: 'IDLE_RANK', level: 'fail', ...base, idleRanks: idle, ranks: entries.length, total: peerBusy });
+    findings.push({ code: 'IDLE_RANK', level: 'fail', ...base, idleRanks: idle, ranks: entries.length, total: peerBusy, ...origin });
   }
   // Scrapes line up by position: every rank of one server is in every scrape of it.
   const moments = Math.min(...entries.map(([, rows]) => rows.length));
@@ -65,14 +66,14 @@ function judgeServer(worker: string, ranks: ReadonlyMap<number, readonly Derived
   const share = moments > 0 ? queuedIdle / moments : 0;
   if (moments >= t.minBatches && share > t.queuedIdleWarn) {
     const fail = share > t.queuedIdleFail;
-    findings.push({ code: 'QUEUED_WHILE_PEER_IDLE', level: fail ? 'fail' : 'warn', ...base, share, threshold: fail ? t.queuedIdleFail : t.queuedIdleWarn, windows: moments });
+    findings.push({ code: 'QUEUED_WHILE_PEER_IDLE', level: fail ? 'fail' : 'warn', ...base, share, threshold: fail ? t.queuedIdleFail : t.queuedIdleWarn, windows: moments, ...origin });
   }
   for (const [rank, rows] of entries) {
     const queued = rows.filter((s) => (s.waiting ?? 0) > 0 && s.running !== undefined);
     const values = new Set(queued.map((s) => s.running));
     const [only] = values;
     if (queued.length >= t.ceilingMinLines && values.size === 1 && only !== undefined && only > 0) {
-      findings.push({ code: 'RUNNING_CEILING', level: 'warn', ...base, rank, running: only, queuedLines: queued.length });
+      findings.push({ code: 'RUNNING_CEILING', level: 'warn', ...base, rank, running: only, queuedLines: queued.length, ...origin });
     }
   }
   return findings;

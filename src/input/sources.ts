@@ -167,12 +167,16 @@ function setAsideDuplicates(found: readonly Found[]): { sources: Source[]; dupli
   return { sources, duplicates };
 }
 
-/** `node1_prefill_w0.out.1.gz` → `node1_prefill_w0`: one worker per log, rotated copies and .out/.err joined. */
+/**
+ * `node1_prefill_w0.out.1.gz` → `node1_prefill_w0`: one worker per log, rotated copies and .out/.err
+ * joined; `vllm.prom` → `vllm`; the shards of one Dynamo request trace (`dynamo-request-trace.000000.jsonl.gz`,
+ * `.000001.jsonl`, …) → `dynamo-request-trace`, one worker.
+ */
 export function workerStem(path: string): string {
   if (path === '-') return 'stdin';
   let name = basename(path);
   for (;;) {
-    const shorter = name.replace(/(?:\.gz|[.-]\d+|\.(?:out|err|log|txt|stdout|stderr))$/i, '');
+    const shorter = name.replace(/(?:\.gz|[.-]\d+|\.(?:out|err|log|txt|stdout|stderr|prom|jsonl))$/i, '');
     if (shorter === name || shorter === '') break;
     name = shorter;
   }

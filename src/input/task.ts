@@ -114,16 +114,30 @@ const SNIFF_GZIP_BYTES = 8 << 10;
  * sniffs the file's own start, so all its parts are read alike.
  */
 function withSniffedHints(task: ReadTask, settings: ReadSettings): ReadSettings {
+  return sniffedSettings(settings, () => headOf(task));
+}
+
+/**
+ * `settings` with `timeLines` when the input's start (`head()`, read only when the settings leave
+ * the question open) looks like a metrics dump with bare time lines: for reading a file and for
+ * following one (watch/follow.ts), so both read a dump alike.
+ */
+export function sniffedSettings(settings: ReadSettings, head: () => string | null): ReadSettings {
   if (settings.timeLines === true || (settings.engine !== 'auto' && settings.engine !== 'prometheus')) return settings;
-  const head = headOf(task);
-  return head !== null && looksLikeTimedScrapes(head) ? { ...settings, timeLines: true } : settings;
+  const start = head();
+  return start !== null && looksLikeTimedScrapes(start) ? { ...settings, timeLines: true } : settings;
 }
 
 function headOf(task: ReadTask): string | null {
+  if (task.kind === 'bytes') return Buffer.from(task.bytes.buffer, task.bytes.byteOffset, Math.min(SNIFF_BYTES, task.bytes.byteLength)).toString('utf8');
+  return headOfFile(task.fd);
+}
+
+/** The first bytes of an open file as text (gunzipped when it is gzip); `null` when they cannot be read at offset 0. */
+export function headOfFile(fd: number): string | null {
   try {
-    if (task.kind === 'bytes') return Buffer.from(task.bytes.buffer, task.bytes.byteOffset, Math.min(SNIFF_BYTES, task.bytes.byteLength)).toString('utf8');
     const buffer = Buffer.alloc(SNIFF_BYTES);
-    const raw = buffer.subarray(0, readSync(task.fd, buffer, 0, SNIFF_BYTES, 0));
+    const raw = buffer.subarray(0, readSync(fd, buffer, 0, SNIFF_BYTES, 0));
     if (raw[0] !== 0x1f || raw[1] !== 0x8b) return raw.toString('utf8');
     return gunzipSync(raw.subarray(0, SNIFF_GZIP_BYTES), { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, SNIFF_BYTES).toString('utf8');
   } catch {

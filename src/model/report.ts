@@ -270,6 +270,11 @@ export interface EngineStatsRow {
   /** `Waiting` (queue depth) over the samples */
   readonly waiting: Quantiles;
   readonly running: { readonly max: number | null; readonly mean: number | null };
+  /**
+   * KV-cache usage over the samples, as a fraction (0–1: vLLM `kv_cache_usage_perc`, SGLang
+   * `token_usage`, TensorRT-LLM `kv_cache_utilization`); absent when no sample carried it (stats lines)
+   */
+  readonly kvUsage?: { readonly max: number | null; readonly mean: number | null };
   readonly firstTime: string | null;
   readonly lastTime: string | null;
 }
@@ -447,7 +452,15 @@ export type Finding =
       /** the log family the batches come from (`sglang`, `vllm`, `trtllm`, `custom`), `null` when mixed */
       readonly engine: string | null;
     })
-  | (FindingBase & { readonly code: 'IDLE_RANK'; readonly idleRanks: readonly number[]; readonly ranks: number; readonly total: number })
+  | (FindingBase & {
+      readonly code: 'IDLE_RANK';
+      readonly idleRanks: readonly number[];
+      readonly ranks: number;
+      /** the other ranks' batches (with `origin`: scrapes in which they had requests running) */
+      readonly total: number;
+      /** `metrics` (or `mixed`) when judged on metrics-dump samples, one per scrape, not on batch or stats lines; absent otherwise */
+      readonly origin?: 'metrics' | 'mixed';
+    })
   | (FindingBase & {
       readonly code: 'QUEUE_SKEW';
       readonly rank: number;
@@ -457,6 +470,8 @@ export type Finding =
       /** the rank's highest queue, for the record */
       readonly peak: number;
       readonly factor: number;
+      /** `metrics` (or `mixed`) when judged on metrics-dump samples, one per scrape, not on batch or stats lines; absent otherwise */
+      readonly origin?: 'metrics' | 'mixed';
     })
   | (FindingBase & {
       /** with `--by rank`: workers whose own ranks are skewed more than the summed group shows, worst first */
@@ -527,6 +542,15 @@ export type Finding =
     })
   | (FindingBase & {
       readonly code: 'ENGINE_SKEW';
+      /**
+       * what is skewed: `promptTokens` (Σ prompt tokens per engine) or `running` (the mean number of
+       * requests running, over the samples); the numbers below are of that measure
+       */
+      readonly basis: 'promptTokens' | 'running';
+      /** the engine the samples come from (`vllm`, `sglang`, `trtllm`, `dynamo`), `null` when mixed or unknown */
+      readonly engine: string | null;
+      /** `metrics` when the samples come from metrics dumps only (one sample = one scrape); absent for stats lines */
+      readonly origin?: 'metrics' | 'mixed';
       readonly peerBalance: number;
       readonly balance: number;
       readonly threshold: number;
@@ -559,8 +583,46 @@ export type Finding =
       readonly moreRanks: number;
     })
   | (FindingBase & { readonly code: 'TOO_MANY_RANKS'; readonly lines: number; readonly limit: number })
-  | (FindingBase & { readonly code: 'QUEUED_WHILE_PEER_IDLE'; readonly share: number; readonly threshold: number; readonly windows: number })
-  | (FindingBase & { readonly code: 'RUNNING_CEILING'; readonly rank: number; readonly running: number; readonly queuedLines: number })
+  | (FindingBase & {
+      readonly code: 'QUEUED_WHILE_PEER_IDLE';
+      readonly share: number;
+      readonly threshold: number;
+      /** active windows (with `origin`: scrapes) */
+      readonly windows: number;
+      /** `metrics` (or `mixed`) when judged on metrics-dump samples, one per scrape, not on batch or stats lines; absent otherwise */
+      readonly origin?: 'metrics' | 'mixed';
+    })
+  | (FindingBase & {
+      readonly code: 'RUNNING_CEILING';
+      readonly rank: number;
+      readonly running: number;
+      /** batch lines with requests queued (with `origin`: scrapes) */
+      readonly queuedLines: number;
+      /** `metrics` (or `mixed`) when judged on metrics-dump samples, one per scrape, not on batch or stats lines; absent otherwise */
+      readonly origin?: 'metrics' | 'mixed';
+    })
+  | (FindingBase & {
+      /**
+       * Dynamo request traces: requests that one DP rank of a worker served waited much longer for
+       * their first token than those its other ranks served (phase: the role the worker served in)
+       */
+      readonly code: 'TTFT_SKEW';
+      /** the Dynamo worker_id (`''` when the traces name none) */
+      readonly workerId: string;
+      readonly rank: number;
+      /** requests the rank served, and the worker's in that phase */
+      readonly requests: number;
+      readonly totalRequests: number;
+      /** the worker's ranks in that phase with a TTFT */
+      readonly ranks: number;
+      /** the rank's TTFT p50 (ms) and the median of the other ranks' p50 */
+      readonly ttftP50: number;
+      readonly othersP50: number;
+      /** ttftP50 / othersP50 */
+      readonly ratio: number;
+      /** the ratio at or above which it warns */
+      readonly factor: number;
+    })
   | (FindingBase & {
       /** a metrics dump whose series of this engine carry no DP-rank label: one scheduler's numbers, or all ranks' summed */
       readonly code: 'METRICS_WITHOUT_RANK';
@@ -597,6 +659,7 @@ export const FINDING_CODES = [
   'QUEUED_WHILE_PEER_IDLE',
   'RUNNING_CEILING',
   'METRICS_WITHOUT_RANK',
+  'TTFT_SKEW',
 ] as const satisfies ReadonlyArray<Finding['code']>;
 
 export type FindingCode = Finding['code'];

@@ -5,7 +5,7 @@
 import type { PhaseReport, RankGroup } from '../model/report.ts';
 import { capitalize, formatInt, formatPercent, formatPValue, formatRatio, rankLabel, sanitize } from './format.ts';
 import { describeFinding } from './messages.ts';
-import { formatAssertionValue, slowestSentence } from './table.ts';
+import { formatAssertionValue } from './table.ts';
 import type { Renderer } from './types.ts';
 
 export const renderMarkdown: Renderer = (report) => {
@@ -31,14 +31,17 @@ export const renderMarkdown: Renderer = (report) => {
     out.push('');
   }
   for (const group of report.engineStats.groups) {
+    // KV-cache columns only where a metrics dump carried KV usage: stats-line tables keep their shape.
+    const kv = group.ranks.some((r) => r.kvUsage !== undefined);
     out.push(
       `**${group.origin === undefined ? 'vLLM engine stats' : 'Engine metrics'} by DP rank**${group.worker === null ? '' : ` (worker ${escapeMarkdown(group.worker)})`}`,
       '',
-      '| DP rank | Samples | Prompt tokens | Share | Waiting p95 | Waiting max | Running mean | Running max |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      `| DP rank | Samples | Prompt tokens | Share | Waiting p95 | Waiting max | Running mean | Running max |${kv ? ' KV mean | KV max |' : ''}`,
+      `| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${kv ? ' ---: | ---: |' : ''}`,
     );
     for (const r of group.ranks) {
-      out.push(`| ${rankLabel(r.rank)} | ${formatInt(r.samples)} | ${formatInt(r.promptTokens)} | ${formatPercent(r.promptShare)} | ${formatInt(r.waiting.p95)} | ${formatInt(r.waiting.max)} | ${r.running.mean === null ? '-' : r.running.mean.toFixed(1)} | ${formatInt(r.running.max)} |`);
+      const kvCells = kv ? ` ${formatPercent(r.kvUsage?.mean ?? null)} | ${formatPercent(r.kvUsage?.max ?? null)} |` : '';
+      out.push(`| ${rankLabel(r.rank)} | ${formatInt(r.samples)} | ${formatInt(r.promptTokens)} | ${formatPercent(r.promptShare)} | ${formatInt(r.waiting.p95)} | ${formatInt(r.waiting.max)} | ${r.running.mean === null ? '-' : r.running.mean.toFixed(1)} | ${formatInt(r.running.max)} |${kvCells}`);
     }
     out.push('');
   }
@@ -48,8 +51,7 @@ export const renderMarkdown: Renderer = (report) => {
     for (const r of traces.ranks) {
       out.push(`| ${r.phase} | ${escapeMarkdown(r.workerId || '-')} | ${rankLabel(r.rank)} | ${formatInt(r.requests)} | ${formatPercent(r.share)} | ${formatInt(r.ttftMs.p50)} | ${formatInt(r.ttftMs.p95)} | ${r.queueDepth.mean === null ? '-' : r.queueDepth.mean.toFixed(1)} | ${formatInt(r.inputTokens)} |`);
     }
-    const sentence = slowestSentence(report);
-    out.push(...(sentence === null ? [] : ['', escapeMarkdown(sentence)]), '');
+    out.push('');
   }
   const w = report.windows;
   for (const phase of w === null ? [] : [w.prefill, w.decode]) {

@@ -47,6 +47,12 @@ export function describeFinding(f: Finding): FindingText {
         advice: 'A restart with another layout, or several servers in one log: split the log per server, or pass --dp-size.',
       };
     case 'IDLE_RANK':
+      if (f.origin !== undefined) {
+        return {
+          message: `${sanitize(f.worker ?? 'input')}: ${f.idleRanks.map(rankLabel).join(', ')} had no request running or waiting in any scrape while the other ${f.ranks - f.idleRanks.length} of ${f.ranks} ranks had requests running in ${formatInt(f.total)} scrapes`,
+          advice: 'An idle rank receives no requests: check the router\'s or the engine\'s rank selection, and that the scrape covers every rank\'s series.',
+        };
+      }
       return {
         message: `${phase}${where}: ${f.idleRanks.map(rankLabel).join(', ')} ran no batch while the other ${f.ranks - f.idleRanks.length} of ${f.ranks} ranks ran ${formatInt(f.total)}`,
         advice:
@@ -54,7 +60,7 @@ export function describeFinding(f: Finding): FindingText {
       };
     case 'QUEUE_SKEW':
       return {
-        message: `${phase} queue${where} on ${rankLabel(f.rank)} stood at ${formatInt(f.p95)} requests or more on 5% of its lines (p95; peak ${formatInt(f.peak)}), ≥ ${f.factor}× the other ranks' median p95 (${formatRatio(f.othersMedianP95, 1)})`,
+        message: `${phase} queue${where} on ${rankLabel(f.rank)} stood at ${formatInt(f.p95)} requests or more on 5% of its ${f.origin === 'metrics' ? 'scrapes' : f.origin === 'mixed' ? 'samples' : 'lines'} (p95; peak ${formatInt(f.peak)}), ≥ ${f.factor}× the other ranks' median p95 (${formatRatio(f.othersMedianP95, 1)})`,
         advice: 'Requests pile up on one rank while others have room: the balancer is not following load.',
       };
     case 'INSUFFICIENT_DATA':
@@ -152,11 +158,14 @@ export function describeFinding(f: Finding): FindingText {
         message: `${rankLabel(f.rank)} got ${formatPercent(f.routedShare)} of routing decisions but ran ${formatPercent(f.executedShare)} of prefill batches (more than ${formatPercent(f.threshold, 0)} apart)`,
         advice: 'The engines do not follow the router\'s ranks: check that dp_rank reaches the engine (data_parallel_rank / routed_dp_rank) and that the logs cover the same workers and period.',
       };
-    case 'ENGINE_SKEW':
+    case 'ENGINE_SKEW': {
+      const what = f.basis === 'running' ? 'Requests running' : f.origin === undefined ? 'Prefill tokens estimated from engine stats' : 'Prompt tokens counted by metrics (counter deltas)';
+      const over = f.basis === 'running' ? ` (mean over ${f.origin === 'metrics' ? 'scrapes' : 'samples'})` : '';
       return {
-        message: `Prefill tokens estimated from engine stats${where} are skewed across ${f.ranks} engines: ${rankLabel(f.maxRank)} has ${formatPercent(f.maxShare)}, the others ${formatRatio(f.peerBalance)} of that each on average (peer balance, ${f.level} below ${f.threshold}; mean/max ${formatRatio(f.balance)})`,
-        advice: `${skewAdvice('vllm', 'prefill')} For exact per-step counts enable vLLM --enable-logging-iteration-details.`,
+        message: `${what}${where} are skewed across ${f.ranks} engines${over}: ${rankLabel(f.maxRank)} has ${formatPercent(f.maxShare)}, the others ${formatRatio(f.peerBalance)} of that each on average (peer balance, ${f.level} below ${f.threshold}; mean/max ${formatRatio(f.balance)})`,
+        advice: engineSkewAdvice(f.engine, f.phase),
       };
+    }
     case 'STATS_AGGREGATED':
       return {
         message: `${sanitize(f.worker ?? 'input')}: ${formatInt(f.lines)} vLLM stats lines are "N Engines Aggregated": per-rank data is absent`,
@@ -171,6 +180,11 @@ export function describeFinding(f: Finding): FindingText {
       return {
         message: `${sanitize(f.worker ?? 'input')}: ${formatInt(f.samples)} ${sanitize(f.engine)} metric samples carry no DP-rank label, so they are one scheduler's numbers or all ranks' summed, and are not judged`,
         advice: METRICS_RANK_ADVICE[f.engine] ?? 'Scrape the engine\'s /metrics directly: a re-exporter that drops the rank label turns per-rank gauges into a sawtooth.',
+      };
+    case 'TTFT_SKEW':
+      return {
+        message: `Requests routed to ${rankLabel(f.rank)}${f.workerId === '' ? '' : ` of worker ${sanitize(f.workerId)}`} waited ${formatRatio(f.ratio)}× longer for their first token than on the other ${f.ranks - 1} ranks (TTFT p50 ${formatInt(f.ttftP50)} ms vs ${formatInt(f.othersP50)} ms, ${f.phase}; ${formatInt(f.requests)} of ${formatInt(f.totalRequests)} requests; warns at ${f.factor}×)`,
+        advice: 'Requests queue on that rank: check how the router picks a DP rank (a rank pinned or favoured, Dynamo PR #7984) and that rank\'s load (QUEUE_SKEW, the engine-stats or metrics tables).',
       };
     case 'SINGLE_RANK_LOGGING':
       return {
@@ -200,19 +214,21 @@ export function describeFinding(f: Finding): FindingText {
     }
     case 'QUEUED_WHILE_PEER_IDLE':
       return {
-        message: `${phase}: in ${formatPercent(f.share)} of active windows (${formatInt(f.windows)}) one rank had requests queued while another ran nothing (above ${formatPercent(f.threshold, 0)})`,
+        message: `${f.origin === undefined ? phase : sanitize(f.worker ?? 'input')}: in ${formatPercent(f.share)} of ${f.origin === undefined ? 'active windows' : 'scrapes'} (${formatInt(f.windows)}) one rank had requests queued while another ran nothing (above ${formatPercent(f.threshold, 0)})`,
         advice: 'Work waits on one rank while another has capacity: the balancer is not moving load (SGLang load-balance method, router dp_rank).',
       };
     case 'RUNNING_CEILING':
       return {
-        message: `${phase}: ${rankLabel(f.rank)} held #running-req at exactly ${formatInt(f.running)} on all ${formatInt(f.queuedLines)} lines where requests were queued`,
+        message:
+          f.origin === undefined
+            ? `${phase}: ${rankLabel(f.rank)} held #running-req at exactly ${formatInt(f.running)} on all ${formatInt(f.queuedLines)} lines where requests were queued`
+            : `${sanitize(f.worker ?? 'input')}: ${rankLabel(f.rank)} had exactly ${formatInt(f.running)} requests running in all ${formatInt(f.queuedLines)} scrapes where requests were waiting`,
         advice: 'A cap, not demand: check --max-running-requests and KV-cache capacity for that rank (SGLang #30294).',
       };
   }
   return { message: f.code, advice: '' };
 }
 
-/** `2026-04-14T10:08:00.000Z` → `10:08:00` (the report header says the day and that times are UTC). */
 /** How to get per-rank series, per engine. */
 const METRICS_RANK_ADVICE: Readonly<Record<string, string>> = {
   sglang: 'Start SGLang with --enable-metrics-for-all-schedulers: only then does every DP rank export its gauges, labelled dp_rank.',
@@ -220,6 +236,21 @@ const METRICS_RANK_ADVICE: Readonly<Record<string, string>> = {
   vllm: 'vLLM V1 labels every engine\'s gauges with engine="N": scrape the API server\'s /metrics itself, not a re-export that drops the label.',
 };
 
+/**
+ * ENGINE_SKEW's advice, by the engine the samples come from: who places requests differs, and so
+ * does how to get exact per-step counts (vLLM's iteration details, SGLang's batch lines).
+ */
+function engineSkewAdvice(engine: string | null, phase: Phase | null): string {
+  const exact: Readonly<Record<string, string>> = {
+    vllm: 'For exact per-step counts enable vLLM --enable-logging-iteration-details.',
+    sglang: 'For exact per-batch counts read the SGLang schedulers\' own logs (their Prefill/Decode batch lines carry DP labels).',
+    trtllm: 'For exact per-iteration counts read the iteration logs with TLLM_PROFILE_LOG_RANKS=all.',
+  };
+  const tail = engine === null ? '' : (exact[engine] ?? '');
+  return tail === '' ? skewAdvice(engine, phase) : `${skewAdvice(engine, phase)} ${tail}`;
+}
+
+/** `2026-04-14T10:08:00.000Z` → `2026-04-14 10:08:00Z`. */
 function shortTime(iso: string): string {
   return iso.length >= 19 ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}Z` : iso;
 }

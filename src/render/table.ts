@@ -209,6 +209,7 @@ function renderEngineStats(report: Report, chalk: ChalkInstance, width: number):
     const title = group.origin === undefined ? 'vLLM engine stats by DP rank' : 'Engine metrics by DP rank';
     const how = group.origin === undefined ? 'prompt tokens estimated from throughput × interval' : group.origin === 'metrics' ? 'metrics dumps; prompt tokens from counter deltas' : 'stats lines and metrics dumps';
     out.push('', ...wrapText(chalk.bold(title) + chalk.dim(` (${owner}; ${how})`), width, '', '  '));
+    const kv = group.ranks.some((r) => r.kvUsage !== undefined);
     const columns: Column[] = [
       { header: 'rank', left: true },
       { header: 'samples' },
@@ -221,6 +222,8 @@ function renderEngineStats(report: Report, chalk: ChalkInstance, width: number):
       { header: 'mean', group: 'waiting' },
       { header: 'max', group: 'running' },
       { header: 'mean', group: 'running' },
+      // KV-cache usage only where a metrics dump carried it: stats-line tables keep their shape.
+      ...(kv ? [{ header: 'max', group: 'KV cache' }, { header: 'mean', group: 'KV cache' }] : []),
     ];
     const rows = group.ranks.map((r) => [
       rankLabel(r.rank),
@@ -234,6 +237,7 @@ function renderEngineStats(report: Report, chalk: ChalkInstance, width: number):
       formatNumber(r.waiting.mean),
       formatInt(r.running.max),
       formatNumber(r.running.mean),
+      ...(kv ? [formatPercent(r.kvUsage?.max ?? null), formatPercent(r.kvUsage?.mean ?? null)] : []),
     ]);
     out.push(...layoutColumns(columns, rows, width, chalk));
     const b = group.promptTokens;
@@ -313,7 +317,7 @@ function renderRequests(report: Report, chalk: ChalkInstance, width: number): st
   ];
 }
 
-/** Dynamo request traces per phase, worker and rank: requests, TTFT, queue depth at arrival, tokens. */
+/** Dynamo request traces per phase, worker and rank: requests, TTFT, queue depth at arrival, tokens (a rank whose requests waited longest is a finding, TTFT_SKEW). */
 function renderTraces(report: Report, chalk: ChalkInstance, width: number): string[] {
   const t = report.requests.traces;
   if (t === undefined) return [];
@@ -341,17 +345,7 @@ function renderTraces(report: Report, chalk: ChalkInstance, width: number): stri
     formatInt(r.queueDepth.p95),
     formatInt(r.inputTokens),
   ]);
-  const out = ['', ...wrapText(chalk.bold('Request traces by DP rank') + chalk.dim(` (Dynamo request_end records: ${formatInt(t.requests)} requests${t.unranked > 0 ? `, ${formatInt(t.unranked)} without a rank` : ''})`), width, '', '  '), ...layoutColumns(columns, rows, width, chalk)];
-  const line = slowestSentence(report);
-  if (line !== null) out.push(...wrapText(line, width, '  ', '    '));
-  return out;
-}
-
-/** "Requests routed to DP0 waited 4.0× longer …" from the traces' slowest rank; `null` when there is none to name. */
-export function slowestSentence(report: Report): string | null {
-  const s = report.requests.traces?.slowest;
-  if (s == null || s.factor === null || s.factor < 1.5) return null;
-  return `Requests routed to ${rankLabel(s.rank)}${s.workerId === '' ? '' : ` of worker ${sanitize(s.workerId)}`} waited ${formatRatio(s.factor)}× longer for their first token than on the other ranks (TTFT p50 ${formatInt(s.ttftP50)} ms vs ${formatInt(s.othersP50)} ms, ${s.phase})`;
+  return ['', ...wrapText(chalk.bold('Request traces by DP rank') + chalk.dim(` (Dynamo request_end records: ${formatInt(t.requests)} requests${t.unranked > 0 ? `, ${formatInt(t.unranked)} without a rank` : ''})`), width, '', '  '), ...layoutColumns(columns, rows, width, chalk)];
 }
 
 function balanceParts(group: RankGroup, prefill: boolean): string[] {

@@ -19,6 +19,7 @@ import type { EnvelopeKind } from '../parse/envelope.ts';
 import { resolveSources, workerNames } from '../input/sources.ts';
 import type { LineParser } from '../model/records.ts';
 import { createParsers, needlesOf, splitOf, type ReadSettings } from '../input/settings.ts';
+import { headOfFile, sniffedSettings } from '../input/task.ts';
 import type { InputSummary } from '../model/report.ts';
 import { createZone, type Zone } from '../parse/timestamps.ts';
 
@@ -52,6 +53,11 @@ interface Followed {
   position: number;
   /** the file's first bytes as read: if they change, the file was truncated and rewritten past where we were */
   head: Buffer;
+  /**
+   * whether the file is a metrics dump with bare time lines (sniffed from its first bytes, as a
+   * file being read is: input/task.ts); `null` until it has bytes to sniff, and for streams
+   */
+  timeLines: boolean | null;
 }
 
 export class Follower {
@@ -72,6 +78,8 @@ export class Follower {
   private readonly needles: readonly string[];
   private readonly settings: ReadSettings;
   private readonly zone: Zone;
+  /** the parsers of inputs sniffed as metrics dumps with bare time lines, made on first need */
+  private timed: { readonly parsers: readonly LineParser[]; readonly needles: readonly string[] } | null = null;
 
   /** @param paths files and directories to follow (not `-`: see `addStream`) */
   constructor(paths: readonly string[], settings: ReadSettings, cwd: string) {
@@ -174,7 +182,7 @@ export class Follower {
     const worker = this.workerNamed(workerName, name);
     const tally = emptyTally();
     const placeholder = { space: () => Buffer.alloc(0), commit: () => undefined, push: () => undefined, flush: () => undefined, end: () => undefined, counts: { lines: 0, oversized: 0 }, split: () => null, release: () => undefined };
-    const input: Followed = { name, workerName, worker, tally, scanner: placeholder, splitsBefore: [], tasks: [], linesBefore: 0, oversizedBefore: 0, bytes: 0, rotations: 0, truncations: 0, error: null, fd, ino, position: 0, head: Buffer.alloc(0) };
+    const input: Followed = { name, workerName, worker, tally, scanner: placeholder, splitsBefore: [], tasks: [], linesBefore: 0, oversizedBefore: 0, bytes: 0, rotations: 0, truncations: 0, error: null, fd, ino, position: 0, head: Buffer.alloc(0), timeLines: null };
     input.scanner = this.scanner(input);
     this.followed.set(name, input);
     return input;
@@ -200,13 +208,14 @@ export class Follower {
   private scanner(input: Followed): InputReader {
     // No fold in live mode: each snapshot must hold every line read so far.
     const { worker, tally } = input;
+    const { parsers, needles } = this.parsing(input);
     const plain = (): LineScanner => {
       this.used.add(worker);
-      const batches = kernelBatches(this.parsers, this.zone, worker, tally, this.settings.range, false);
+      const batches = kernelBatches(parsers, this.zone, worker, tally, this.settings.range, false);
       return createLineScanner({
-        needles: this.needles,
+        needles,
         maxLineBytes: this.settings.maxLineBytes,
-        onCandidate: createLineHandler(this.parsers, worker, tally, this.settings.range),
+        onCandidate: createLineHandler(parsers, worker, tally, this.settings.range),
         ...(batches === undefined ? {} : { batches }),
       });
     };
@@ -225,8 +234,34 @@ export class Follower {
       }
       return this.workerNamed(workerNameOf(kind, key, name, input.workerName, input.tasks.length), input.name);
     };
-    const ctx = { parsers: this.parsers, needles: this.needles, zone: this.zone, range: this.settings.range, maxLineBytes: this.settings.maxLineBytes, mode: 'analyse' as const, fold: false, keepAnchors: false, stateFor };
+    const ctx = { parsers, needles, zone: this.zone, range: this.settings.range, maxLineBytes: this.settings.maxLineBytes, mode: 'analyse' as const, fold: false, keepAnchors: false, stateFor };
     return createInputReader(splitOf(this.settings), ctx, plain);
+  }
+
+  /** The parsers and needles an input is read with: those of the settings, or with time lines for a sniffed metrics dump. */
+  private parsing(input: Followed): { readonly parsers: readonly LineParser[]; readonly needles: readonly string[] } {
+    if (input.timeLines !== true || this.settings.timeLines === true) return { parsers: this.parsers, needles: this.needles };
+    if (this.timed === null) {
+      const parsers = createParsers({ ...this.settings, timeLines: true });
+      this.timed = { parsers, needles: needlesOf(parsers) };
+    }
+    return this.timed;
+  }
+
+  /**
+   * Before a file's first bytes are read: sniff them as reading a file does (input/task.ts), so a
+   * metrics dump with bare time lines needs no `--engine prometheus` here either. Decided once the
+   * file has bytes; the fresh scanner, which has read nothing, is replaced when the answer is yes.
+   */
+  private sniff(input: Followed): void {
+    if (input.fd === null) return;
+    const fd = input.fd;
+    const head = headOfFile(fd);
+    if (head === null || head.length === 0) return;
+    input.timeLines = sniffedSettings(this.settings, () => head).timeLines === true;
+    if (!input.timeLines || this.settings.timeLines === true) return;
+    input.scanner.release();
+    input.scanner = this.scanner(input);
   }
 
   /** Give a worker another name (an srun input's first task, once a second shows it was one of several). */
@@ -277,6 +312,7 @@ export class Follower {
   /** Read from the current position to the end of the file, or `limit` bytes; returns the bytes read. */
   private drain(input: Followed, limit: number): number {
     if (input.fd === null) return 0;
+    if (input.timeLines === null && input.position === 0) this.sniff(input);
     let read = 0;
     while (read < limit) {
       const room = input.scanner.space();

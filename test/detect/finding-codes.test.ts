@@ -51,6 +51,8 @@ const SCENARIOS: Readonly<Record<FindingCode, () => readonly string[]>> = {
   QUEUED_WHILE_PEER_IDLE: () => [at('examples/pr7984-before')],
   // SGLang /metrics without --enable-metrics-for-all-schedulers: no dp_rank label on the scheduler's gauges.
   METRICS_WITHOUT_RANK: () => [at('fixtures/metrics/sglang-no-dp-rank.prom')],
+  // Dynamo request traces: DP0's requests waited 4× longer for their first token than the other ranks'.
+  TTFT_SKEW: () => [at('fixtures/traces/dp4-rank0-slow')],
   // #running-req stuck at 8 on every line with requests queued: a cap, not demand.
   RUNNING_CEILING: () => [
     written('n1_prefill_w0.log', `${Array.from({ length: 60 }, (_, i) => P15(`0${Math.floor(i / 20)}:${String(i % 20).padStart(2, '0')}`, i % 2, 8, 3)).join('\n')}\n`),

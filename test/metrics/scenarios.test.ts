@@ -25,11 +25,63 @@ describe('metrics dumps', () => {
     expect(json.engineStats.groups[0]?.ranks[0]?.firstTime).toBe('2026-05-28T13:00:26.000Z');
     expect(json.engineStats.groups[0]?.ranks[0]?.lastTime).toBe('2026-05-28T13:06:11.000Z');
     expect(json.engineStats.samples).toBe(96);
-    expect(codes(json)).toEqual(['fail:ENGINE_SKEW', 'fail:IDLE_RANK', 'fail:QUEUED_WHILE_PEER_IDLE']);
+    expect(codes(json)).toEqual(['fail:ENGINE_SKEW', 'fail:ENGINE_SKEW', 'fail:IDLE_RANK', 'fail:QUEUED_WHILE_PEER_IDLE']);
+    // Requests running, mean over 24 scrapes: 28, 4.5, 0, 0 → DP0 28/32.5, the others (4.5/3)/28 of it
+    const running = json.findings.find((f) => f.code === 'ENGINE_SKEW' && f.basis === 'running');
+    expect(running).toMatchObject({ level: 'fail', phase: 'decode', engine: 'vllm', origin: 'metrics', maxRank: 0, ranks: 4, threshold: 0.5 });
+    expect(running?.code === 'ENGINE_SKEW' ? [running.peerBalance, running.maxShare, running.balance] : []).toEqual([1.5 / 28, 28 / 32.5, 8.125 / 28]);
+    expect(json.findings.find((f) => f.code === 'ENGINE_SKEW' && f.basis === 'promptTokens')).toMatchObject({ engine: 'vllm', origin: 'metrics', maxShare: 690_000 / 759_000 });
+    // KV-cache usage per rank (vllm:kv_cache_usage_perc): DP0 between 0.8438 and 0.9062, DP1 0.125 to 0.1562
+    const kv = json.engineStats.groups[0]?.ranks.map((r) => r.kvUsage);
+    expect(kv?.map((k) => k?.max)).toEqual([0.9062, 0.1562, 0, 0]);
+    expect(kv?.[0]?.mean).toBeCloseTo(0.875, 12);
+    expect(kv?.[1]?.mean).toBeCloseTo(0.1406, 12);
     const idle = json.findings.find((f) => f.code === 'IDLE_RANK');
     expect(idle).toMatchObject({ idleRanks: [2, 3], ranks: 4, total: 48 });
     expect(json.findings.find((f) => f.code === 'QUEUED_WHILE_PEER_IDLE')).toMatchObject({ share: 1, windows: 24 });
     expect(json.inputs[0]?.families).toEqual({ prometheus: 24 * 17 });
+  });
+
+  it('SGLang DP2, prompt tokens even, requests running 24 vs 15 on average: ENGINE_SKEW on running (warn), SGLang advice, KV usage per rank', async () => {
+    const { json, result } = await runJson(['fixtures/metrics/sglang-dp2-running-skew.prom']);
+    expect(result.code).toBe(0);
+    expect(json.verdict).toBe('warn');
+    // 23 intervals × 8,192 prompt tokens on each rank: balanced, so the running requests alone are judged skewed
+    expect(ranksOf(json)).toEqual([
+      [0, 188_416, 0, 24],
+      [1, 188_416, 0, 18],
+    ]);
+    expect(json.findings).toHaveLength(1);
+    const f = json.findings[0];
+    // means 24 and (12 + 18) / 2 = 15: peer balance 15/24 = 0.625 (warn below 0.8, fail below 0.5)
+    expect(f).toMatchObject({ code: 'ENGINE_SKEW', level: 'warn', basis: 'running', engine: 'sglang', origin: 'metrics', peerBalance: 0.625, balance: 0.8125, maxRank: 0, maxShare: 24 / 39, threshold: 0.8, ranks: 2 });
+    const text = JSON.stringify(f);
+    expect(text).toContain('Requests running are skewed across 2 engines (mean over scrapes): DP0 has 61.5%');
+    expect(text).toContain('--load-balance-method');
+    expect(text).toContain('SGLang schedulers');
+    expect(text).not.toContain('vLLM');
+    // sglang:token_usage: DP0 0.75 throughout, DP1 0.40 and 0.50 by turns
+    expect(json.engineStats.groups[0]?.ranks.map((r) => [r.kvUsage?.max, r.kvUsage?.mean])).toEqual([
+      [0.75, 0.75],
+      [0.5, expect.closeTo(0.45, 12)],
+    ]);
+    const table = await runCli(['fixtures/metrics/sglang-dp2-running-skew.prom']);
+    expect(table.stdout).toMatch(/DP1\s+24\s+188,416\s+50\.0%.*\s18\s+15\.0\s+50\.0%\s+45\.0%/);
+    const md = await runCli(['fixtures/metrics/sglang-dp2-running-skew.prom', '-f', 'markdown']);
+    expect(md.stdout).toContain('| DP rank | Samples | Prompt tokens | Share | Waiting p95 | Waiting max | Running mean | Running max | KV mean | KV max |');
+    expect(md.stdout).toContain('| DP1 | 24 | 188,416 | 50.0% | 0 | 0 | 15.0 | 18 | 45.0% | 50.0% |');
+  });
+
+  it('running skew below one request on average is not judged (RUNNING_SKEW_MIN_MEAN)', async () => {
+    // DP0 runs 1 request in every other scrape (mean 0.5), DP1 waits on 1 now and then: no ENGINE_SKEW on running
+    const text = Array.from({ length: 30 }, (_, i) =>
+      [`vllm:num_requests_running{engine="0"} ${i % 2}`, 'vllm:num_requests_running{engine="1"} 0', 'vllm:num_requests_waiting{engine="0"} 0', `vllm:num_requests_waiting{engine="1"} ${i % 3 === 0 ? 1 : 0}`].join('\n'),
+    ).join('\n');
+    const { json } = await runJson(['-'], { stdin: `${text}\n` });
+    expect(json.engineStats.groups[0]?.ranks.map((r) => r.running.mean)).toEqual([0.5, 0]);
+    expect(json.findings.filter((f) => f.code === 'ENGINE_SKEW')).toEqual([]);
+    // Stats lines carry no KV usage: no column, no field
+    expect(json.engineStats.groups[0]?.ranks.map((r) => r.kvUsage)).toEqual([undefined, undefined]);
   });
 
   it('the same dump without its time lines: scrapes in file order, same prompt tokens (each interval its own delta)', async () => {
@@ -101,8 +153,8 @@ describe('metrics dumps', () => {
   it('Dynamo worker_id/worker_type labels: one group per worker with --by worker', async () => {
     const { json } = await runJson(['fixtures/metrics/dynamo-two-workers-untimed.prom', '--by', 'worker']);
     expect(json.engineStats.groups.map((g) => [g.worker, g.ranks.map((r) => r.running.max)])).toEqual([
-      ['dynamo-two-workers-untimed.prom decode:7587890043311737930', [10, 2]],
-      ['dynamo-two-workers-untimed.prom decode:7587890043311737931', [2, 2]],
+      ['dynamo-two-workers-untimed decode:7587890043311737930', [10, 2]],
+      ['dynamo-two-workers-untimed decode:7587890043311737931', [2, 2]],
     ]);
   });
 
@@ -114,6 +166,14 @@ describe('metrics dumps', () => {
     expect(md.stdout).toContain('| DP0 | 24 | 690,000 | 90.9% | 15 | 15 | 28.0 | 29 |');
     const csv = await runCli(['fixtures/metrics/vllm-dp4-engine0-skew.prom', '-f', 'csv']);
     expect(csv.stdout.split('\r\n')).toContain(',,0,,0.9090909090909091,,,,,15,13,15,13.5,29,28,2026-05-28T13:00:26.000Z,2026-05-28T13:06:11.000Z,engine-stats,,24,690000,,,,,');
+  });
+
+  it('the HTML page names the metrics and shows KV usage; a stats-line page keeps its title and columns', async () => {
+    const page = (await runCli(['fixtures/metrics/vllm-dp4-engine0-skew.prom', '-f', 'html'])).stdout;
+    for (const text of ['Engine stats and metrics', 'Engine metrics by DP rank', 'KV max', 'KV mean', '87.5%', '90.6%']) expect(page).toContain(text);
+    const logs = (await runCli(['fixtures/vllm/engine-stats-skewed-dp2.log', '-f', 'html'])).stdout;
+    expect(logs).toContain('vLLM engine stats by DP rank');
+    expect(logs).not.toContain('KV max');
   });
 
   it('--since/--until filter samples by their time line', async () => {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDynamoTraceLine } from '../../src/parse/dynamo-trace.ts';
 import { RequestTraceAccumulator } from '../../src/aggregate/request-traces.ts';
+import { workerStem } from '../../src/input/sources.ts';
 import type { RequestTraceRecord } from '../../src/model/records.ts';
 import { unwrap } from '../helpers/unwrap.ts';
 import { runCli, runJson } from '../cli/run-cli.ts';
@@ -17,6 +18,17 @@ function record(text: string): RequestTraceRecord {
   if (r.kind !== 'record' || r.record.kind !== 'request-trace') throw new Error(JSON.stringify(r));
   return r.record;
 }
+
+describe('worker names of metrics dumps and trace shards', () => {
+  it.each([
+    ['dumps/vllm-dp4.prom', 'vllm-dp4'],
+    ['loads.jsonl', 'loads'],
+    ['trace/dynamo-request-trace.000000.jsonl', 'dynamo-request-trace'],
+    ['trace/dynamo-request-trace.000001.jsonl.gz', 'dynamo-request-trace'],
+    ['trace/other-trace.000003.jsonl.gz', 'other-trace'],
+    ['node1_prefill_w0.out.1.gz', 'node1_prefill_w0'],
+  ])('%s → %s', (path, stem) => expect(workerStem(path)).toBe(stem));
+});
 
 describe('request_end records', () => {
   it('keeps u64 worker ids exact and reads ranks, TTFT, queue depth and tokens', () => {
@@ -77,12 +89,57 @@ describe('dpskew on a directory of trace shards (plain and gzip)', () => {
       [false, 20],
       [true, 20],
     ]);
+    // The two shards are one trace: one worker, named without the shard number and extensions
+    expect(json.workers.map((w) => [w.name, w.inputs])).toEqual([['dynamo-request-trace', ['fixtures/traces/dp4-rank0-slow/dynamo-request-trace.000000.jsonl', 'fixtures/traces/dp4-rank0-slow/dynamo-request-trace.000001.jsonl.gz']]]);
+    // The slow rank is a finding: 480 ms is 4× the other ranks' median p50, over 40 requests (≥ 10 per rank)
+    expect(json.findings.filter((f) => f.code === 'TTFT_SKEW')).toMatchObject([
+      { level: 'warn', phase: 'decode', worker: null, workerId: BIG, rank: 0, requests: 16, totalRequests: 40, ranks: 4, ttftP50: 480, othersP50: 120, ratio: 4, factor: 2 },
+    ]);
+    expect(json.verdict).toBe('warn');
     const table = await runCli(['fixtures/traces/dp4-rank0-slow']);
-    expect(unwrap(table.stdout)).toContain(`Requests routed to DP0 of worker ${BIG} waited 4.00× longer for their first token than on the other ranks (TTFT p50 480 ms vs 120 ms, decode)`);
+    expect(unwrap(table.stdout)).toContain(`WARN TTFT_SKEW Requests routed to DP0 of worker ${BIG} waited 4.00× longer for their first token than on the other 3 ranks (TTFT p50 480 ms vs 120 ms, decode; 16 of 40 requests; warns at 2×)`);
     const md = await runCli(['fixtures/traces/dp4-rank0-slow', '-f', 'markdown']);
     expect(md.stdout).toContain(`| decode | ${BIG} | DP0 | 16 | 40.0% | 480 | 560 | 6.0 | 16,280 |`);
     const csv = await runCli(['fixtures/traces/dp4-rank0-slow', '-f', 'csv']);
     expect(csv.stdout.split('\r\n')).toContain(`decode,${BIG},0,,0.4,16280,,,,,,6,6,,,,,request-traces,,,,,16,,480,560`);
+  });
+
+  it('TTFT_SKEW is judged per worker: a slow rank of one worker, not the ranks of two workers mixed', async () => {
+    // Worker 1: four ranks at 100 ms. Worker 2: DP1 at 300 ms, its other ranks at 100, 110, 120 ms (median 110).
+    const requests = (worker: number, rank: number, ttft: number, n: number): string[] =>
+      Array.from({ length: n }, (_, i) => line({ decode_worker_id: worker, decode_dp_rank: rank }, { ttft_ms: ttft, request_id: `w${worker}r${rank}-${i}` }));
+    const text = [
+      ...[0, 1, 2, 3].flatMap((rank) => requests(1, rank, 100, 10)),
+      ...requests(2, 0, 100, 10),
+      ...requests(2, 1, 300, 10),
+      ...requests(2, 2, 110, 10),
+      ...requests(2, 3, 120, 10),
+    ].join('\n');
+    const { json } = await runJson(['-', '--name', 'dynamo-request-trace'], { stdin: `${text}\n` });
+    expect(json.findings.filter((f) => f.code === 'TTFT_SKEW')).toEqual([
+      expect.objectContaining({ workerId: '2', rank: 1, requests: 10, totalRequests: 40, ranks: 4, ttftP50: 300, othersP50: 110, ratio: 300 / 110 }),
+    ]);
+  });
+
+  it('TTFT_SKEW needs enough requests and a ratio of 2: a handful of slow requests, or 1.9×, is not a finding', async () => {
+    const requests = (rank: number, ttft: number, n: number): string[] =>
+      Array.from({ length: n }, (_, i) => line({ decode_worker_id: 7, decode_dp_rank: rank }, { ttft_ms: ttft, request_id: `r${rank}-${i}` }));
+    // 10 + 3 × 8 = 34 requests < max(20, 10 × 4): DP0's 4× is not judged
+    const few = [...requests(0, 400, 10), ...[1, 2, 3].flatMap((rank) => requests(rank, 100, 8))].join('\n');
+    const { json: small } = await runJson(['-', '--name', 'dynamo-request-trace'], { stdin: `${few}\n` });
+    expect(small.findings.filter((f) => f.code === 'TTFT_SKEW')).toEqual([]);
+    // 5 + 3 × 15 = 50 requests, but the slow rank served only 5 (< 10 per rank): not judged either
+    const handful = [...requests(0, 400, 5), ...[1, 2, 3].flatMap((rank) => requests(rank, 100, 15))].join('\n');
+    const { json: slowFew } = await runJson(['-', '--name', 'dynamo-request-trace'], { stdin: `${handful}\n` });
+    expect(slowFew.findings.filter((f) => f.code === 'TTFT_SKEW')).toEqual([]);
+    // 40 requests, DP0 at 190 ms vs 100 ms: below the factor
+    const mild = [...requests(0, 190, 10), ...[1, 2, 3].flatMap((rank) => requests(rank, 100, 10))].join('\n');
+    const { json: below } = await runJson(['-', '--name', 'dynamo-request-trace'], { stdin: `${mild}\n` });
+    expect(below.findings.filter((f) => f.code === 'TTFT_SKEW')).toEqual([]);
+    // the same at 200 ms: exactly 2×, a finding
+    const twice = [...requests(0, 200, 10), ...[1, 2, 3].flatMap((rank) => requests(rank, 100, 10))].join('\n');
+    const { json: at } = await runJson(['-', '--name', 'dynamo-request-trace'], { stdin: `${twice}\n` });
+    expect(at.findings.filter((f) => f.code === 'TTFT_SKEW')).toMatchObject([{ rank: 0, ratio: 2, requests: 10, totalRequests: 40 }]);
   });
 
   it('every request on one rank of a worker: DP_RANK_PINNED through the routing rules', async () => {

@@ -175,7 +175,7 @@ function sections(report: Report): Array<{ title: string; tables: readonly PageT
   const out: Array<{ title: string; tables: readonly PageTable[] }> = [];
   if (report.routing.decisions > 0) out.push({ title: 'Routing', tables: routingTables(report) });
   if (report.requests.lines > 0) out.push({ title: 'Requests', tables: requestTables(report) });
-  if (report.engineStats.samples > 0 || report.engineStats.groups.length > 0) out.push({ title: 'vLLM engine stats', tables: engineStatsTables(report) });
+  if (report.engineStats.samples > 0 || report.engineStats.groups.length > 0) out.push({ title: report.engineStats.groups.every((g) => g.origin === undefined) ? 'vLLM engine stats' : 'Engine stats and metrics', tables: engineStatsTables(report) });
   if (report.assertions.length > 0) out.push({ title: 'Assertions', tables: [assertionTable(report)] });
   out.push({ title: 'Workers', tables: [workerTable(report)] });
   out.push({ title: 'Inputs', tables: inputTables(report) });

@@ -3,7 +3,7 @@
  * helpers) and its sort key. Log-derived text (worker, file and router names, log lines) goes
  * through `sanitize` like in every other format; the page's script only ever sets it as text.
  */
-import type { EngineStatsGroup, RankGroup, RankRow, Report } from '../../model/report.ts';
+import type { EngineStatsGroup, EngineStatsRow, RankGroup, RankRow, Report } from '../../model/report.ts';
 import { formatInt, formatNumber, formatPercent, formatRatio, rankLabel, sanitize } from '../format.ts';
 import { formatAssertionValue } from '../table.ts';
 import type { PageCell, PageTable } from './page-types.ts';
@@ -164,7 +164,7 @@ export function requestTables(report: Report): PageTable[] {
 /** vLLM engine stats: one table per group (all workers, or each worker with --by worker). */
 export function engineStatsTables(report: Report): PageTable[] {
   return report.engineStats.groups.map((g: EngineStatsGroup) =>
-    table(`vLLM engine stats by DP rank${g.worker === null ? '' : ` — ${sanitize(g.worker)}`}`, g.ranks, [
+    table(`${g.origin === undefined ? 'vLLM engine stats' : 'Engine metrics'} by DP rank${g.worker === null ? '' : ` — ${sanitize(g.worker)}`}`, g.ranks, [
       col('rank', false, (r) => rank(r.rank)),
       col('worker', false, (r) => (r.worker === null ? { text: '-', sort: null } : text(sanitize(r.worker)))),
       col('samples', true, (r) => int(r.samples)),
@@ -176,6 +176,8 @@ export function engineStatsTables(report: Report): PageTable[] {
       col('waiting mean', true, (r) => mean(r.waiting.mean)),
       col('running max', true, (r) => int(r.running.max)),
       col('running mean', true, (r) => mean(r.running.mean)),
+      // KV-cache usage only where a metrics dump carried it: stats-line tables keep their columns.
+      ...(g.ranks.some((r) => r.kvUsage !== undefined) ? [col('KV max', true, (r: EngineStatsRow) => share(r.kvUsage?.max ?? null)), col('KV mean', true, (r: EngineStatsRow) => share(r.kvUsage?.mean ?? null))] : []),
       col('first', false, (r) => time(r.firstTime)),
       col('last', false, (r) => time(r.lastTime)),
     ], {
