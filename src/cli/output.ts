@@ -1,5 +1,4 @@
 /** The one place that writes to the terminal, and the one place that decides about colour. */
-import { chunked } from './json-pieces.ts';
 
 /**
  * Colour on or off, decided once: `--color`/`--no-color` win, then a non-empty NO_COLOR
@@ -60,17 +59,14 @@ export function guardPipe(stream: NodeJS.WriteStream = process.stdout): void {
 
 /**
  * Write to stdout and wait until it is flushed; a write that fails ends the program
- * (`endOnWriteError`). Text in pieces (a large JSON report: json-pieces.ts) is written in chunks
- * of OUTPUT_CHUNK characters, each once the one before is flushed, so it is never whole in memory.
+ * (`endOnWriteError`). Text in chunks (a large JSON report: json-pieces.ts) is written a chunk at
+ * a time, each once the one before is flushed, so it is never whole in memory.
  */
 export async function writeOutput(text: string | Iterable<string>, stream: NodeJS.WriteStream = process.stdout): Promise<void> {
   guardPipe(stream);
   if (typeof text === 'string') return writeChunk(text, stream);
-  for (const chunk of chunked(text, OUTPUT_CHUNK)) await writeChunk(chunk, stream);
+  for (const chunk of text) await writeChunk(chunk, stream);
 }
-
-/** Characters per write of text in pieces: a 10 MB report in ~150 writes. */
-const OUTPUT_CHUNK = 64 << 10;
 
 function writeChunk(text: string, stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => {
