@@ -1,12 +1,12 @@
 /**
- * The JSON report on stdout is written in chunks (src/cli/json-pieces.ts, issue 18: the report of
+ * The JSON report on stdout is written in chunks (src/cli/json-chunks.ts, issue 18: the report of
  * 10,000 small workers whole cost ~20 MiB more peak RSS): joined, they must be the bytes of
  * `JSON.stringify(value, null, 2)` and so of RENDERERS.json.
  */
 import { Chalk } from 'chalk';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonChunks } from '../../src/cli/json-pieces.ts';
+import { jsonChunks } from '../../src/cli/json-chunks.ts';
 import { renderJson, toJson } from '../../src/render/json.ts';
 import { sampleReport } from '../helpers/report.ts';
 
