@@ -58,7 +58,8 @@ export interface PhaseData {
 
 interface WorkerRanks {
   readonly worker: string;
-  readonly ranks: Map<number, RankAccumulator>;
+  /** the worker's ranks; with `--by rank` merged into the group's as each worker is read, and left empty */
+  readonly ranks: ReadonlyMap<number, RankAccumulator>;
   readonly tp0Only: boolean;
   readonly layoutUnknown: RankGroupData['layoutUnknown'][number] | null;
   readonly families: readonly string[];
@@ -74,6 +75,10 @@ export function aggregatePhase(phase: Phase, workers: readonly WorkerContext[], 
   let unattributed = 0;
   let strayLines = 0;
   let rankOverflow = 0;
+  let batches = 0;
+  // --by rank: each worker's ranks are merged as it is read, not held for all workers until the
+  // end (10,000 small workers: ~8 MB that lived long enough to be promoted, issue 18).
+  const merged = groupBy === 'worker' ? null : new Map<number, RankAccumulator>();
 
   for (const context of workers) {
     const { state, layout, role } = context;
@@ -129,12 +134,13 @@ export function aggregatePhase(phase: Phase, workers: readonly WorkerContext[], 
       ? { worker: state.name, ranks: [...ranks.keys()].sort((a, b) => a - b), lines: [...ranks.values()].reduce((s, a) => s + a.batches, 0) }
       : null;
     const families = state.batchLinesByFamily.entries().filter(([, n]) => n > 0).map(([family]) => family);
-    perWorker.push({ worker: state.name, ranks, tp0Only, layoutUnknown, families });
+    for (const acc of ranks.values()) batches += acc.batches;
+    if (merged !== null) mergeInto(merged, ranks);
+    perWorker.push({ worker: state.name, ranks: merged === null ? ranks : NO_RANKS, tp0Only, layoutUnknown, families });
   }
 
   const groups: RankGroupData[] =
-    groupBy === 'worker' ? perWorker.map((w) => groupOf(w.worker, [w], sortRanks(w.ranks))) : perWorker.length === 0 ? [] : [mergeWorkers(perWorker)];
-  const batches = perWorker.reduce((sum, w) => sum + [...w.ranks.values()].reduce((s, a) => s + a.batches, 0), 0);
+    merged === null ? perWorker.map((w) => groupOf(w.worker, [w], sortRanks(w.ranks))) : perWorker.length === 0 ? [] : [groupOf(null, perWorker, sortRanks(merged))];
   return { phase, participants, batches, duplicatesDropped, unattributed, groups, unlabeled, strayLines, dpMinusOne, silentPrefillServers, rankOverflow };
 }
 
@@ -148,18 +154,17 @@ function groupOf(worker: string | null, members: readonly WorkerRanks[], ranks: 
   };
 }
 
-function mergeWorkers(workers: readonly WorkerRanks[]): RankGroupData {
-  const merged = new Map<number, RankAccumulator>();
-  for (const w of workers) {
-    for (const [rank, acc] of w.ranks) {
-      const into = merged.get(rank) ?? new RankAccumulator();
-      into.merge(acc);
-      merged.set(rank, into);
-    }
+const NO_RANKS: ReadonlyMap<number, RankAccumulator> = new Map();
+
+/** Adds a worker's ranks to the group's, rank by rank (fresh accumulators: the worker's stay as they are). */
+function mergeInto(merged: Map<number, RankAccumulator>, ranks: ReadonlyMap<number, RankAccumulator>): void {
+  for (const [rank, acc] of ranks) {
+    const into = merged.get(rank) ?? new RankAccumulator();
+    into.merge(acc);
+    merged.set(rank, into);
   }
-  return groupOf(null, workers, sortRanks(merged));
 }
 
-function sortRanks(ranks: Map<number, RankAccumulator>): RankGroupData['ranks'] {
+function sortRanks(ranks: ReadonlyMap<number, RankAccumulator>): RankGroupData['ranks'] {
   return [...ranks.entries()].sort((a, b) => a[0] - b[0]).map(([rank, totals]) => ({ rank, totals }));
 }

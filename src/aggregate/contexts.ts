@@ -49,17 +49,42 @@ export function evidentRanks(resolved: ResolvedPhase): number[] {
   return [...resolved.ranks].filter(([, acc]) => acc.batches > trace).map(([rank]) => rank);
 }
 
+/**
+ * What a worker's evident ranks (either phase) say about its layout: the highest (−∞ when none),
+ * and whether there are two or more. Two numbers, not the set: the set of every worker lived
+ * until all were made (10,000 small workers, issue 18).
+ */
+interface Evident {
+  readonly top: number;
+  readonly several: boolean;
+}
+
+function evidenceOf(resolved: Readonly<Record<Phase, ResolvedPhase>>): Evident {
+  let top = Number.NEGATIVE_INFINITY;
+  let first: number | null = null;
+  let several = false;
+  for (const phase of PHASES) {
+    for (const rank of evidentRanks(resolved[phase])) {
+      if (rank > top) top = rank;
+      if (first === null) first = rank;
+      else if (rank !== first) several = true;
+    }
+  }
+  return { top, several };
+}
+
 /** Workers in a report: layout, role and resolved ranks, with layouts inferred where none is declared. */
 export function workerContexts(states: readonly WorkerState[], dpSizeFlag: number | null): WorkerContext[] {
   const base = states.map((state) => {
     const layout = resolveLayout(state.layouts, dpSizeFlag);
     const { role, source } = resolveRole(state.name, layout.disaggregationMode);
     const resolved = { prefill: state.phases.prefill.resolve(), decode: state.phases.decode.resolve() };
-    const evident = new Set(PHASES.flatMap((p) => evidentRanks(resolved[p])));
-    return { state, layout, role, roleSource: source, resolved, evident };
+    return { state, layout, role, roleSource: source, resolved, evident: evidenceOf(resolved) };
   });
   const routedRanks = highestRoutedRank(states) + 1;
   const peers = peerEvidence(base);
+  // Inferred layouts of one rank count share their set of ranks (10,000 small workers: ~1.5 MB).
+  const rangeSets = new Map<number, ReadonlySet<number>>();
   return base.map((w) => {
     const unknown = { prefill: false, decode: false };
     let layout = w.layout;
@@ -67,16 +92,21 @@ export function workerContexts(states: readonly WorkerState[], dpSizeFlag: numbe
       if (layout.expectedRanks[phase] !== null) continue;
       const labelled = w.resolved[phase].ranks.size > 0;
       const evidence: Array<readonly [NonNullable<WorkerLayout['inferredFrom']>, number]> = [
-        ['labels', w.evident.size === 0 ? 0 : Math.max(...w.evident) + 1],
+        ['labels', w.evident.top === Number.NEGATIVE_INFINITY ? 0 : w.evident.top + 1],
         ['peers', peerRanks(w, peers)],
         ['routing', w.role === 'prefill' || w.role === 'agg' ? routedRanks : 0],
         ['requests', highestRequestedRank(w.state) + 1],
       ];
       const [from, count] = evidence.reduce((best, e) => (e[1] > best[1] ? e : best));
       // One rank of the worker's own is no evidence of how many there are; other sources are.
-      const lone = from === 'labels' && w.evident.size <= 1;
+      const lone = from === 'labels' && !w.evident.several;
       if (count >= 2 && !lone && count <= MAX_RANKS) {
-        layout = inferred(layout, phase, count, from);
+        let ranks = rangeSets.get(count);
+        if (ranks === undefined) {
+          ranks = new Set(Array.from({ length: count }, (_, r) => r));
+          rangeSets.set(count, ranks);
+        }
+        layout = inferred(layout, phase, ranks, from);
       } else if (labelled || w.state.fetchedTotal > w.state.fetchedRequests) {
         // DP labels say there is a DP deployment (or TensorRT-LLM says other ranks fetched requests).
         unknown[phase] = labelled;
@@ -86,12 +116,11 @@ export function workerContexts(states: readonly WorkerState[], dpSizeFlag: numbe
   });
 }
 
-function inferred(layout: WorkerLayout, phase: Phase, count: number, from: NonNullable<WorkerLayout['inferredFrom']>): WorkerLayout {
-  const ranks = new Set<number>();
-  for (let r = 0; r < count; r++) ranks.add(r);
+/** @param ranks 0 … count − 1 */
+function inferred(layout: WorkerLayout, phase: Phase, ranks: ReadonlySet<number>, from: NonNullable<WorkerLayout['inferredFrom']>): WorkerLayout {
   return {
     ...layout,
-    dpSize: layout.dpSize ?? count,
+    dpSize: layout.dpSize ?? ranks.size,
     dpSizeSource: layout.dpSizeSource === 'none' ? 'inferred' : layout.dpSizeSource,
     inferredFrom: layout.inferredFrom ?? from,
     expectedRanks: { ...layout.expectedRanks, [phase]: ranks },
@@ -115,7 +144,7 @@ interface PeerEvidence {
  * What each worker's peers say, gathered once over all workers: asking every worker about every
  * other took ranks² time (10,000 small files, each its own worker: 15 s).
  */
-function peerEvidence(all: ReadonlyArray<{ readonly state: WorkerState; readonly role: Role; readonly layout: WorkerLayout; readonly evident: ReadonlySet<number> }>): PeerEvidence {
+function peerEvidence(all: ReadonlyArray<{ readonly state: WorkerState; readonly role: Role; readonly layout: WorkerLayout; readonly evident: Evident }>): PeerEvidence {
   const declared = new Map<Role, TopTwo>();
   const logged = new Map<Role, TopTwo>();
   const offer = (tops: Map<Role, TopTwo>, role: Role, value: number, owner: WorkerState): void => {
@@ -133,9 +162,7 @@ function peerEvidence(all: ReadonlyArray<{ readonly state: WorkerState; readonly
   for (const w of all) {
     if (w.role === 'unknown') continue;
     if (w.layout.dpSize !== null) offer(declared, w.role, w.layout.dpSize, w.state);
-    let highest = Number.NEGATIVE_INFINITY;
-    for (const rank of w.evident) if (rank > highest) highest = rank;
-    if (w.evident.size > 0) offer(logged, w.role, highest, w.state);
+    if (w.evident.top !== Number.NEGATIVE_INFINITY) offer(logged, w.role, w.evident.top, w.state);
   }
   return { declared, logged };
 }

@@ -57,9 +57,18 @@ export function guardPipe(stream: NodeJS.WriteStream = process.stdout): void {
   stream.on('error', (error: NodeJS.ErrnoException) => endOnWriteError(error, stream));
 }
 
-/** Write to stdout and wait until it is flushed; a write that fails ends the program (`endOnWriteError`). */
-export function writeOutput(text: string, stream: NodeJS.WriteStream = process.stdout): Promise<void> {
+/**
+ * Write to stdout and wait until it is flushed; a write that fails ends the program
+ * (`endOnWriteError`). Text in chunks (a large JSON report: json-chunks.ts) is written a chunk at
+ * a time, each once the one before is flushed, so it is never whole in memory.
+ */
+export async function writeOutput(text: string | Iterable<string>, stream: NodeJS.WriteStream = process.stdout): Promise<void> {
   guardPipe(stream);
+  if (typeof text === 'string') return writeChunk(text, stream);
+  for (const chunk of text) await writeChunk(chunk, stream);
+}
+
+function writeChunk(text: string, stream: NodeJS.WriteStream): Promise<void> {
   return new Promise((resolve) => {
     stream.write(text, (error) => {
       if (error === null || error === undefined) resolve();

@@ -15,6 +15,7 @@ import { buildReport } from '../analyze/build-report.ts';
 import { distinctSummaries, parseSummary, SUMMARY_EMPTY, SUMMARY_FORMAT, SUMMARY_FORMAT_MISSING, SUMMARY_INTERRUPTED, toSummary, workersFromSummaries, type InputNote, type Summary, type SummaryFile, type SummarySettings } from '../summary/summary.ts';
 import type { InputSummary, Report } from '../model/report.ts';
 import { VERSION } from '../model/version.ts';
+import { dropSpareKernels } from '../scan/kernel.ts';
 
 export interface RunContext {
   /** standard input, for `-` */
@@ -72,6 +73,7 @@ export async function run(paths: readonly string[], options: Options, context: R
   const range = await resolveTimeRange(options, sources, readOptions, read);
   const outputs = await read(sources, readSettingsOf(options, range), 'analyse', readOptions, context.stdin);
   context.onReading?.(false);
+  dropSpareKernels();
 
   const workers = new Map<string, WorkerState>();
   const inputs: InputSummary[] = [];

@@ -266,6 +266,15 @@ export function takeKernel(bufferBytes: number): Kernel {
   return createKernel(bufferBytes);
 }
 
+/**
+ * Let go of this thread's spare kernels once reading is done: each holds its WebAssembly memory
+ * (~16.5 MiB mapped, of which what a read touched is resident: ~0.3 MiB after 10,000 small files,
+ * up to the 2 MiB buffer and the entry table after large ones) until the process ends.
+ */
+export function dropSpareKernels(): void {
+  spare.length = 0;
+}
+
 /** Give a kernel back for reuse; its scanner must not be used again. */
 export function releaseKernel(kernel: Kernel): void {
   kernel.host = NO_FOLD;

@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { dropSpareKernels, releaseKernel, takeKernel } from '../../src/scan/kernel.ts';
 import { createLineScanner, decodeCandidate } from '../../src/scan/scanner.ts';
 
 const NEEDLES = ['batch', 'server_args=', 'dp_rank', 'Iteration(', 'global_rank = ', 'élan'];
@@ -107,5 +108,19 @@ describe('the scanning kernel with many needles', () => {
     const lines = Array.from({ length: 300 }, (_, i) => `line ${i} ${i % 7 === 0 ? (needles[i % 20] ?? '') : 'nothing here'} end`);
     const input = Buffer.from(`${lines.join('\n')}\n`);
     expect(scan([input], 1 << 20, needles, false)).toEqual({ lines: 300, oversized: 0, candidates: lines });
+  });
+});
+
+describe('the pool of kernels', () => {
+  it('reuses a released kernel, and holds none once reading is done (issue 18: each maps ~16.5 MiB)', () => {
+    const kernel = takeKernel(4096);
+    releaseKernel(kernel);
+    const again = takeKernel(4096);
+    expect(again).toBe(kernel);
+    releaseKernel(again);
+    dropSpareKernels();
+    const fresh = takeKernel(4096);
+    expect(fresh).not.toBe(kernel);
+    releaseKernel(fresh);
   });
 });
