@@ -154,6 +154,18 @@ describe('kernel fold', () => {
     expectSameAsRecords(batchLog(13, 8_000, { ...PLAIN, stepMs: 800, forms: 0.7, start: [2026, 2, 8, 0, 30] }), 'America/New_York', 4099);
   });
 
+  it('one wall-clock minute in stamps of different zones: the minute cache keys on the zone too', () => {
+    // Alternating zones within each minute: a cache keyed on the minute alone would date the
+    // second zone's lines by the first's start (kernel/fold.ts, zoneKey).
+    const zones = ['Z', '+05:30', '-08:00', ''];
+    const lines = Array.from({ length: 4000 }, (_, i) => {
+      const wall = new Date(Date.UTC(2026, 3, 14, 10, 0, 0) + i * 700).toISOString().slice(0, 23);
+      const message = i % 2 === 0 ? `Prefill batch, #new-seq: 1, #new-token: ${i % 97}, #queue-req: ${i % 13}, ` : `Decode batch, #running-req: ${i % 31}, #queue-req: ${i % 7}, `;
+      return `${wall}${zones[i % zones.length]} INFO sglang: ${message}`;
+    });
+    expectSameAsRecords(`${lines.join('\n')}\n`, 'Asia/Kolkata');
+  });
+
   it('random shapes and read sizes', () => {
     const random = mulberry32(10);
     for (let k = 0; k < 12; k++) {
