@@ -60,7 +60,15 @@ export function resolveCommaKeys(): void {
   SLOT_TRANSFERRING = keyTarget(KEY_TRANSFERRING);
   SLOT_INFLIGHT = keyTarget(KEY_INFLIGHT);
   SLOT_TRANSFER = keyTarget(KEY_TRANSFER);
+  // Whether these keys fill every value slot (then no slot needs clearing first).
+  let filled: u64 = 0;
+  const slots: StaticArray<i32> = [SLOT_NEW_SEQ, SLOT_NEW_TOKEN, SLOT_CACHED, SLOT_RUNNING, SLOT_QUEUE, SLOT_UNBOOTSTRAPPED, SLOT_PREALLOC, SLOT_BOOTSTRAP, SLOT_TRANSFERRING, SLOT_INFLIGHT, SLOT_TRANSFER];
+  for (let k = 0; k < slots.length; k++) if (unchecked(slots[k]) >= 0) filled |= (<u64>1) << <u64>unchecked(slots[k]);
+  coversAll = valueSlots() < 64 && filled == ((<u64>1) << <u64>valueSlots()) - 1;
 }
+
+/** Whether this reader's keys fill every value slot of the key table (resolveCommaKeys). */
+let coversAll = false;
 
 // @ts-ignore: an AssemblyScript decorator (TypeScript allows none on functions)
 @inline function keep(entry: usize, slot: i32, value: f64): void {
@@ -181,7 +189,7 @@ export function readCommaBatch(s: usize, e: usize, entry: usize): boolean {
   put(entry, LEGACY, 0);
   put(entry, PREFIX, <f64>PREFIX_NATIVE);
   // The key table's value slots; a key it does not hold is read (and checked) but not kept.
-  for (let v = 0; v < valueSlots(); v++) put(entry, VALUES + v, -1);
+  if (!coversAll) for (let v = 0; v < valueSlots(); v++) put(entry, VALUES + v, -1);
   keep(entry, SLOT_NEW_SEQ, newSeq);
   keep(entry, SLOT_NEW_TOKEN, newTokens);
   keep(entry, SLOT_CACHED, cached);
