@@ -101,27 +101,34 @@ export function keyTarget(key: usize): i32 {
 }
 
 /** How many value slots the table fills. */
-export function valueSlots(): i32 {
+// @ts-ignore: an AssemblyScript decorator (TypeScript allows none on functions)
+@inline export function valueSlots(): i32 {
   return valueCount;
 }
 
 /** The value slot of a role, as an entry slot (the fold reads them). */
-export function roleSlot(role: i32): i32 {
+// @ts-ignore: an AssemblyScript decorator (TypeScript allows none on functions)
+@inline export function roleSlot(role: i32): i32 {
   return role < 0 ? -1 : VALUES + role;
 }
-export function newSeqSlot(): i32 {
+// @ts-ignore: an AssemblyScript decorator (TypeScript allows none on functions)
+@inline export function newSeqSlot(): i32 {
   return roleSlot(roleNewSeq);
 }
-export function newTokenSlot(): i32 {
+// @ts-ignore: an AssemblyScript decorator (TypeScript allows none on functions)
+@inline export function newTokenSlot(): i32 {
   return roleSlot(roleNewToken);
 }
-export function cachedSlot(): i32 {
+// @ts-ignore: an AssemblyScript decorator (TypeScript allows none on functions)
+@inline export function cachedSlot(): i32 {
   return roleSlot(roleCached);
 }
-export function runningSlot(): i32 {
+// @ts-ignore: an AssemblyScript decorator (TypeScript allows none on functions)
+@inline export function runningSlot(): i32 {
   return roleSlot(roleRunning);
 }
-export function queueSlot(): i32 {
+// @ts-ignore: an AssemblyScript decorator (TypeScript allows none on functions)
+@inline export function queueSlot(): i32 {
   return roleSlot(roleQueue);
 }
 
