@@ -1,9 +1,10 @@
 /**
- * SGLang batch records as the scanning kernel reads them (kernel/batch.ts): every `Prefill batch`
- * / `Decode batch` shape parseSglangLine takes, in every envelope, read from bytes with no string
- * made. The kernel finds the message, reads the header, the prefix (SGLang's own bracket, or a
- * custom layout's brackets and logger timestamp) and the body's `key: value` pairs into slots; the
- * keys and their slots are set from here (`setSglangBatchKeys`), and this module maps the slots to
+ * SGLang batch records as the scanning kernel reads them (kernel/comma.ts for the native comma
+ * shape, kernel/batch.ts for the rest): every `Prefill batch` / `Decode batch` shape
+ * parseSglangLine takes, in every envelope, read from bytes with no string made. The kernel finds
+ * the message, reads the header, the prefix (SGLang's own bracket, or a custom layout's brackets and
+ * logger timestamp) and the body's `key: value` pairs into slots; the keys and their slots are set
+ * from here (`setSglangBatchKeys`), and this module maps the slots to
  * the record's fields. What the kernel cannot follow exactly it declines (non-ASCII bytes, `DP-1`,
  * malformed counts, missing required fields, over-long lines), and those lines go to
  * `parseSglangLine`, which stays the definition of what a line means: for the lines it takes, the
