@@ -1,7 +1,7 @@
-// Folding: the SGLang batch records the kernel reads (scan.ts) summed inside the kernel, per phase
+// Folding: the SGLang batch records the kernel reads (batch.ts) summed inside the kernel, per phase
 // and rank labels, instead of handed to JavaScript one entry per line. A scheduler log is mostly
 // batch lines; per line, JavaScript cost more than the whole scan (warm-up included: each thread
-// starts interpreted). What it takes from a fold instead is a few groups per task (src/io/kernel.ts
+// starts interpreted). What it takes from a fold instead is a few groups per task (src/scan/kernel.ts
 // reads them; src/aggregate adds them exactly as it adds the lines one by one).
 //
 // Exact by construction, or not at all: a record this code cannot sum exactly (a count past the
@@ -9,8 +9,9 @@
 // JavaScript sees everything in the order of the lines: the fold is handed over (a call out to
 // JavaScript, in the middle of a scan) before any entry that follows folded records, and a scan
 // that holds entries stops before the next record it would fold (scan.ts, emit).
+import { cachedSlot, newSeqSlot, newTokenSlot, queueSlot, runningSlot } from './batch';
 
-// ---------------------------------------------------------------- layout (read by src/io/kernel.ts)
+// ---------------------------------------------------------------- layout (read by src/scan/kernel.ts)
 // Sizes: a worker's ranks all fit (the largest deployments log a few hundred per worker; past
 // MAX_GROUPS each new group flushes the fold, which still reads right, only slower). Only what the
 // groups touch is ever resident. A group's window spans 21 minutes of log; 85 minutes (1024) made
@@ -47,15 +48,18 @@ const MINUTE_TIMED: i32 = 0;
 const MINUTE_UNTIMED: i32 = 1;
 const MINUTE_DECLINED: i32 = 2;
 
-// JavaScript, called from inside a scan (src/io/kernel.ts binds them per instance):
+// JavaScript, called from inside a scan (src/scan/kernel.ts binds them per instance):
 /** Takes the fold (reads the groups, then calls resetFold). */
 // @ts-ignore: an AssemblyScript decorator (TypeScript allows none on functions)
 @external("env", "hostFlushFold")
 declare function hostFlushFold(): void;
-/** LineParser.minuteStart of minute YYYYMMDDHHMM: its first instant, NaN (untimed) or −Infinity (null). */
+/**
+ * When minute YYYYMMDDHHMM starts (sglangMinuteStart), in the zone of `offset` minutes east of UTC,
+ * or, NaN, in --tz: its first instant, NaN (untimed) or −Infinity (declined).
+ */
 // @ts-ignore: an AssemblyScript decorator (TypeScript allows none on functions)
 @external("env", "hostMinuteStart")
-declare function hostMinuteStart(minute: f64): f64;
+declare function hostMinuteStart(minute: f64, offset: f64): f64;
 
 const groups: usize = heap.alloc(<usize>(MAX_GROUPS * GROUP_FIELDS * 8));
 /** per group: queue histogram, then running histogram (u32 counts) */
@@ -67,9 +71,10 @@ const orders: usize = heap.alloc(<usize>(MAX_GROUPS * WINDOW_BUCKETS * 2));
 /** open addressing over groups: group index + 1, 0 empty */
 const HASH_SLOTS: i32 = 1024;
 const hashTable: usize = heap.alloc(<usize>(HASH_SLOTS * 4));
-/** minutes, direct-mapped: key (YYYYMMDDHHMM, −1 empty), first instant (f64), how (i32) */
+/** minutes, direct-mapped: key (YYYYMMDDHHMM, −1 empty, and the zone: zoneKey), first instant (f64), how (i32) */
 const MINUTE_SLOTS: i32 = 64;
 const minuteKeys: usize = heap.alloc(<usize>(MINUTE_SLOTS * 8));
+const minuteZones: usize = heap.alloc(<usize>(MINUTE_SLOTS * 8));
 const minuteStarts: usize = heap.alloc(<usize>(MINUTE_SLOTS * 8));
 const minuteHow: usize = heap.alloc(<usize>(MINUTE_SLOTS * 4));
 
@@ -143,16 +148,34 @@ export function resetFold(): void {
   groupCount = 0;
 }
 
+/** The zone of a minute as a cache key: its offset, or (NaN, --tz) a value no offset takes. */
+function zoneKey(offset: f64): f64 {
+  return offset != offset ? 1e9 : offset;
+}
+
+/** An entry's value in `slot`, −1 (absent) when the role has no slot. */
+// @ts-ignore: an AssemblyScript decorator (TypeScript allows none on functions)
+@inline function valueOf(entry: usize, slot: i32): f64 {
+  return slot < 0 ? -1 : load<f64>(entry + <usize>slot * 8);
+}
+
 /**
- * Adds a record scan.ts read (`dp`: its four rank slots DP, TP, PP, ATTN_CP) to the fold, handing
- * the fold to JavaScript first when it has no room for it; false when the record must stay an
- * entry (then nothing changed).
+ * Adds a record batch.ts read (`dp`: its four rank slots DP, TP, PP, ATTN_CP; `entry`: its value
+ * slots) to the fold, handing the fold to JavaScript first when it has no room for it; false when
+ * the record must stay an entry (then nothing changed).
  */
-export function foldRecord(kind: f64, minute: f64, second: f64, milli: f64, dp: usize, queue: f64, running: f64, newTokens: f64, newSeq: f64, cached: f64): boolean {
+export function foldRecord(kind: f64, minute: f64, second: f64, milli: f64, offset: f64, dp: usize, entry: usize): boolean {
+  const queue = valueOf(entry, queueSlot());
+  const running = valueOf(entry, runningSlot());
+  const newTokens = valueOf(entry, newTokenSlot());
+  const newSeq = valueOf(entry, newSeqSlot());
+  const cached = valueOf(entry, cachedSlot());
   const m = minuteSlot(minute);
-  if (load<f64>(minuteKeys + m * 8) != minute) {
-    const start = hostMinuteStart(minute);
+  const zone = zoneKey(offset);
+  if (load<f64>(minuteKeys + m * 8) != minute || load<f64>(minuteZones + m * 8) != zone) {
+    const start = hostMinuteStart(minute, offset);
     store<f64>(minuteKeys + m * 8, minute);
+    store<f64>(minuteZones + m * 8, zone);
     store<f64>(minuteStarts + m * 8, start);
     store<i32>(minuteHow + m * 4, start != start ? MINUTE_UNTIMED : start == -Infinity ? MINUTE_DECLINED : MINUTE_TIMED);
   }
@@ -208,7 +231,7 @@ export function foldRecord(kind: f64, minute: f64, second: f64, milli: f64, dp: 
   if (newTokens >= 0) add(group, G_NEW_TOKENS, newTokens);
   if (newSeq >= 0) add(group, G_NEW_SEQ, newSeq);
   if (cached >= 0) add(group, G_CACHED, cached);
-  // queue is always there (scan.ts requires it); running may be absent (−1) on prefill lines.
+  // queue is always there (batch.ts requires it); running may be absent (−1) on prefill lines.
   count(g, 0, <i32>queue, G_QUEUE_TOP);
   if (running >= 0) {
     count(g, 1, <i32>running, G_RUNNING_TOP);

@@ -19,6 +19,8 @@ type WasmModule = { readonly kind: 'WebAssembly.Module' };
 const ENTRY_CAPACITY = 4096;
 /** Room for needle bytes; the parsers' needles take a few hundred. */
 const NEEDLE_BYTES = 4096;
+/** Room for the batch keys and their table (sglang-batch.ts); they take a few hundred. */
+const BATCH_KEY_BYTES = 2048;
 /** The kernel reads 64 bytes at a time (and the 16 bytes one byte on): up to 80 bytes past the end of what it scans. */
 const BLOCK_PADDING = 80;
 
@@ -27,6 +29,7 @@ interface KernelExports {
   alloc(bytes: number): number;
   setNeedles(anchors: number, count: number, table: number, needles: number): void;
   configure(table: number, capacity: number, maxLine: number, every: number, batches: number, dense: number): void;
+  setBatchKeys(table: number, count: number, values: number, newSeq: number, newToken: number, cached: number, running: number, queue: number): number;
   scan(from: number, to: number, last: number): number;
   countPairs(from: number, to: number, table: number): void;
   entryCount(): number;
@@ -63,7 +66,7 @@ export interface FoldLayout {
   readonly G_RUNNING_TOP: number;
 }
 
-/** Slot indexes of an entry, as the kernel exports them. */
+/** Slot indexes of an entry and the kernel's limits, as it exports them (kernel/layout.ts, kernel/batch.ts). */
 export interface EntryLayout {
   readonly ENTRY_SLOTS: number;
   readonly KIND: number;
@@ -72,17 +75,25 @@ export interface EntryLayout {
   readonly MINUTE: number;
   readonly SECOND: number;
   readonly MILLI: number;
+  readonly OFFSET: number;
+  readonly LEGACY: number;
+  readonly PREFIX: number;
+  readonly PREFIX_NATIVE: number;
+  readonly PREFIX_CUSTOM: number;
   readonly DP: number;
-  readonly NEW_SEQ: number;
-  readonly NEW_TOKEN: number;
-  readonly CACHED: number;
-  readonly RUNNING: number;
-  readonly QUEUE: number;
-  readonly BOOTSTRAP_QUEUE: number;
-  readonly INFLIGHT: number;
+  readonly VALUES: number;
+  readonly MAX_VALUES: number;
+  readonly MAX_KEYS: number;
+  readonly MARK_LEGACY_PREFILL: number;
+  readonly MARK_MODERN_DECODE: number;
   readonly MAX_ANCHORS: number;
   readonly fold: FoldLayout;
 }
+
+const ENTRY_NAMES = [
+  'ENTRY_SLOTS', 'KIND', 'START', 'END', 'MINUTE', 'SECOND', 'MILLI', 'OFFSET', 'LEGACY', 'PREFIX', 'PREFIX_NATIVE', 'PREFIX_CUSTOM', 'DP', 'VALUES', 'MAX_VALUES',
+  'MAX_KEYS', 'MARK_LEGACY_PREFILL', 'MARK_MODERN_DECODE', 'MAX_ANCHORS',
+] as const satisfies ReadonlyArray<Exclude<keyof EntryLayout, 'fold'>>;
 
 export interface Kernel {
   readonly exports: KernelExports;
@@ -98,6 +109,10 @@ export interface Kernel {
   /** where needle bytes and the needle table go */
   readonly needleAt: number;
   readonly needleBytes: number;
+  /** where the batch keys and their table go, and whether they are set (sglang-batch.ts) */
+  readonly batchKeysAt: number;
+  readonly batchKeyBytes: number;
+  batchKeysSet: boolean;
   /** byte-pair counts (`countPairs`), at `pairsAt` in memory */
   readonly pairs: Uint32Array;
   readonly pairsAt: number;
@@ -123,8 +138,8 @@ function compile(): WasmModule {
 export interface FoldHost {
   /** take the fold (`takeFold`) */
   flush(): void;
-  /** LineParser.minuteStart */
-  minuteStart(minute: number): number | null;
+  /** when minute YYYYMMDDHHMM starts, in the zone `offset` minutes east of UTC or (NaN) in --tz (sglangMinuteStart) */
+  minuteStart(minute: number, offset: number): number | null;
 }
 
 const NO_FOLD: FoldHost = {
@@ -142,7 +157,7 @@ function importsFor(host: () => FoldHost): object {
       },
       hostFlushFold: () => host().flush(),
       // null (the zone's offset changes within the minute) travels as −Infinity.
-      hostMinuteStart: (minute: number) => host().minuteStart(minute) ?? Number.NEGATIVE_INFINITY,
+      hostMinuteStart: (minute: number, offset: number) => host().minuteStart(minute, offset) ?? Number.NEGATIVE_INFINITY,
     },
   };
 }
@@ -159,22 +174,7 @@ export function entryLayout(): EntryLayout {
     const globals = instance.exports as Record<string, { readonly value: unknown }>;
     const read = (name: string): number => globals[name]?.value as number;
     layout = {
-      ENTRY_SLOTS: read('ENTRY_SLOTS'),
-      KIND: read('KIND'),
-      START: read('START'),
-      END: read('END'),
-      MINUTE: read('MINUTE'),
-      SECOND: read('SECOND'),
-      MILLI: read('MILLI'),
-      DP: read('DP'),
-      NEW_SEQ: read('NEW_SEQ'),
-      NEW_TOKEN: read('NEW_TOKEN'),
-      CACHED: read('CACHED'),
-      RUNNING: read('RUNNING'),
-      QUEUE: read('QUEUE'),
-      BOOTSTRAP_QUEUE: read('BOOTSTRAP_QUEUE'),
-      INFLIGHT: read('INFLIGHT'),
-      MAX_ANCHORS: read('MAX_ANCHORS'),
+      ...(Object.fromEntries(ENTRY_NAMES.map((name) => [name, read(name)])) as Record<(typeof ENTRY_NAMES)[number], number>),
       fold: Object.fromEntries(FOLD_NAMES.map((name) => [name, read(name)])) as unknown as FoldLayout,
     };
   }
@@ -191,6 +191,7 @@ function createKernel(bufferBytes: number): Kernel {
   const bufferAt = exports.alloc(bufferBytes + BLOCK_PADDING);
   const entriesAt = exports.alloc(ENTRY_CAPACITY * slots * 8 + 8);
   const needleAt = exports.alloc(NEEDLE_BYTES);
+  const batchKeysAt = exports.alloc(BATCH_KEY_BYTES);
   const pairsAt = exports.alloc((1 << 16) * 4);
   const memory = Buffer.from(exports.memory.buffer);
   const aligned = Math.ceil(entriesAt / 8) * 8;
@@ -204,6 +205,9 @@ function createKernel(bufferBytes: number): Kernel {
     capacity: ENTRY_CAPACITY,
     needleAt,
     needleBytes: NEEDLE_BYTES,
+    batchKeysAt,
+    batchKeyBytes: BATCH_KEY_BYTES,
+    batchKeysSet: false,
     pairs: new Uint32Array(exports.memory.buffer, pairsAt, 1 << 16),
     pairsAt,
     anchorsFor: null,

@@ -12,8 +12,9 @@
  *   per input from its first bytes (`chooseAnchors`), so they stay rare whatever the log looks
  *   like. The choice changes only the speed: a line is a candidate exactly when it holds a needle
  *   (or every line is, when needles do not fit anchors: one shorter than two bytes, or too many).
- * - When asked (`batches`), the kernel also reads SGLang batch lines into numbers, which become
- *   the candidate's record (sglang-batch.ts) with no string made; or it folds them.
+ * - When asked (`batches`), the kernel also reads SGLang batch lines, in every shape and envelope,
+ *   into numbers, which become the candidate's record (sglang-batch.ts) with no string made; or it
+ *   folds them.
  *   Every other candidate is a view of its bytes; `decodeCandidate` gives its UTF-8 text.
  *
  * Lines end at `\n`; a trailing `\r` is dropped (CRLF). A line longer than `maxLineBytes` is
@@ -23,7 +24,7 @@
 import type { BatchRecord, FoldedBatches } from '../model/records.ts';
 import type { Zone } from '../parse/timestamps.ts';
 import { entryLayout, releaseKernel, takeFold, takeKernel, type Kernel } from './kernel.ts';
-import { sglangBatchFromSlots, sglangMinuteStart } from './sglang-batch.ts';
+import { setSglangBatchKeys, sglangBatchFromSlots, sglangMinuteStart } from './sglang-batch.ts';
 
 /** Default bound on one line: 1 MiB. SGLang request reprs reach tens of KB; anything past 1 MiB is not a log line we read. */
 export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
@@ -203,7 +204,8 @@ export function createLineScanner(options: {
   const flushFold = (): void => {
     if (fold !== undefined && k.foldGroupCount() > 0) fold.onFold(takeFold(kernel));
   };
-  if (fold !== undefined && batches !== undefined) kernel.host = { flush: flushFold, minuteStart: (minute) => sglangMinuteStart(minute, batches.zone) };
+  if (batches !== undefined) setSglangBatchKeys(kernel);
+  if (fold !== undefined && batches !== undefined) kernel.host = { flush: flushFold, minuteStart: (minute, offset) => sglangMinuteStart(minute, offset, batches.zone) };
   const zone = batches?.zone;
 
   /** Lines of `buffer[from, to)`, which ends just after a `\n` (or, `last`, at the end of input). */

@@ -2,7 +2,8 @@
  * The kernel's fold (kernel/fold.ts) gives the same worker state as the same lines one record at
  * a time, on inputs built to hit each of its edges: more groups than it holds, buckets past its
  * window and back in time, counts past its histograms, minutes a zone's offset changes in,
- * impossible dates, leap and out-of-range seconds, and other candidates between batch lines.
+ * impossible dates, leap and out-of-range seconds, other candidates between batch lines, and
+ * lines of every shape and envelope (legacy lines stay records; stamps with their own zone).
  */
 import { Readable } from 'node:stream';
 import { Chalk } from 'chalk';
@@ -17,6 +18,7 @@ import { RENDERERS } from '../../src/render/index.ts';
 import { run } from '../../src/cli/run.ts';
 import { referenceReadSources } from '../helpers/reference-reader.ts';
 import { mulberry32 } from '../helpers/random.ts';
+import { BATCH_FORMS } from '../helpers/batch-forms.ts';
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
@@ -35,6 +37,8 @@ interface Shape {
   readonly odd: number;
   /** wall-clock start, as Date.UTC arguments */
   readonly start: readonly [number, number, number, number, number];
+  /** chance of a line in another shape or envelope (BATCH_FORMS) */
+  readonly forms?: number;
 }
 
 function batchLog(seed: number, lines: number, shape: Shape): string {
@@ -53,15 +57,20 @@ function batchLog(seed: number, lines: number, shape: Shape): string {
     const tags = `DP${dp} TP${dp * shape.tps + pick(shape.tps)}${random() < 0.05 ? ' PP1' : ''}`;
     const queue = random() < shape.huge ? 1024 + pick(3000) : pick(40);
     const running = random() < shape.huge ? 1024 + pick(3000) : pick(64);
+    let message: string;
     if (random() < shape.other) {
-      out.push(random() < 0.5 ? `[${stamp} ${tags}] \x1b[32mPrefill batch, #new-seq: 1, #new-token: 9, #queue-req: ${queue}\x1b[0m` : `[${stamp}] Finish: obj=GenerateReqInput(rid='r${i}'), out={'meta_info': {'dp_rank': ${dp}}}`);
+      // Candidates the kernel leaves to the parsers: a `DP-1` batch line (a record all the same), a request line.
+      out.push(random() < 0.5 ? `[${stamp} DP-1 ${tags}] Prefill batch, #new-seq: 1, #new-token: 9, #queue-req: ${queue}` : `[${stamp}] Finish: obj=GenerateReqInput(rid='r${i}'), out={'meta_info': {'dp_rank': ${dp}}}`);
+      continue;
     } else if (random() < 0.5) {
       const cached = random() < 0.8 ? `#cached-token: ${pick(900)}, ` : '';
       const run = random() < 0.7 ? `#running-req: ${running}, ` : '';
-      out.push(`[${stamp} ${tags}] Prefill batch, #new-seq: ${1 + pick(4)}, #new-token: ${pick(9000)}, ${cached}token usage: 0.41, ${run}#queue-req: ${queue}, `);
+      message = `Prefill batch, #new-seq: ${1 + pick(4)}, #new-token: ${pick(9000)}, ${cached}token usage: 0.41, ${run}#queue-req: ${queue}, `;
     } else {
-      out.push(`[${stamp} ${tags}] Decode batch, #running-req: ${running}, #token: ${pick(90000)}, token usage: 0.52, cuda graph: True, gen throughput (token/s): 812.33, #queue-req: ${queue}, `);
+      message = `Decode batch, #running-req: ${running}, #token: ${pick(90000)}, token usage: 0.52, cuda graph: True, gen throughput (token/s): 812.33, #queue-req: ${queue}, `;
     }
+    const form = shape.forms !== undefined && random() < shape.forms ? BATCH_FORMS[pick(BATCH_FORMS.length)] : undefined;
+    out.push(form === undefined ? `[${stamp} ${tags}] ${message}` : form(stamp, tags, message, at));
   }
   return `${out.join('\n')}\n`;
 }
@@ -140,10 +149,27 @@ describe('kernel fold', () => {
     expectSameAsRecords(fall, 'Asia/Kolkata');
   });
 
+  it('lines of every shape and envelope: folded alike, legacy lines kept as records in order, stamps with their own zone', () => {
+    expectSameAsRecords(batchLog(12, 20_000, { ...PLAIN, forms: 0.5, other: 0.02, odd: 0.02 }));
+    expectSameAsRecords(batchLog(13, 8_000, { ...PLAIN, stepMs: 800, forms: 0.7, start: [2026, 2, 8, 0, 30] }), 'America/New_York', 4099);
+  });
+
+  it('one wall-clock minute in stamps of different zones: the minute cache keys on the zone too', () => {
+    // Alternating zones within each minute: a cache keyed on the minute alone would date the
+    // second zone's lines by the first's start (kernel/fold.ts, zoneKey).
+    const zones = ['Z', '+05:30', '-08:00', ''];
+    const lines = Array.from({ length: 4000 }, (_, i) => {
+      const wall = new Date(Date.UTC(2026, 3, 14, 10, 0, 0) + i * 700).toISOString().slice(0, 23);
+      const message = i % 2 === 0 ? `Prefill batch, #new-seq: 1, #new-token: ${i % 97}, #queue-req: ${i % 13}, ` : `Decode batch, #running-req: ${i % 31}, #queue-req: ${i % 7}, `;
+      return `${wall}${zones[i % zones.length]} INFO sglang: ${message}`;
+    });
+    expectSameAsRecords(`${lines.join('\n')}\n`, 'Asia/Kolkata');
+  });
+
   it('random shapes and read sizes', () => {
     const random = mulberry32(10);
     for (let k = 0; k < 12; k++) {
-      const shape: Shape = { ranks: 1 + Math.floor(random() * 70), tps: 1 + Math.floor(random() * 2), stepMs: Math.floor(random() * 3000), back: random() * 0.1, huge: random() * 0.05, other: random() * 0.2, odd: random() * 0.05, start: [2026, 10, 1, 5, 0] };
+      const shape: Shape = { ranks: 1 + Math.floor(random() * 70), tps: 1 + Math.floor(random() * 2), stepMs: Math.floor(random() * 3000), back: random() * 0.1, huge: random() * 0.05, other: random() * 0.2, odd: random() * 0.05, start: [2026, 10, 1, 5, 0], forms: k % 3 === 0 ? 0 : random() };
       expectSameAsRecords(batchLog(100 + k, 3000, shape), k % 2 === 0 ? 'UTC' : 'America/New_York', 1 + Math.floor(random() * 70_000));
     }
   });
@@ -157,7 +183,7 @@ describe('kernel fold, whole runs', () => {
   };
 
   it('reports equal the plain reader, with and without a time filter', async () => {
-    const text = batchLog(11, 12_000, { ...PLAIN, ranks: 8, back: 0.01, huge: 0.01, other: 0.02, odd: 0.01 });
+    const text = batchLog(11, 12_000, { ...PLAIN, ranks: 8, back: 0.01, huge: 0.01, other: 0.02, odd: 0.01, forms: 0.2 });
     expect(await json(text, {}, false)).toBe(await json(text, {}, true));
     const filtered = { since: '2026-04-14 10:10:00', until: '2026-04-14 10:40:00' };
     expect(await json(text, filtered, false)).toBe(await json(text, filtered, true));
