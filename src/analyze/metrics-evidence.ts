@@ -8,7 +8,9 @@
  */
 import type { DerivedStats } from '../aggregate/metric-series.ts';
 import type { WorkerState } from '../aggregate/worker-state.ts';
-import type { Finding, Thresholds } from '../model/report.ts';
+import type { Finding, IdlePeriod, IdleRank, Thresholds } from '../model/report.ts';
+import { isoTime } from './rows.ts';
+import { groupIdlePeriods, IDLE_RANKS_LISTED } from './windows.ts';
 
 export function metricsWithoutRank(workers: readonly WorkerState[]): Finding[] {
   const findings: Finding[] = [];
@@ -28,7 +30,11 @@ export function metricsWithoutRank(workers: readonly WorkerState[]): Finding[] {
  * - QUEUED_WHILE_PEER_IDLE: the share of scrapes in which one rank had requests waiting while another
  *   had nothing running or waiting (queuedIdleWarn / queuedIdleFail);
  * - RUNNING_CEILING: a rank whose running count was one constant value > 0 in every scrape where
- *   it had requests waiting, over at least ceilingMinLines such scrapes (a cap, not demand).
+ *   it had requests waiting, over at least ceilingMinLines such scrapes (a cap, not demand);
+ * - IDLE_PERIOD: a rank with nothing running or waiting in consecutive scrapes, each while a peer
+ *   had requests running, spanning at least idleMinSeconds from the first such scrape to the last
+ *   (what happened between scrapes is not known, so the span is never stretched past them; a rank
+ *   idle in every scrape is IDLE_RANK's).
  * Judged per server of a dump (`<worker> <worker_type:worker_id>` for Dynamo labels).
  */
 export function judgeMetricSeries(workers: readonly WorkerState[], t: Thresholds): Finding[] {
@@ -68,6 +74,10 @@ function judgeServer(worker: string, ranks: ReadonlyMap<number, readonly Derived
     const fail = share > t.queuedIdleFail;
     findings.push({ code: 'QUEUED_WHILE_PEER_IDLE', level: fail ? 'fail' : 'warn', ...base, share, threshold: fail ? t.queuedIdleFail : t.queuedIdleWarn, windows: moments, ...origin });
   }
+  const idleRanks = idlePeriodRanks(entries, idle, moments, busy, empty, t);
+  if (idleRanks.length > 0) {
+    findings.push({ code: 'IDLE_PERIOD', level: 'warn', ...base, ranks: idleRanks.slice(0, IDLE_RANKS_LISTED), moreRanks: Math.max(0, idleRanks.length - IDLE_RANKS_LISTED), ...origin });
+  }
   for (const [rank, rows] of entries) {
     const queued = rows.filter((s) => (s.waiting ?? 0) > 0 && s.running !== undefined);
     const values = new Set(queued.map((s) => s.running));
@@ -77,4 +87,49 @@ function judgeServer(worker: string, ranks: ReadonlyMap<number, readonly Derived
     }
   }
   return findings;
+}
+
+/** IDLE_PERIOD's ranks on scrapes (see judgeMetricSeries); `idle`: ranks idle in every scrape, left to IDLE_RANK. */
+function idlePeriodRanks(
+  entries: ReadonlyArray<readonly [number, readonly DerivedStats[]]>,
+  idle: readonly number[],
+  moments: number,
+  busy: (s: DerivedStats) => boolean,
+  empty: (s: DerivedStats) => boolean,
+  t: Thresholds,
+): IdleRank[] {
+  // Ranks with requests running per scrape: a rank that is itself empty has all of them as peers.
+  const busyAt = new Uint32Array(moments);
+  for (const [, rows] of entries) {
+    for (let i = 0; i < moments; i++) {
+      const s = rows[i];
+      if (s !== undefined && busy(s)) busyAt[i] = (busyAt[i] ?? 0) + 1;
+    }
+  }
+  const periods: IdlePeriod[] = [];
+  for (const [rank, rows] of entries) {
+    if (idle.includes(rank)) continue;
+    let first = -1;
+    let last = -1;
+    let peerScrapes = 0;
+    const close = (): void => {
+      const start = rows[first]?.time;
+      const end = rows[last]?.time;
+      if (first >= 0 && start !== undefined && end !== undefined && (end - start) / 1000 >= t.idleMinSeconds) {
+        periods.push({ rank, start: isoTime(start) ?? '', end: isoTime(end) ?? '', seconds: (end - start) / 1000, peerBatches: peerScrapes });
+      }
+      first = -1;
+      peerScrapes = 0;
+    };
+    for (let i = 0; i < moments; i++) {
+      const s = rows[i];
+      if (s !== undefined && empty(s) && s.time !== undefined && (busyAt[i] ?? 0) > 0) {
+        if (first < 0) first = i;
+        last = i;
+        peerScrapes += busyAt[i] ?? 0;
+      } else close();
+    }
+    close();
+  }
+  return groupIdlePeriods(periods);
 }

@@ -214,7 +214,7 @@ export interface IdlePeriod {
   readonly start: string;
   readonly end: string;
   readonly seconds: number;
-  /** batches the other ranks ran meanwhile */
+  /** batches the other ranks ran meanwhile (on metrics dumps: scrapes in which a peer had requests running, summed over peers) */
   readonly peerBatches: number;
 }
 
@@ -581,6 +581,8 @@ export type Finding =
       readonly ranks: readonly IdleRank[];
       /** further ranks with idle periods, beyond those listed */
       readonly moreRanks: number;
+      /** `metrics` when judged on metrics-dump scrapes (periods from scrape to scrape, `peerBatches` counting peers' busy scrapes); absent otherwise */
+      readonly origin?: 'metrics';
     })
   | (FindingBase & { readonly code: 'TOO_MANY_RANKS'; readonly lines: number; readonly limit: number })
   | (FindingBase & {

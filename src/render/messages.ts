@@ -204,11 +204,13 @@ export function describeFinding(f: Finding): FindingText {
     case 'IDLE_PERIOD': {
       const listed = f.ranks.slice(0, 3).map(
         (r) =>
-          `${rankLabel(r.rank)} ran nothing for ${formatDuration(r.longest.seconds)} (${shortTime(r.longest.start)} – ${shortTime(r.longest.end)}) while the other ranks ran ${formatInt(r.longest.peerBatches)} batches${r.periods > 1 ? ` (${r.periods} periods, ${formatDuration(r.totalSeconds)} in all)` : ''}`,
+          `${rankLabel(r.rank)} ran nothing for ${formatDuration(r.longest.seconds)} (${shortTime(r.longest.start)} – ${shortTime(r.longest.end)}) while the other ranks ${
+            f.origin === 'metrics' ? `had requests running (${formatInt(r.longest.peerBatches)} rank-scrapes)` : `ran ${formatInt(r.longest.peerBatches)} batches`
+          }${r.periods > 1 ? ` (${r.periods} periods, ${formatDuration(r.totalSeconds)} in all)` : ''}`,
       );
       const more = f.ranks.length - listed.length + f.moreRanks;
       return {
-        message: `${phase}: ${listed.join('; ')}${more > 0 ? `; ${more} more rank${more === 1 ? '' : 's'} idled too` : ''}`,
+        message: `${f.origin === 'metrics' ? sanitize(f.worker ?? 'input') : phase}: ${listed.join('; ')}${more > 0 ? `; ${more} more rank${more === 1 ? '' : 's'} idled too` : ''}`,
         advice: 'Check those ranks\' schedulers at those times (stalls, errors, a restart) and whether the router stopped sending them requests.',
       };
     }

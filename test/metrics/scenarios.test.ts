@@ -72,6 +72,28 @@ describe('metrics dumps', () => {
     expect(md.stdout).toContain('| DP1 | 24 | 188,416 | 50.0% | 0 | 0 | 15.0 | 18 | 45.0% | 50.0% |');
   });
 
+  it('IDLE_PERIOD over scrapes: DP1 empty in the nine scrapes 13:02:00–13:04:00 while its peers run; DP2 empty for 30 s (under --idle-min) is not a period', async () => {
+    const { json } = await runJson(['fixtures/metrics/vllm-dp4-idle-period.prom']);
+    const idle = json.findings.find((f) => f.code === 'IDLE_PERIOD');
+    expect(idle).toMatchObject({ level: 'warn', origin: 'metrics', worker: 'vllm-dp4-idle-period', moreRanks: 0 });
+    // From the first idle scrape to the last, never stretched past them; 9 scrapes × 3 busy peers
+    expect(idle?.code === 'IDLE_PERIOD' ? idle.ranks : []).toEqual([
+      { rank: 1, periods: 1, totalSeconds: 120, longest: { rank: 1, start: '2026-05-28T13:02:00.000Z', end: '2026-05-28T13:04:00.000Z', seconds: 120, peerBatches: 27 } },
+    ]);
+    expect(JSON.stringify(idle)).toContain('DP1 ran nothing for 2 min');
+    expect(JSON.stringify(idle)).toContain('had requests running (27 rank-scrapes)');
+    // With --idle-min 30s, DP2's three scrapes (30 s) are a period too
+    const { json: shorter } = await runJson(['fixtures/metrics/vllm-dp4-idle-period.prom', '--idle-min', '30s']);
+    const both = shorter.findings.find((f) => f.code === 'IDLE_PERIOD');
+    expect(both?.code === 'IDLE_PERIOD' ? both.ranks.map((r) => [r.rank, r.totalSeconds, r.longest.start]) : []).toEqual([
+      [1, 120, '2026-05-28T13:02:00.000Z'],
+      [2, 30, '2026-05-28T13:05:00.000Z'],
+    ]);
+    // Ranks idle in every scrape are IDLE_RANK's, not periods
+    const { json: allIdle } = await runJson(['fixtures/metrics/vllm-dp4-engine0-skew.prom']);
+    expect(allIdle.findings.some((f) => f.code === 'IDLE_PERIOD')).toBe(false);
+  });
+
   it('running skew below one request on average is not judged (RUNNING_SKEW_MIN_MEAN)', async () => {
     // DP0 runs 1 request in every other scrape (mean 0.5), DP1 waits on 1 now and then: no ENGINE_SKEW on running
     const text = Array.from({ length: 30 }, (_, i) =>
