@@ -225,7 +225,7 @@ export function describeFinding(f: Finding): FindingText {
           f.origin === undefined
             ? `${phase}: ${rankLabel(f.rank)} held #running-req at exactly ${formatInt(f.running)} on all ${formatInt(f.queuedLines)} lines where requests were queued`
             : `${sanitize(f.worker ?? 'input')}: ${rankLabel(f.rank)} had exactly ${formatInt(f.running)} requests running in all ${formatInt(f.queuedLines)} scrapes where requests were waiting`,
-        advice: 'A cap, not demand: check --max-running-requests and KV-cache capacity for that rank (SGLang #30294).',
+        advice: 'A cap, not demand: check the running-request limit (SGLang --max-running-requests, vLLM --max-num-seqs) and KV-cache capacity for that rank (SGLang #30294).',
       };
   }
   return { message: f.code, advice: '' };

@@ -66,7 +66,8 @@ describe('renderTable', () => {
           → Requests pile up on one rank while others have room: the balancer is not following load.
         WARN RUNNING_CEILING
           Prefill: DP0 held #running-req at exactly 1 on all 50 lines where requests were queued
-          → A cap, not demand: check --max-running-requests and KV-cache capacity for that rank (SGLang #30294).
+          → A cap, not demand: check the running-request limit (SGLang --max-running-requests, vLLM --max-num-seqs) and
+            KV-cache capacity for that rank (SGLang #30294).
         INFO UNPARSEABLE_LINES
           1 line looked like batch lines but could not be parsed; first reason: prefill batch line without #queue-req
           → Torn or truncated lines from concurrent writers are normal in small numbers; many of them mean an unknown format,
