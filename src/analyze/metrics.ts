@@ -115,17 +115,17 @@ export const METRICS: readonly Metric[] = [
   { name: 'window.balance.p50', description: 'median prefill window balance', read: (r) => windows(r, 'prefill')?.balance.p50 ?? null },
   {
     name: 'engine.balance',
-    description: 'vLLM estimated prompt-token balance over engines',
+    description: 'prompt-token balance over engines (vLLM stats lines, or metrics dumps of any engine)',
     read: (r) => worst(r.engineStats.groups.map((g) => g.promptTokens.balance), Math.min),
   },
   {
     name: 'engine.peerBalance',
-    description: 'vLLM estimated prompt-token peer balance over engines',
+    description: 'prompt-token peer balance over engines (vLLM stats lines, or metrics dumps of any engine)',
     read: (r) => worst(r.engineStats.groups.map((g) => g.promptTokens.peerBalance), Math.min),
   },
   {
     name: 'engine.waiting.max',
-    description: 'peak vLLM Waiting of any engine',
+    description: 'peak requests waiting on any engine (vLLM stats lines, or metrics dumps)',
     read: (r) => worst(r.engineStats.groups.flatMap((g) => g.ranks.map((x) => x.waiting.max)), Math.max),
   },
   { name: 'routing.decisions', description: 'Dynamo routing decisions', read: (r) => r.routing.decisions },
