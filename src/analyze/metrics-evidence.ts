@@ -49,14 +49,17 @@ export function judgeMetricSeries(workers: readonly WorkerState[], t: Thresholds
   return findings;
 }
 
+/** A rank "ran" in a scrape when it had requests running … */
+const busy = (s: DerivedStats): boolean => (s.running ?? 0) > 0;
+/** … and was idle when it had nothing running or waiting. */
+const empty = (s: DerivedStats): boolean => (s.running ?? 0) === 0 && (s.waiting ?? 0) === 0;
+
 function judgeServer(worker: string, ranks: ReadonlyMap<number, readonly DerivedStats[]>, t: Thresholds): Finding[] {
   const findings: Finding[] = [];
   const base = { phase: 'decode', worker } as const;
   const origin = { origin: 'metrics' } as const;
   const entries = [...ranks];
   if (entries.length < 2) return findings;
-  const busy = (s: DerivedStats): boolean => (s.running ?? 0) > 0;
-  const empty = (s: DerivedStats): boolean => (s.running ?? 0) === 0 && (s.waiting ?? 0) === 0;
   const idle = entries.filter(([, rows]) => rows.length > 0 && rows.every(empty)).map(([rank]) => rank);
   const peerBusy = entries.filter(([rank]) => !idle.includes(rank)).reduce((n, [, rows]) => n + rows.filter(busy).length, 0);
   if (idle.length > 0 && idle.length < entries.length && peerBusy >= t.minBatches) {
@@ -74,7 +77,7 @@ function judgeServer(worker: string, ranks: ReadonlyMap<number, readonly Derived
     const fail = share > t.queuedIdleFail;
     findings.push({ code: 'QUEUED_WHILE_PEER_IDLE', level: fail ? 'fail' : 'warn', ...base, share, threshold: fail ? t.queuedIdleFail : t.queuedIdleWarn, windows: moments, ...origin });
   }
-  const idleRanks = idlePeriodRanks(entries, idle, moments, busy, empty, t);
+  const idleRanks = idlePeriodRanks(entries, idle, moments, t);
   if (idleRanks.length > 0) {
     findings.push({ code: 'IDLE_PERIOD', level: 'warn', ...base, ranks: idleRanks.slice(0, IDLE_RANKS_LISTED), moreRanks: Math.max(0, idleRanks.length - IDLE_RANKS_LISTED), ...origin });
   }
@@ -94,8 +97,6 @@ function idlePeriodRanks(
   entries: ReadonlyArray<readonly [number, readonly DerivedStats[]]>,
   idle: readonly number[],
   moments: number,
-  busy: (s: DerivedStats) => boolean,
-  empty: (s: DerivedStats) => boolean,
   t: Thresholds,
 ): IdleRank[] {
   // Ranks with requests running per scrape: a rank that is itself empty has all of them as peers.

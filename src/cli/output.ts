@@ -59,7 +59,7 @@ export function guardPipe(stream: NodeJS.WriteStream = process.stdout): void {
 
 /**
  * Write to stdout and wait until it is flushed; a write that fails ends the program
- * (`endOnWriteError`). Text in chunks (a large JSON report: json-chunks.ts) is written a chunk at
+ * (`endOnWriteError`). Text in chunks (a large JSON report: render/json-chunks.ts) is written a chunk at
  * a time, each once the one before is flushed, so it is never whole in memory.
  */
 export async function writeOutput(text: string | Iterable<string>, stream: NodeJS.WriteStream = process.stdout): Promise<void> {

@@ -255,8 +255,7 @@ export class Follower {
    */
   private sniff(input: Followed): void {
     if (input.fd === null) return;
-    const fd = input.fd;
-    const head = headOfFile(fd);
+    const head = headOfFile(input.fd);
     if (head === null || head.length === 0) return;
     input.timeLines = sniffedSettings(this.settings, () => head).timeLines === true;
     if (!input.timeLines || this.settings.timeLines === true) return;

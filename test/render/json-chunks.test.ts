@@ -1,13 +1,13 @@
 /**
- * The JSON report on stdout is written in chunks (src/cli/json-chunks.ts, issue 18: the report of
+ * The JSON report on stdout is written in chunks (src/render/json-chunks.ts, issue 18: the report of
  * 10,000 small workers whole cost ~20 MiB more peak RSS): joined, they must be the bytes of
  * `JSON.stringify(value, null, 2)` and so of RENDERERS.json.
  */
 import { Chalk } from 'chalk';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonChunks } from '../../src/cli/json-chunks.ts';
-import { renderJson, toJson } from '../../src/render/json.ts';
+import { jsonChunks } from '../../src/render/json-chunks.ts';
+import { renderJson, renderJsonChunks } from '../../src/render/json.ts';
 import { sampleReport } from '../helpers/report.ts';
 
 const whole = (value: unknown, chunkChars = 1): string => [...jsonChunks(value, chunkChars)].join('');
@@ -28,9 +28,9 @@ describe('jsonChunks', () => {
     expect(whole(undefined)).toBe('');
   });
 
-  it('joined with its newline, is the JSON renderer of a report, byte for byte', () => {
+  it('renderJsonChunks joined is the JSON renderer of a report, byte for byte', () => {
     const report = sampleReport();
-    expect(`${whole(toJson(report), 4096)}\n`).toBe(renderJson(report, { chalk: new Chalk({ level: 0 }), width: 100, chart: false }));
+    expect([...renderJsonChunks(report, 4096)].join('')).toBe(renderJson(report, { chalk: new Chalk({ level: 0 }), width: 100, chart: false }));
   });
 
   it('gives chunks of at least the size asked (the last one shorter), never the text whole', () => {

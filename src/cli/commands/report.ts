@@ -9,11 +9,10 @@ import type { Report, Verdict } from '../../model/report.ts';
 import type { RawFlags } from '../../options/flags.ts';
 import { renderAnnotations, renderStepSummary } from '../../render/github.ts';
 import { RENDERERS } from '../../render/index.ts';
-import { toJson } from '../../render/json.ts';
+import { renderJsonChunks } from '../../render/json.ts';
 import { renderJunit } from '../../render/junit.ts';
 import type { RenderContext } from '../../render/types.ts';
 import { setOptimizing } from '../exit-safety.ts';
-import { jsonChunks } from '../json-chunks.ts';
 import { resolveColor, writeOutput } from '../output.ts';
 import { run } from '../run.ts';
 import { flagsWithConfig, optionsOf } from '../settings.ts';
@@ -65,7 +64,7 @@ export async function reportCommand(mode: ReportMode, paths: readonly string[], 
   }
   const color = options.format === 'table' && resolveColor(flags.color, process.env, process.stdout.isTTY === true);
   const render = (r: Report): string | Iterable<string> =>
-    options.format === 'json' ? jsonReportChunks(r) : RENDERERS[options.format](r, { chalk: new Chalk({ level: color ? 1 : 0 }), width: outputWidth(process.stdout, process.env), chart: options.chart });
+    options.format === 'json' ? renderJsonChunks(r, JSON_CHUNK) : RENDERERS[options.format](r, { chalk: new Chalk({ level: color ? 1 : 0 }), width: outputWidth(process.stdout, process.env), chart: options.chart });
   // Analysis, --save and rendering are synchronous: a Ctrl-C pressed meanwhile is seen only
   // between them, and still marks the report.
   await signalsSeen();
@@ -119,15 +118,6 @@ export function nothingRead(report: Report, inputErrors: readonly InputError[], 
     lines.push(inputLine('error', { path: paths.join(', '), message: `no log files (${why})` }));
   }
   return lines;
-}
-
-/**
- * `--format json` on stdout: RENDERERS.json's text, made in chunks as it is written (json-chunks.ts):
- * the report of 10,000 small workers is ~10 MB, and whole it cost ~19 MiB more peak RSS (a flattened copy and a buffer of it).
- */
-function* jsonReportChunks(report: Report): Generator<string, void, undefined> {
-  yield* jsonChunks(toJson(report), JSON_CHUNK);
-  yield '\n';
 }
 
 /** Characters per write of the JSON report: a 10 MB report in ~150 writes. */
