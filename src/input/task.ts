@@ -133,10 +133,16 @@ function headOf(task: ReadTask): string | null {
   return headOfFile(task.fd);
 }
 
+/**
+ * The buffer of `headOfFile`, one per thread: a fresh 64 KiB per input (zeroed) took 1.5 s of 14 s
+ * CPU on 10,000 small files. Read into and copied out synchronously, so one serves every call.
+ */
+let sniffBuffer: Buffer | null = null;
+
 /** The first bytes of an open file as text (gunzipped when it is gzip); `null` when they cannot be read at offset 0. */
 export function headOfFile(fd: number): string | null {
   try {
-    const buffer = Buffer.alloc(SNIFF_BYTES);
+    const buffer = (sniffBuffer ??= Buffer.allocUnsafe(SNIFF_BYTES));
     const raw = buffer.subarray(0, readSync(fd, buffer, 0, SNIFF_BYTES, 0));
     if (raw[0] !== 0x1f || raw[1] !== 0x8b) return raw.toString('utf8');
     return gunzipSync(raw.subarray(0, SNIFF_GZIP_BYTES), { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, SNIFF_BYTES).toString('utf8');
