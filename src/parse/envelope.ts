@@ -41,12 +41,25 @@ const BARE_SGR = /\[(?:\d{1,3}(?:;\d{1,3})*)?m/g;
 const MAYBE_BARE_SGR = /\[\d{0,3}(?:;\d{1,3})*m/;
 
 /**
+ * Whether some `[` in `text` is followed by a digit, `;` or `m`, as every ESC-less SGR remnant's is:
+ * a cheaper first test than MAYBE_BARE_SGR on lines whose brackets hold words (`[core.py:900]`,
+ * vLLM's every line: the regex was a tenth of reading a vLLM log).
+ */
+function sgrCanStart(text: string): boolean {
+  for (let at = text.indexOf('['); at !== -1; at = text.indexOf('[', at + 1)) {
+    const next = text.charCodeAt(at + 1);
+    if ((next >= 0x30 && next <= 0x39) || next === 0x3b || next === 0x6d) return true;
+  }
+  return false;
+}
+
+/**
  * `line` without colour codes; the same string (no allocation) when it has none. Removal repeats
  * until nothing is left to remove (`[[0mm` → `[m` → ``), so stripping twice equals stripping once.
  */
 export function stripAnsi(line: string): string {
   let out = line.includes('\x1b') ? line.replace(ANSI_CSI, '') : line;
-  if (!MAYBE_BARE_SGR.test(out)) return out;
+  if (!sgrCanStart(out) || !MAYBE_BARE_SGR.test(out)) return out;
   for (;;) {
     const next = out.replace(BARE_SGR, '');
     if (next === out) return out;

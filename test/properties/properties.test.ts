@@ -146,6 +146,27 @@ describe('properties', () => {
     );
   });
 
+  it('envelope stripping removes exactly what its two patterns remove, whatever the first test skips', () => {
+    // The definition, without stripAnsi's shortcuts (the ESC test, the bracket scan before the regex).
+    const reference = (line: string): string => {
+      // eslint-disable-next-line no-control-regex -- matching ESC is the point
+      let out = line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+      for (;;) {
+        const next = out.replace(/\[(?:\d{1,3}(?:;\d{1,3})*)?m/g, '');
+        if (next === out) return out;
+        out = next;
+      }
+    };
+    const piece = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('[', 'm', ';', '0', '12', '\u001b', '[m', '[;', '[0', '[core.py:900]', '[DP0 TP0]', '\u001b[1;36m'));
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
+        const line = pieces.join('');
+        expect(stripAnsi(line)).toBe(reference(line));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('envelope stripping is idempotent', () => {
     const piece = fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('\u001b[2m', '\u001b[0m', '[0m', '[32m', '[1;36m', '[DP0 TP0]', '[2026-01-01 00:00:00]', '\u001b[K', '['));
     fc.assert(
