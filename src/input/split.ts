@@ -207,6 +207,22 @@ export class SourceSink {
     part.used = at + end + 1 - start - part.at;
   }
 
+  /**
+   * Append the whole lines `input[start, end)` (the last `\n` at `end - 1`) to `part` as they are: a
+   * run of one source's lines kept whole (srun), moved at once; scanned where they are when they
+   * fill more than a slot.
+   */
+  takeSpan(part: LivePart, start: number, end: number): void {
+    const length = end - start;
+    if (!this.room(part, length)) {
+      const span = this.arena.subarray(start, end);
+      this.scan(part, (scanner) => scanner.push(span));
+      return;
+    }
+    this.arena.copyWithin(part.at + part.used, start, end);
+    part.used += length;
+  }
+
   /** Whether `length` more bytes fit in `part`'s slot, once what it holds is scanned if need be. */
   private room(part: LivePart, length: number): boolean {
     if (part.used + length <= this.slotBytes) return true;
@@ -234,16 +250,34 @@ export class SourceSink {
     this.scan(part, (scanner) => scanner.push(pending));
   }
 
-  /** Run `feed` through the shared scanner for `part`, counting its lines; the kernel's fold is emptied into `part` at the end. */
+  /**
+   * Run `feed` (whole lines) through the shared scanner for `part`, counting its lines. The
+   * scanner is ended (the kernel's fold emptied into its part) only when another part is scanned
+   * next, or at a flush: a source read in runs is scanned as the plain reader scans an input (an
+   * end every 256 KiB slot made the kernel's work twice the plain reader's on one-source inputs).
+   */
   private scan(part: LivePart, feed: (scanner: LineScanner) => void): void {
     const scanner = this.scannerFor(part);
+    if (this.current !== part) this.settle();
     this.current = part;
     const lines = scanner.counts.lines;
     const oversized = scanner.counts.oversized;
     feed(scanner);
+    part.info.lines += scanner.counts.lines - lines;
+    part.info.oversized += scanner.counts.oversized - oversized;
+  }
+
+  /** End the scanner for the part scanned last: the kernel's fold goes into that part. */
+  private settle(): void {
+    const part = this.current;
+    const scanner = this.scanner;
+    if (part === null || scanner === null) return;
+    const lines = scanner.counts.lines;
+    const oversized = scanner.counts.oversized;
     scanner.end();
     part.info.lines += scanner.counts.lines - lines;
     part.info.oversized += scanner.counts.oversized - oversized;
+    this.current = null;
   }
 
   private scannerFor(part: LivePart): LineScanner {
@@ -270,6 +304,7 @@ export class SourceSink {
   /** Scan every part's pending lines (watch: before each snapshot). */
   flush(): void {
     for (const part of this.live.values()) this.flushPart(part);
+    this.settle();
   }
 
   /** Scan what is left and give the kernel back. */
@@ -344,6 +379,16 @@ class LineDemux implements SplitReader {
   private readonly memoKeyEnds = new Int32Array(MEMO);
   private readonly memoParts: Array<LivePart | null> = Array.from({ length: MEMO }, () => null);
   private memoNext = 0;
+  /** the remembered envelope the last line had, tried first (sources write runs of lines), or -1 */
+  private memoLast = -1;
+  /**
+   * srun's lines stay whole, so consecutive lines of one source are one span of the input
+   * `[spanStart, spanEnd)`, moved to `spanPart` at once (when the run ends, and before the input
+   * buffer moves) instead of line by line.
+   */
+  private spanPart: LivePart | null = null;
+  private spanStart = 0;
+  private spanEnd = 0;
 
   constructor(spec: SplitSpec, ctx: SinkContext) {
     // A line with its envelope may pass the line bound by the envelope's length and still hold a line within it.
@@ -356,7 +401,7 @@ class LineDemux implements SplitReader {
     this.jsonKind = isJsonLineEnvelope(kind) ? kind : null;
     this.matcher = spec.kind === 'regex' ? createEnvelopeMatcher('regex', compileSplitPattern(spec.pattern)) : isLineEnvelope(kind) ? createEnvelopeMatcher(kind) : null;
     this.keepEnvelope = spec.kind === 'srun';
-    this.memo = spec.kind === 'logcli' ? 'timed' : spec.kind === 'kubectl' || spec.kind === 'stern' || spec.kind === 'stern-ns' || spec.kind === 'compose' ? 'whole' : 'none';
+    this.memo = spec.kind === 'logcli' ? 'timed' : spec.kind === 'kubectl' || spec.kind === 'stern' || spec.kind === 'stern-ns' || spec.kind === 'compose' || spec.kind === 'srun' ? 'whole' : 'none';
   }
 
   space(): Buffer {
@@ -386,6 +431,7 @@ class LineDemux implements SplitReader {
       this.line(from, nl);
       from = nl + 1;
     }
+    this.endSpan();
     buffer.copyWithin(0, from, this.filled);
     this.filled -= from;
     if (this.filled > this.bound) {
@@ -420,6 +466,7 @@ class LineDemux implements SplitReader {
       // The last line, without its `\n`: given one (the buffer has room past any line it holds).
       this.buffer[this.filled] = 0x0a;
       this.line(0, this.filled);
+      this.endSpan();
     }
     this.filled = 0;
     this.skipping = null;
@@ -485,26 +532,42 @@ class LineDemux implements SplitReader {
       m.timeStart = -1;
       m.timeEnd = -1;
     }
-    const lengths = this.memoLengths;
-    for (let r = 0; r < MEMO; r++) {
-      const length = lengths[r] ?? -1;
-      if (length < 0 || from + length > e) continue;
-      const keyEnd = this.memoKeyEnds[r] ?? 0;
-      if (!sameBytes(b, from, this.memoBytes, r * MEMO_BYTES, keyEnd) || !sameBytes(b, from + keyEnd, this.memoBytes, r * MEMO_BYTES + keyEnd, length - keyEnd)) continue;
-      let body = from + length;
+    const last = this.memoLast;
+    if (last >= 0 && this.isRemembered(last, from, e)) return this.hit(last, s, from, e);
+    for (let r = 0; r < MEMO; r++) if (r !== last && this.isRemembered(r, from, e)) return this.hit(r, s, from, e);
+    return null;
+  }
+
+  /** Whether the envelope remembered in slot `r` is at `buffer[from…]` (within the line ending at `e`). */
+  private isRemembered(r: number, from: number, e: number): boolean {
+    const length = this.memoLengths[r] ?? -1;
+    if (length < 0 || from + length > e) return false;
+    const keyEnd = this.memoKeyEnds[r] ?? 0;
+    const b = this.buffer;
+    return sameBytes(b, from, this.memoBytes, r * MEMO_BYTES, keyEnd) && sameBytes(b, from + keyEnd, this.memoBytes, r * MEMO_BYTES + keyEnd, length - keyEnd);
+  }
+
+  /** The part of remembered envelope `r`, found at `from` on the line `buffer[s, e)`; `this.match` gives where its body starts. */
+  private hit(r: number, s: number, from: number, e: number): LivePart | null {
+    this.memoLast = r;
+    if (this.keepEnvelope) {
+      this.match.bodyStart = s;
+    } else {
+      const b = this.buffer;
+      let body = from + (this.memoLengths[r] ?? 0);
       // logcli takes every space after its labels (one remembered), as matchLogcli does.
       if (this.memo === 'timed') while (body < e && b[body] === 0x20) body++;
-      m.bodyStart = body;
-      return this.memoParts[r] ?? null;
+      this.match.bodyStart = body;
     }
-    return null;
+    return this.memoParts[r] ?? null;
   }
 
   /** Remember the envelope `this.match` describes, of the line at `s`, as `part`'s. */
   private remember(part: LivePart, s: number): void {
     const m = this.match;
     const start = this.memo === 'timed' ? m.timeEnd : s;
-    let end = m.bodyStart;
+    // srun's envelope (`  3: `) stays on the line: it ends past the key's `: `.
+    let end = this.keepEnvelope ? m.keyEnd + 2 : m.bodyStart;
     // logcli's padding may grow along the stream: its first space is remembered, the rest skipped.
     if (this.memo === 'timed') while (end - 2 > start && this.buffer[end - 2] === 0x20) end--;
     const length = end - start;
@@ -515,6 +578,7 @@ class LineDemux implements SplitReader {
     this.memoLengths[r] = length;
     this.memoKeyEnds[r] = m.keyEnd - start;
     this.memoParts[r] = part;
+    this.memoLast = r;
   }
 
   private keyed(key: string, name: string): LivePart {
@@ -532,9 +596,33 @@ class LineDemux implements SplitReader {
     const m = this.match;
     part.info.bytes += e - s + 1;
     this.last = part;
-    const body = this.keepEnvelope ? s : m.bodyStart;
+    if (this.keepEnvelope) {
+      this.span(part, s, e + 1);
+      return;
+    }
+    const body = m.bodyStart;
     if (m.timeStart >= 0 && !hasOwnTime(this.buffer, body, e)) this.sink.take(part, body, e, m.timeStart, m.timeEnd);
     else this.sink.take(part, body, e, -1, -1);
+  }
+
+  /** The whole line `buffer[s, end)` for `part`: joins the span when it continues it, else ends it and starts one. */
+  private span(part: LivePart, s: number, end: number): void {
+    if (this.spanPart === part && this.spanEnd === s) {
+      this.spanEnd = end;
+      return;
+    }
+    this.endSpan();
+    this.spanPart = part;
+    this.spanStart = s;
+    this.spanEnd = end;
+  }
+
+  /** Move the span of whole lines read so far to its part. */
+  private endSpan(): void {
+    const part = this.spanPart;
+    if (part === null) return;
+    this.spanPart = null;
+    this.sink.takeSpan(part, this.spanStart, this.spanEnd);
   }
 
   /** A JSON-lines export line: its record's message lines go to its source; a line that is not a record, as it is. */
