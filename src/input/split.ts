@@ -345,6 +345,8 @@ class LineDemux implements SplitReader {
   readonly output: SplitOutput;
   private readonly sink: SourceSink;
   private readonly buffer: Buffer;
+  /** the same bytes, read four at a time (comparing envelopes) */
+  private readonly words: DataView;
   private readonly bound: number;
   private readonly matcher: EnvelopeMatcher | null;
   private readonly jsonKind: JsonLineEnvelope | null;
@@ -361,6 +363,7 @@ class LineDemux implements SplitReader {
    * interleaves no more than RECENT sources (the usual case); else by its key string in the sink.
    */
   private readonly recentKeys = Buffer.alloc(RECENT * RECENT_KEY_BYTES);
+  private readonly recentWords = wordsOf(this.recentKeys);
   private readonly recentLengths = new Int32Array(RECENT).fill(-1);
   private readonly recentParts: Array<LivePart | null> = Array.from({ length: RECENT }, () => null);
   private recentNext = 0;
@@ -374,6 +377,7 @@ class LineDemux implements SplitReader {
    */
   private readonly memo: MemoKind;
   private readonly memoBytes = Buffer.alloc(MEMO * MEMO_BYTES);
+  private readonly memoWords = wordsOf(this.memoBytes);
   private readonly memoLengths = new Int32Array(MEMO).fill(-1);
   /** where each remembered envelope's key ends, from its start */
   private readonly memoKeyEnds = new Int32Array(MEMO);
@@ -397,6 +401,7 @@ class LineDemux implements SplitReader {
     this.sink = new SourceSink(spec.kind, ctx, READ_BYTES + this.bound + 1);
     this.output = this.sink.output;
     this.buffer = this.sink.input;
+    this.words = wordsOf(this.buffer);
     const kind = spec.kind;
     this.jsonKind = isJsonLineEnvelope(kind) ? kind : null;
     this.matcher = spec.kind === 'regex' ? createEnvelopeMatcher('regex', compileSplitPattern(spec.pattern)) : isLineEnvelope(kind) ? createEnvelopeMatcher(kind) : null;
@@ -502,7 +507,7 @@ class LineDemux implements SplitReader {
     for (let r = 0; r < RECENT; r++) {
       if (lengths[r] !== length) continue;
       const part = this.recentParts[r];
-      if (part !== null && part !== undefined && sameBytes(b, keyStart, this.recentKeys, r * RECENT_KEY_BYTES, length)) return part;
+      if (part !== null && part !== undefined && sameBytes(this.words, keyStart, this.recentWords, r * RECENT_KEY_BYTES, length)) return part;
     }
     const keyEnd = this.match.keyEnd;
     const part = this.sink.part(b.toString('latin1', keyStart, keyEnd), () => b.toString('utf8', keyStart, keyEnd));
@@ -543,8 +548,8 @@ class LineDemux implements SplitReader {
     const length = this.memoLengths[r] ?? -1;
     if (length < 0 || from + length > e) return false;
     const keyEnd = this.memoKeyEnds[r] ?? 0;
-    const b = this.buffer;
-    return sameBytes(b, from, this.memoBytes, r * MEMO_BYTES, keyEnd) && sameBytes(b, from + keyEnd, this.memoBytes, r * MEMO_BYTES + keyEnd, length - keyEnd);
+    const at = r * MEMO_BYTES;
+    return sameBytes(this.words, from, this.memoWords, at, keyEnd) && sameBytes(this.words, from + keyEnd, this.memoWords, at + keyEnd, length - keyEnd);
   }
 
   /** The part of remembered envelope `r`, found at `from` on the line `buffer[s, e)`; `this.match` gives where its body starts. */
@@ -663,9 +668,20 @@ export function writeRecord(sink: SourceSink, part: LivePart, record: ExportReco
 
 export type { LivePart };
 
-function sameBytes(a: Uint8Array, at: number, b: Uint8Array, bAt: number, length: number): boolean {
-  for (let i = length - 1; i >= 0; i--) if (a[at + i] !== b[bAt + i]) return false;
+/**
+ * Whether `a[at, at + length)` and `b[bAt, bAt + length)` hold the same bytes: compared four at a
+ * time (a 74-byte logcli envelope: ~25 ns instead of ~100 byte by byte), from the end, where
+ * sources' envelopes differ.
+ */
+function sameBytes(a: DataView, at: number, b: DataView, bAt: number, length: number): boolean {
+  let i = length - 4;
+  for (; i >= 0; i -= 4) if (a.getInt32(at + i) !== b.getInt32(bAt + i)) return false;
+  for (i += 3; i >= 0; i--) if (a.getUint8(at + i) !== b.getUint8(bAt + i)) return false;
   return true;
+}
+
+function wordsOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Sources remembered by their key bytes (LineDemux), and the longest key remembered. */
