@@ -47,6 +47,17 @@ export const MAX_SOURCES = 1024;
 export const UNMARKED = '';
 /** The part of the sources past MAX_SOURCES. */
 export const OVERFLOW = '\u0000';
+/**
+ * The part of the lines before the first source mark of a piece read on its own (a byte range, a
+ * stdin block): they continue the source of the line before the piece, which only the merge in
+ * order knows (`mergeSplit`); before any mark of the input, they are the input's own, as UNMARKED.
+ */
+export const LEADING = '\u0002';
+
+/** Whether `key` is a source's part (not UNMARKED, OVERFLOW or LEADING). */
+function isSource(key: string): boolean {
+  return key !== UNMARKED && key !== OVERFLOW && key !== LEADING;
+}
 
 /** One source's share of an input: read like an input of its own. */
 export interface SourcePart {
@@ -68,6 +79,8 @@ export interface SplitOutput {
   readonly overflowKeys: Set<string>;
   /** lines of Loki streams whose values came before their labels (not what Loki writes): read unmarked */
   unlabelled: number;
+  /** the part the last line went to (the source a following piece's LEADING lines continue), null: none yet */
+  lastKey: string | null;
 }
 
 /**
@@ -96,6 +109,8 @@ export interface SinkContext {
 }
 
 interface LivePart {
+  /** its key in the output's parts */
+  readonly key: string;
   readonly info: SourcePart;
   /** its slot in the sink's arena: where its pending lines start, and how many bytes they take */
   at: number;
@@ -129,7 +144,7 @@ export class SourceSink {
 
   constructor(kind: EnvelopeKind, ctx: SinkContext, inputBytes = 0) {
     this.ctx = ctx;
-    this.output = { kind, parts: new Map(), overflowKeys: new Set(), unlabelled: 0 };
+    this.output = { kind, parts: new Map(), overflowKeys: new Set(), unlabelled: 0, lastKey: null };
     // Pages of the arena are touched only as slots fill: a read with few sources costs what it uses.
     this.arena = Buffer.allocUnsafe(inputBytes + PENDING_BUDGET);
     this.input = this.arena.subarray(0, inputBytes);
@@ -139,12 +154,13 @@ export class SourceSink {
   part(key: string, name: () => string): LivePart {
     let part = this.live.get(key);
     if (part !== undefined) return part;
-    if (key !== UNMARKED && key !== OVERFLOW && this.live.size - (this.live.has(UNMARKED) ? 1 : 0) - (this.live.has(OVERFLOW) ? 1 : 0) >= MAX_SOURCES) {
+    if (isSource(key) && this.live.size - (this.live.has(UNMARKED) ? 1 : 0) - (this.live.has(OVERFLOW) ? 1 : 0) - (this.live.has(LEADING) ? 1 : 0) >= MAX_SOURCES) {
       if (this.output.overflowKeys.size < MAX_SOURCES) this.output.overflowKeys.add(key);
       return this.part(OVERFLOW, () => '');
     }
-    const partName = key === UNMARKED || key === OVERFLOW ? '' : name();
-    const state = this.ctx.stateFor?.(this.output.kind, key, partName) ?? new WorkerState('');
+    const partName = isSource(key) ? name() : '';
+    // A followed stream is one piece: its leading lines are the input's own, as unmarked ones.
+    const state = this.ctx.stateFor?.(this.output.kind, key === LEADING ? UNMARKED : key, partName) ?? new WorkerState('');
     const tally = emptyTally();
     const info: SourcePart = { name: partName, state, tally, lines: 0, oversized: 0, bytes: 0 };
     const batches = this.ctx.mode === 'analyse' ? kernelBatches(this.ctx.parsers, this.ctx.zone, state, tally, this.ctx.range, this.ctx.fold) : undefined;
@@ -152,7 +168,7 @@ export class SourceSink {
       this.ctx.mode === 'analyse' ? createLineHandler(this.ctx.parsers, state, tally, this.ctx.range) : (line) => noteExtentOf(decodeCandidate(line), this.ctx.parsers, this.ctx.extent ?? { first: null, last: null });
     const slot = this.live.size;
     if ((slot + 1) * this.slotBytes > PENDING_BUDGET) this.reslot(slot + 1);
-    part = { info, at: this.input.length + slot * this.slotBytes, used: 0, handler, batches };
+    part = { key, info, at: this.input.length + slot * this.slotBytes, used: 0, handler, batches };
     this.live.set(key, part);
     this.output.parts.set(key, info);
     return part;
@@ -338,7 +354,7 @@ export function createLineSplitReader(spec: SplitSpec, ctx: SinkContext): SplitR
 /**
  * Cuts an input into lines, matches each line's envelope, and writes its own bytes to its
  * source's part. A line without a mark continues the last source seen (a multi-line entry in a log
- * store's output), or goes to UNMARKED before the first.
+ * store's output), or goes to LEADING before the first (the piece's own: see mergeSplit).
  */
 class LineDemux implements SplitReader {
   readonly counts = { lines: 0, oversized: 0 };
@@ -476,6 +492,7 @@ class LineDemux implements SplitReader {
     this.filled = 0;
     this.skipping = null;
     this.sink.end();
+    this.output.lastKey = this.last === null ? null : this.last.key;
   }
 
   /** The part a line belongs to, by its envelope (which `this.match` then describes), else the last one's. */
@@ -489,7 +506,7 @@ class LineDemux implements SplitReader {
     if (this.matcher === null || !this.matcher(b, s, e, m)) {
       m.bodyStart = s;
       m.timeStart = -1;
-      return this.last ?? this.sink.part(UNMARKED, () => '');
+      return this.last ?? this.sink.part(LEADING, () => '');
     }
     if (m.keyText !== null) return this.keyed(`\u0001${m.keyText}`, m.keyText);
     const length = m.keyEnd - m.keyStart;
@@ -635,7 +652,7 @@ class LineDemux implements SplitReader {
     const b = this.buffer;
     const record = decodeJsonLine(kind, b.toString('utf8', s, e));
     if (record === null) {
-      const part = this.last ?? this.sink.part(UNMARKED, () => '');
+      const part = this.last ?? this.sink.part(LEADING, () => '');
       part.info.bytes += e - s + 1;
       this.sink.write(part, b, s, e);
       return;
@@ -706,11 +723,13 @@ export function hasSourceGroup(pattern: string): boolean {
 
 /** Add `from`, the split of the read that follows `into`'s in the same input. */
 export function mergeSplit(into: SplitOutput, from: SplitOutput): void {
+  // `from`'s leading lines (before its first mark) continue the source of `into`'s last line.
+  const continued = into.lastKey === null ? undefined : into.parts.get(into.lastKey);
   for (const [key, part] of from.parts) {
-    let target = into.parts.get(key);
+    let target = key === LEADING && continued !== undefined ? continued : into.parts.get(key);
     if (target === undefined) {
-      const sources = [...into.parts.keys()].filter((k) => k !== UNMARKED && k !== OVERFLOW).length;
-      if (key !== UNMARKED && key !== OVERFLOW && sources >= MAX_SOURCES) {
+      const sources = [...into.parts.keys()].filter(isSource).length;
+      if (isSource(key) && sources >= MAX_SOURCES) {
         if (into.overflowKeys.size < MAX_SOURCES) into.overflowKeys.add(key);
         target = into.parts.get(OVERFLOW);
         if (target === undefined) {
@@ -730,6 +749,7 @@ export function mergeSplit(into: SplitOutput, from: SplitOutput): void {
   }
   for (const key of from.overflowKeys) if (into.overflowKeys.size < MAX_SOURCES) into.overflowKeys.add(key);
   into.unlabelled += from.unlabelled;
+  if (from.lastKey !== null) into.lastKey = into.parts.has(from.lastKey) ? from.lastKey : OVERFLOW;
 }
 
 export interface SplitJson {
@@ -737,6 +757,7 @@ export interface SplitJson {
   readonly parts: ReadonlyArray<{ readonly key: string; readonly name: string; readonly state: WorkerJson; readonly tally: TallyJson; readonly lines: number; readonly oversized: number; readonly bytes: number }>;
   readonly overflowKeys: readonly string[];
   readonly unlabelled: number;
+  readonly lastKey: string | null;
 }
 
 export function splitToJson(split: SplitOutput, transfer: ArrayBuffer[] | null): SplitJson {
@@ -745,6 +766,7 @@ export function splitToJson(split: SplitOutput, transfer: ArrayBuffer[] | null):
     parts: [...split.parts].map(([key, p]) => ({ key, name: p.name, state: p.state.toJSON(transfer), tally: tallyToJson(p.tally), lines: p.lines, oversized: p.oversized, bytes: p.bytes })),
     overflowKeys: [...split.overflowKeys],
     unlabelled: split.unlabelled,
+    lastKey: split.lastKey,
   };
 }
 
@@ -754,6 +776,7 @@ export function splitFromJson(j: SplitJson): SplitOutput {
     parts: new Map(j.parts.map((p) => [p.key, { name: p.name, state: WorkerState.fromJSON(p.state), tally: tallyFromJson(p.tally), lines: p.lines, oversized: p.oversized, bytes: p.bytes }])),
     overflowKeys: new Set(j.overflowKeys),
     unlabelled: j.unlabelled,
+    lastKey: j.lastKey,
   };
 }
 
@@ -771,7 +794,7 @@ export function partWorkerName(split: SplitOutput, key: string, inputWorker: str
 
 /** The same, for a source named `name` of an input of `kind` that has shown `tasks` srun tasks so far. */
 export function workerNameOf(kind: EnvelopeKind, key: string, name: string, inputWorker: string, tasks: number): string {
-  if (key === UNMARKED) return inputWorker;
+  if (key === UNMARKED || key === LEADING) return inputWorker;
   if (key === OVERFLOW) return `${inputWorker} (sources past ${MAX_SOURCES})`;
   switch (kind) {
     case 'srun':
@@ -785,7 +808,7 @@ export function workerNameOf(kind: EnvelopeKind, key: string, name: string, inpu
 
 function srunTasks(split: SplitOutput): number {
   let n = 0;
-  for (const key of split.parts.keys()) if (key !== UNMARKED && key !== OVERFLOW) n++;
+  for (const key of split.parts.keys()) if (isSource(key)) n++;
   return n;
 }
 
