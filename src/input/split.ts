@@ -141,12 +141,13 @@ export class SourceSink {
   private scanner: LineScanner | null = null;
   private current: LivePart | null = null;
   private slotBytes = PENDING_SLOT_MAX;
+  private ended = false;
 
   constructor(kind: EnvelopeKind, ctx: SinkContext, inputBytes = 0) {
     this.ctx = ctx;
     this.output = { kind, parts: new Map(), overflowKeys: new Set(), unlabelled: 0, lastKey: null };
     // Pages of the arena are touched only as slots fill: a read with few sources costs what it uses.
-    this.arena = Buffer.allocUnsafe(inputBytes + PENDING_BUDGET);
+    this.arena = takeArena(inputBytes + PENDING_BUDGET);
     this.input = this.arena.subarray(0, inputBytes);
   }
 
@@ -323,13 +324,30 @@ export class SourceSink {
     this.settle();
   }
 
-  /** Scan what is left and give the kernel back. */
+  /** Scan what is left and give the kernel and the arena back (the sink is not used again). */
   end(): void {
     this.flush();
     this.scanner?.release();
     this.scanner = null;
     this.current = null;
+    if (!this.ended) spareArenas.push(this.arena);
+    this.ended = true;
   }
+}
+
+/**
+ * Arenas of ended sinks, for the next read of this thread: a fresh one is new memory, whose pages
+ * the kernel maps as they are first touched (a 2 MiB input area and the slots, for every byte range
+ * of a file: ~1,200 page faults more than the plain reader on 250 MiB).
+ */
+const spareArenas: Buffer[] = [];
+const SPARE_ARENAS = 2;
+
+function takeArena(bytes: number): Buffer {
+  const i = spareArenas.findIndex((arena) => arena.length === bytes);
+  if (i >= 0) return spareArenas.splice(i, 1)[0] ?? Buffer.allocUnsafe(bytes);
+  spareArenas.length = Math.min(spareArenas.length, SPARE_ARENAS - 1);
+  return Buffer.allocUnsafe(bytes);
 }
 
 /** A reader of one input's bytes, as the scanner is read (space/commit or push), whose lines are split by source. */
