@@ -47,6 +47,17 @@ export const MAX_SOURCES = 1024;
 export const UNMARKED = '';
 /** The part of the sources past MAX_SOURCES. */
 export const OVERFLOW = '\u0000';
+/**
+ * The part of the lines before the first source mark of a piece read on its own (a byte range, a
+ * stdin block): they continue the source of the line before the piece, which only the merge in
+ * order knows (`mergeSplit`); before any mark of the input, they are the input's own, as UNMARKED.
+ */
+export const LEADING = '\u0002';
+
+/** Whether `key` is a source's part (not UNMARKED, OVERFLOW or LEADING). */
+function isSource(key: string): boolean {
+  return key !== UNMARKED && key !== OVERFLOW && key !== LEADING;
+}
 
 /** One source's share of an input: read like an input of its own. */
 export interface SourcePart {
@@ -68,6 +79,8 @@ export interface SplitOutput {
   readonly overflowKeys: Set<string>;
   /** lines of Loki streams whose values came before their labels (not what Loki writes): read unmarked */
   unlabelled: number;
+  /** the part the last line went to (the source a following piece's LEADING lines continue), null: none yet */
+  lastKey: string | null;
 }
 
 /**
@@ -96,6 +109,8 @@ export interface SinkContext {
 }
 
 interface LivePart {
+  /** its key in the output's parts */
+  readonly key: string;
   readonly info: SourcePart;
   /** its slot in the sink's arena: where its pending lines start, and how many bytes they take */
   at: number;
@@ -126,12 +141,13 @@ export class SourceSink {
   private scanner: LineScanner | null = null;
   private current: LivePart | null = null;
   private slotBytes = PENDING_SLOT_MAX;
+  private ended = false;
 
   constructor(kind: EnvelopeKind, ctx: SinkContext, inputBytes = 0) {
     this.ctx = ctx;
-    this.output = { kind, parts: new Map(), overflowKeys: new Set(), unlabelled: 0 };
+    this.output = { kind, parts: new Map(), overflowKeys: new Set(), unlabelled: 0, lastKey: null };
     // Pages of the arena are touched only as slots fill: a read with few sources costs what it uses.
-    this.arena = Buffer.allocUnsafe(inputBytes + PENDING_BUDGET);
+    this.arena = takeArena(inputBytes + PENDING_BUDGET);
     this.input = this.arena.subarray(0, inputBytes);
   }
 
@@ -139,12 +155,13 @@ export class SourceSink {
   part(key: string, name: () => string): LivePart {
     let part = this.live.get(key);
     if (part !== undefined) return part;
-    if (key !== UNMARKED && key !== OVERFLOW && this.live.size - (this.live.has(UNMARKED) ? 1 : 0) - (this.live.has(OVERFLOW) ? 1 : 0) >= MAX_SOURCES) {
+    if (isSource(key) && this.live.size - (this.live.has(UNMARKED) ? 1 : 0) - (this.live.has(OVERFLOW) ? 1 : 0) - (this.live.has(LEADING) ? 1 : 0) >= MAX_SOURCES) {
       if (this.output.overflowKeys.size < MAX_SOURCES) this.output.overflowKeys.add(key);
       return this.part(OVERFLOW, () => '');
     }
-    const partName = key === UNMARKED || key === OVERFLOW ? '' : name();
-    const state = this.ctx.stateFor?.(this.output.kind, key, partName) ?? new WorkerState('');
+    const partName = isSource(key) ? name() : '';
+    // A followed stream is one piece: its leading lines are the input's own, as unmarked ones.
+    const state = this.ctx.stateFor?.(this.output.kind, key === LEADING ? UNMARKED : key, partName) ?? new WorkerState('');
     const tally = emptyTally();
     const info: SourcePart = { name: partName, state, tally, lines: 0, oversized: 0, bytes: 0 };
     const batches = this.ctx.mode === 'analyse' ? kernelBatches(this.ctx.parsers, this.ctx.zone, state, tally, this.ctx.range, this.ctx.fold) : undefined;
@@ -152,7 +169,7 @@ export class SourceSink {
       this.ctx.mode === 'analyse' ? createLineHandler(this.ctx.parsers, state, tally, this.ctx.range) : (line) => noteExtentOf(decodeCandidate(line), this.ctx.parsers, this.ctx.extent ?? { first: null, last: null });
     const slot = this.live.size;
     if ((slot + 1) * this.slotBytes > PENDING_BUDGET) this.reslot(slot + 1);
-    part = { info, at: this.input.length + slot * this.slotBytes, used: 0, handler, batches };
+    part = { key, info, at: this.input.length + slot * this.slotBytes, used: 0, handler, batches };
     this.live.set(key, part);
     this.output.parts.set(key, info);
     return part;
@@ -207,6 +224,22 @@ export class SourceSink {
     part.used = at + end + 1 - start - part.at;
   }
 
+  /**
+   * Append the whole lines `input[start, end)` (the last `\n` at `end - 1`) to `part` as they are: a
+   * run of one source's lines kept whole (srun), moved at once; scanned where they are when they
+   * fill more than a slot.
+   */
+  takeSpan(part: LivePart, start: number, end: number): void {
+    const length = end - start;
+    if (!this.room(part, length)) {
+      const span = this.arena.subarray(start, end);
+      this.scan(part, (scanner) => scanner.push(span));
+      return;
+    }
+    this.arena.copyWithin(part.at + part.used, start, end);
+    part.used += length;
+  }
+
   /** Whether `length` more bytes fit in `part`'s slot, once what it holds is scanned if need be. */
   private room(part: LivePart, length: number): boolean {
     if (part.used + length <= this.slotBytes) return true;
@@ -234,16 +267,34 @@ export class SourceSink {
     this.scan(part, (scanner) => scanner.push(pending));
   }
 
-  /** Run `feed` through the shared scanner for `part`, counting its lines; the kernel's fold is emptied into `part` at the end. */
+  /**
+   * Run `feed` (whole lines) through the shared scanner for `part`, counting its lines. The
+   * scanner is ended (the kernel's fold emptied into its part) only when another part is scanned
+   * next, or at a flush: a source read in runs is scanned as the plain reader scans an input (an
+   * end every 256 KiB slot made the kernel's work twice the plain reader's on one-source inputs).
+   */
   private scan(part: LivePart, feed: (scanner: LineScanner) => void): void {
     const scanner = this.scannerFor(part);
+    if (this.current !== part) this.settle();
     this.current = part;
     const lines = scanner.counts.lines;
     const oversized = scanner.counts.oversized;
     feed(scanner);
+    part.info.lines += scanner.counts.lines - lines;
+    part.info.oversized += scanner.counts.oversized - oversized;
+  }
+
+  /** End the scanner for the part scanned last: the kernel's fold goes into that part. */
+  private settle(): void {
+    const part = this.current;
+    const scanner = this.scanner;
+    if (part === null || scanner === null) return;
+    const lines = scanner.counts.lines;
+    const oversized = scanner.counts.oversized;
     scanner.end();
     part.info.lines += scanner.counts.lines - lines;
     part.info.oversized += scanner.counts.oversized - oversized;
+    this.current = null;
   }
 
   private scannerFor(part: LivePart): LineScanner {
@@ -270,15 +321,33 @@ export class SourceSink {
   /** Scan every part's pending lines (watch: before each snapshot). */
   flush(): void {
     for (const part of this.live.values()) this.flushPart(part);
+    this.settle();
   }
 
-  /** Scan what is left and give the kernel back. */
+  /** Scan what is left and give the kernel and the arena back (the sink is not used again). */
   end(): void {
     this.flush();
     this.scanner?.release();
     this.scanner = null;
     this.current = null;
+    if (!this.ended) spareArenas.push(this.arena);
+    this.ended = true;
   }
+}
+
+/**
+ * Arenas of ended sinks, for the next read of this thread: a fresh one is new memory, whose pages
+ * the kernel maps as they are first touched (a 2 MiB input area and the slots, for every byte range
+ * of a file: ~1,200 page faults more than the plain reader on 250 MiB).
+ */
+const spareArenas: Buffer[] = [];
+const SPARE_ARENAS = 2;
+
+function takeArena(bytes: number): Buffer {
+  const i = spareArenas.findIndex((arena) => arena.length === bytes);
+  if (i >= 0) return spareArenas.splice(i, 1)[0] ?? Buffer.allocUnsafe(bytes);
+  spareArenas.length = Math.min(spareArenas.length, SPARE_ARENAS - 1);
+  return Buffer.allocUnsafe(bytes);
 }
 
 /** A reader of one input's bytes, as the scanner is read (space/commit or push), whose lines are split by source. */
@@ -303,13 +372,15 @@ export function createLineSplitReader(spec: SplitSpec, ctx: SinkContext): SplitR
 /**
  * Cuts an input into lines, matches each line's envelope, and writes its own bytes to its
  * source's part. A line without a mark continues the last source seen (a multi-line entry in a log
- * store's output), or goes to UNMARKED before the first.
+ * store's output), or goes to LEADING before the first (the piece's own: see mergeSplit).
  */
 class LineDemux implements SplitReader {
   readonly counts = { lines: 0, oversized: 0 };
   readonly output: SplitOutput;
   private readonly sink: SourceSink;
   private readonly buffer: Buffer;
+  /** the same bytes, read four at a time (comparing envelopes) */
+  private readonly words: DataView;
   private readonly bound: number;
   private readonly matcher: EnvelopeMatcher | null;
   private readonly jsonKind: JsonLineEnvelope | null;
@@ -326,6 +397,7 @@ class LineDemux implements SplitReader {
    * interleaves no more than RECENT sources (the usual case); else by its key string in the sink.
    */
   private readonly recentKeys = Buffer.alloc(RECENT * RECENT_KEY_BYTES);
+  private readonly recentWords = wordsOf(this.recentKeys);
   private readonly recentLengths = new Int32Array(RECENT).fill(-1);
   private readonly recentParts: Array<LivePart | null> = Array.from({ length: RECENT }, () => null);
   private recentNext = 0;
@@ -339,11 +411,22 @@ class LineDemux implements SplitReader {
    */
   private readonly memo: MemoKind;
   private readonly memoBytes = Buffer.alloc(MEMO * MEMO_BYTES);
+  private readonly memoWords = wordsOf(this.memoBytes);
   private readonly memoLengths = new Int32Array(MEMO).fill(-1);
   /** where each remembered envelope's key ends, from its start */
   private readonly memoKeyEnds = new Int32Array(MEMO);
   private readonly memoParts: Array<LivePart | null> = Array.from({ length: MEMO }, () => null);
   private memoNext = 0;
+  /** the remembered envelope the last line had, tried first (sources write runs of lines), or -1 */
+  private memoLast = -1;
+  /**
+   * srun's lines stay whole, so consecutive lines of one source are one span of the input
+   * `[spanStart, spanEnd)`, moved to `spanPart` at once (when the run ends, and before the input
+   * buffer moves) instead of line by line.
+   */
+  private spanPart: LivePart | null = null;
+  private spanStart = 0;
+  private spanEnd = 0;
 
   constructor(spec: SplitSpec, ctx: SinkContext) {
     // A line with its envelope may pass the line bound by the envelope's length and still hold a line within it.
@@ -352,11 +435,12 @@ class LineDemux implements SplitReader {
     this.sink = new SourceSink(spec.kind, ctx, READ_BYTES + this.bound + 1);
     this.output = this.sink.output;
     this.buffer = this.sink.input;
+    this.words = wordsOf(this.buffer);
     const kind = spec.kind;
     this.jsonKind = isJsonLineEnvelope(kind) ? kind : null;
     this.matcher = spec.kind === 'regex' ? createEnvelopeMatcher('regex', compileSplitPattern(spec.pattern)) : isLineEnvelope(kind) ? createEnvelopeMatcher(kind) : null;
     this.keepEnvelope = spec.kind === 'srun';
-    this.memo = spec.kind === 'logcli' ? 'timed' : spec.kind === 'kubectl' || spec.kind === 'stern' || spec.kind === 'stern-ns' || spec.kind === 'compose' ? 'whole' : 'none';
+    this.memo = spec.kind === 'logcli' ? 'timed' : spec.kind === 'kubectl' || spec.kind === 'stern' || spec.kind === 'stern-ns' || spec.kind === 'compose' || spec.kind === 'srun' ? 'whole' : 'none';
   }
 
   space(): Buffer {
@@ -386,6 +470,7 @@ class LineDemux implements SplitReader {
       this.line(from, nl);
       from = nl + 1;
     }
+    this.endSpan();
     buffer.copyWithin(0, from, this.filled);
     this.filled -= from;
     if (this.filled > this.bound) {
@@ -420,10 +505,12 @@ class LineDemux implements SplitReader {
       // The last line, without its `\n`: given one (the buffer has room past any line it holds).
       this.buffer[this.filled] = 0x0a;
       this.line(0, this.filled);
+      this.endSpan();
     }
     this.filled = 0;
     this.skipping = null;
     this.sink.end();
+    this.output.lastKey = this.last === null ? null : this.last.key;
   }
 
   /** The part a line belongs to, by its envelope (which `this.match` then describes), else the last one's. */
@@ -437,7 +524,7 @@ class LineDemux implements SplitReader {
     if (this.matcher === null || !this.matcher(b, s, e, m)) {
       m.bodyStart = s;
       m.timeStart = -1;
-      return this.last ?? this.sink.part(UNMARKED, () => '');
+      return this.last ?? this.sink.part(LEADING, () => '');
     }
     if (m.keyText !== null) return this.keyed(`\u0001${m.keyText}`, m.keyText);
     const length = m.keyEnd - m.keyStart;
@@ -455,7 +542,7 @@ class LineDemux implements SplitReader {
     for (let r = 0; r < RECENT; r++) {
       if (lengths[r] !== length) continue;
       const part = this.recentParts[r];
-      if (part !== null && part !== undefined && sameBytes(b, keyStart, this.recentKeys, r * RECENT_KEY_BYTES, length)) return part;
+      if (part !== null && part !== undefined && sameBytes(this.words, keyStart, this.recentWords, r * RECENT_KEY_BYTES, length)) return part;
     }
     const keyEnd = this.match.keyEnd;
     const part = this.sink.part(b.toString('latin1', keyStart, keyEnd), () => b.toString('utf8', keyStart, keyEnd));
@@ -485,26 +572,42 @@ class LineDemux implements SplitReader {
       m.timeStart = -1;
       m.timeEnd = -1;
     }
-    const lengths = this.memoLengths;
-    for (let r = 0; r < MEMO; r++) {
-      const length = lengths[r] ?? -1;
-      if (length < 0 || from + length > e) continue;
-      const keyEnd = this.memoKeyEnds[r] ?? 0;
-      if (!sameBytes(b, from, this.memoBytes, r * MEMO_BYTES, keyEnd) || !sameBytes(b, from + keyEnd, this.memoBytes, r * MEMO_BYTES + keyEnd, length - keyEnd)) continue;
-      let body = from + length;
+    const last = this.memoLast;
+    if (last >= 0 && this.isRemembered(last, from, e)) return this.hit(last, s, from, e);
+    for (let r = 0; r < MEMO; r++) if (r !== last && this.isRemembered(r, from, e)) return this.hit(r, s, from, e);
+    return null;
+  }
+
+  /** Whether the envelope remembered in slot `r` is at `buffer[from…]` (within the line ending at `e`). */
+  private isRemembered(r: number, from: number, e: number): boolean {
+    const length = this.memoLengths[r] ?? -1;
+    if (length < 0 || from + length > e) return false;
+    const keyEnd = this.memoKeyEnds[r] ?? 0;
+    const at = r * MEMO_BYTES;
+    return sameBytes(this.words, from, this.memoWords, at, keyEnd) && sameBytes(this.words, from + keyEnd, this.memoWords, at + keyEnd, length - keyEnd);
+  }
+
+  /** The part of remembered envelope `r`, found at `from` on the line `buffer[s, e)`; `this.match` gives where its body starts. */
+  private hit(r: number, s: number, from: number, e: number): LivePart | null {
+    this.memoLast = r;
+    if (this.keepEnvelope) {
+      this.match.bodyStart = s;
+    } else {
+      const b = this.buffer;
+      let body = from + (this.memoLengths[r] ?? 0);
       // logcli takes every space after its labels (one remembered), as matchLogcli does.
       if (this.memo === 'timed') while (body < e && b[body] === 0x20) body++;
-      m.bodyStart = body;
-      return this.memoParts[r] ?? null;
+      this.match.bodyStart = body;
     }
-    return null;
+    return this.memoParts[r] ?? null;
   }
 
   /** Remember the envelope `this.match` describes, of the line at `s`, as `part`'s. */
   private remember(part: LivePart, s: number): void {
     const m = this.match;
     const start = this.memo === 'timed' ? m.timeEnd : s;
-    let end = m.bodyStart;
+    // srun's envelope (`  3: `) stays on the line: it ends past the key's `: `.
+    let end = this.keepEnvelope ? m.keyEnd + 2 : m.bodyStart;
     // logcli's padding may grow along the stream: its first space is remembered, the rest skipped.
     if (this.memo === 'timed') while (end - 2 > start && this.buffer[end - 2] === 0x20) end--;
     const length = end - start;
@@ -515,6 +618,7 @@ class LineDemux implements SplitReader {
     this.memoLengths[r] = length;
     this.memoKeyEnds[r] = m.keyEnd - start;
     this.memoParts[r] = part;
+    this.memoLast = r;
   }
 
   private keyed(key: string, name: string): LivePart {
@@ -532,9 +636,33 @@ class LineDemux implements SplitReader {
     const m = this.match;
     part.info.bytes += e - s + 1;
     this.last = part;
-    const body = this.keepEnvelope ? s : m.bodyStart;
+    if (this.keepEnvelope) {
+      this.span(part, s, e + 1);
+      return;
+    }
+    const body = m.bodyStart;
     if (m.timeStart >= 0 && !hasOwnTime(this.buffer, body, e)) this.sink.take(part, body, e, m.timeStart, m.timeEnd);
     else this.sink.take(part, body, e, -1, -1);
+  }
+
+  /** The whole line `buffer[s, end)` for `part`: joins the span when it continues it, else ends it and starts one. */
+  private span(part: LivePart, s: number, end: number): void {
+    if (this.spanPart === part && this.spanEnd === s) {
+      this.spanEnd = end;
+      return;
+    }
+    this.endSpan();
+    this.spanPart = part;
+    this.spanStart = s;
+    this.spanEnd = end;
+  }
+
+  /** Move the span of whole lines read so far to its part. */
+  private endSpan(): void {
+    const part = this.spanPart;
+    if (part === null) return;
+    this.spanPart = null;
+    this.sink.takeSpan(part, this.spanStart, this.spanEnd);
   }
 
   /** A JSON-lines export line: its record's message lines go to its source; a line that is not a record, as it is. */
@@ -542,7 +670,7 @@ class LineDemux implements SplitReader {
     const b = this.buffer;
     const record = decodeJsonLine(kind, b.toString('utf8', s, e));
     if (record === null) {
-      const part = this.last ?? this.sink.part(UNMARKED, () => '');
+      const part = this.last ?? this.sink.part(LEADING, () => '');
       part.info.bytes += e - s + 1;
       this.sink.write(part, b, s, e);
       return;
@@ -575,9 +703,20 @@ export function writeRecord(sink: SourceSink, part: LivePart, record: ExportReco
 
 export type { LivePart };
 
-function sameBytes(a: Uint8Array, at: number, b: Uint8Array, bAt: number, length: number): boolean {
-  for (let i = length - 1; i >= 0; i--) if (a[at + i] !== b[bAt + i]) return false;
+/**
+ * Whether `a[at, at + length)` and `b[bAt, bAt + length)` hold the same bytes: compared four at a
+ * time (a 74-byte logcli envelope: ~25 ns instead of ~100 byte by byte), from the end, where
+ * sources' envelopes differ.
+ */
+function sameBytes(a: DataView, at: number, b: DataView, bAt: number, length: number): boolean {
+  let i = length - 4;
+  for (; i >= 0; i -= 4) if (a.getInt32(at + i) !== b.getInt32(bAt + i)) return false;
+  for (i += 3; i >= 0; i--) if (a.getUint8(at + i) !== b.getUint8(bAt + i)) return false;
   return true;
+}
+
+function wordsOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Sources remembered by their key bytes (LineDemux), and the longest key remembered. */
@@ -602,11 +741,13 @@ export function hasSourceGroup(pattern: string): boolean {
 
 /** Add `from`, the split of the read that follows `into`'s in the same input. */
 export function mergeSplit(into: SplitOutput, from: SplitOutput): void {
+  // `from`'s leading lines (before its first mark) continue the source of `into`'s last line.
+  const continued = into.lastKey === null ? undefined : into.parts.get(into.lastKey);
   for (const [key, part] of from.parts) {
-    let target = into.parts.get(key);
+    let target = key === LEADING && continued !== undefined ? continued : into.parts.get(key);
     if (target === undefined) {
-      const sources = [...into.parts.keys()].filter((k) => k !== UNMARKED && k !== OVERFLOW).length;
-      if (key !== UNMARKED && key !== OVERFLOW && sources >= MAX_SOURCES) {
+      const sources = [...into.parts.keys()].filter(isSource).length;
+      if (isSource(key) && sources >= MAX_SOURCES) {
         if (into.overflowKeys.size < MAX_SOURCES) into.overflowKeys.add(key);
         target = into.parts.get(OVERFLOW);
         if (target === undefined) {
@@ -626,6 +767,7 @@ export function mergeSplit(into: SplitOutput, from: SplitOutput): void {
   }
   for (const key of from.overflowKeys) if (into.overflowKeys.size < MAX_SOURCES) into.overflowKeys.add(key);
   into.unlabelled += from.unlabelled;
+  if (from.lastKey !== null) into.lastKey = into.parts.has(from.lastKey) ? from.lastKey : OVERFLOW;
 }
 
 export interface SplitJson {
@@ -633,6 +775,7 @@ export interface SplitJson {
   readonly parts: ReadonlyArray<{ readonly key: string; readonly name: string; readonly state: WorkerJson; readonly tally: TallyJson; readonly lines: number; readonly oversized: number; readonly bytes: number }>;
   readonly overflowKeys: readonly string[];
   readonly unlabelled: number;
+  readonly lastKey: string | null;
 }
 
 export function splitToJson(split: SplitOutput, transfer: ArrayBuffer[] | null): SplitJson {
@@ -641,6 +784,7 @@ export function splitToJson(split: SplitOutput, transfer: ArrayBuffer[] | null):
     parts: [...split.parts].map(([key, p]) => ({ key, name: p.name, state: p.state.toJSON(transfer), tally: tallyToJson(p.tally), lines: p.lines, oversized: p.oversized, bytes: p.bytes })),
     overflowKeys: [...split.overflowKeys],
     unlabelled: split.unlabelled,
+    lastKey: split.lastKey,
   };
 }
 
@@ -650,6 +794,7 @@ export function splitFromJson(j: SplitJson): SplitOutput {
     parts: new Map(j.parts.map((p) => [p.key, { name: p.name, state: WorkerState.fromJSON(p.state), tally: tallyFromJson(p.tally), lines: p.lines, oversized: p.oversized, bytes: p.bytes }])),
     overflowKeys: new Set(j.overflowKeys),
     unlabelled: j.unlabelled,
+    lastKey: j.lastKey,
   };
 }
 
@@ -667,7 +812,7 @@ export function partWorkerName(split: SplitOutput, key: string, inputWorker: str
 
 /** The same, for a source named `name` of an input of `kind` that has shown `tasks` srun tasks so far. */
 export function workerNameOf(kind: EnvelopeKind, key: string, name: string, inputWorker: string, tasks: number): string {
-  if (key === UNMARKED) return inputWorker;
+  if (key === UNMARKED || key === LEADING) return inputWorker;
   if (key === OVERFLOW) return `${inputWorker} (sources past ${MAX_SOURCES})`;
   switch (kind) {
     case 'srun':
@@ -681,7 +826,7 @@ export function workerNameOf(kind: EnvelopeKind, key: string, name: string, inpu
 
 function srunTasks(split: SplitOutput): number {
   let n = 0;
-  for (const key of split.parts.keys()) if (key !== UNMARKED && key !== OVERFLOW) n++;
+  for (const key of split.parts.keys()) if (isSource(key)) n++;
   return n;
 }
 

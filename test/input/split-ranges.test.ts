@@ -41,3 +41,29 @@ describe('a split input read in pieces', () => {
     expect(zipped.workers.map((w: { name: string; prefillBatches: number }) => [w.name, w.prefillBatches])).toEqual(JSON.parse(whole).workers.map((w: { name: string; prefillBatches: number }) => [w.name, w.prefillBatches]));
   });
 });
+
+describe('unmarked lines at the start of a piece', () => {
+  it('continue the source of the line before the piece, as when the input is read whole', async () => {
+    const marked = readFileSync(join(SPLIT_FIXTURES, 'kubectl-prefix.txt'), 'utf8').split('\n').slice(0, -1);
+    const pod = (line: string | undefined): string | undefined => /^\[pod\/([^/]+)\//.exec(line ?? '')?.[1];
+    // Some lines that follow one of their own pod lose their mark, as the lines of a multi-line entry
+    // do in a log store's output (few enough for the stream to be told kubectl's).
+    const lines = marked.map((line, i) => (i % 4 === 0 && pod(marked[i - 1]) === pod(line) ? line.replace(/^\[pod\/[^\]]*\] /, '') : line));
+    expect(lines.filter((line) => pod(line) === undefined).length).toBeGreaterThan(lines.length / 10);
+    const dir = mkdtempSync(join(tmpdir(), 'dpskew-split-leading-'));
+    const path = join(dir, 'continued.txt');
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const whole = await json([path], {}, { tuning: { taskBytes: 1 << 30 } });
+    const batches = (text: string): unknown => JSON.parse(text).workers.map((w: { name: string; prefillBatches: number }) => [w.name, w.prefillBatches]);
+    // Read whole, every unmarked line is its pod's: the workers of the fully marked stream.
+    expect(batches(whole)).toEqual(batches(await json([join(SPLIT_FIXTURES, 'kubectl-prefix.txt')], {}, { tuning: { taskBytes: 1 << 30 } })));
+    for (const taskBytes of [2000, 3000, 5000]) expect(await json([path], {}, { tuning: { taskBytes } })).toBe(whole);
+    expect(await json([path], { jobs: '2' }, { tuning: { taskBytes: 3000 } })).toBe(whole);
+    const bytes = readFileSync(path);
+    const named = (text: string): unknown => JSON.parse(text.replaceAll(path, 'INPUT').replaceAll('"-"', '"INPUT"'));
+    for (const blockBytes of [1024, 4096]) {
+      const piped = await json(['-'], { name: 'continued' }, { stdin: Readable.from([bytes]), tuning: { blockBytes } });
+      expect(named(piped)).toEqual(named(whole));
+    }
+  });
+});
