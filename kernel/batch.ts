@@ -145,10 +145,14 @@ const pairMasks: usize = heap.alloc(<usize>(MAX_BATCH_LINE >> 4) * 2 + 2);
 const strippedLine: usize = heap.alloc(<usize>MAX_BATCH_LINE + 32);
 const strippedSpare: usize = heap.alloc(<usize>MAX_BATCH_LINE + 32);
 
-/** Results of `classify`: the first `Prefill batch` and `Decode batch` (NONE: none), and whether colour codes must go. */
+/**
+ * Results of `classify`: the first `Prefill batch` and `Decode batch` (NONE: none), whether colour
+ * codes must go, and whether the line holds an ESC.
+ */
 let firstPrefill: usize = NONE;
 let firstDecode: usize = NONE;
 let colour = false;
+let escape = false;
 
 /**
  * One pass over [s, e): false when a byte is not ASCII; else notes where the messages start,
@@ -158,6 +162,7 @@ function classify(s: usize, e: usize): boolean {
   firstPrefill = NONE;
   firstDecode = NONE;
   colour = false;
+  escape = false;
   const esc = i8x16.splat(0x1b);
   const open = i8x16.splat(0x5b);
   const colon = i8x16.splat(0x3a);
@@ -168,7 +173,10 @@ function classify(s: usize, e: usize): boolean {
     const left = e - q;
     const keep = left < 16 ? (1 << <i32>left) - 1 : 0xffff;
     if ((i8x16.bitmask(block) & keep) != 0) return false;
-    if ((i8x16.bitmask(i8x16.eq(block, esc)) & keep) != 0) colour = true;
+    if ((i8x16.bitmask(i8x16.eq(block, esc)) & keep) != 0) {
+      colour = true;
+      escape = true;
+    }
     // `: ` with its space inside the line.
     const pairs = i8x16.bitmask(v128.and(i8x16.eq(block, colon), i8x16.eq(v128.load(q + 1), space))) & (keep >> 1 | (left > 16 ? 0x8000 : 0));
     store<u16>(pairMasks + (k << 1), <u16>pairs);
@@ -210,7 +218,7 @@ export function readBatch(s: usize, e: usize, entry: usize): i32 {
   let le = e;
   if (colour) {
     // The message is chosen on the line as it was, then looked for in the line without colour.
-    le = stripAnsi(s, e, strippedLine, strippedSpare);
+    le = stripAnsi(s, e, strippedLine, strippedSpare, escape);
     ls = stripped;
     if (!classify(ls, le)) return DECLINED;
     if (!prefill && firstPrefill != NONE) {
@@ -429,8 +437,21 @@ function nativeBracket(open: usize, close: usize, entry: usize): i32 {
   return PREFIX_NATIVE;
 }
 
-const CUSTOM_TAGS: StaticArray<usize> = [TAG_DP, TAG_PP, TAG_ATTN_CP, TAG_MOE_DP, TAG_TP, TAG_EP];
-const CUSTOM_SLOTS: StaticArray<i32> = [0, 2, 3, 4, 1, 5];
+/** The rank slot of the custom-layout tag that starts with byte `c` (each tag's first letter is its own), or −1. */
+function customTagSlot(c: u32): i32 {
+  switch (c) {
+    case 0x44: return 0; // DP
+    case 0x54: return 1; // TP
+    case 0x50: return 2; // PP
+    case 0x41: return 3; // ATTN_CP
+    case 0x4d: return 4; // MOE_DP
+    case 0x45: return 5; // EP
+    default: return -1;
+  }
+}
+
+/** The tags by rank slot (0 DP … 5 EP). */
+const CUSTOM_TAGS: StaticArray<usize> = [TAG_DP, TAG_TP, TAG_PP, TAG_ATTN_CP, TAG_MOE_DP, TAG_EP];
 
 /**
  * A custom layout, the text [s, at) before the message: rank tags `\b(TAG)(-?\d+)\b` inside each
@@ -446,32 +467,34 @@ function customPrefix(s: usize, at: usize, entry: usize): i32 {
     let close = open + 1;
     while (close < at && load<u8>(close) != 0x5d) close++;
     if (close >= at) break;
-    // The bracket's text: a regex's start and end are word boundaries.
+    // The bracket's text: a regex's start and end are word boundaries. The tags' first letters
+    // differ, so the byte at a boundary names the one tag that can match there.
     const a = open + 1;
     for (let i = a; i < close; ) {
-      if (i > a && isWord(load<u8>(i - 1))) {
+      const slot = customTagSlot(load<u8>(i));
+      if (slot < 0 || (i > a && isWord(load<u8>(i - 1)))) {
         i++;
         continue;
       }
-      let matched = false;
-      for (let t = 0; t < CUSTOM_TAGS.length; t++) {
-        const tag = unchecked(CUSTOM_TAGS[t]);
-        if (!startsWith(i, close, tag)) continue;
-        let j = i + lengthOf(tag);
-        const negative = j < close && load<u8>(j) == 0x2d && j + 1 < close && isDigit(load<u8>(j + 1));
-        if (negative) j++;
-        const first = j;
-        let n = 0;
-        while (j < close && isDigit(load<u8>(j))) n = n * 10 + <i32>(load<u8>(j++) - 48);
-        if (j == first || (j < close && isWord(load<u8>(j)))) break;
-        if (negative || j - first > 9) return DECLINE_PREFIX;
-        put(entry, DP + unchecked(CUSTOM_SLOTS[t]), <f64>n);
-        found = true;
-        matched = true;
-        i = j;
-        break;
+      const tag = unchecked(CUSTOM_TAGS[slot]);
+      if (!startsWith(i, close, tag)) {
+        i++;
+        continue;
       }
-      if (!matched) i++;
+      let j = i + lengthOf(tag);
+      const negative = j < close && load<u8>(j) == 0x2d && j + 1 < close && isDigit(load<u8>(j + 1));
+      if (negative) j++;
+      const first = j;
+      let n = 0;
+      while (j < close && isDigit(load<u8>(j))) n = n * 10 + <i32>(load<u8>(j++) - 48);
+      if (j == first || (j < close && isWord(load<u8>(j)))) {
+        i++;
+        continue;
+      }
+      if (negative || j - first > 9) return DECLINE_PREFIX;
+      put(entry, DP + slot, <f64>n);
+      found = true;
+      i = j;
     }
     open = close + 1;
     while (open < at && load<u8>(open) != 0x5b) open++;
