@@ -63,6 +63,8 @@ const READ_EXACTLY: ReadonlyArray<readonly [name: string, line: string]> = [
   ['second bracket', '[2026-04-14 10:00:00 DP0] Decode batch, #running-req: 1, #queue-req: 0 [x]'],
   ['custom layout, no ranks', '[2026-04-15 17:13:10][scheduler_metrics_mixin.py:424][INFO]: Prefill batch, #new-seq: 1, #new-token: 1, #cached-token: 0, token usage: 0.00, #running-req: 0, #queue-req: 0, #prealloc-req: 18, #inflight-req: 1'],
   ['custom layout with ranks', '[2026-04-15 17:13:10][DP3 TP3 EP3][scheduler_metrics_mixin.py:424][INFO]: Prefill batch, #new-seq: 1, #new-token: 1, #queue-req: 0'],
+  ['custom bracket left open (its tag is not read)', '[2026-04-14 10:00:00][DP1 TP2] [EP3 Prefill batch, #new-seq: 1, #new-token: 8, #queue-req: 0'],
+  ['custom tags at every kind of boundary', '[A DP1][xDP2 _TP3 -PP4 (ATTN_CP5) MOE_DP6, EP7x E8 [TP9]] Prefill batch, #new-seq: 1, #new-token: 8, #queue-req: 0'],
   ['custom ranks beside words', '[x [DP1 TP2] [file.py:9] [EP3] [MOE_DP4x] Prefill batch, #new-seq: 1, #new-token: 8, #queue-req: 0'],
   ['Dynamo ISO stamp and level', '\u001b[2m2026-04-27T23:03:15.250907Z\u001b[0m \u001b[32m INFO\u001b[0m sglang: Prefill batch, #new-seq: 1, #new-token: 256, #cached-token: 0, #running-req: 0, #queue-req: 0,'],
   ['kubectl --timestamps stamp before a levelled one', '2026-04-27T23:03:14.000Z 2026-04-27T23:03:15,5+05:30 WARNING x: Decode batch, #running-req: 1, #queue-req: 3'],
