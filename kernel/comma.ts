@@ -18,6 +18,8 @@ import { DP, KIND, LEGACY, MILLI, MINUTE, OFFSET, PREFIX, PREFIX_NATIVE, RANK_TA
 const NONE: usize = <usize>0xffffffff;
 const PREFILL_HEADER = bytesOf('] Prefill batch, #');
 const DECODE_HEADER = bytesOf('] Decode batch, #');
+const PREFILL_WORDS = bytesOf('] Prefill batch [');
+const DECODE_WORDS = bytesOf('] Decode batch [');
 const BATCH = bytesOf('batch');
 const ATTN_CP = bytesOf('ATTN_CP');
 const MOE_DP = bytesOf('MOE_DP');
@@ -91,6 +93,7 @@ export function readCommaBatch(s: usize, e: usize, entry: usize): boolean {
   if (close >= e) return false;
   let prefill: boolean;
   let at: usize;
+  let index = NONE; // the `[` of an iteration index ` [N]` (SGLANG_LOG_FORWARD_ITERS), if any
   if (startsWith(close, e, PREFILL_HEADER)) {
     prefill = true;
     at = close + lengthOf(PREFILL_HEADER) - 1;
@@ -98,12 +101,21 @@ export function readCommaBatch(s: usize, e: usize, entry: usize): boolean {
     prefill = false;
     at = close + lengthOf(DECODE_HEADER) - 1;
   } else {
-    return false;
+    // `] Prefill batch [N], #`: the same shape with the iteration index before its comma.
+    if (startsWith(close, e, PREFILL_WORDS)) prefill = true;
+    else if (startsWith(close, e, DECODE_WORDS)) prefill = false;
+    else return false;
+    index = close + lengthOf(prefill ? PREFILL_WORDS : DECODE_WORDS) - 1;
+    let i = index + 1;
+    while (i < e && <u32>load<u8>(i) - 48 < 10) i++;
+    if (i == index + 1 || i + 3 >= e || load<u8>(i) != 0x5d || load<u8>(i + 1) != 0x2c || load<u8>(i + 2) != 0x20 || load<u8>(i + 3) != 0x23) return false;
+    at = i + 3;
   }
   // One pass over the line: nothing for envelope stripping to remove (non-ASCII, ESC), no second
-  // bracket to read ranks from; a decode line must not hold a second `batch` (the full parser
-  // looks for `Prefill batch` first anywhere in the line); and where the `#`s are.
-  if (<i32>(e - s) > MAX_BATCH_LINE || !classify(s, e, prefill ? NONE : close + 14)) return false;
+  // bracket to read ranks from (the index is none: it follows the message); a decode line must
+  // not hold a second `batch` (the full parser looks for `Prefill batch` first anywhere in the
+  // line); and where the `#`s are.
+  if (<i32>(e - s) > MAX_BATCH_LINE || !classify(s, e, prefill ? NONE : close + 14, index)) return false;
 
   // The timestamp: kept as wall-clock fields, turned into ms (with --tz) by sglang-batch.ts. Lines of a
   // minute share `YYYY-MM-DD HH:MM`: then only the seconds are read.
@@ -283,10 +295,12 @@ function readRanks(from: usize, to: usize, entry: usize): boolean {
 const hashMasks: usize = heap.alloc(<usize>(MAX_BATCH_LINE >> 4) * 2 + 2);
 
 /**
- * Whether [s, e) is all ASCII, without ESC, without a `[` after its first byte, and without
- * `batch` from `batchFrom` on (NONE: not looked for); notes where the `#`s are (`nextHash`).
+ * Whether [s, e) is all ASCII, without ESC, without a `[` after its first byte but the one at
+ * `index` (NONE: none), and without `batch` from `batchFrom` on (NONE: not looked for); notes
+ * where the `#`s are (`nextHash`).
  */
-function classify(s: usize, e: usize, batchFrom: usize): boolean {
+function classify(s: usize, e: usize, batchFrom: usize, index: usize): boolean {
+  const allowed = index - s; // the allowed `[`, as an offset (huge for NONE)
   const esc = i8x16.splat(0x1b);
   const open = i8x16.splat(0x5b);
   const hash = i8x16.splat(0x23);
@@ -296,6 +310,7 @@ function classify(s: usize, e: usize, batchFrom: usize): boolean {
     const keep = e - q < 16 ? (1 << <i32>(e - q)) - 1 : 0xffff;
     let bad = i8x16.bitmask(v128.or(block, v128.or(i8x16.eq(block, esc), i8x16.eq(block, open))));
     if (k == 0) bad &= ~1; // the line's own `[`
+    if (allowed >> 4 == k) bad &= ~(1 << <i32>(allowed & 15));
     if ((bad & keep) != 0) return false;
     store<u16>(hashMasks + (k << 1), <u16>(i8x16.bitmask(i8x16.eq(block, hash)) & keep));
     if (batchFrom != NONE) {

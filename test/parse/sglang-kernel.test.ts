@@ -40,6 +40,8 @@ const READ_EXACTLY: ReadonlyArray<readonly [name: string, line: string]> = [
   ['legacy dot header', '[2024-08-01 10:00:00 DP0] Prefill batch. #new-seq: 1, #new-token: 8, #cached-token: 0, cache hit rate: 0.00%, #running-req: 0, #queue-req: 0'],
   ['legacy decode', '[2024-08-01 10:00:00 TP0] Decode batch. #running-req: 3, #token: 90, token usage: 0.01, gen throughput (token/s): 50.00, #queue-req: 1'],
   ['modern dot decode', '[2025-05-31 18:31:21 DP6 TP6] Decode batch. #running-req: 8, #token: 36267, token usage: 0.12, accept len: 2.86, cuda graph: True, gen throughput (token/s): 168.28, #queue-req: 0'],
+  ['iteration index on a decode line', '[2026-04-14 10:00:00 DP1 TP1] Decode batch [7], #running-req: 3, #token: 5, #queue-req: 1'],
+  ['iteration index and colour after it', '[2026-04-14 10:00:00 DP0] Prefill batch [3], #new-seq: 1, #new-token: 8, #queue-[0mreq: 4, #queue-req: 9'],
   ['iteration tag', '[2026-04-14 10:00:00 DP0] Prefill batch [12], #new-seq: 1, #new-token: 8, #running-req: 0, #queue-req: 0'],
   ['mixed chunk', '[2024-08-01 10:00:00] Prefill batch(mixed #running-req: 3). #new-seq: 1, #new-token: 8, #queue-req: 0'],
   ['mixed chunk and a running count', '[2024-08-01 10:00:00 TP1] Prefill batch(mixed #running-req: 3). #new-seq: 1, #new-token: 8, #running-req: 7, #queue-req: 0'],
