@@ -43,29 +43,23 @@ function csiEnd(at: usize, end: usize): usize {
 
 /**
  * Copies [s, e) to `out` without colour codes (see the file comment); `spare` is a second buffer
- * as large, for the passes. Both must hold e − s bytes. Returns where the result ends, in `out`
- * or in `spare`: the result is at `stripped`.
+ * as large, for the passes. Both must hold e − s bytes and 16 more (blocks are read 16 bytes at a
+ * time). `escape`: whether the line holds an ESC (the caller's pass over it knows). Returns where
+ * the result ends, in `out`, in `spare` or in the line itself: the result is at `stripped`.
  */
-export function stripAnsi(s: usize, e: usize, out: usize, spare: usize): usize {
-  // Passes read from `from` and write to `to`: the line itself, then `out` and `spare` in turn.
+export function stripAnsi(s: usize, e: usize, out: usize, spare: usize, escape: boolean): usize {
+  // Passes read from `from` and write to `to`: the line itself, then `out` and `spare` in turn. A
+  // pass that removes nothing writes nothing (its input is the result).
   let from = s;
   let end = e;
   let to = out;
-  let hasEsc = false;
-  for (let i = s; i < e; i++) {
-    if (load<u8>(i) == ESC) {
-      hasEsc = true;
+  for (let csi = escape; ; csi = false) {
+    const n = removeAll(from, end, to, csi);
+    if (n < 0) {
+      if (csi) continue; // no CSI sequence: on to the ESC-less remnants
       break;
     }
-  }
-  if (hasEsc) {
-    end = to + removeAll(from, end, to, true);
-    from = to;
-    to = to == out ? spare : out;
-  }
-  // Until a pass removes nothing: the result is then that pass's input.
-  for (let n = removeAll(from, end, to, false); n != end - from; n = removeAll(from, end, to, false)) {
-    end = to + n;
+    end = to + <usize>n;
     from = to;
     to = to == out ? spare : out;
   }
@@ -76,19 +70,30 @@ export function stripAnsi(s: usize, e: usize, out: usize, spare: usize): usize {
 /** Where the result of the last `stripAnsi` starts. */
 export let stripped: usize = 0;
 
-/** One pass: [from, end) to `to` without CSI sequences (`csi`) or bare SGR remnants; the length written. */
-function removeAll(from: usize, end: usize, to: usize, csi: boolean): usize {
+/**
+ * One pass: [from, end) to `to` without CSI sequences (`csi`) or bare SGR remnants; the length
+ * written, or −1 when there was nothing to remove (then nothing is written). The sequences' first
+ * bytes (ESC, `[`) are found 16 at a time and the text between them copied in runs.
+ */
+function removeAll(from: usize, end: usize, to: usize, csi: boolean): isize {
+  const first = i8x16.splat(csi ? <i8>ESC : <i8>OPEN);
   let o = to;
-  let i = from;
-  while (i < end) {
-    const c = <u32>load<u8>(i);
-    const skip = csi ? (c == ESC ? csiEnd(i, end) : 0) : c == OPEN ? bareSgrEnd(i, end) : 0;
-    if (skip != 0) {
-      i = skip;
-      continue;
+  let run = from; // the start of the text not yet copied; bytes before it are copied or removed
+  for (let q = from; q < end; q += 16) {
+    const left = end - q;
+    const keep = left < 16 ? (1 << <i32>left) - 1 : 0xffff;
+    for (let bits = i8x16.bitmask(i8x16.eq(v128.load(q), first)) & keep; bits != 0; bits &= bits - 1) {
+      const i = q + <usize>ctz(bits);
+      if (i < run) continue; // inside a sequence just removed
+      const skip = csi ? csiEnd(i, end) : bareSgrEnd(i, end);
+      if (skip == 0) continue;
+      memory.copy(o, run, i - run);
+      o += i - run;
+      run = skip;
     }
-    store<u8>(o++, <u8>c);
-    i++;
   }
-  return o - to;
+  if (run == from) return -1;
+  memory.copy(o, run, end - run);
+  o += end - run;
+  return <isize>(o - to);
 }

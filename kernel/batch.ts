@@ -145,10 +145,14 @@ const pairMasks: usize = heap.alloc(<usize>(MAX_BATCH_LINE >> 4) * 2 + 2);
 const strippedLine: usize = heap.alloc(<usize>MAX_BATCH_LINE + 32);
 const strippedSpare: usize = heap.alloc(<usize>MAX_BATCH_LINE + 32);
 
-/** Results of `classify`: the first `Prefill batch` and `Decode batch` (NONE: none), and whether colour codes must go. */
+/**
+ * Results of `classify`: the first `Prefill batch` and `Decode batch` (NONE: none), whether colour
+ * codes must go, and whether the line holds an ESC.
+ */
 let firstPrefill: usize = NONE;
 let firstDecode: usize = NONE;
 let colour = false;
+let escape = false;
 
 /**
  * One pass over [s, e): false when a byte is not ASCII; else notes where the messages start,
@@ -158,6 +162,7 @@ function classify(s: usize, e: usize): boolean {
   firstPrefill = NONE;
   firstDecode = NONE;
   colour = false;
+  escape = false;
   const esc = i8x16.splat(0x1b);
   const open = i8x16.splat(0x5b);
   const colon = i8x16.splat(0x3a);
@@ -168,7 +173,10 @@ function classify(s: usize, e: usize): boolean {
     const left = e - q;
     const keep = left < 16 ? (1 << <i32>left) - 1 : 0xffff;
     if ((i8x16.bitmask(block) & keep) != 0) return false;
-    if ((i8x16.bitmask(i8x16.eq(block, esc)) & keep) != 0) colour = true;
+    if ((i8x16.bitmask(i8x16.eq(block, esc)) & keep) != 0) {
+      colour = true;
+      escape = true;
+    }
     // `: ` with its space inside the line.
     const pairs = i8x16.bitmask(v128.and(i8x16.eq(block, colon), i8x16.eq(v128.load(q + 1), space))) & (keep >> 1 | (left > 16 ? 0x8000 : 0));
     store<u16>(pairMasks + (k << 1), <u16>pairs);
@@ -210,7 +218,7 @@ export function readBatch(s: usize, e: usize, entry: usize): i32 {
   let le = e;
   if (colour) {
     // The message is chosen on the line as it was, then looked for in the line without colour.
-    le = stripAnsi(s, e, strippedLine, strippedSpare);
+    le = stripAnsi(s, e, strippedLine, strippedSpare, escape);
     ls = stripped;
     if (!classify(ls, le)) return DECLINED;
     if (!prefill && firstPrefill != NONE) {
@@ -429,52 +437,91 @@ function nativeBracket(open: usize, close: usize, entry: usize): i32 {
   return PREFIX_NATIVE;
 }
 
-const CUSTOM_TAGS: StaticArray<usize> = [TAG_DP, TAG_PP, TAG_ATTN_CP, TAG_MOE_DP, TAG_TP, TAG_EP];
-const CUSTOM_SLOTS: StaticArray<i32> = [0, 2, 3, 4, 1, 5];
+/** The rank slot of the custom-layout tag that starts with byte `c` (each tag's first letter is its own), or −1. */
+function customTagSlot(c: u32): i32 {
+  switch (c) {
+    case 0x44: return 0; // DP
+    case 0x54: return 1; // TP
+    case 0x50: return 2; // PP
+    case 0x41: return 3; // ATTN_CP
+    case 0x4d: return 4; // MOE_DP
+    case 0x45: return 5; // EP
+    default: return -1;
+  }
+}
+
+/** The tags by rank slot (0 DP … 5 EP). */
+const CUSTOM_TAGS: StaticArray<usize> = [TAG_DP, TAG_TP, TAG_PP, TAG_ATTN_CP, TAG_MOE_DP, TAG_EP];
+
+/**
+ * The tag that may start at `i`, a tag letter in the bracket text [a, close): into the entry's
+ * rank slot, PREFIX_CUSTOM; no tag there, PREFIX_NONE; DECLINE_PREFIX for a negative or over-long one.
+ */
+function customTag(i: usize, a: usize, close: usize, entry: usize): i32 {
+  // A regex's start and end are word boundaries.
+  if (i > a && isWord(load<u8>(i - 1))) return PREFIX_NONE;
+  const slot = customTagSlot(load<u8>(i));
+  const tag = unchecked(CUSTOM_TAGS[slot]);
+  if (!startsWith(i, close, tag)) return PREFIX_NONE;
+  let j = i + lengthOf(tag);
+  const negative = j < close && load<u8>(j) == 0x2d && j + 1 < close && isDigit(load<u8>(j + 1));
+  if (negative) j++;
+  const first = j;
+  let n = 0;
+  while (j < close && isDigit(load<u8>(j))) n = n * 10 + <i32>(load<u8>(j++) - 48);
+  if (j == first || (j < close && isWord(load<u8>(j)))) return PREFIX_NONE;
+  if (negative || j - first > 9) return DECLINE_PREFIX;
+  put(entry, DP + slot, <f64>n);
+  return PREFIX_CUSTOM;
+}
+
+/** Where the tag letters of the bracket being read are (customPrefix): at most one per byte of a line. */
+const tagStarts: usize = heap.alloc(<usize>MAX_BATCH_LINE * 4);
 
 /**
  * A custom layout, the text [s, at) before the message: rank tags `\b(TAG)(-?\d+)\b` inside each
  * `[…]` (from a `[` to the next `]`, then on after it), and the logger timestamp anywhere.
  * PREFIX_CUSTOM or PREFIX_NONE (no tag); DECLINE_PREFIX for a negative or over-long tag.
+ *
+ * One pass, 16 bytes at a time, finds the `[`s, the `]`s and the tags' first letters (each tag's
+ * is its own: customTagSlot); a bracket's letters wait until its `]` is found, since a tag must
+ * end before it (and a bracket that never closes is not read, as the regex's would not match).
  */
 function customPrefix(s: usize, at: usize, entry: usize): i32 {
   clearRanks(entry);
   let found = false;
-  let open = s;
-  while (open < at && load<u8>(open) != 0x5b) open++;
-  while (open < at) {
-    let close = open + 1;
-    while (close < at && load<u8>(close) != 0x5d) close++;
-    if (close >= at) break;
-    // The bracket's text: a regex's start and end are word boundaries.
-    const a = open + 1;
-    for (let i = a; i < close; ) {
-      if (i > a && isWord(load<u8>(i - 1))) {
-        i++;
-        continue;
+  let open = NONE; // the `[` of the bracket being read, or NONE between brackets
+  let letters = 0; // tag letters seen in that bracket, at tagStarts
+  const openByte = i8x16.splat(0x5b);
+  const closeByte = i8x16.splat(0x5d);
+  for (let q = s; q < at; q += 16) {
+    const block = v128.load(q);
+    const left = at - q;
+    const keep = left < 16 ? (1 << <i32>left) - 1 : 0xffff;
+    const tagLetters = v128.or(
+      v128.or(v128.or(i8x16.eq(block, i8x16.splat(0x44)), i8x16.eq(block, i8x16.splat(0x54))), v128.or(i8x16.eq(block, i8x16.splat(0x50)), i8x16.eq(block, i8x16.splat(0x41)))),
+      v128.or(i8x16.eq(block, i8x16.splat(0x4d)), i8x16.eq(block, i8x16.splat(0x45))),
+    );
+    const opens = i8x16.bitmask(i8x16.eq(block, openByte));
+    const closes = i8x16.bitmask(i8x16.eq(block, closeByte));
+    for (let bits = (opens | closes | i8x16.bitmask(tagLetters)) & keep; bits != 0; bits &= bits - 1) {
+      const bit = ctz(bits);
+      const i = q + <usize>bit;
+      if (open == NONE) {
+        if ((opens >> bit) & 1) open = i;
+      } else if ((closes >> bit) & 1) {
+        for (let k = 0; k < letters; k++) {
+          const read = customTag(<usize>load<u32>(tagStarts + <usize>k * 4), open + 1, i, entry);
+          if (read == DECLINE_PREFIX) return DECLINE_PREFIX;
+          if (read == PREFIX_CUSTOM) found = true;
+        }
+        open = NONE;
+        letters = 0;
+      } else if (((opens >> bit) & 1) == 0) {
+        store<u32>(tagStarts + <usize>letters * 4, <u32>i);
+        letters++;
       }
-      let matched = false;
-      for (let t = 0; t < CUSTOM_TAGS.length; t++) {
-        const tag = unchecked(CUSTOM_TAGS[t]);
-        if (!startsWith(i, close, tag)) continue;
-        let j = i + lengthOf(tag);
-        const negative = j < close && load<u8>(j) == 0x2d && j + 1 < close && isDigit(load<u8>(j + 1));
-        if (negative) j++;
-        const first = j;
-        let n = 0;
-        while (j < close && isDigit(load<u8>(j))) n = n * 10 + <i32>(load<u8>(j++) - 48);
-        if (j == first || (j < close && isWord(load<u8>(j)))) break;
-        if (negative || j - first > 9) return DECLINE_PREFIX;
-        put(entry, DP + unchecked(CUSTOM_SLOTS[t]), <f64>n);
-        found = true;
-        matched = true;
-        i = j;
-        break;
-      }
-      if (!matched) i++;
     }
-    open = close + 1;
-    while (open < at && load<u8>(open) != 0x5b) open++;
   }
   findLoggerStamp(s, at);
   put(entry, MINUTE, stampMinute);

@@ -22,12 +22,25 @@ function isoAt(p: usize, e: usize, tOnly: boolean): boolean {
   return digits(p, 4) >= 0 && digits(p + 5, 2) >= 0 && digits(p + 8, 2) >= 0 && digits(p + 11, 2) >= 0 && digits(p + 14, 2) >= 0 && digits(p + 17, 2) >= 0;
 }
 
+/** `YYYY-MM-DD?HH:MM` of the last stamp read (two words) and its minute as YYYYMMDDHHMM. */
+let lastMinuteLow: u64 = 0xffffffffffffffff; // no stamp: its bytes are not digits
+let lastMinuteHigh: u64 = 0xffffffffffffffff;
+let lastMinute: f64 = 0;
+
 /**
  * Reads the ISO stamp at `p` (isoAt holds) with its greedy fraction (1–9 digits, kept to ms) and
- * zone into the globals; returns where it ends.
+ * zone into the globals; returns where it ends. Stamps of a minute share their first 16 bytes:
+ * the minute is worked out once per minute.
  */
 function readIso(p: usize, e: usize): usize {
-  stampMinute = <f64>digits(p, 4) * 1e8 + <f64>digits(p + 5, 2) * 1e6 + <f64>digits(p + 8, 2) * 1e4 + <f64>digits(p + 11, 2) * 100 + <f64>digits(p + 14, 2);
+  const low = load<u64>(p);
+  const high = load<u64>(p + 8);
+  if (low != lastMinuteLow || high != lastMinuteHigh) {
+    lastMinuteLow = low;
+    lastMinuteHigh = high;
+    lastMinute = <f64>digits(p, 4) * 1e8 + <f64>digits(p + 5, 2) * 1e6 + <f64>digits(p + 8, 2) * 1e4 + <f64>digits(p + 11, 2) * 100 + <f64>digits(p + 14, 2);
+  }
+  stampMinute = lastMinute;
   stampSecond = <f64>digits(p + 17, 2);
   stampMilli = 0;
   stampOffset = NaN;
@@ -84,21 +97,39 @@ function levelAt(at: usize, e: usize): boolean {
  * the line untimed, as in the TypeScript).
  */
 export function findLoggerStamp(s: usize, e: usize): void {
-  // `<ISO with T>\s+<LEVEL>\b`: the stamp must end where the whitespace starts, and only its
-  // longest reading can (every shorter one is followed by more of the stamp).
-  for (let p = s; p + 19 <= e; p++) {
-    if (!isoAt(p, e, true)) continue;
-    const end = readIso(p, e);
-    if (end >= e || !isSpace(load<u8>(end))) continue;
-    let q = end;
-    while (q < e && isSpace(load<u8>(q))) q++;
-    if (levelAt(q, e)) return;
-  }
-  for (let p = s; p + 19 <= e; p++) {
-    if (isoAt(p, e, false)) {
-      readIso(p, e);
-      return;
+  // Both of findLoggerTimestamp's searches in one pass: the first `<ISO with T>\s+<LEVEL>\b`
+  // wins; else the first ISO stamp of either kind. Where one can start is found 16 positions at a
+  // time (`-` at +4 and +7, `T` or a space at +10), then checked whole. For the first search, the
+  // stamp must end where the whitespace starts, and only its longest reading can (every shorter
+  // one is followed by more of the stamp).
+  let first: usize = 0;
+  let any = false;
+  const dash = i8x16.splat(0x2d);
+  const t = i8x16.splat(0x54);
+  const space = i8x16.splat(0x20);
+  for (let q = s; q + 19 <= e; q += 16) {
+    const sep = v128.load(q + 10);
+    const maybe = v128.and(v128.and(i8x16.eq(v128.load(q + 4), dash), i8x16.eq(v128.load(q + 7), dash)), v128.or(i8x16.eq(sep, t), i8x16.eq(sep, space)));
+    const left = e - 18 - q; // positions p with p + 19 <= e
+    const keep = left < 16 ? (1 << <i32>left) - 1 : 0xffff;
+    for (let bits = i8x16.bitmask(maybe) & keep; bits != 0; bits &= bits - 1) {
+      const p = q + <usize>ctz(bits);
+      if (!isoAt(p, e, false)) continue;
+      if (!any) {
+        any = true;
+        first = p;
+      }
+      if (load<u8>(p + 10) != 0x54) continue;
+      const end = readIso(p, e);
+      if (end >= e || !isSpace(load<u8>(end))) continue;
+      let k = end;
+      while (k < e && isSpace(load<u8>(k))) k++;
+      if (levelAt(k, e)) return;
     }
+  }
+  if (any) {
+    readIso(first, e);
+    return;
   }
   stampMinute = 0;
   stampSecond = 0;
