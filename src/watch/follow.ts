@@ -58,7 +58,24 @@ interface Followed {
    * file being read is: input/task.ts); `null` until it has bytes to sniff, and for streams
    */
   timeLines: boolean | null;
+  /** the last byte read from the file (-1 before any): a file that ends in `\n` has no line pending */
+  lastByte: number;
+  /** idle with no line pending: its reader is given back until the file grows (see `park`) */
+  parked: boolean;
 }
+
+/** The reader of a parked input, or of one being set up: reads nothing, counts nothing. */
+const PARKED: InputReader = {
+  space: () => Buffer.alloc(0),
+  commit: () => undefined,
+  push: () => undefined,
+  flush: () => undefined,
+  end: () => undefined,
+  counts: { lines: 0, oversized: 0 },
+  split: () => null,
+  release: () => undefined,
+  plain: () => true,
+};
 
 export class Follower {
   /** every worker made so far, by name (`workers` leaves out inputs' own workers that a split left empty) */
@@ -80,6 +97,8 @@ export class Follower {
   private readonly zone: Zone;
   /** the parsers of inputs sniffed as metrics dumps with bare time lines, made on first need */
   private timed: { readonly parsers: readonly LineParser[]; readonly needles: readonly string[] } | null = null;
+  /** room to read a file's first bytes again into, every poll (`headChanged`) */
+  private scratch: Buffer | null = null;
 
   /** @param paths files and directories to follow (not `-`: see `addStream`) */
   constructor(paths: readonly string[], settings: ReadSettings, cwd: string) {
@@ -138,7 +157,8 @@ export class Follower {
             continue;
           }
           this.seen.add(id.key);
-          this.follow(source.name, names.get(source.name) ?? source.name, openOrNull(source.path), id.ino);
+          const input = this.follow(source.name, names.get(source.name) ?? source.name, null, id.ino);
+          input.fd = this.open(input, source.path);
         }
       }
     }
@@ -181,9 +201,10 @@ export class Follower {
   private follow(name: string, workerName: string, fd: number | null, ino: number): Followed {
     const worker = this.workerNamed(workerName, name);
     const tally = emptyTally();
-    const placeholder = { space: () => Buffer.alloc(0), commit: () => undefined, push: () => undefined, flush: () => undefined, end: () => undefined, counts: { lines: 0, oversized: 0 }, split: () => null, release: () => undefined };
-    const input: Followed = { name, workerName, worker, tally, scanner: placeholder, splitsBefore: [], tasks: [], linesBefore: 0, oversizedBefore: 0, bytes: 0, rotations: 0, truncations: 0, error: null, fd, ino, position: 0, head: Buffer.alloc(0), timeLines: null };
-    input.scanner = this.scanner(input);
+    // A file's reader is made when it has bytes to read (`resume`): a watch may find thousands at once.
+    const stream = fd === null && ino === 0;
+    const input: Followed = { name, workerName, worker, tally, scanner: PARKED, splitsBefore: [], tasks: [], linesBefore: 0, oversizedBefore: 0, bytes: 0, rotations: 0, truncations: 0, error: null, fd, ino, position: 0, head: Buffer.alloc(0), timeLines: null, lastByte: -1, parked: !stream };
+    if (stream) input.scanner = this.scanner(input);
     this.followed.set(name, input);
     return input;
   }
@@ -203,9 +224,9 @@ export class Follower {
    * The reader of one input: the scanner, or, for a stream of several sources (--split), a split
    * reader whose sources write into the workers named after them, shared by every input that has
    * them. srun tasks: the first is the input's own worker until a second shows up; it is then
-   * renamed `input:task`, as a run would name it.
+   * renamed `input:task`, as a run would name it. `resumed`: a parked input known to be plain.
    */
-  private scanner(input: Followed): InputReader {
+  private scanner(input: Followed, resumed = false): InputReader {
     // No fold in live mode: each snapshot must hold every line read so far.
     const { worker, tally } = input;
     const { parsers, needles } = this.parsing(input);
@@ -235,7 +256,7 @@ export class Follower {
       return this.workerNamed(workerNameOf(kind, key, name, input.workerName, input.tasks.length), input.name);
     };
     const ctx = { parsers, needles, zone: this.zone, range: this.settings.range, maxLineBytes: this.settings.maxLineBytes, mode: 'analyse' as const, fold: false, keepAnchors: false, stateFor };
-    return createInputReader(splitOf(this.settings), ctx, plain);
+    return createInputReader(resumed ? null : splitOf(this.settings), ctx, plain);
   }
 
   /** The parsers and needles an input is read with: those of the settings, or with time lines for a sniffed metrics dump. */
@@ -258,7 +279,7 @@ export class Follower {
     const head = headOfFile(input.fd);
     if (head === null || head.length === 0) return;
     input.timeLines = sniffedSettings(this.settings, () => head).timeLines === true;
-    if (!input.timeLines || this.settings.timeLines === true) return;
+    if (!input.timeLines || this.settings.timeLines === true || input.parked) return;
     input.scanner.release();
     input.scanner = this.scanner(input);
   }
@@ -282,11 +303,11 @@ export class Follower {
       if (input.fd !== null) closeSync(input.fd);
       this.restart(input);
       input.rotations++;
-      input.fd = openOrNull(input.name);
+      input.fd = this.open(input, input.name);
       input.ino = ino;
       input.position = 0;
     } else if (input.fd === null && ino !== null) {
-      input.fd = openOrNull(input.name);
+      input.fd = this.open(input, input.name);
       input.ino = ino;
       input.position = 0;
     }
@@ -305,13 +326,61 @@ export class Follower {
       input.truncations++;
       input.position = 0;
     }
-    return this.drain(input, MAX_BYTES_PER_POLL) >= MAX_BYTES_PER_POLL;
+    if (input.parked && size <= input.position) return false;
+    const more = this.drain(input, MAX_BYTES_PER_POLL) >= MAX_BYTES_PER_POLL;
+    if (!more) this.park(input);
+    return more;
+  }
+
+  /**
+   * Give an idle file's reader back when no line is pending (the last byte read was `\n`) and the
+   * file is read plainly: each reader holds a WebAssembly kernel (~1 MiB resident, 16.5 MiB
+   * mapped), and a watch of thousands of files must not hold thousands. Its counts are kept; a
+   * fresh plain reader takes over when the file grows (`resume`), at a line start, so the lines
+   * read are the same.
+   */
+  private park(input: Followed): void {
+    if (input.fd === null || input.lastByte !== 0x0a || input.parked) return;
+    // A reader still deciding on an envelope decides here as it would at the end of the poll.
+    input.scanner.flush();
+    if (!input.scanner.plain()) return;
+    this.retire(input);
+    input.scanner = PARKED;
+    input.parked = true;
+  }
+
+  /** A reader for a parked file about to be read: a plain one for a file given back after reading, which was plain. */
+  private resume(input: Followed): void {
+    input.parked = false;
+    input.scanner = this.scanner(input, input.lastByte !== -1);
+  }
+
+  /** Count the reader's unterminated line, keep what it read, and give its kernel back. */
+  private retire(input: Followed): void {
+    input.scanner.end();
+    input.scanner.release();
+    input.linesBefore += input.scanner.counts.lines;
+    input.oversizedBefore += input.scanner.counts.oversized;
+    const split = input.scanner.split();
+    if (split !== null) input.splitsBefore.push(split);
+  }
+
+  /** Open a file to follow; a failure other than a missing file (being rotated) is the input's error. */
+  private open(input: Followed, path: string): number | null {
+    try {
+      return openSync(path, 'r');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') input.error ??= error instanceof Error ? error.message : String(error);
+      return null;
+    }
   }
 
   /** Read from the current position to the end of the file, or `limit` bytes; returns the bytes read. */
   private drain(input: Followed, limit: number): number {
     if (input.fd === null) return 0;
     if (input.timeLines === null && input.position === 0) this.sniff(input);
+    if (input.parked) this.resume(input);
     let read = 0;
     while (read < limit) {
       const room = input.scanner.space();
@@ -324,11 +393,12 @@ export class Follower {
       }
       if (n <= 0) return read;
       if (input.position < HEAD_BYTES && input.head.length < HEAD_BYTES) {
-        input.head = Buffer.concat([input.head, Buffer.from(room.subarray(0, Math.min(n, HEAD_BYTES - input.head.length)))]);
+        input.head = headWith(input.head, room.subarray(0, Math.min(n, HEAD_BYTES - input.head.length)));
       }
       input.position += n;
       input.bytes += n;
       read += n;
+      input.lastByte = room[n - 1] ?? -1;
       input.scanner.commit(n);
     }
     return read;
@@ -337,13 +407,14 @@ export class Follower {
   /** Whether the first bytes differ from those read (a truncation hidden by rewriting as much or more). */
   private headChanged(input: Followed): boolean {
     if (input.fd === null || input.head.length === 0) return false;
-    const now = Buffer.alloc(input.head.length);
+    const now = (this.scratch ??= Buffer.allocUnsafe(HEAD_BYTES)).subarray(0, input.head.length);
+    let n: number;
     try {
-      readSync(input.fd, now, 0, now.length, 0);
+      n = readSync(input.fd, now, 0, now.length, 0);
     } catch {
       return false;
     }
-    return !now.equals(input.head);
+    return n < now.length || !now.equals(input.head);
   }
 
   /** After copytruncate: the part of the copy past what was read from the original. */
@@ -392,14 +463,22 @@ export class Follower {
   /** A fresh scanner for a file read again from 0; the old one's unterminated line is counted first. */
   private restart(input: Followed): void {
     input.head = Buffer.alloc(0);
-    input.scanner.end();
-    input.scanner.release();
-    input.linesBefore += input.scanner.counts.lines;
-    input.oversizedBefore += input.scanner.counts.oversized;
-    const split = input.scanner.split();
-    if (split !== null) input.splitsBefore.push(split);
+    this.retire(input);
+    input.parked = false;
+    input.lastByte = -1;
     input.scanner = this.scanner(input);
   }
+}
+
+/**
+ * `head` followed by `more`, in a buffer of its own: Node's pooled small buffers share 8 KiB slabs,
+ * and a kept head would keep its slab, garbage included (thousands of followed files).
+ */
+function headWith(head: Buffer, more: Buffer): Buffer {
+  const out = Buffer.allocUnsafeSlow(head.length + more.length);
+  head.copy(out, 0);
+  more.copy(out, head.length);
+  return out;
 }
 
 /** `x.log` for its rotated copies `x.log.1`, `x.log.2.gz`, `x.log-20260414`; other names unchanged. */

@@ -74,6 +74,44 @@ describe('Follower', () => {
   });
 
   it.each([
+    ['read plainly', settings],
+    ['with --split auto (8 lines decide)', { ...settings, split: 'auto' as const }],
+  ])('hundreds of idle files hold a handful of kernels, not one each, and every line is counted once (%s)', async (_label, with_) => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpskew-follow-'));
+    const files = Array.from({ length: 200 }, (_, i) => join(dir, `w${i}_prefill.out`));
+    for (const [i, file] of files.entries()) writeFileSync(file, line(i % 4).repeat(8));
+    // Each kernel is a WebAssembly instance (~1 MiB resident, 16.5 MiB mapped): count the ones made.
+    const wasm = (globalThis as unknown as { WebAssembly: { Instance: new (module: unknown, imports?: unknown) => object } }).WebAssembly;
+    const Real = wasm.Instance;
+    let made = 0;
+    wasm.Instance = class extends Real {
+      constructor(module: unknown, imports?: unknown) {
+        super(module, imports);
+        made++;
+      }
+    };
+    try {
+      const f = new Follower([dir], with_, dir);
+      await f.poll();
+      expect(batches(f)).toBe(1600);
+      for (const file of files) appendFileSync(file, line(1).repeat(2));
+      // One file's last line arrives in two writes: it is not given back while a line is pending.
+      const torn = line(3);
+      appendFileSync(files[7] ?? '', torn.slice(0, 20));
+      await f.poll();
+      expect(batches(f)).toBe(2000);
+      appendFileSync(files[7] ?? '', torn.slice(20));
+      await f.poll();
+      f.finish();
+      expect(batches(f)).toBe(2001);
+      expect(f.inputs().reduce((n, i) => n + i.lines.linesRead, 0)).toBe(2001);
+      expect(made).toBeLessThanOrEqual(8);
+    } finally {
+      wasm.Instance = Real;
+    }
+  });
+
+  it.each([
     ['x.log.1', 'x.log'],
     ['x.log.2.gz', 'x.log'],
     ['x.log-20260414', 'x.log'],
