@@ -12,7 +12,7 @@ import Module from 'node:module';
 import { join, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 
 // Read by src/startup/load-bundle.ts: a bundle ends with this mark and the first 16 hex digits of the
 // SHA-256 of what precedes it; its cache file starts with the same 16 digits.
@@ -21,6 +21,12 @@ const BUILD_HASH_MARK = '\n//# dpskewBuildHash=';
 // The sources are ES modules: import.meta.url becomes the bundle's own file URL.
 const banner = { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" };
 const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' };
+
+// The flags the bundles run under (src/startup/v8-flags.ts), set here too: V8 refuses a code cache
+// made under other flags.
+const { code: flagsModule } = await transform(readFileSync('src/startup/v8-flags.ts', 'utf8'), { loader: 'ts', format: 'esm' });
+const { V8_FLAGS } = await import(`data:text/javascript,${encodeURIComponent(flagsModule)}`);
+setFlagsFromString(V8_FLAGS);
 
 rmSync('dist', { recursive: true, force: true }); // nothing of an earlier build's layout stays
 

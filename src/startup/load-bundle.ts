@@ -18,7 +18,9 @@
 import { readFileSync } from 'node:fs';
 import Module from 'node:module';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
+import { V8_FLAGS } from './v8-flags.ts';
 
 /** How scripts/bundle.mjs ends a bundle: this mark, then the first 16 hex digits of its SHA-256. */
 const BUILD_HASH_MARK = '\n//# dpskewBuildHash=';
@@ -26,6 +28,8 @@ const BUILD_HASH_BYTES = 16;
 
 /** Runs dist/`name` (a CommonJS bundle) as a module of its own; `dir` is dist/. */
 export function runBundle(dir: string, name: string): void {
+  // Process-wide: a read worker sets what the main thread set already.
+  setFlagsFromString(V8_FLAGS);
   const file = join(dir, name);
   const source = readFileSync(file, 'utf8');
   const mark = source.lastIndexOf(BUILD_HASH_MARK);

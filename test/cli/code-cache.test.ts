@@ -7,8 +7,10 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { Script } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { V8_FLAGS } from '../../src/startup/v8-flags.ts';
 import { ROOT } from './run-cli.ts';
 
 const DIST = join(ROOT, 'dist');
@@ -45,7 +47,9 @@ describe.each(['cli', 'worker'])('the %s bundle', (name) => {
     expect(cache.toString('latin1', 0, 16)).toBe(hash);
   });
 
-  it('has a code cache this Node takes', () => {
+  it('has a code cache this Node takes, under the flags the bundles run with', () => {
+    // As load-bundle.ts sets them before compiling (the cache holds a hash of the flags).
+    setFlagsFromString(V8_FLAGS);
     const script = new Script(Module.wrap(body), { filename: join(DIST, `${name}-bundle.cjs`), cachedData: cache.subarray(16) });
     expect(script.cachedDataRejected).toBe(false);
   });
