@@ -36,11 +36,17 @@ export interface InputReader {
  */
 let spareHeld: Buffer | null = null;
 
+/**
+ * Room for a reader's first bytes: the spare, or a small buffer grown as bytes come (readers that
+ * wait at once, as a watch's files of a few lines do, each hold what they hold, not 64 KiB).
+ */
 function takeHeld(): Buffer {
-  const held = spareHeld ?? Buffer.allocUnsafe(DETECT_BYTES);
+  const held = spareHeld ?? Buffer.allocUnsafeSlow(HELD_FIRST_BYTES);
   spareHeld = null;
   return held;
 }
+
+const HELD_FIRST_BYTES = 4 << 10;
 
 /** Lines a held sample needs before a live reader decides on it (a watched stream may trickle). */
 const DECIDE_LINES = 8;
@@ -114,6 +120,12 @@ class DetectingReader implements InputReader {
   space(): Buffer {
     if (this.target !== null) return this.target.space();
     this.held ??= takeHeld();
+    if (this.heldBytes === this.held.length) {
+      // Full before DETECT_BYTES (where `commit` decides): grown.
+      const grown = Buffer.allocUnsafeSlow(Math.min(DETECT_BYTES, this.held.length * 4));
+      this.held.copy(grown, 0, 0, this.heldBytes);
+      this.held = grown;
+    }
     return this.held.subarray(this.heldBytes);
   }
 
@@ -178,7 +190,7 @@ class DetectingReader implements InputReader {
     this.target = target;
     // Every reader copies what it is pushed: the buffer is free again once `push` returns.
     if (sample.length > 0) target.push(sample);
-    if (this.held !== null) spareHeld = this.held;
+    if (this.held !== null && (spareHeld === null || this.held.length > spareHeld.length)) spareHeld = this.held;
     this.held = null;
     this.heldBytes = 0;
   }

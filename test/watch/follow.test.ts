@@ -111,6 +111,18 @@ describe('Follower', () => {
     }
   });
 
+  it('files of a few lines, waiting for enough to tell their envelope, each hold what they hold', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpskew-follow-'));
+    for (let i = 0; i < 400; i++) writeFileSync(join(dir, `w${i}_prefill.out`), line(i % 4).repeat(3));
+    const before = process.memoryUsage().arrayBuffers;
+    const f = new Follower([dir], { ...settings, split: 'auto' }, dir);
+    await f.poll();
+    // Undecided (3 lines < 8): every file's reader holds its bytes. 64 KiB each would be 25 MiB.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(8 << 20);
+    f.finish();
+    expect(batches(f)).toBe(1200);
+  });
+
   it.each([
     ['x.log.1', 'x.log'],
     ['x.log.2.gz', 'x.log'],
