@@ -142,8 +142,13 @@ export async function readBytes(
   let bytes = 0;
   let gzip = false;
   // A regular file's size bounds the buffers its reads and its gunzip need.
-  const size = 'fd' in input ? fileSize(input.fd, input.start ?? 0) : null;
-  const chunks: ChunkSource = 'fd' in input ? fdChunks(input, owned, size, signal) : streamChunks(input, signal);
+  let size: number | null = null;
+  let chunks: ChunkSource;
+  if ('fd' in input) {
+    const kind = descriptorKind(input.fd, input.start ?? 0);
+    size = kind.size;
+    chunks = fdChunks(input, owned, kind, signal);
+  } else chunks = streamChunks(input, signal);
   const next = async (copy: boolean): Promise<Buffer | null> => {
     const chunk = await chunks.next(copy);
     if (chunk !== null) bytes += chunk.length;
@@ -170,7 +175,7 @@ export async function readBytes(
         if (pause !== undefined) await pause;
       }
     };
-    const gunzipChunk = size === null ? GUNZIP_CHUNK_BYTES : Math.min(GUNZIP_CHUNK_BYTES, Math.max(SMALL_CHUNK_BYTES, size * GUNZIP_GROWTH));
+    const gunzipChunk = size === null ? GUNZIP_CHUNK_BYTES : chunkFor(size * GUNZIP_GROWTH, GUNZIP_CHUNK_BYTES);
     await sink(gzip ? gunzipMembers(rest(), gunzipChunk) : rest());
     if (signal?.aborted === true) return { gzip, bytes, error: new InputError(name, 'interrupted: read only in part') };
     return { gzip, bytes, error: null };
@@ -212,12 +217,12 @@ function streamChunks(raw: Readable, signal?: AbortSignal): ChunkSource {
  * (a non-blocking descriptor) comes from `stream()`. An `owned` descriptor is closed at the end
  * (pipeChunks' socket closes it itself).
  */
-function fdChunks(input: { readonly fd: number; readonly stream?: () => Readable; readonly start?: number }, owned: boolean, size: number | null, signal?: AbortSignal): ChunkSource {
+function fdChunks(input: { readonly fd: number; readonly stream?: () => Readable; readonly start?: number }, owned: boolean, kind: DescriptorKind, signal?: AbortSignal): ChunkSource {
   const { fd } = input;
+  const { piped, size } = kind;
   // One byte more than the file holds: a small file comes whole in one read, the next finds its end.
-  const chunkBytes = size === null ? READ_CHUNK_BYTES : Math.min(READ_CHUNK_BYTES, Math.max(SMALL_CHUNK_BYTES, size + 1));
+  const chunkBytes = size === null ? READ_CHUNK_BYTES : chunkFor(size + 1, READ_CHUNK_BYTES);
   let reused: Buffer | null = null;
-  const piped = isPipeOrSocket(fd);
   let fallback: ChunkSource | null = piped ? pipeChunks(fd, signal) : null;
   let position = piped ? null : (input.start ?? null);
   // A read of a terminal cannot be cancelled: on abort it is abandoned (resolved as the end) and
@@ -359,23 +364,26 @@ function pipeChunks(fd: number, signal?: AbortSignal): ChunkSource {
   };
 }
 
-/** Bytes of a regular file from `start` on; `null` for anything else (pipes, devices, `/proc` files that say 0) or when unknown. */
-function fileSize(fd: number, start: number): number | null {
+interface DescriptorKind {
+  /** a pipe, FIFO or socket */
+  readonly piped: boolean;
+  /** bytes of a regular file from `start` on; `null` for anything else (pipes, devices, `/proc` files that say 0) */
+  readonly size: number | null;
+}
+
+/** What the descriptor is, from one `fstat`; a closed one reads as neither (the read reports it). */
+function descriptorKind(fd: number, start: number): DescriptorKind {
   try {
     const stat = fstatSync(fd);
-    return stat.isFile() && stat.size > 0 ? Math.max(0, stat.size - start) : null;
+    return { piped: stat.isFIFO() || stat.isSocket(), size: stat.isFile() && stat.size > 0 ? Math.max(0, stat.size - start) : null };
   } catch {
-    return null; // a closed descriptor: the read reports it
+    return { piped: false, size: null };
   }
 }
 
-function isPipeOrSocket(fd: number): boolean {
-  try {
-    const stat = fstatSync(fd);
-    return stat.isFIFO() || stat.isSocket();
-  } catch {
-    return false; // a closed descriptor: the read reports it
-  }
+/** A buffer size for `wanted` bytes: at least SMALL_CHUNK_BYTES, at most `most`. */
+function chunkFor(wanted: number, most: number): number {
+  return Math.min(most, Math.max(SMALL_CHUNK_BYTES, wanted));
 }
 
 export function errorText(error: unknown): string {

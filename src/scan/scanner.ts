@@ -111,9 +111,8 @@ interface AnchorGroup {
 
 /**
  * Costs of anchors, in ns per 64 KiB scanned, as the chooser weighs them: each anchor a fixed
- * cost (past 8, the kernel compares them one by one, ~6 instructions per 16-byte block each; up to
- * 8 are matched at once, and the cost then only keeps the anchors few), and each hit a call and a
- * look at each needle of its group.
+ * cost (the kernel matches up to 16 at once, in two sets of 8 whose second is looked up only past
+ * 8; the cost keeps the anchors few), and each hit a call and a look at each needle of its group.
  */
 const ANCHOR_NS = 3000;
 const HIT_NS = 10;
@@ -216,11 +215,12 @@ export function createLineScanner(options: {
       // Anchors change only the speed. Choosing them (~0.6 ms with the pair count) costs more than
       // scanning a small input with the anchors the kernel has for these needles, which it keeps
       // (10,000 files of 2 KB: 6 s of 14 s CPU went to choosing).
-      if (to <= SMALL_INPUT_BYTES && kernel.anchorsFor === needlesKey) {
-        // kept
-      } else if (setNeedles(kernel, chooseAnchors(needles, kernel.pairs, countSamplePairs(kernel, to)))) kernel.anchorsFor = needlesKey;
-      // Needles the kernel's tables cannot hold make every line a candidate: slower, still right.
-      else configure(true);
+      const keep = to <= SMALL_INPUT_BYTES && kernel.anchorsFor === needlesKey;
+      if (!keep) {
+        if (setNeedles(kernel, chooseAnchors(needles, kernel.pairs, countSamplePairs(kernel, to)))) kernel.anchorsFor = needlesKey;
+        // Needles the kernel's tables cannot hold make every line a candidate: slower, still right.
+        else configure(true);
+      }
       needlesSet = true;
     }
     let at = base + from;

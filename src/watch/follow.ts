@@ -340,7 +340,7 @@ export class Follower {
    * read are the same.
    */
   private park(input: Followed): void {
-    if (input.fd === null || input.lastByte !== 0x0a || input.parked) return;
+    if (input.fd === null || input.lastByte !== 0x0a) return;
     // A reader still deciding on an envelope decides here as it would at the end of the poll.
     input.scanner.flush();
     if (!input.scanner.plain()) return;
