@@ -88,6 +88,27 @@ export class IntHistogram {
     return h;
   }
 
+  /**
+   * [value, samples, …] in ascending value order, when the histogram holds at most `limit` distinct
+   * values and all of them are small non-negative integers (whose sum is exact in any order);
+   * `null` otherwise. `fromPairs` gives the histogram back: the compact form of a small rank.
+   */
+  pairs(limit: number): number[] | null {
+    if (this.sparse !== null) return null;
+    const entries = this.entries();
+    if (entries.length > limit) return null;
+    const out: number[] = [];
+    for (const [value, n] of entries) out.push(value, n);
+    return out;
+  }
+
+  /** The histogram of `flat[from..to)`, [value, samples] pairs as `pairs` gives them. */
+  static fromPairs(flat: ArrayLike<number>, from: number, to: number): IntHistogram {
+    const h = new IntHistogram();
+    for (let k = from; k + 1 < to; k += 2) h.addMany(flat[k] ?? 0, flat[k + 1] ?? 0);
+    return h;
+  }
+
   entries(): Array<[number, number]> {
     const out: Array<[number, number]> = [];
     const few = this.few;

@@ -68,13 +68,25 @@ export interface KvUsageTally {
   max: number | null;
 }
 
+/** The series of every accumulator without any: never written. */
+const NO_SERIES: ReadonlyMap<string, Series> = new Map();
+
 export class MetricSeriesAccumulator {
-  readonly series = new Map<string, Series>();
+  /** made on the first series: every worker has an accumulator, few read a metrics dump (an empty map is ~180 bytes) */
+  private held: Map<string, Series> | null = null;
   /** the last time line's time, `null` before one */
   time: number | null = null;
   sawTimeLine = false;
   /** samples left out past MAX_SERIES / MAX_POINTS */
   dropped = 0;
+
+  get series(): ReadonlyMap<string, Series> {
+    return this.held ?? NO_SERIES;
+  }
+
+  private own(): Map<string, Series> {
+    return (this.held ??= new Map());
+  }
 
   get samples(): number {
     let n = 0;
@@ -99,7 +111,7 @@ export class MetricSeriesAccumulator {
         return;
       }
       s = { worker: sample.worker, rank: sample.rank, tp: sample.tp, quantity: sample.quantity, engine: sample.engine, metric: sample.metric, times: [], values: [], head: 0 };
-      this.series.set(key, s);
+      this.own().set(key, s);
     }
     if (s.values.length >= MAX_POINTS) {
       this.dropped++;
@@ -122,7 +134,7 @@ export class MetricSeriesAccumulator {
           continue;
         }
         // Head points still untimed stay head points when nothing before them had a time line.
-        this.series.set(key, { ...other, times, values: [...other.values], head: this.sawTimeLine ? 0 : other.head });
+        this.own().set(key, { ...other, times, values: [...other.values], head: this.sawTimeLine ? 0 : other.head });
         continue;
       }
       const room = Math.max(0, MAX_POINTS - mine.values.length);
@@ -154,7 +166,7 @@ export class MetricSeriesAccumulator {
     a.dropped = j.dropped;
     for (const s of j.series) {
       const series: Series = { worker: s.worker, rank: s.rank ?? undefined, tp: s.tp ?? undefined, quantity: s.quantity, engine: s.engine, metric: s.metric, times: [...s.times], values: [...s.values], head: s.head };
-      a.series.set(seriesKey(series.worker, series.rank, series.tp, series.metric), series);
+      a.own().set(seriesKey(series.worker, series.rank, series.tp, series.metric), series);
     }
     return a;
   }

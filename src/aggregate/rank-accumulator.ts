@@ -45,12 +45,18 @@ export class RankAccumulator {
   tokenLines = 0;
   newSeqs = 0;
   cachedTokens = 0;
-  readonly queue = new IntHistogram();
-  readonly running = new IntHistogram();
   firstTime: number | null = null;
   lastTime: number | null = null;
-  /** base bucket index (⌊time / BUCKET_MS⌋) → totals, in buckets that widen with the span; batches without a timestamp are not bucketed */
-  buckets = new BucketSeries();
+  /** the histograms and buckets below; `null` while packed (`pack`) */
+  private queueHist: IntHistogram | null = new IntHistogram();
+  private runningHist: IntHistogram | null = new IntHistogram();
+  private series: BucketSeries | null = new BucketSeries();
+  /**
+   * A small rank's histograms and buckets in one array once its worker is read (`pack`):
+   * [bucket width, queue pairs' length, running pairs' length, queue pairs…, running pairs…,
+   * buckets (index, batches, new tokens, max queue)…]; `null` while they are held as objects.
+   */
+  private packed: number[] | null = null;
   /**
    * timed batches not bucketed: only in summaries written before buckets widened instead of
    * refusing new ones past a week (now every timed batch is bucketed)
@@ -61,7 +67,26 @@ export class RankAccumulator {
   runningMinWhenQueued: number | null = null;
   runningMaxWhenQueued: number | null = null;
 
+  /** #queue-req per line. While packed, a fresh copy on every read: read it, never add to it. */
+  get queue(): IntHistogram {
+    return this.queueHist ?? this.unpacked().queue;
+  }
+
+  /** #running-req per line; a fresh copy on every read while packed, as `queue`. */
+  get running(): IntHistogram {
+    return this.runningHist ?? this.unpacked().running;
+  }
+
+  /**
+   * Base bucket index (⌊time / BUCKET_MS⌋) → totals, in buckets that widen with the span; batches
+   * without a timestamp are not bucketed. A fresh view on every read while packed, as `queue`.
+   */
+  get buckets(): BucketSeries {
+    return this.series ?? this.unpacked().buckets;
+  }
+
   add(record: BatchRecord): void {
+    const { queue, running, buckets } = this.own();
     this.batches++;
     if (record.newTokens !== undefined) {
       this.newTokens += record.newTokens;
@@ -69,8 +94,8 @@ export class RankAccumulator {
     }
     if (record.newSeq !== undefined) this.newSeqs += record.newSeq;
     if (record.cachedTokens !== undefined) this.cachedTokens += record.cachedTokens;
-    if (record.queue !== undefined) this.queue.add(record.queue);
-    if (record.running !== undefined) this.running.add(record.running);
+    if (record.queue !== undefined) queue.add(record.queue);
+    if (record.running !== undefined) running.add(record.running);
     if (record.queue !== undefined && record.queue > 0 && record.running !== undefined) {
       this.queuedLines++;
       if (this.runningMinWhenQueued === null || record.running < this.runningMinWhenQueued) this.runningMinWhenQueued = record.running;
@@ -81,25 +106,26 @@ export class RankAccumulator {
       // Lines are not time-ordered across files and ranks, so keep min and max rather than first and last seen.
       if (this.firstTime === null || time < this.firstTime) this.firstTime = time;
       if (this.lastTime === null || time > this.lastTime) this.lastTime = time;
-      this.buckets.add(Math.floor(time / BUCKET_MS), 1, record.newTokens ?? 0, record.queue ?? -1);
+      buckets.add(Math.floor(time / BUCKET_MS), 1, record.newTokens ?? 0, record.queue ?? -1);
     }
   }
 
   /** Adds folded lines: the same as adding each of them (`add`) in order. */
   addFolded(f: FoldedBatches): void {
+    const { queue, running, buckets } = this.own();
     this.batches += f.lines;
     this.newTokens += f.newTokens;
     this.tokenLines += f.tokenLines;
     this.newSeqs += f.newSeq;
     this.cachedTokens += f.cachedTokens;
-    this.queue.addCounts(f.queue);
-    this.running.addCounts(f.running);
+    queue.addCounts(f.queue);
+    running.addCounts(f.running);
     this.queuedLines += f.queuedLines;
     this.runningMinWhenQueued = lower(this.runningMinWhenQueued, f.runningMinWhenQueued);
     this.runningMaxWhenQueued = higher(this.runningMaxWhenQueued, f.runningMaxWhenQueued);
     this.firstTime = lower(this.firstTime, f.firstTime);
     this.lastTime = higher(this.lastTime, f.lastTime);
-    this.buckets.addAll(f.buckets);
+    buckets.addAll(f.buckets);
   }
 
   /**
@@ -145,13 +171,13 @@ export class RankAccumulator {
     a.tokenLines = j.tokenLines ?? (j.newTokens > 0 ? j.batches : 0);
     a.newSeqs = j.newSeqs;
     a.cachedTokens = j.cachedTokens;
-    a.queue.merge(IntHistogram.fromJSON(j.queue));
-    a.running.merge(IntHistogram.fromJSON(j.running));
+    a.queueHist = IntHistogram.fromJSON(j.queue);
+    a.runningHist = IntHistogram.fromJSON(j.running);
     a.firstTime = j.firstTime;
     a.lastTime = j.lastTime;
     const buckets = j.buckets;
-    if (!Array.isArray(buckets)) a.buckets = BucketSeries.fromDense(buckets as DenseBuckets);
-    else a.buckets = BucketSeries.fromFlat((buckets as ReadonlyArray<number | readonly number[]>).flatMap((x) => x), ((j.bucketSeconds ?? 5) * 1000) / BUCKET_MS); // version 1: tuples
+    if (!Array.isArray(buckets)) a.series = BucketSeries.fromDense(buckets as DenseBuckets);
+    else a.series = BucketSeries.fromFlat((buckets as ReadonlyArray<number | readonly number[]>).flatMap((x) => x), ((j.bucketSeconds ?? 5) * 1000) / BUCKET_MS); // version 1: tuples
     a.unbucketed = j.unbucketed;
     a.queuedLines = j.queuedLines;
     a.runningMinWhenQueued = j.runningMinWhenQueued;
@@ -179,22 +205,81 @@ export class RankAccumulator {
   }
 
   merge(other: RankAccumulator): void {
+    const { queue, running, buckets } = this.own();
     this.batches += other.batches;
     this.newTokens += other.newTokens;
     this.tokenLines += other.tokenLines;
     this.newSeqs += other.newSeqs;
     this.cachedTokens += other.cachedTokens;
-    this.queue.merge(other.queue);
-    this.running.merge(other.running);
+    queue.merge(other.queue);
+    running.merge(other.running);
     this.firstTime = lower(this.firstTime, other.firstTime);
     this.lastTime = higher(this.lastTime, other.lastTime);
     this.unbucketed += other.unbucketed;
-    this.buckets.mergeFrom(other.buckets);
+    buckets.mergeFrom(other.buckets);
     this.queuedLines += other.queuedLines;
     this.runningMinWhenQueued = lower(this.runningMinWhenQueued, other.runningMinWhenQueued);
     this.runningMaxWhenQueued = higher(this.runningMaxWhenQueued, other.runningMaxWhenQueued);
   }
+
+  /**
+   * Packs a small rank's histograms and buckets into one array (PACK_VALUES, PACK_BUCKETS): once a
+   * worker's files are read, until anything is added to it. Two histograms and a bucket series
+   * cost ~570 bytes as objects, ~260 packed for a rank of a few lines (10,000 small files, each
+   * its own worker of 4 ranks: 37,700 ranks). Reading a packed rank's `queue`, `running` or
+   * `buckets` builds them afresh; adding to it unpacks it first. Every number is what it was.
+   */
+  pack(): void {
+    const series = this.series;
+    const queueHist = this.queueHist;
+    const runningHist = this.runningHist;
+    if (series === null || queueHist === null || runningHist === null || series.size > PACK_BUCKETS) return;
+    const queue = queueHist.pairs(PACK_VALUES);
+    const running = queue === null ? null : runningHist.pairs(PACK_VALUES);
+    if (queue === null || running === null) return;
+    const packed = [series.width, queue.length, running.length, ...queue, ...running];
+    series.forEach((index, batches, newTokens, maxQueue) => packed.push(index, batches, newTokens, maxQueue));
+    // slice: an array of exactly its length (push leaves room to grow).
+    this.packed = packed.slice();
+    this.queueHist = null;
+    this.runningHist = null;
+    this.series = null;
+  }
+
+  /** The histograms and buckets, as objects of this rank's own (unpacked if packed), to add to. */
+  private own(): { queue: IntHistogram; running: IntHistogram; buckets: BucketSeries } {
+    if (this.queueHist === null || this.runningHist === null || this.series === null) {
+      const { queue, running, buckets } = this.unpacked();
+      this.queueHist = queue;
+      this.runningHist = running;
+      this.series = buckets;
+      this.packed = null;
+    }
+    return { queue: this.queueHist, running: this.runningHist, buckets: this.series };
+  }
+
+  /** Fresh objects from the packed array. */
+  private unpacked(): { queue: IntHistogram; running: IntHistogram; buckets: BucketSeries } {
+    const packed = this.packed ?? EMPTY_PACKED;
+    const queueEnd = 3 + (packed[1] ?? 0);
+    const runningEnd = queueEnd + (packed[2] ?? 0);
+    return {
+      queue: IntHistogram.fromPairs(packed, 3, queueEnd),
+      running: IntHistogram.fromPairs(packed, queueEnd, runningEnd),
+      buckets: BucketSeries.fromFlat(packed.slice(runningEnd), packed[0] ?? 1),
+    };
+  }
 }
+
+/**
+ * Most distinct values per histogram, and buckets, of a rank `pack` packs: a rank of a short log
+ * (a few lines). Past these the objects are the smaller form, and a busy rank's are kept as they are.
+ */
+const PACK_VALUES = 16;
+const PACK_BUCKETS = 16;
+
+/** A packed rank of nothing: width 1, no values, no buckets. */
+const EMPTY_PACKED: readonly number[] = [1, 0, 0];
 
 /** The lower of two optional values (`null`: none). */
 function lower(a: number | null, b: number | null): number | null {

@@ -29,11 +29,25 @@ export interface TraceTallyJson {
 /** [phase, worker id, rank, tally] rows in key order. */
 export type RequestTracesJson = ReadonlyArray<readonly [TracePhase, string, number, TraceTallyJson]>;
 
+type TraceEntry = { readonly phase: TracePhase; readonly worker: string; readonly rank: number; readonly tally: TraceTally };
+
+/** The tallies of every accumulator without any: never written. */
+const NO_TALLIES: ReadonlyMap<string, TraceEntry> = new Map();
+
 export class RequestTraceAccumulator {
-  /** `phase\tworker\trank` → tally */
-  readonly tallies = new Map<string, { readonly phase: TracePhase; readonly worker: string; readonly rank: number; readonly tally: TraceTally }>();
+  /** made on the first trace: every worker has an accumulator, few read request traces (an empty map is ~180 bytes) */
+  private held: Map<string, TraceEntry> | null = null;
   /** request_end records with no DP rank at all */
   unranked = 0;
+
+  /** `phase\tworker\trank` → tally */
+  get tallies(): ReadonlyMap<string, TraceEntry> {
+    return this.held ?? NO_TALLIES;
+  }
+
+  private own(): Map<string, TraceEntry> {
+    return (this.held ??= new Map());
+  }
 
   get requests(): number {
     let n = 0;
@@ -54,7 +68,7 @@ export class RequestTraceAccumulator {
     let entry = this.tallies.get(key);
     if (entry === undefined) {
       entry = { phase, worker, rank, tally: emptyTraceTally() };
-      this.tallies.set(key, entry);
+      this.own().set(key, entry);
     }
     const t = entry.tally;
     t.requests++;
@@ -70,7 +84,7 @@ export class RequestTraceAccumulator {
       if (mine === undefined) {
         const copy = emptyTraceTally();
         mergeTally(copy, tally);
-        this.tallies.set(key, { phase, worker, rank, tally: copy });
+        this.own().set(key, { phase, worker, rank, tally: copy });
       } else mergeTally(mine.tally, tally);
     }
     this.unranked += other.unranked;
@@ -87,7 +101,7 @@ export class RequestTraceAccumulator {
     const a = new RequestTraceAccumulator();
     for (const [phase, worker, rank, t] of j.rows) {
       const tally: TraceTally = { requests: t.requests, ttftMs: IntHistogram.fromJSON(t.ttftMs), queueDepth: IntHistogram.fromJSON(t.queueDepth), inputTokens: t.inputTokens, outputTokens: t.outputTokens };
-      a.tallies.set(`${phase}\t${worker}\t${rank}`, { phase, worker, rank, tally });
+      a.own().set(`${phase}\t${worker}\t${rank}`, { phase, worker, rank, tally });
     }
     a.unranked = j.unranked;
     return a;

@@ -117,8 +117,11 @@ export interface ResolvedPhase {
  * held here without a map: a map per rank cost ~200 bytes (10,000 small files, 40,000 ranks).
  */
 export class LabelSets {
-  /** the first label set (NaN, matching no key, while there is none: a summary may list a rank without any) */
-  private firstKey = Number.NaN;
+  /**
+   * the first label set (−1, matching no key, while there is none: a summary may list a rank
+   * without any; not NaN, which V8 would box in every LabelSets, 16 bytes each)
+   */
+  private firstKey = -1;
   private first: RankAccumulator | null = null;
   /** the other label sets, in the order they came */
   private more: Map<number, RankAccumulator> | null = null;
@@ -149,6 +152,12 @@ export class LabelSets {
     const all: Array<[number, RankAccumulator]> = this.first === null ? [] : [[this.firstKey, this.first]];
     if (this.more !== null) for (const entry of this.more) all.push(entry);
     return all;
+  }
+
+  /** Packs every label set's small histograms and buckets (RankAccumulator.pack). */
+  pack(): void {
+    this.first?.pack();
+    if (this.more !== null) for (const acc of this.more.values()) acc.pack();
   }
 
   [Symbol.iterator](): Iterator<[number, RankAccumulator]> {
@@ -186,6 +195,12 @@ export class PhaseState {
    * (10,000 small files: 170 bytes a worker); `null` until then
    */
   private recent: Array<LabelSets | undefined> | null = null;
+
+  /** Packs small ranks (RankAccumulator.pack): for a worker whose files are read. */
+  pack(): void {
+    if (this.dps !== null) for (const sets of this.dps.values()) sets.pack();
+    this.loose?.pack();
+  }
 
   /** dp → label key (labelKey) → totals */
   get byDp(): ReadonlyMap<number, LabelSets> {
@@ -403,6 +418,9 @@ function bucketDistance(a: RankAccumulator, b: RankAccumulator): number {
  */
 const familySeen: { owner: WorkerState | null; readonly ranks: Uint8Array } = { owner: null, ranks: new Uint8Array(RECENT_RANKS) };
 
+/** Up to this many input names, a worker's array of them is exactly their length (WorkerState.addInput). */
+const EXACT_INPUTS = 64;
+
 const NO_ENGINES: ReadonlyMap<number, EngineStatsAccumulator> = new Map();
 const NO_NOTICES: ReadonlySet<NoticeRecord['notice']> = new Set();
 const NO_FAMILIES: ReadonlyMap<string, ReadonlySet<number>> = new Map();
@@ -413,8 +431,9 @@ const NO_FAMILIES: ReadonlyMap<string, ReadonlySet<number>> = new Map();
  * (10,000 small files, each its own worker: 3.3 KiB each before anything was read, 10 KiB read).
  */
 export class WorkerState {
-  readonly inputs: string[] = [];
-  readonly layouts: LayoutRecord[] = [];
+  /** (not readonly: `pack` and `addInput` replace them with arrays of exactly their length) */
+  inputs: string[] = [];
+  layouts: LayoutRecord[] = [];
   readonly phases: Record<Phase, PhaseState> = { prefill: new PhaseState(), decode: new PhaseState() };
   /** `N Engines Aggregated:` lines: per-rank data absent */
   aggregatedStatsLines = 0;
@@ -433,6 +452,9 @@ export class WorkerState {
   name: string;
   private engines: Map<number, EngineStatsAccumulator> | null = null;
   private noticesSeen: Set<NoticeRecord['notice']> | null = null;
+  /** the first family's batch ranks (most workers log one family: no map for it, ~180 bytes), then the others' */
+  private firstFamily = '';
+  private firstRanks: Set<number> | null = null;
   private familyRanks: Map<string, Set<number>> | null = null;
   private lastFamily = '';
   private lastFamilyRanks: Set<number> | undefined = undefined;
@@ -453,13 +475,21 @@ export class WorkerState {
     (this.noticesSeen ??= new Set()).add(notice);
   }
 
-  /** ranks seen per parser family on batch lines (TensorRT-LLM logs only rank 0 by default) */
+  /** ranks seen per parser family on batch lines (TensorRT-LLM logs only rank 0 by default), in the order the families came */
   get batchRanksByFamily(): ReadonlyMap<string, ReadonlySet<number>> {
-    return this.familyRanks ?? NO_FAMILIES;
+    if (this.firstRanks === null) return NO_FAMILIES;
+    const all = new Map<string, ReadonlySet<number>>([[this.firstFamily, this.firstRanks]]);
+    if (this.familyRanks !== null) for (const [family, ranks] of this.familyRanks) all.set(family, ranks);
+    return all;
   }
 
   /** The ranks seen on `family`'s batch lines, to add to. */
   private ranksOf(family: string): Set<number> {
+    if (this.firstRanks === null) {
+      this.firstFamily = family;
+      this.firstRanks = new Set();
+    }
+    if (family === this.firstFamily) return this.firstRanks;
     const all = (this.familyRanks ??= new Map());
     let ranks = all.get(family);
     if (ranks === undefined) {
@@ -530,6 +560,24 @@ export class WorkerState {
     this.traces.merge(from.traces);
   }
 
+  /**
+   * Packs the small ranks' histograms and buckets into one array each (RankAccumulator.pack): for
+   * a worker whose files are read, held until the report (10,000 small files). Adding to it later
+   * unpacks what it adds to.
+   */
+  pack(): void {
+    this.phases.prefill.pack();
+    this.phases.decode.pack();
+    // push leaves room for ~16 more (~150 bytes a worker)
+    this.layouts = this.layouts.slice();
+  }
+
+  /** Names one more input of this worker, in an array of exactly their number (a worker of 10,000 has one or two). */
+  addInput(name: string): void {
+    if (this.inputs.length < EXACT_INPUTS) this.inputs = this.inputs.concat(name);
+    else this.inputs.push(name);
+  }
+
   /** Add another part of the same worker (a summary's, another input's), its input names included. */
   merge(from: WorkerState): void {
     this.append(from);
@@ -578,7 +626,10 @@ export class WorkerState {
     w.routing.merge(RoutingAccumulator.fromJSON(j.routing));
     for (const n of j.notices) w.addNotice(n);
     w.requests.merge(RequestAccumulator.fromJSON(j.requests, j.requestSentinelExamples));
-    for (const [f, ranks] of j.batchRanksByFamily) (w.familyRanks ??= new Map()).set(f, new Set(ranks));
+    for (const [f, ranks] of j.batchRanksByFamily) {
+      const mine = w.ranksOf(f);
+      for (const r of ranks) mine.add(r);
+    }
     for (const [f, n] of j.batchLinesByFamily) w.batchLinesByFamily.add(f, n);
     if (j.metrics !== undefined) w.metrics.append(MetricSeriesAccumulator.fromJSON(j.metrics));
     if (j.traces !== undefined) w.traces.merge(RequestTraceAccumulator.fromJSON(j.traces));

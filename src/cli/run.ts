@@ -90,7 +90,7 @@ export async function run(paths: readonly string[], options: Options, context: R
         worker.name = part.worker;
         workers.set(part.worker, worker);
       } else worker.append(part.state);
-      worker.inputs.push(source.name);
+      worker.addInput(source.name);
       inputs.push(summarizeInput(source.name, part.worker, part.tally, part.read));
     }
     if (output.error !== null) inputErrors.push(new InputError(source.name, output.error));

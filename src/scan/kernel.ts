@@ -219,6 +219,9 @@ function createKernel(bufferBytes: number): Kernel {
   return kernel;
 }
 
+/** Integers up to this are small integers (Smis) to V8 with or without pointer compression. */
+const SMALL_INT = 0x3fffffff;
+
 /** The groups the kernel has folded, as plain data (copies), in the order first seen; then empties the fold. */
 export function takeFold(kernel: Kernel): FoldedBatches[] {
   const L = entryLayout().fold;
@@ -228,24 +231,30 @@ export function takeFold(kernel: Kernel): FoldedBatches[] {
   for (let g = 0; g < count; g++) {
     const at = g * L.GROUP_FIELDS;
     const field = (f: number): number => groups[at + f] as number;
-    const label = (k: number): number | undefined => (field(L.G_DP + k) < 0 ? undefined : field(L.G_DP + k));
+    // Counts as small integers where they fit: a double read from the Float64Array and stored in a
+    // rank's field made V8 box that field in every rank (16 bytes each; 37,700 ranks, 6 fields).
+    const count = (f: number): number => {
+      const v = field(f);
+      return v >= 0 && v <= SMALL_INT ? v | 0 : v;
+    };
+    const label = (k: number): number | undefined => (field(L.G_DP + k) < 0 ? undefined : count(L.G_DP + k));
     const histogram = (which: number, top: number): Uint32Array => histograms.slice((g * 2 + which) * L.HIST_VALUES, (g * 2 + which) * L.HIST_VALUES + top);
     kernel.exports.packBuckets(g);
-    const queued = field(L.G_QUEUED);
+    const queued = count(L.G_QUEUED);
     out.push({
       phase: field(L.G_PHASE) === 1 ? 'prefill' : 'decode',
       ranks: { dp: label(0), tp: label(1), pp: label(2), attnCp: label(3) },
-      lines: field(L.G_LINES),
-      newTokens: field(L.G_NEW_TOKENS),
+      lines: count(L.G_LINES),
+      newTokens: count(L.G_NEW_TOKENS),
       // The kernel folds a prefill line only when it carries #new-token (readBatch), a decode line never does.
-      tokenLines: field(L.G_PHASE) === 1 ? field(L.G_LINES) : 0,
-      newSeq: field(L.G_NEW_SEQ),
-      cachedTokens: field(L.G_CACHED),
+      tokenLines: field(L.G_PHASE) === 1 ? count(L.G_LINES) : 0,
+      newSeq: count(L.G_NEW_SEQ),
+      cachedTokens: count(L.G_CACHED),
       queue: histogram(0, field(L.G_QUEUE_TOP)),
       running: histogram(1, field(L.G_RUNNING_TOP)),
       queuedLines: queued,
-      runningMinWhenQueued: queued > 0 ? field(L.G_RUN_MIN) : null,
-      runningMaxWhenQueued: queued > 0 ? field(L.G_RUN_MAX) : null,
+      runningMinWhenQueued: queued > 0 ? count(L.G_RUN_MIN) : null,
+      runningMaxWhenQueued: queued > 0 ? count(L.G_RUN_MAX) : null,
       firstTime: Number.isNaN(field(L.G_FIRST)) ? null : field(L.G_FIRST),
       lastTime: Number.isNaN(field(L.G_LAST)) ? null : field(L.G_LAST),
       buckets: packed.slice(0, field(L.G_BUCKETS) * 4),

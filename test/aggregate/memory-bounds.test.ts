@@ -194,30 +194,45 @@ describe('peak RSS of the CLI on many files', () => {
   }, 120_000);
 });
 
+/**
+ * Live heap per worker of 12 batch lines over 4 ranks (10,000 small files, each its own worker),
+ * packed (WorkerState.pack) or not. Measured in a process of its own, where gc() can be called:
+ * live heap before and after making 5,000 such workers.
+ */
+function heapPerWorker(pack: boolean): number {
+  const script = `
+    const { WorkerState } = await import(${JSON.stringify(join(ROOT, 'src/aggregate/worker-state.ts'))});
+    const make = (w) => {
+      const state = new WorkerState('pod' + w + '_prefill_w0');
+      for (let k = 0; k < 12; k++) {
+        const dp = (k * 7 + w) % 4;
+        state.addBatch({ kind: 'batch', phase: 'prefill', time: ${START} + k * 5000, ranks: { dp, tp: dp, ep: dp }, newSeq: 1 + (k % 4), newTokens: 512 + ((k * 977) % 7680), cachedTokens: k * 37, running: k % 8, queue: (k * 13) % 40, legacy: false, prefix: 'native' }, 'sglang');
+      }
+      ${pack ? 'state.pack();' : ''}
+      return state;
+    };
+    gc(); gc();
+    const before = process.memoryUsage().heapUsed;
+    const kept = Array.from({ length: 5000 }, (_, w) => make(w));
+    gc(); gc();
+    process.stdout.write(String((process.memoryUsage().heapUsed - before) / kept.length));
+  `;
+  const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+  expect(run.stderr).toBe('');
+  return Number(run.stdout);
+}
+
 describe('many small workers (10,000 files, each its own worker)', () => {
   it('a worker of 12 batch lines over 4 ranks holds under 5,000 bytes of heap (6,730 before its histograms and stray buckets were sized to what they hold)', () => {
-    // Measured in a process of its own, where gc() can be called: live heap before and after making 5,000 such workers.
-    const script = `
-      const { WorkerState } = await import(${JSON.stringify(join(ROOT, 'src/aggregate/worker-state.ts'))});
-      const make = (w) => {
-        const state = new WorkerState('pod' + w + '_prefill_w0');
-        for (let k = 0; k < 12; k++) {
-          const dp = (k * 7 + w) % 4;
-          state.addBatch({ kind: 'batch', phase: 'prefill', time: ${START} + k * 5000, ranks: { dp, tp: dp, ep: dp }, newSeq: 1 + (k % 4), newTokens: 512 + ((k * 977) % 7680), cachedTokens: k * 37, running: k % 8, queue: (k * 13) % 40, legacy: false, prefix: 'native' }, 'sglang');
-        }
-        return state;
-      };
-      gc(); gc();
-      const before = process.memoryUsage().heapUsed;
-      const kept = Array.from({ length: 5000 }, (_, w) => make(w));
-      gc(); gc();
-      process.stdout.write(String((process.memoryUsage().heapUsed - before) / kept.length));
-    `;
-    const run = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
-    expect(run.stderr).toBe('');
-    const bytes = Number(run.stdout);
+    const bytes = heapPerWorker(false);
     expect(bytes).toBeGreaterThan(1000);
     expect(bytes).toBeLessThan(5000);
+  }, 60_000);
+
+  it('once its files are read and it is packed, under 3,400 bytes (4,450 unpacked)', () => {
+    const bytes = heapPerWorker(true);
+    expect(bytes).toBeGreaterThan(1000);
+    expect(bytes).toBeLessThan(3400);
   }, 60_000);
 
   it('building the report of 10,000 such workers grows the old space by under 17 MiB (23 MiB when every worker\'s groups and rank maps were held to the end and promoted)', () => {
