@@ -102,10 +102,23 @@ export class IntHistogram {
     return out;
   }
 
-  /** The histogram of `flat[from..to)`, [value, samples] pairs as `pairs` gives them. */
-  static fromPairs(flat: ArrayLike<number>, from: number, to: number): IntHistogram {
+  /**
+   * The histogram of `flat[from..to)`, [value, samples] pairs as `pairs` gives them, held as they
+   * are (`few`, whatever their number: reading it is the same, and adding to it moves them into
+   * the dense array first, placeFew): one array, where adding pair by pair made one per pair.
+   */
+  static fromPairs(flat: readonly number[], from: number, to: number): IntHistogram {
     const h = new IntHistogram();
-    for (let k = from; k + 1 < to; k += 2) h.addMany(flat[k] ?? 0, flat[k + 1] ?? 0);
+    if (to <= from) return h;
+    const few = flat.slice(from, to);
+    for (let k = 0; k + 1 < few.length; k += 2) {
+      const value = few[k] ?? 0;
+      const n = few[k + 1] ?? 0;
+      h.count += n;
+      h.sum += value * n;
+      if (h.max === null || value > h.max) h.max = value;
+    }
+    h.few = few;
     return h;
   }
 

@@ -69,12 +69,12 @@ export class RankAccumulator {
 
   /** #queue-req per line. While packed, a fresh copy on every read: read it, never add to it. */
   get queue(): IntHistogram {
-    return this.queueHist ?? this.unpacked().queue;
+    return this.queueHist ?? unpackQueue(this.packed ?? EMPTY_PACKED);
   }
 
   /** #running-req per line; a fresh copy on every read while packed, as `queue`. */
   get running(): IntHistogram {
-    return this.runningHist ?? this.unpacked().running;
+    return this.runningHist ?? unpackRunning(this.packed ?? EMPTY_PACKED);
   }
 
   /**
@@ -82,7 +82,7 @@ export class RankAccumulator {
    * without a timestamp are not bucketed. A fresh view on every read while packed, as `queue`.
    */
   get buckets(): BucketSeries {
-    return this.series ?? this.unpacked().buckets;
+    return this.series ?? unpackBuckets(this.packed ?? EMPTY_PACKED);
   }
 
   add(record: BatchRecord): void {
@@ -211,12 +211,13 @@ export class RankAccumulator {
     this.tokenLines += other.tokenLines;
     this.newSeqs += other.newSeqs;
     this.cachedTokens += other.cachedTokens;
-    queue.merge(other.queue);
-    running.merge(other.running);
+    const from = other.parts();
+    queue.merge(from.queue);
+    running.merge(from.running);
     this.firstTime = lower(this.firstTime, other.firstTime);
     this.lastTime = higher(this.lastTime, other.lastTime);
     this.unbucketed += other.unbucketed;
-    buckets.mergeFrom(other.buckets);
+    buckets.mergeFrom(from.buckets);
     this.queuedLines += other.queuedLines;
     this.runningMinWhenQueued = lower(this.runningMinWhenQueued, other.runningMinWhenQueued);
     this.runningMaxWhenQueued = higher(this.runningMaxWhenQueued, other.runningMaxWhenQueued);
@@ -247,9 +248,9 @@ export class RankAccumulator {
   }
 
   /** The histograms and buckets, as objects of this rank's own (unpacked if packed), to add to. */
-  private own(): { queue: IntHistogram; running: IntHistogram; buckets: BucketSeries } {
+  private own(): Parts {
     if (this.queueHist === null || this.runningHist === null || this.series === null) {
-      const { queue, running, buckets } = this.unpacked();
+      const { queue, running, buckets } = this.parts();
       this.queueHist = queue;
       this.runningHist = running;
       this.series = buckets;
@@ -258,17 +259,18 @@ export class RankAccumulator {
     return { queue: this.queueHist, running: this.runningHist, buckets: this.series };
   }
 
-  /** Fresh objects from the packed array. */
-  private unpacked(): { queue: IntHistogram; running: IntHistogram; buckets: BucketSeries } {
+  /** The histograms and buckets to read: this rank's own, or made afresh from the packed array. */
+  private parts(): Parts {
+    if (this.queueHist !== null && this.runningHist !== null && this.series !== null) return { queue: this.queueHist, running: this.runningHist, buckets: this.series };
     const packed = this.packed ?? EMPTY_PACKED;
-    const queueEnd = 3 + (packed[1] ?? 0);
-    const runningEnd = queueEnd + (packed[2] ?? 0);
-    return {
-      queue: IntHistogram.fromPairs(packed, 3, queueEnd),
-      running: IntHistogram.fromPairs(packed, queueEnd, runningEnd),
-      buckets: BucketSeries.fromFlat(packed.slice(runningEnd), packed[0] ?? 1),
-    };
+    return { queue: unpackQueue(packed), running: unpackRunning(packed), buckets: unpackBuckets(packed) };
   }
+}
+
+interface Parts {
+  readonly queue: IntHistogram;
+  readonly running: IntHistogram;
+  readonly buckets: BucketSeries;
 }
 
 /**
@@ -280,6 +282,14 @@ const PACK_BUCKETS = 16;
 
 /** A packed rank of nothing: width 1, no values, no buckets. */
 const EMPTY_PACKED: readonly number[] = [1, 0, 0];
+
+/** Where a packed array's running pairs start and its buckets start (RankAccumulator.packed). */
+const queueEnd = (packed: readonly number[]): number => 3 + (packed[1] ?? 0);
+const runningEnd = (packed: readonly number[]): number => queueEnd(packed) + (packed[2] ?? 0);
+
+const unpackQueue = (packed: readonly number[]): IntHistogram => IntHistogram.fromPairs(packed, 3, queueEnd(packed));
+const unpackRunning = (packed: readonly number[]): IntHistogram => IntHistogram.fromPairs(packed, queueEnd(packed), runningEnd(packed));
+const unpackBuckets = (packed: readonly number[]): BucketSeries => BucketSeries.fromFlat(packed.slice(runningEnd(packed)), packed[0] ?? 1);
 
 /** The lower of two optional values (`null`: none). */
 function lower(a: number | null, b: number | null): number | null {
