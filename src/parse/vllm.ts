@@ -96,7 +96,8 @@ export function parseVllmLine(raw: string, zone: Zone = UTC_ZONE): ParseResult {
     };
     return { kind: 'record', record };
   }
-  if (line.includes(ARGS)) return parseArgs(line);
+  // `-default args: {` first: V8 finds a string by its first character, and an `n` starts many places in a line.
+  if (line.includes('-default args: {') && line.includes(ARGS)) return parseArgs(line);
   if (line.includes(STATS_DISABLED)) return { kind: 'record', record: { kind: 'notice', time: timeOf(line, line.length, zone), notice: 'vllm-stats-disabled' } };
   return IGNORED;
 }
