@@ -101,7 +101,9 @@ export async function benchFormats(args) {
   });
 
   if (verify) {
-    const readerDir = mkdtempSync(join(tmpdir(), 'dpskew-bench-reference-'));
+    // Under the project, not the system's tmp: the report's version comes from the package.json above the bundle.
+    mkdirSync(join('node_modules', '.cache'), { recursive: true });
+    const readerDir = mkdtempSync(join('node_modules', '.cache', 'dpskew-bench-reference-'));
     const reader = join(readerDir, 'reference.mjs');
     await build({ entryPoints: ['scripts/bench-reference-json.ts'], outfile: reader, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning', banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" } });
     for (const set of sets) {

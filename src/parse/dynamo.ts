@@ -26,6 +26,17 @@ const STATEMENTS: ReadonlyArray<{ readonly needle: string; readonly source: Rout
   { needle: 'Received DP rank', source: 'vllm-out-of-range', needsRank: true },
 ];
 
+/**
+ * Every statement's needle holds one of these. Looking for these four costs a third of looking
+ * for the seven needles (measured on vLLM and TensorRT-LLM lines), and most lines offered to this
+ * parser are other families' and hold none. Each starts with a character that starts few places in
+ * a log line (V8 finds a string by its first character), so `Using dynamo router dp_rank=` whole
+ * rather than `dp_rank=`.
+ */
+function mayHoldStatement(raw: string): boolean {
+  return raw.includes('worker') || raw.includes('bootstrap') || raw.includes('Using dynamo router dp_rank=') || raw.includes('DP rank');
+}
+
 const WORKER_ID = /\bworker_id"?\s*[=:]\s*"?(\d+)/;
 const OLD_SELECTED = /elected worker: (\d+),/;
 const DP_RANK = /\bdp_rank"?\s*[=:]\s*"?(Some\((-?\d+)\)|None|null|-?\d+)/;
@@ -42,6 +53,7 @@ export function createDynamoParser(zone: Zone = UTC_ZONE): LineParser {
 
 /** @param zone the zone of a zone-less stamp (Dynamo always prints `Z` or an offset, so rarely used) */
 export function parseDynamoLine(raw: string, zone: Zone = UTC_ZONE): ParseResult {
+  if (!mayHoldStatement(raw)) return IGNORED;
   const statement = STATEMENTS.find((s) => raw.includes(s.needle));
   if (statement === undefined) return IGNORED;
   const line = stripAnsi(raw);

@@ -4,7 +4,7 @@
  * prefill batch; a step with only generation tokens is a decode batch.
  */
 import { stripAnsi } from './envelope.ts';
-import { UTC_ZONE, wallClockToMs, type Zone } from './timestamps.ts';
+import { digitsAt, UTC_ZONE, wallClockToMs, type Zone } from './timestamps.ts';
 import { IGNORED, type BatchRecord, type LineParser, type ParseResult } from '../model/records.ts';
 
 const ITER = /\biter = (\d+), global_rank = (\d+), rank = (\d+)/;
@@ -15,7 +15,7 @@ const GEN_TOKENS = /'num_generation_tokens': (\d+)/;
 const SCHEDULED = /num_scheduled_requests(?:: | = )(\d+)/;
 const UNSCHEDULED = /\bnum_unscheduled = (\d+)/;
 /** Logger header `[MM/DD/YYYY-HH:MM:SS]` (local time, read as UTC). */
-const HEADER_TIME = /\[(\d{2})\/(\d{2})\/(\d{4})-(\d{2}):(\d{2}):(\d{2})\]/;
+const HEADER_TIME = /\[\d\d\/\d\d\/\d{4}-\d\d:\d\d:\d\d\]/;
 const BODY_TIME = /timestamp = (\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})/;
 const PREFIX_RANK = /\[(?:RANK|MPI_Rank) (\d+)\]/;
 const FETCHED = /\bcurrank_total_requests = (\d+)\/(\d+)/;
@@ -69,7 +69,8 @@ function number(text: string | undefined): number | undefined {
 
 function timeOf(line: string, zone: Zone): number | undefined {
   const h = HEADER_TIME.exec(line);
-  if (h !== null) return wallClockToMs(Number(h[3]), Number(h[1]), Number(h[2]), Number(h[4]), Number(h[5]), Number(h[6]), 0, zone);
+  // Its digits sit where HEADER_TIME put them: `[MM/DD/YYYY-HH:MM:SS]`.
+  if (h !== null) return wallClockToMs(digitsAt(line, h.index + 7, 4), digitsAt(line, h.index + 1, 2), digitsAt(line, h.index + 4, 2), digitsAt(line, h.index + 12, 2), digitsAt(line, h.index + 15, 2), digitsAt(line, h.index + 18, 2), 0, zone);
   const b = BODY_TIME.exec(line);
   return b === null ? undefined : wallClockToMs(Number(b[1]), Number(b[2]), Number(b[3]), Number(b[4]), Number(b[5]), Number(b[6]), 0, zone);
 }

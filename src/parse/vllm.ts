@@ -4,17 +4,24 @@
  * warning that stats logging was disabled.
  */
 import { stripAnsi } from './envelope.ts';
-import { findTimestamp, UTC_ZONE, wallClockToMs, type Zone } from './timestamps.ts';
+import { digitsAt, findTimestamp, UTC_ZONE, wallClockToMs, type Zone } from './timestamps.ts';
 import { IGNORED, type BatchRecord, type EngineStatsRecord, type LayoutRecord, type LineParser, type ParseResult } from '../model/records.ts';
 
+/**
+ * A stats line is `[ENGINE: ]STATS`, matched in two steps (`matchStats`): STATS first, which starts
+ * with a fixed string the regex engine skips to, then ENGINE in what comes before it. One regex
+ * with ENGINE as an optional start cost twice as much: it is tried at every position of the line.
+ */
 const STATS =
-  /(?:(?:Engine (\d{1,5})|(\d+) Engines Aggregated): )?Avg prompt throughput: ([\d.]+) tokens\/s, Avg generation throughput: ([\d.]+) tokens\/s, Running: (\d+) reqs, (?:Swapped: \d+ reqs, Pending|Waiting): (\d+) reqs/;
+  /Avg prompt throughput: ([\d.]+) tokens\/s, Avg generation throughput: ([\d.]+) tokens\/s, Running: (\d+) reqs, (?:Swapped: \d+ reqs, Pending|Waiting): (\d+) reqs/;
+/** ENGINE, looked for backwards from where STATS starts (set `lastIndex`); group 1 is all of it. */
+const ENGINE_BEFORE = /(?<=((?:Engine (\d{1,5})|(\d+) Engines Aggregated): ))/y;
 const ITERATION =
   /Iteration\((\d+)\): (\d+) context requests, (\d+) context tokens, (\d+) generation requests, (\d+) generation tokens, iteration elapsed time: [\d.]+ ms( \(dummy\))?/;
 /** `(EngineCore_DP3 pid=925)` (v0.9+) or `(EngineCore_3 pid=925)` (v0.8.3): the global DP index. */
 const ENGINE_CORE = /\(EngineCore_(?:DP)?(\d+) pid=\d+\)/;
 /** vLLM's own header: `INFO 03-30 06:29:25 [file.py:123]` (no year, local time). */
-const HEADER = /(?:DEBUG|INFO|WARNING|ERROR|CRITICAL) (\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? \[/;
+const HEADER = /(?:DEBUG|INFO|WARNING|ERROR|CRITICAL) \d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \[/;
 const STATS_DISABLED = 'api_server_count more than 1';
 /** `non-default args: {'tensor_parallel_size': 2, 'data_parallel_size': 2, …}` at start-up (a Python dict repr). */
 const ARGS = 'non-default args: {';
@@ -38,12 +45,12 @@ export function createVllmParser(zone: Zone = UTC_ZONE): LineParser {
 export function parseVllmLine(raw: string, zone: Zone = UTC_ZONE): ParseResult {
   const line = stripAnsi(raw);
   if (line.includes('Avg prompt throughput')) {
-    const m = STATS.exec(line);
+    const m = matchStats(line);
     if (m === null) return { kind: 'unparseable', reason: 'vLLM stats line without Running/Waiting' };
-    const running = count(m[5]);
-    const waiting = count(m[6]);
-    const prompt = Number(m[3]);
-    const generation = Number(m[4]);
+    const running = count(m.running);
+    const waiting = count(m.waiting);
+    const prompt = Number(m.prompt);
+    const generation = Number(m.generation);
     // A count past 2^53 or a throughput past what a double holds is a torn or garbled line, never a number to add.
     if (running === undefined || waiting === undefined || !Number.isFinite(prompt) || !Number.isFinite(generation)) {
       return { kind: 'unparseable', reason: 'vLLM stats line with a number out of range' };
@@ -51,8 +58,8 @@ export function parseVllmLine(raw: string, zone: Zone = UTC_ZONE): ParseResult {
     const record: EngineStatsRecord = {
       kind: 'engine-stats',
       time: timeOf(line, m.index, zone),
-      rank: m[1] === undefined ? undefined : Number(m[1]),
-      aggregatedEngines: m[2] === undefined ? undefined : Number(m[2]),
+      rank: m.engine === undefined ? undefined : Number(m.engine),
+      aggregatedEngines: m.engines === undefined ? undefined : Number(m.engines),
       promptThroughput: prompt,
       generationThroughput: generation,
       running,
@@ -89,17 +96,45 @@ export function parseVllmLine(raw: string, zone: Zone = UTC_ZONE): ParseResult {
     };
     return { kind: 'record', record };
   }
-  if (line.includes(ARGS)) return parseArgs(line);
+  // `-default args: {` first: V8 finds a string by its first character, and an `n` starts many places in a line.
+  if (line.includes('-default args: {') && line.includes(ARGS)) return parseArgs(line);
   if (line.includes(STATS_DISABLED)) return { kind: 'record', record: { kind: 'notice', time: timeOf(line, line.length, zone), notice: 'vllm-stats-disabled' } };
   return IGNORED;
+}
+
+/** A stats message's start (at its engine, if named) and its fields, as text. */
+interface StatsMatch {
+  readonly index: number;
+  readonly engine: string | undefined;
+  /** the number of engines aggregated */
+  readonly engines: string | undefined;
+  readonly prompt: string | undefined;
+  readonly generation: string | undefined;
+  readonly running: string | undefined;
+  readonly waiting: string | undefined;
+}
+
+/**
+ * The first stats message in `line`, as one regex `(?:ENGINE)?STATS` would find it: the engine
+ * can only end where STATS starts, and holds none of STATS's first text.
+ */
+export function matchStats(line: string): StatsMatch | null {
+  const stats = STATS.exec(line);
+  if (stats === null) return null;
+  ENGINE_BEFORE.lastIndex = stats.index;
+  const engine = ENGINE_BEFORE.exec(line);
+  const index = engine === null ? stats.index : stats.index - (engine[1]?.length ?? 0);
+  return { index, engine: engine?.[2], engines: engine?.[3], prompt: stats[1], generation: stats[2], running: stats[3], waiting: stats[4] };
 }
 
 /** vLLM header time (placeholder year), else an ISO stamp (Dynamo's vLLM formatter) before the message. */
 function timeOf(line: string, messageAt: number, zone: Zone): number | undefined {
   const before = line.slice(0, messageAt);
   const m = HEADER.exec(before);
-  if (m !== null) return wallClockToMs(VLLM_PLACEHOLDER_YEAR, Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), 0, zone);
-  return findTimestamp(before, zone);
+  if (m === null) return findTimestamp(before, zone);
+  // The stamp's digits sit where HEADER put them, after the level and its space.
+  const at = before.indexOf(' ', m.index) + 1;
+  return wallClockToMs(VLLM_PLACEHOLDER_YEAR, digitsAt(before, at, 2), digitsAt(before, at + 3, 2), digitsAt(before, at + 6, 2), digitsAt(before, at + 9, 2), digitsAt(before, at + 12, 2), 0, zone);
 }
 
 /** A non-negative safe integer, or `undefined`. */

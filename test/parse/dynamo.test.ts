@@ -1,6 +1,6 @@
 /** Dynamo routing lines. */
 import { describe, expect, it } from 'vitest';
-import { parseDpRank, parseDynamoLine } from '../../src/parse/dynamo.ts';
+import { createDynamoParser, parseDpRank, parseDynamoLine } from '../../src/parse/dynamo.ts';
 import type { ParseResult, RoutingRecord } from '../../src/model/records.ts';
 
 function routingOf(result: ParseResult): RoutingRecord {
@@ -109,6 +109,13 @@ describe('lines that are not decisions', () => {
     '2026-05-01T08:00:00Z DEBUG x: Built bootstrap_info upfront before prefill worker_id=1 dp_rank=Some(x)',
   ])('%j is unparseable', (line) => {
     expect(parseDynamoLine(line).kind).toBe('unparseable');
+  });
+});
+
+describe('the first test, before the needles', () => {
+  // A needle the first test turns away would drop its statement's every line.
+  it.each(createDynamoParser().needles)('a line holding only %j is looked at', (needle) => {
+    expect(parseDynamoLine(`2026-05-01T08:00:00Z  INFO x: ${needle} is out of range`).kind).not.toBe('ignored');
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSglangLine } from '../../src/parse/sglang.ts';
-import { createZone, findLoggerTimestamp, findTimestamp, wallClockToMs } from '../../src/parse/timestamps.ts';
+import { createZone, digitsAt, findLoggerTimestamp, findTimestamp, wallClockToMs } from '../../src/parse/timestamps.ts';
 
 describe('timestamps', () => {
   it.each([
@@ -60,5 +60,13 @@ describe('years 0 to 99', () => {
   it('in an SGLang batch line', () => {
     const parsed = parseSglangLine('[0001-01-01 00:00:00 DP1] Prefill batch, #new-seq: 1, #new-token: 1, #cached-token: 0, #running-req: 0, #queue-req: 0');
     expect(parsed.kind === 'record' && parsed.record.kind === 'batch' ? parsed.record.time : null).toBe(Date.parse('0001-01-01T00:00:00Z'));
+  });
+});
+
+describe('digitsAt', () => {
+  it('reads the digits at a place as Number reads them', () => {
+    expect(digitsAt('[04/14/2026-10:00:23]', 7, 4)).toBe(2026);
+    expect(digitsAt('[04/14/2026-10:00:23]', 1, 2)).toBe(4);
+    expect(digitsAt('09', 0, 2)).toBe(Number('09'));
   });
 });

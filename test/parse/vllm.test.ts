@@ -1,6 +1,7 @@
 /** vLLM lines. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseVllmLine } from '../../src/parse/vllm.ts';
+import { matchStats, parseVllmLine } from '../../src/parse/vllm.ts';
 import type { BatchRecord, EngineStatsRecord, ParseResult } from '../../src/model/records.ts';
 
 function recordOf<K extends 'engine-stats' | 'batch'>(result: ParseResult, kind: K): K extends 'batch' ? BatchRecord : EngineStatsRecord;
@@ -109,5 +110,28 @@ describe('notices', () => {
 
   it('ignores other lines', () => {
     expect(parseVllmLine("INFO 05-26 03:09:21 [api_server.py:1] non-default args: {'model': 'Qwen/Qwen3-8B', 'port': 8000}")).toEqual({ kind: 'ignored' });
+  });
+});
+
+describe('matchStats', () => {
+  // The stats message as one regex: what matchStats finds in two steps.
+  const ONE_REGEX =
+    /(?:(?:Engine (\d{1,5})|(\d+) Engines Aggregated): )?Avg prompt throughput: ([\d.]+) tokens\/s, Avg generation throughput: ([\d.]+) tokens\/s, Running: (\d+) reqs, (?:Swapped: \d+ reqs, Pending|Waiting): (\d+) reqs/;
+  const STATS = 'Avg prompt throughput: 1.5 tokens/s, Avg generation throughput: 2 tokens/s, Running: 3 reqs, Waiting: 4 reqs';
+  const piece = fc.oneof(
+    fc.string({ maxLength: 4 }),
+    fc.constantFrom(STATS, STATS.slice(0, 40), 'Avg prompt throughput: 7 tokens/s, Avg generation throughput: 0.1 tokens/s, Running: 0 reqs, Swapped: 1 reqs, Pending: 9 reqs'),
+    fc.constantFrom('Engine ', 'Engines Aggregated', ' Engines Aggregated: ', ': ', ' ', '0', '12', '123456', '007', 'xEngine 3: ', '(APIServer pid=1) INFO 04-14 10:00:00 [loggers.py:259] '),
+  );
+  it('finds what the one regex finds, where it finds it', () => {
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 10 }), (pieces) => {
+        const line = pieces.join('');
+        const m = ONE_REGEX.exec(line);
+        const found = matchStats(line);
+        expect(found === null ? null : [found.index, found.engine, found.engines, found.prompt, found.generation, found.running, found.waiting]).toEqual(m === null ? null : [m.index, ...m.slice(1)]);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -157,7 +157,7 @@ describe('properties', () => {
         out = next;
       }
     };
-    const piece = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('[', 'm', ';', '0', '12', '\u001b', '[m', '[;', '[0', '[core.py:900]', '[DP0 TP0]', '\u001b[1;36m'));
+    const piece = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('[', 'm', ';', '0', '12', '\u001b', '[m', '[;', '[0', '[core.py:900]', '[DP0 TP0]', '\u001b[1;36m', '[04/14/2026-10:00:23]', '[12;'));
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
         const line = pieces.join('');
