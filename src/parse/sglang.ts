@@ -10,7 +10,7 @@
  * - `server_args=ServerArgs(...)` layout lines.
  */
 import { stripAnsi } from './envelope.ts';
-import { findLoggerTimestamp, UTC_ZONE, wallClockToMs, type Zone } from './timestamps.ts';
+import { digitsAt, findLoggerTimestamp, UTC_ZONE, wallClockToMs, type Zone } from './timestamps.ts';
 import { IGNORED, type BatchRecord, type LayoutRecord, type LineParser, type ParseResult, type RankLabels } from '../model/records.ts';
 
 // `Prefill batch` + optional v0.3 mixed-chunk part + optional iteration tag + `.` or `,`.
@@ -184,22 +184,22 @@ function parseNativeBracket(s: string, from: number, to: number, zone: Zone): { 
   let i = from;
   let date: { year: number; month: number; day: number } | null = null;
   if (to - i >= 19 && s.charCodeAt(i + 4) === 45 && s.charCodeAt(i + 7) === 45 && s.charCodeAt(i + 10) === 32) {
-    const year = digits(s, i, 4);
-    const month = digits(s, i + 5, 2);
-    const day = digits(s, i + 8, 2);
+    const year = digitsAt(s, i, 4);
+    const month = digitsAt(s, i + 5, 2);
+    const day = digitsAt(s, i + 8, 2);
     if (year < 0 || month < 0 || day < 0) return null;
     date = { year, month, day };
     i += 11;
   }
   if (to - i < 8 || s.charCodeAt(i + 2) !== 58 || s.charCodeAt(i + 5) !== 58) return null;
-  const hour = digits(s, i, 2);
-  const minute = digits(s, i + 3, 2);
-  const second = digits(s, i + 6, 2);
+  const hour = digitsAt(s, i, 2);
+  const minute = digitsAt(s, i + 3, 2);
+  const second = digitsAt(s, i + 6, 2);
   if (hour < 0 || minute < 0 || second < 0) return null;
   i += 8;
   let ms = 0;
   if (i < to && s.charCodeAt(i) === 46) {
-    ms = digits(s, i + 1, 3);
+    ms = digitsAt(s, i + 1, 3);
     if (ms < 0 || to - i < 4) return null;
     i += 4;
   }
@@ -220,17 +220,6 @@ function parseNativeBracket(s: string, from: number, to: number, zone: Zone): { 
   }
   const time = date === null ? undefined : wallClockToMs(date.year, date.month, date.day, hour, minute, second, ms, zone);
   return { ranks, time, prefix: 'native' };
-}
-
-/** The `count` decimal digits at `at` as a number, or −1 if any is not a digit. */
-function digits(s: string, at: number, count: number): number {
-  let n = 0;
-  for (let i = at; i < at + count; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return -1;
-    n = n * 10 + (c - 48);
-  }
-  return n;
 }
 
 function setRank(ranks: { -readonly [K in keyof RankLabels]: RankLabels[K] }, tag: string, value: number): void {

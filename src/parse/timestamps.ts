@@ -78,12 +78,17 @@ export function wallClockToMs(
 }
 
 /**
- * The number `count` ASCII digits at `at` write: for stamps a regex without captures has found
- * (`\d` is ASCII only), cheaper than a capture each turned into a number.
+ * The `count` decimal digits at `at` as a number, or −1 if any is not a digit: for stamps read in
+ * place (a hand-written reader, or a regex without captures that found them), cheaper than a
+ * capture each turned into a number.
  */
 export function digitsAt(text: string, at: number, count: number): number {
   let n = 0;
-  for (let i = at; i < at + count; i++) n = n * 10 + text.charCodeAt(i) - 0x30;
+  for (let i = at; i < at + count; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    n = n * 10 + (c - 48);
+  }
   return n;
 }
 
