@@ -89,7 +89,7 @@ export function aggregatePhase(phase: Phase, workers: readonly WorkerContext[], 
     if (phase === 'prefill' && role === 'prefill' && phaseState.lines === 0) silentPrefillServers.push(state.name);
 
     rankOverflow += phaseState.rankOverflow;
-    const resolved = context.resolved[phase];
+    const resolved = phaseState.resolve();
     duplicatesDropped += resolved.duplicates;
     if (phaseState.dpMinusOne > 0) dpMinusOne.push({ worker: state.name, lines: phaseState.dpMinusOne });
     const ranks = copyRanks(resolved);

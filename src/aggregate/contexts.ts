@@ -25,8 +25,6 @@ export interface WorkerContext {
   readonly layout: WorkerLayout;
   readonly role: Role;
   readonly roleSource: 'name' | 'server_args' | 'none';
-  /** each phase's ranks after the duplicate rules (PhaseState.resolve) */
-  readonly resolved: Readonly<Record<Phase, ResolvedPhase>>;
   /** the phase logged DP labels, but nothing says how many ranks the worker has */
   readonly layoutUnknown: Readonly<Record<Phase, boolean>>;
 }
@@ -75,22 +73,26 @@ function evidenceOf(resolved: Readonly<Record<Phase, ResolvedPhase>>): Evident {
 
 /** Workers in a report: layout, role and resolved ranks, with layouts inferred where none is declared. */
 export function workerContexts(states: readonly WorkerState[], dpSizeFlag: number | null): WorkerContext[] {
+  // A worker's resolved ranks are not kept here: aggregatePhase resolves them again where it needs
+  // them. Kept for every worker while a report is built, they lived long enough to be promoted
+  // (10,000 small workers: ~6 MB of old space, issue 18).
+  // Sets of ranks 0 … n − 1 by n, shared by the workers' layouts, declared or inferred.
+  const rangeSets = new Map<number, ReadonlySet<number>>();
   const base = states.map((state) => {
-    const layout = resolveLayout(state.layouts, dpSizeFlag);
+    const layout = resolveLayout(state.layouts, dpSizeFlag, rangeSets);
     const { role, source } = resolveRole(state.name, layout.disaggregationMode);
     const resolved = { prefill: state.phases.prefill.resolve(), decode: state.phases.decode.resolve() };
-    return { state, layout, role, roleSource: source, resolved, evident: evidenceOf(resolved) };
+    const labelled = { prefill: resolved.prefill.ranks.size > 0, decode: resolved.decode.ranks.size > 0 };
+    return { state, layout, role, roleSource: source, labelled, evident: evidenceOf(resolved) };
   });
   const routedRanks = highestRoutedRank(states) + 1;
   const peers = peerEvidence(base);
-  // Inferred layouts of one rank count share their set of ranks (10,000 small workers: ~1.5 MB).
-  const rangeSets = new Map<number, ReadonlySet<number>>();
   return base.map((w) => {
     const unknown = { prefill: false, decode: false };
     let layout = w.layout;
     for (const phase of PHASES) {
       if (layout.expectedRanks[phase] !== null) continue;
-      const labelled = w.resolved[phase].ranks.size > 0;
+      const labelled = w.labelled[phase];
       const evidence: Array<readonly [NonNullable<WorkerLayout['inferredFrom']>, number]> = [
         ['labels', w.evident.top === Number.NEGATIVE_INFINITY ? 0 : w.evident.top + 1],
         ['peers', peerRanks(w, peers)],
@@ -112,7 +114,7 @@ export function workerContexts(states: readonly WorkerState[], dpSizeFlag: numbe
         unknown[phase] = labelled;
       }
     }
-    return { state: w.state, layout, role: w.role, roleSource: w.roleSource, resolved: w.resolved, layoutUnknown: unknown };
+    return { state: w.state, layout, role: w.role, roleSource: w.roleSource, layoutUnknown: unknown };
   });
 }
 
