@@ -1,6 +1,7 @@
 /**
  * Each worker with what the report needs to judge it: its layout (declared, or inferred from the
- * other evidence the input holds), its role, and its ranks resolved by the counting rules.
+ * other evidence the input holds) and its role. Its ranks are resolved by the counting rules
+ * (PhaseState.resolve) where they are read.
  *
  * The ranks a worker should have come, in order of trust, from `--dp-size`, its `server_args` line
  * (SGLang) or `non-default args` line (vLLM `data_parallel_size`). Without those they are inferred
@@ -71,16 +72,16 @@ function evidenceOf(resolved: Readonly<Record<Phase, ResolvedPhase>>): Evident {
   return { top, several };
 }
 
-/** Workers in a report: layout, role and resolved ranks, with layouts inferred where none is declared. */
+/** Workers in a report: layout and role, with layouts inferred where none is declared. */
 export function workerContexts(states: readonly WorkerState[], dpSizeFlag: number | null): WorkerContext[] {
-  // A worker's resolved ranks are not kept here: aggregatePhase resolves them again where it needs
-  // them. Kept for every worker while a report is built, they lived long enough to be promoted
-  // (10,000 small workers: ~6 MB of old space, issue 18).
   // Sets of ranks 0 … n − 1 by n, shared by the workers' layouts, declared or inferred.
   const rangeSets = new Map<number, ReadonlySet<number>>();
   const base = states.map((state) => {
     const layout = resolveLayout(state.layouts, dpSizeFlag, rangeSets);
     const { role, source } = resolveRole(state.name, layout.disaggregationMode);
+    // The resolved ranks are not kept: aggregatePhase resolves a phase again where it needs it.
+    // Kept for every worker while a report was built, they lived long enough to be promoted
+    // (10,000 small workers: ~6 MB of old space, issue 18).
     const resolved = { prefill: state.phases.prefill.resolve(), decode: state.phases.decode.resolve() };
     const labelled = { prefill: resolved.prefill.ranks.size > 0, decode: resolved.decode.ranks.size > 0 };
     return { state, layout, role, roleSource: source, labelled, evident: evidenceOf(resolved) };

@@ -106,7 +106,6 @@ export function resolveRole(
   return { role: 'unknown', source: 'none' };
 }
 
-/** Ranks from..to−1, capped at MAX_RANKS of them (a garbage dp_size must not allocate billions). */
 /** `ranks`, or the set in `shared` equal to it when it is 0 … n − 1 (which then joins `shared`). */
 export function sharedRange(ranks: ReadonlySet<number> | null, shared: Map<number, ReadonlySet<number>>): ReadonlySet<number> | null {
   if (ranks === null) return null;
@@ -119,6 +118,7 @@ export function sharedRange(ranks: ReadonlySet<number> | null, shared: Map<numbe
   return ranks;
 }
 
+/** Ranks from..to−1, capped at MAX_RANKS of them (a garbage dp_size must not allocate billions). */
 function range(from: number, to: number): Set<number> {
   const out = new Set<number>();
   for (let r = from; r < Math.min(to, from + MAX_RANKS); r++) out.add(r);
