@@ -16,6 +16,7 @@ import { distinctSummaries, parseSummary, SUMMARY_EMPTY, SUMMARY_FORMAT, SUMMARY
 import type { InputSummary, Report } from '../model/report.ts';
 import { VERSION } from '../model/version.ts';
 import { dropSpareKernels } from '../scan/kernel.ts';
+import { collectFully, MANY_WORKERS } from '../input/collect.ts';
 
 export interface RunContext {
   /** standard input, for `-` */
@@ -52,16 +53,8 @@ export async function run(paths: readonly string[], options: Options, context: R
   const { summaries, logs: sources } = await splitSummaries(resolved.sources, inputErrors, context.summariesOnly === true);
   const names = workerNames(sources, context.cwd);
   if (options.stdinName !== null) names.set('-', options.stdinName);
-  // Each source's state goes to the first source of its worker as soon as both are read (read-sources.ts).
-  const firstOfWorker = new Map<string, number>();
-  const stateOwners = sources.map((source, i) => {
-    const name = names.get(source.name) ?? source.name;
-    const first = firstOfWorker.get(name) ?? i;
-    firstOfWorker.set(name, first);
-    return first;
-  });
   const readOptions = {
-    stateOwners,
+    stateOwners: stateOwnersOf(sources, names),
     jobs: options.jobs,
     ...(context.tuning?.taskBytes === undefined ? {} : { taskBytes: context.tuning.taskBytes }),
     ...(context.tuning?.blockBytes === undefined ? {} : { blockBytes: context.tuning.blockBytes }),
@@ -122,21 +115,37 @@ export async function run(paths: readonly string[], options: Options, context: R
     for (const input of summary.inputs) if (input.error !== null) inputErrors.push(new InputError(input.name, `${input.error} (as read for ${file})`));
     if (summary.interrupted === true) inputErrors.push(new InputError(file, SUMMARY_INTERRUPTED));
   }
-  const allWorkers = new Map(workers);
+  // Into `workers` itself: a copy of a map of 10,000 workers was ~0.5 MB more while the report was built.
   for (const w of workersFromSummaries(taken.map((u) => u.summary))) {
-    const mine = allWorkers.get(w.name);
-    if (mine === undefined) allWorkers.set(w.name, w);
+    const mine = workers.get(w.name);
+    if (mine === undefined) workers.set(w.name, w);
     else mine.merge(w);
   }
   const allInputs = [...inputs, ...taken.flatMap((u) => u.summary.inputs)];
   const allSkipped = [...skipped, ...taken.flatMap((u) => u.summary.skippedFiles)];
+  if (workers.size >= MANY_WORKERS) collectFully();
   const built = applyAssertions(
-    buildReport([...allWorkers.values()], allInputs, { ...options, timezone: options.zone.name, timeRange: range }, allSkipped, duplicates),
+    buildReport([...workers.values()], allInputs, { ...options, timezone: options.zone.name, timeRange: range }, allSkipped, duplicates),
     options.assertions,
   );
   const interrupted = context.signal?.aborted === true || taken.some((u) => u.summary.interrupted === true);
   const report = interrupted ? { ...built, interrupted: true } : built;
-  return { report, inputErrors, notes: [...splitNotes, ...notes], summary: () => toSummary([...allWorkers.values()], allInputs, allSkipped, settings, VERSION, interrupted) };
+  return { report, inputErrors, notes: [...splitNotes, ...notes], summary: () => toSummary([...workers.values()], allInputs, allSkipped, settings, VERSION, interrupted) };
+}
+
+/**
+ * For each source, the index of the first source of its worker: its state goes there as soon as both
+ * are read (read-sources.ts). A function of its own, so its map of workers is not kept while the
+ * inputs are read and the report built.
+ */
+function stateOwnersOf(sources: readonly Source[], names: ReadonlyMap<string, string>): number[] {
+  const firstOfWorker = new Map<string, number>();
+  return sources.map((source, i) => {
+    const name = names.get(source.name) ?? source.name;
+    const first = firstOfWorker.get(name) ?? i;
+    firstOfWorker.set(name, first);
+    return first;
+  });
 }
 
 function unreadableInput(error: InputError, worker: string): InputSummary {
