@@ -51,7 +51,8 @@ export const MANY_WORKERS = 1000;
  * input was read, so old enough to be promoted) sits in the old space on top of it: V8 collects the
  * old space in full only once it has grown to up to 4× what its last full collection left, and
  * building the report adds its own on top of both. 10,000 files that are each a worker of their
- * own: peak RSS 158–162 → 145–147 MiB, the collection ~40 ms.
+ * own: peak RSS 161 → 145–147 MiB (`npm run bench -- --memory`, largest of 5), the collection
+ * ~40 ms.
  */
 export function collectFully(): void {
   gc ??= findGc();
