@@ -107,7 +107,7 @@ export function resolveRole(
 }
 
 /** `ranks`, or the set in `shared` equal to it when it is 0 … n − 1 (which then joins `shared`). */
-export function sharedRange(ranks: ReadonlySet<number> | null, shared: Map<number, ReadonlySet<number>>): ReadonlySet<number> | null {
+function sharedRange(ranks: ReadonlySet<number> | null, shared: Map<number, ReadonlySet<number>>): ReadonlySet<number> | null {
   if (ranks === null) return null;
   const n = ranks.size;
   // n distinct integers, each in [0, n): the set is 0 … n − 1.

@@ -18,11 +18,10 @@ export function formatRatio(value: number | null, digits = 2): string {
 /**
  * A mean or other fractional value: fixed decimals, thousands separators, exactly as
  * `toLocaleString('en-US')` with `digits` fraction digits writes it. By hand for the same reason as
- * formatInt: the first toLocaleString loaded ICU's number data, ~20 ms of every text report (3 % of
- * reading the 500 MiB comma set as text). As ICU does, the value's shortest decimal form is rounded half away
- * from zero (1.45 → 1.5, where toFixed gives 1.4), and a negative value keeps its sign when it
- * rounds to zero (−0.04 → −0.0). Values that JavaScript writes with an exponent, and ±∞ and NaN,
- * are left to toLocaleString.
+ * formatInt: the first toLocaleString loads ICU's number data, ~20 ms of every text report. As ICU
+ * does, the value's shortest decimal form is rounded half away from zero (1.45 → 1.5, where toFixed
+ * gives 1.4), and a negative value keeps its sign when it rounds to zero (−0.04 → −0.0). Values
+ * that JavaScript writes with an exponent, and ±∞ and NaN, are left to toLocaleString.
  */
 export function formatNumber(value: number | null, digits = 1): string {
   if (value === null) return '-';

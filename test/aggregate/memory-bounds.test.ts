@@ -13,14 +13,13 @@ import { BUCKET_MS, RankAccumulator } from '../../src/aggregate/rank-accumulator
 import { labelKey, WorkerState } from '../../src/aggregate/worker-state.ts';
 import { workerContexts } from '../../src/aggregate/contexts.ts';
 import type { Source } from '../../src/input/sources.ts';
-import type { LayoutRecord } from '../../src/model/records.ts';
 import { parseOptions, readSettingsOf } from '../../src/options/options.ts';
 import { readSources } from '../../src/input/read-sources.ts';
 import { threadsFor } from '../../src/input/threads.ts';
 import { buildReport } from '../../src/analyze/build-report.ts';
 import { slidingWindow } from '../../src/analyze/last-stretch.ts';
 import { parseSummary, toSummary, workersFromSummaries } from '../../src/summary/summary.ts';
-import { batch } from '../helpers/records.ts';
+import { batch, layout, workerState } from '../helpers/records.ts';
 import { CLI, ROOT } from '../cli/run-cli.ts';
 
 const START = Date.UTC(2026, 3, 14, 10);
@@ -267,27 +266,10 @@ describe('many small workers (10,000 files, each its own worker)', () => {
   }, 60_000);
 
   it('workers whose layouts expect ranks 0 … n − 1 share one set of them; a node of a multi-node server keeps its own', () => {
-    const layout: LayoutRecord = {
-      kind: 'layout',
-      origin: 'server_args',
-      dpSize: 4,
-      tpSize: 4,
-      ppSize: undefined,
-      epSize: undefined,
-      nnodes: undefined,
-      nodeRank: undefined,
-      firstRank: undefined,
-      localRanks: undefined,
-      enableDpAttention: true,
-      disaggregationMode: 'prefill',
-    };
+    const server = layout({ dpSize: 4, tpSize: 4, enableDpAttention: true, disaggregationMode: 'prefill' });
     // The third serves ranks 2 and 3 of 4 (node 1 of 2), the fourth ranks 0 and 1 of 2.
-    const layouts = [layout, layout, { ...layout, nnodes: 2, nodeRank: 1 }, { ...layout, dpSize: 2 }];
-    const states = layouts.map((l, w) => {
-      const state = new WorkerState(`pod${w}_prefill_w0`);
-      state.layouts.push(l);
-      return state;
-    });
+    const layouts = [server, server, { ...server, nnodes: 2, nodeRank: 1 }, { ...server, dpSize: 2 }];
+    const states = layouts.map((l, w) => workerState(`pod${w}_prefill_w0`, [], [l]));
     const [a, b, node1, two] = workerContexts(states, null).map((c) => c.layout.expectedRanks.prefill);
     expect([...(a ?? [])]).toEqual([0, 1, 2, 3]);
     expect(b).toBe(a);
