@@ -2,7 +2,7 @@
 // reads these constants from the module's exports, so they are written down once, here).
 
 /** f64 slots per entry. */
-export const ENTRY_SLOTS: i32 = 32;
+export const ENTRY_SLOTS: i32 = 33;
 /** 0 a candidate line for the TypeScript parsers, 1 a prefill record, 2 a decode record */
 export const KIND: i32 = 0;
 /** line start (byte offset) */
@@ -29,4 +29,13 @@ export const DP: i32 = 9;
 export const RANK_TAGS: i32 = 6;
 /** The value slots: one per count key (setBatchKeys), −1 absent (every count is non-negative). */
 export const VALUES: i32 = 16;
-export const MAX_VALUES: i32 = ENTRY_SLOTS - VALUES;
+export const MAX_VALUES: i32 = 16;
+
+// Every entry.
+/**
+ * The parsers that may take the line, a bit each (bit i: the needle owners' parser i, see
+ * `setNeedles`): those owning a needle found in it. ALL_OWNERS when the line holds a needle of
+ * parser 0 (it is offered to every parser, as it always was) or every line is a candidate.
+ */
+export const OWNERS: i32 = VALUES + MAX_VALUES;
+export const ALL_OWNERS: u32 = 0xffffffff;

@@ -12,7 +12,8 @@
 // - `scan(from, to, last)`: `to` is just after a `\n`, or (`last`) the end of the input, whose
 //   unterminated last line is then a line too. The 80 bytes after `to` must be readable.
 // - Results land in the entry table (ENTRY_SLOTS f64 per candidate, in line order); `scan` stops
-//   early when the table is full and returns where to resume (a line start), else `to`.
+//   early when the table is full and returns where to resume (a line start), else `to`. Each entry
+//   says which parsers own a needle of its line (OWNERS, from the owners `setNeedles` was given).
 // - With `configureFold`, batch records go into the fold (fold.ts) instead, which calls back into
 //   JavaScript to hand itself over; `scan` also stops before a record that follows an entry.
 // - The batch record must equal what parseSglangLine (src/parse/sglang.ts) returns for the line;
@@ -22,7 +23,7 @@ import { readBatch, setBatchKeys as setGeneralKeys, DECLINED } from './batch';
 import { readCommaBatch, resolveCommaKeys } from './comma';
 import { equalBytes, get, put } from './bytes';
 import { flushFold, foldRecord, isFolding } from './fold';
-import { DP, END, ENTRY_SLOTS, KIND, LEGACY, MILLI, MINUTE, OFFSET, SECOND, START } from './layout';
+import { ALL_OWNERS, DP, END, ENTRY_SLOTS, KIND, LEGACY, MILLI, MINUTE, OFFSET, OWNERS, SECOND, START } from './layout';
 // The layouts and controls, for scanner.ts and kernel.ts (this file is the module's entry).
 export * from './layout';
 export { MAX_BATCH_LINE, MAX_KEYS, MARK_LEGACY_PREFILL, MARK_MODERN_DECODE } from './batch';
@@ -56,8 +57,9 @@ const anchorPairs: usize = heap.alloc(MAX_ANCHORS * 2); // MAX_ANCHORS × u16
 const SET_ANCHORS: i32 = 8;
 const nibbleTables: usize = (heap.alloc(2 * 4 * 16 + 15) + 15) & ~15; // per set: low1, high1, low2, high2
 const anchorMembers: usize = heap.alloc(MAX_ANCHORS * 8); // per anchor (first member, member count) as i32
-/** scanner.ts's needle table: per needle (anchor index, anchor offset, needle pointer, needle length) as i32 */
+/** scanner.ts's needle table: per needle (anchor index, anchor offset, needle pointer, needle length, owners) as i32 */
 let needleRows: usize = 0;
+const ROW_BYTES: usize = 20;
 
 // ---------------------------------------------------------------- results of the last scan
 let entries: i32 = 0;
@@ -80,9 +82,11 @@ export function alloc(bytes: usize): usize {
 }
 
 /**
- * Needles: `table` holds, per needle, (anchor index, anchor offset, needle pointer, needle length)
- * as i32, sorted by anchor, and stays in place while scanning; `anchors` holds the `count` anchors,
- * two bytes each. At most MAX_ANCHORS anchors (scanner.ts checks).
+ * Needles: `table` holds, per needle, (anchor index, anchor offset, needle pointer, needle length,
+ * owners) as i32, sorted by anchor, and stays in place while scanning; `anchors` holds the `count`
+ * anchors, two bytes each. At most MAX_ANCHORS anchors (scanner.ts checks). A needle's owners are
+ * the parsers it is a needle of, bit i for parser i (ALL_OWNERS: not told); what a line's entry
+ * says in OWNERS.
  */
 export function setNeedles(anchors: usize, count: i32, table: usize, needles: i32): void {
   anchorCount = count;
@@ -105,7 +109,7 @@ export function setNeedles(anchors: usize, count: i32, table: usize, needles: i3
   }
   needleRows = table;
   for (let n = 0; n < needles; n++) {
-    const slot = anchorMembers + <usize>load<i32>(table + <usize>n * 16) * 8;
+    const slot = anchorMembers + <usize>load<i32>(table + <usize>n * ROW_BYTES) * 8;
     if (load<i32>(slot + 4) == 0) store<i32>(slot, n);
     store<i32>(slot + 4, load<i32>(slot + 4) + 1);
   }
@@ -166,6 +170,7 @@ const NONE: usize = <usize>0xffffffff;
 function scanSparse(from: usize, to: usize, last: boolean): usize {
   let lineStart = from; // start of the line the sweep is in
   let pending = NONE; // lineStart, once a needle is confirmed in that line
+  let owners: u32 = 0; // the owners of the needles confirmed in the pending line
   let jump = NONE; // where the sweep goes on, past a pending line's rest
   for (let p = from; p < to; p += 64) {
     let ends = newlinesAt(p);
@@ -189,16 +194,25 @@ function scanSparse(from: usize, to: usize, last: boolean): usize {
       bits &= bits - 1;
       const at = p + <usize>bit;
       if ((ends >> bit) & 1) {
-        if (pending != NONE && <i32>(at - pending) <= maxLineBytes && !emit(pending, at)) {
+        if (pending != NONE && <i32>(at - pending) <= maxLineBytes && !emit(pending, at, owners)) {
           // Stop before this line: the counts must cover exactly [from, pending).
           countLines(from, pending);
           return pending;
         }
         pending = NONE;
+        owners = 0;
         lines++;
         lineStart = at + 1;
-      } else if (pending == NONE && confirmsNeedle(at, lineStart, to)) {
-        pending = lineStart;
+      } else if (owners != ALL_OWNERS) {
+        // Every needle of the line is looked for, to tell which parsers may take it, until one of
+        // parser 0's: that line is offered to all of them, as it is read first anyway (SGLang's
+        // batch lines, the bulk of a log, go no further than their first needle).
+        const found = needleOwners(at, lineStart, to);
+        if (found == 0) continue;
+        if (pending == NONE) pending = lineStart;
+        owners |= found;
+        if ((found & 1) == 0) continue;
+        owners = ALL_OWNERS;
         // The rest of this line needs no anchors, only its end: in this block, its anchors are
         // dropped; past it, the sweep goes on from that `\n` (found by newlines alone), the
         // next block's first, so it is counted and checked as it would have been.
@@ -218,7 +232,7 @@ function scanSparse(from: usize, to: usize, last: boolean): usize {
     }
   }
   if (last && lineStart < to) {
-    if (pending != NONE && <i32>(to - lineStart) <= maxLineBytes && !emit(pending, to)) {
+    if (pending != NONE && <i32>(to - lineStart) <= maxLineBytes && !emit(pending, to, owners)) {
       countLines(from, pending);
       return pending;
     }
@@ -297,7 +311,8 @@ function countLines(from: usize, upto: usize): void {
 function scanDense(from: usize, to: usize, last: boolean): usize {
   const newline = i8x16.splat(0x0a);
   let lineStart = from;
-  let hit = everyLine;
+  const every: u32 = everyLine ? ALL_OWNERS : 0;
+  let owners = every; // of the needles found in the line so far (see scanSparse)
   for (let p = from; p < to; p += 16) {
     let ends = i8x16.bitmask(i8x16.eq(v128.load(p), newline));
     let anchors = <i32>anchorsAt(p);
@@ -312,46 +327,48 @@ function scanDense(from: usize, to: usize, last: boolean): usize {
       bits &= bits - 1;
       const at = p + bit;
       if ((ends >> bit) & 1) {
-        if (!endLine(lineStart, at, hit)) return lineStart;
+        if (!endLine(lineStart, at, owners)) return lineStart;
         lineStart = at + 1;
-        hit = everyLine;
-      } else if (!hit) {
-        hit = confirmsNeedle(at, lineStart, to);
+        owners = every;
+      } else if (owners != ALL_OWNERS) {
+        const found = needleOwners(at, lineStart, to);
+        owners = (found & 1) != 0 ? ALL_OWNERS : owners | found;
       }
     }
   }
-  if (last && lineStart < to && !endLine(lineStart, to, hit)) return lineStart;
+  if (last && lineStart < to && !endLine(lineStart, to, owners)) return lineStart;
   return to;
 }
 
-/** Whether the anchor at `at` lies in a whole needle that starts in the line at `lineStart`. */
-function confirmsNeedle(at: usize, lineStart: usize, to: usize): boolean {
+/** The owners of the whole needles, starting in the line at `lineStart`, that the anchor at `at` lies in (0: none). */
+function needleOwners(at: usize, lineStart: usize, to: usize): u32 {
   const pair = load<u16>(at);
   let a = 0;
   while (a < anchorCount && load<u16>(anchorPairs + a * 2) != pair) a++;
-  if (a == anchorCount) return false;
+  if (a == anchorCount) return 0;
   const first = load<i32>(anchorMembers + a * 8);
   const count = load<i32>(anchorMembers + a * 8 + 4);
+  let owners: u32 = 0;
   for (let m = first; m < first + count; m++) {
-    const row = needleRows + <usize>m * 16;
+    const row = needleRows + <usize>m * ROW_BYTES;
     const offset = <usize>load<i32>(row + 4);
     const needle = <usize>load<i32>(row + 8);
     const length = <usize>load<i32>(row + 12);
     if (at < lineStart + offset) continue;
     const start = at - offset;
-    if (start + length <= to && equalBytes(start, needle, length)) return true;
+    if (start + length <= to && equalBytes(start, needle, length)) owners |= load<u32>(row + 16);
   }
-  return false;
+  return owners;
 }
 
-/** Counts the line [start, end); false, counting nothing, when the scan must stop before it (see emit). */
-function endLine(start: usize, end: usize, candidate: boolean): boolean {
+/** Counts the line [start, end), a candidate when `owners` is not 0; false, counting nothing, when the scan must stop before it (see emit). */
+function endLine(start: usize, end: usize, owners: u32): boolean {
   if (<i32>(end - start) > maxLineBytes) {
     lines++;
     oversized++;
     return true;
   }
-  if (candidate && !emit(start, end)) return false;
+  if (owners != 0 && !emit(start, end, owners)) return false;
   lines++;
   return true;
 }
@@ -363,12 +380,13 @@ function endLine(start: usize, end: usize, candidate: boolean): boolean {
  * entries stops before the next record it would fold. False, handing over nothing, when the scan
  * stops before this line (that, or a full entry table).
  */
-function emit(start: usize, end: usize): boolean {
+function emit(start: usize, end: usize, owners: u32): boolean {
   if (end > start && load<u8>(end - 1) == 0x0d) end--;
   if (entries == entryCapacity) return false;
   const entry = entryTable + <usize>entries * ENTRY_SLOTS * 8;
-  // The native comma shape by its own reader, every other shape by the general one (comma.ts says why).
-  const record = readBatches && (readCommaBatch(start, end, entry) || readBatch(start, end, entry) != DECLINED);
+  // The native comma shape by its own reader, every other shape by the general one (comma.ts says
+  // why). A batch line holds `batch`, a needle of SGLang's, parser 0 when batches are read.
+  const record = readBatches && (owners & 1) != 0 && (readCommaBatch(start, end, entry) || readBatch(start, end, entry) != DECLINED);
   // Legacy lines are counted apart by the aggregation: they stay entries.
   if (record && isFolding() && get(entry, LEGACY) == 0) {
     // Entries first: the scan stops here, JavaScript takes them, the next scan folds this record.
@@ -379,6 +397,7 @@ function emit(start: usize, end: usize): boolean {
   entries++;
   put(entry, START, <f64>start);
   put(entry, END, <f64>end);
+  put(entry, OWNERS, <f64>owners);
   if (!record) put(entry, KIND, 0);
   return true;
 }

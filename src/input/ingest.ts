@@ -5,7 +5,7 @@
 import { KeyCounts } from '../aggregate/key-counts.ts';
 import type { WorkerState } from '../aggregate/worker-state.ts';
 import { BUCKET_MS } from '../aggregate/rank-accumulator.ts';
-import { decodeCandidate, type CandidateHandler, type KernelBatches } from '../scan/scanner.ts';
+import { ALL_OWNERS, decodeCandidate, type CandidateHandler, type KernelBatches } from '../scan/scanner.ts';
 import { SGLANG } from '../parse/sglang.ts';
 import type { Zone } from '../parse/timestamps.ts';
 import type { LineParser, LogRecord, RequestTraceRecord, RoutingRecord } from '../model/records.ts';
@@ -37,15 +37,16 @@ export function emptyTally(): LineTally {
 
 /**
  * The handler for candidate lines of one input: offers each to the parsers in order, first taker
- * wins. A line the kernel already read as a record (`kernelBatches`: the first parser is SGLang's)
- * is taken as that parser's; only the other lines are decoded.
+ * wins, skipping those none of whose needles the scanner found in it (a parser recognises no line
+ * without one: LineParser.needles). A line the kernel already read as a record (`kernelBatches`:
+ * the first parser is SGLang's) is taken as that parser's; only the other lines are decoded.
  */
 export function createLineHandler(parsers: readonly LineParser[], target: WorkerState, tally: LineTally, range: TimeRange | null): CandidateHandler {
   const take = createRecordSink(target, tally, range);
   const handleText = createTextLineHandler(parsers, target, tally, range);
   const family = parsers[0]?.name ?? '';
   return (line) => {
-    if (line.record === null) handleText(decodeCandidate(line));
+    if (line.record === null) handleText(decodeCandidate(line), line.owners);
     else take(family, line.record);
   };
 }
@@ -76,12 +77,18 @@ export function kernelBatches(parsers: readonly LineParser[], zone: Zone, target
   };
 }
 
-/** The same handler for decoded lines: no fast path (the reference reader, live mode on line streams). */
-export function createTextLineHandler(parsers: readonly LineParser[], target: WorkerState, tally: LineTally, range: TimeRange | null): (line: string) => void {
+/**
+ * The same handler for decoded lines: no fast path (the reference reader, live mode on line
+ * streams). `owners`: the parsers that may take the line, bit i for parsers[i] (needlesOf); the
+ * reference reader offers it to every parser.
+ */
+export function createTextLineHandler(parsers: readonly LineParser[], target: WorkerState, tally: LineTally, range: TimeRange | null): (line: string, owners?: number) => void {
   const take = createRecordSink(target, tally, range);
-  return (line) => {
+  return (line, owners = ALL_OWNERS) => {
     if (line.includes('\uFFFD')) tally.invalidUtf8++;
-    for (const parser of parsers) {
+    for (let i = 0; i < parsers.length; i++) {
+      if (i < 32 && ((owners >>> i) & 1) === 0) continue;
+      const parser = parsers[i] as LineParser;
       const result = parser.parse(line);
       if (result.kind === 'ignored') continue;
       if (result.kind === 'unparseable') {

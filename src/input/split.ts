@@ -93,7 +93,9 @@ const PENDING_SLOT_MAX = 256 << 10;
 /** What a sink needs to read lines: the parsers of the run, and where records go. */
 export interface SinkContext {
   readonly parsers: readonly LineParser[];
+  /** the parsers' needles and their owners (needlesOf) */
   readonly needles: readonly string[];
+  readonly owners: readonly number[];
   readonly zone: Zone;
   readonly range: TimeRange | null;
   readonly maxLineBytes: number;
@@ -310,6 +312,7 @@ export class SourceSink {
           : { zone: batches.zone, fold: { bucketMs: fold.bucketMs, onFold: (groups) => dispatch().batches?.fold?.onFold(groups) } };
     this.scanner = createLineScanner({
       needles: this.ctx.needles,
+      owners: this.ctx.owners,
       maxLineBytes: this.ctx.maxLineBytes,
       onCandidate: (line) => dispatch().handler(line),
       keepAnchors: this.ctx.keepAnchors,

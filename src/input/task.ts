@@ -73,14 +73,14 @@ export function emptyOutput(): TaskOutput {
 }
 
 /** Parsers are built once per thread and settings. */
-const parserCache = new Map<string, { readonly parsers: LineParser[]; readonly needles: string[]; readonly zone: Zone }>();
+const parserCache = new Map<string, { readonly parsers: LineParser[]; readonly needles: readonly string[]; readonly owners: readonly number[]; readonly zone: Zone }>();
 
-function parsersFor(settings: ReadSettings): { readonly parsers: LineParser[]; readonly needles: string[]; readonly zone: Zone } {
+function parsersFor(settings: ReadSettings): { readonly parsers: LineParser[]; readonly needles: readonly string[]; readonly owners: readonly number[]; readonly zone: Zone } {
   const key = JSON.stringify(settings);
   let entry = parserCache.get(key);
   if (entry === undefined) {
     const parsers = createParsers(settings);
-    entry = { parsers, needles: needlesOf(parsers), zone: createZone(settings.timezone) };
+    entry = { parsers, ...needlesOf(parsers), zone: createZone(settings.timezone) };
     parserCache.set(key, entry);
   }
   return entry;
@@ -157,16 +157,16 @@ export function headOfFile(fd: number): string | null {
  * lines), gives its kernel back and puts its counts in the output.
  */
 function openTask(split: SplitSpec | 'detect' | null, settings: ReadSettings, mode: TaskMode, keepAnchors: boolean): { reader: InputReader; output: TaskOutput; finish: () => void } {
-  const { parsers, needles, zone } = parsersFor(settings);
+  const { parsers, needles, owners, zone } = parsersFor(settings);
   const output = emptyOutput();
   const plain = (): LineScanner => {
     const onCandidate: CandidateHandler = mode === 'analyse' ? createLineHandler(parsers, output.state, output.tally, settings.range) : (line) => noteExtent(decodeCandidate(line), parsers, output);
     // The extent pass decodes every candidate itself: no records wanted from the kernel. Batch lines
     // folded in the kernel: a task's output is only complete once the scanner has ended.
     const batches = mode === 'analyse' ? kernelBatches(parsers, zone, output.state, output.tally, settings.range) : undefined;
-    return createLineScanner({ needles, maxLineBytes: settings.maxLineBytes, onCandidate, keepAnchors, ...(batches === undefined ? {} : { batches }) });
+    return createLineScanner({ needles, owners, maxLineBytes: settings.maxLineBytes, onCandidate, keepAnchors, ...(batches === undefined ? {} : { batches }) });
   };
-  const reader = createInputReader(split, { parsers, needles, zone, range: settings.range, maxLineBytes: settings.maxLineBytes, mode, extent: output, fold: true, keepAnchors }, plain);
+  const reader = createInputReader(split, { parsers, needles, owners, zone, range: settings.range, maxLineBytes: settings.maxLineBytes, mode, extent: output, fold: true, keepAnchors }, plain);
   let finished = false;
   const finish = (): void => {
     if (finished) return;

@@ -87,12 +87,13 @@ export interface EntryLayout {
   readonly MARK_LEGACY_PREFILL: number;
   readonly MARK_MODERN_DECODE: number;
   readonly MAX_ANCHORS: number;
+  readonly OWNERS: number;
   readonly fold: FoldLayout;
 }
 
 const ENTRY_NAMES = [
   'ENTRY_SLOTS', 'KIND', 'START', 'END', 'MINUTE', 'SECOND', 'MILLI', 'OFFSET', 'LEGACY', 'PREFIX', 'PREFIX_NATIVE', 'PREFIX_CUSTOM', 'DP', 'VALUES', 'MAX_VALUES',
-  'MAX_KEYS', 'MARK_LEGACY_PREFILL', 'MARK_MODERN_DECODE', 'MAX_ANCHORS',
+  'MAX_KEYS', 'MARK_LEGACY_PREFILL', 'MARK_MODERN_DECODE', 'MAX_ANCHORS', 'OWNERS',
 ] as const satisfies ReadonlyArray<Exclude<keyof EntryLayout, 'fold'>>;
 
 export interface Kernel {

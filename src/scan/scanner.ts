@@ -12,6 +12,10 @@
  *   per input from its first bytes (`chooseAnchors`), so they stay rare whatever the log looks
  *   like. The choice changes only the speed: a line is a candidate exactly when it holds a needle
  *   (or every line is, when needles do not fit anchors: one shorter than two bytes, or too many).
+ * - Each candidate says which parsers may take it (`owners`): the kernel keeps confirming the
+ *   line's needles past its first, so the parsers none of whose needles it holds are not offered
+ *   it. A line of another family costs each earlier parser nothing (TensorRT-LLM lines had cost the
+ *   SGLang, Dynamo and vLLM parsers ~350 ns each to turn away).
  * - When asked (`batches`), the kernel also reads SGLang batch lines, in every shape and envelope,
  *   into numbers, which become the candidate's record (sglang-batch.ts) with no string made; or it
  *   folds them.
@@ -61,7 +65,16 @@ export interface CandidateLine {
   start: number;
   end: number;
   record: BatchRecord | null;
+  /**
+   * Which parsers may take the line, bit i for the owner bit i of the scanner's `owners`: those
+   * owning a needle the line holds. ALL_OWNERS (every bit) when it holds one of bit 0's, when
+   * every line is a candidate, or when no owners were given.
+   */
+  owners: number;
 }
+
+/** Every parser may take the line (CandidateLine.owners). */
+export const ALL_OWNERS = 0xffffffff;
 
 export type CandidateHandler = (line: CandidateLine) => void;
 
@@ -101,6 +114,9 @@ export interface LineScanner {
 export function decodeCandidate(line: CandidateLine): string {
   return line.bytes.toString('utf8', line.start, line.end);
 }
+
+/** Bytes per needle in the kernel's needle table: anchor index, anchor offset, pointer, length, owners (i32). */
+const ROW_BYTES = 20;
 
 /** Needles found through one anchor, two adjacent characters: each hit is confirmed against the members. */
 interface AnchorGroup {
@@ -161,6 +177,11 @@ function scannerBufferBytes(maxLineBytes: number): number {
 
 export function createLineScanner(options: {
   readonly needles: readonly string[];
+  /**
+   * per needle, the parsers it is a needle of (bit i: parser i, of at most 32; ALL_OWNERS: not
+   * told), which candidates then carry; absent: every needle is every parser's
+   */
+  readonly owners?: readonly number[];
   readonly maxLineBytes: number;
   readonly onCandidate: CandidateHandler;
   /** have the kernel read (and fold) SGLang batch lines: for a reader whose first parser is SGLang's */
@@ -173,8 +194,14 @@ export function createLineScanner(options: {
    */
   readonly keepAnchors?: boolean;
 }): LineScanner {
-  // Needles are matched as bytes: each is turned into the Latin-1 reading of its UTF-8 bytes.
-  const needles = [...new Set(options.needles)].map((n) => Buffer.from(n, 'utf8').toString('latin1'));
+  // Needles are matched as bytes: each is turned into the Latin-1 reading of its UTF-8 bytes. A
+  // needle named twice is owned by the owners of both.
+  const ownersOf = new Map<string, number>();
+  for (const [i, needle] of options.needles.entries()) {
+    const bytes = Buffer.from(needle, 'utf8').toString('latin1');
+    ownersOf.set(bytes, ((ownersOf.get(bytes) ?? 0) | (options.owners?.[i] ?? ALL_OWNERS)) >>> 0);
+  }
+  const needles = [...ownersOf.keys()];
   // Anchors are two bytes: a shorter needle (the empty one of --pattern) makes every line a
   // candidate, which is right too, only slower (a parser ignores a line without its needles).
   const everyLine = needles.some((n) => n.length < 2);
@@ -194,14 +221,15 @@ export function createLineScanner(options: {
     kernel.anchorsFor = null;
   };
   configure(everyLine);
-  const needlesKey = needles.join('\0');
+  // Anchors are chosen for needles and their owners: a kernel that kept them must say the same owners.
+  const needlesKey = [...ownersOf].map(([needle, owners]) => `${needle}\0${owners}`).join('\0');
   let needlesSet = everyLine || (options.keepAnchors === true && kernel.anchorsFor === needlesKey);
   let filled = 0;
   /** discarding the rest of an oversized line, up to its `\n` */
   let skipping = false;
   const slots = kernel.entries;
-  const candidate: CandidateLine = { bytes: memory, start: 0, end: 0, record: null };
-  const { ENTRY_SLOTS, KIND, START, END } = entryLayout();
+  const candidate: CandidateLine = { bytes: memory, start: 0, end: 0, record: null, owners: ALL_OWNERS };
+  const { ENTRY_SLOTS, KIND, START, END, OWNERS } = entryLayout();
   const flushFold = (): void => {
     if (fold !== undefined && k.foldGroupCount() > 0) fold.onFold(takeFold(kernel));
   };
@@ -217,7 +245,7 @@ export function createLineScanner(options: {
       // (10,000 files of 2 KB: 6 s of 14 s CPU went to choosing).
       const keep = to <= SMALL_INPUT_BYTES && kernel.anchorsFor === needlesKey;
       if (!keep) {
-        if (setNeedles(kernel, chooseAnchors(needles, kernel.pairs, countSamplePairs(kernel, to)))) kernel.anchorsFor = needlesKey;
+        if (setNeedles(kernel, chooseAnchors(needles, kernel.pairs, countSamplePairs(kernel, to)), ownersOf)) kernel.anchorsFor = needlesKey;
         // Needles the kernel's tables cannot hold make every line a candidate: slower, still right.
         else configure(true);
       }
@@ -236,6 +264,7 @@ export function createLineScanner(options: {
         candidate.end = slots[slot + END] as number;
         const kind = slots[slot + KIND] as number;
         candidate.record = kind === 0 || zone === undefined ? null : sglangBatchFromSlots(slots, slot, kind, zone);
+        candidate.owners = slots[slot + OWNERS] as number;
         onCandidate(candidate);
       }
       if (resume >= end) return;
@@ -316,22 +345,24 @@ function countSamplePairs(kernel: Kernel, length: number): number {
  * bytes. False, writing nothing, when they do not fit (more than MAX_ANCHORS anchors, or more
  * needle bytes than the kernel has room for).
  */
-function setNeedles(kernel: Kernel, groups: readonly AnchorGroup[]): boolean {
+function setNeedles(kernel: Kernel, groups: readonly AnchorGroup[], owners: ReadonlyMap<string, number>): boolean {
   const { MAX_ANCHORS } = entryLayout();
   const rows = groups.flatMap((group, anchor) => group.needles.map((member) => ({ anchor, ...member })));
   const anchorsAt = kernel.needleAt;
   const tableAt = anchorsAt + 2 * MAX_ANCHORS;
-  let bytesAt = tableAt + rows.length * 16;
+  let bytesAt = tableAt + rows.length * ROW_BYTES;
   const room = kernel.needleAt + kernel.needleBytes - bytesAt;
   if (groups.length > MAX_ANCHORS || rows.reduce((sum, row) => sum + row.needle.length, 0) > room) return false;
   const memory = kernel.memory;
   for (const [a, group] of groups.entries()) memory.write(group.anchor, anchorsAt + 2 * a, 'latin1');
   for (const [r, row] of rows.entries()) {
     const length = memory.write(row.needle, bytesAt, 'latin1');
-    memory.writeInt32LE(row.anchor, tableAt + r * 16);
-    memory.writeInt32LE(row.offset, tableAt + r * 16 + 4);
-    memory.writeInt32LE(bytesAt, tableAt + r * 16 + 8);
-    memory.writeInt32LE(length, tableAt + r * 16 + 12);
+    const at = tableAt + r * ROW_BYTES;
+    memory.writeInt32LE(row.anchor, at);
+    memory.writeInt32LE(row.offset, at + 4);
+    memory.writeInt32LE(bytesAt, at + 8);
+    memory.writeInt32LE(length, at + 12);
+    memory.writeUInt32LE(owners.get(row.needle) ?? ALL_OWNERS, at + 16);
     bytesAt += length;
   }
   kernel.exports.setNeedles(anchorsAt, groups.length, tableAt, rows.length);

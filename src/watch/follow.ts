@@ -18,7 +18,7 @@ import { partsOf } from '../input/split-parts.ts';
 import type { EnvelopeKind } from '../parse/envelope.ts';
 import { resolveSources, workerNames } from '../input/sources.ts';
 import type { LineParser } from '../model/records.ts';
-import { createParsers, needlesOf, splitOf, type ReadSettings } from '../input/settings.ts';
+import { createParsers, needlesOf, splitOf, type NeedleTable, type ReadSettings } from '../input/settings.ts';
 import { headOfFile, sniffedSettings } from '../input/task.ts';
 import type { InputSummary } from '../model/report.ts';
 import { createZone, type Zone } from '../parse/timestamps.ts';
@@ -92,11 +92,11 @@ export class Follower {
   private readonly paths: readonly string[];
   private readonly cwd: string;
   private readonly parsers: readonly LineParser[];
-  private readonly needles: readonly string[];
+  private readonly needles: NeedleTable;
   private readonly settings: ReadSettings;
   private readonly zone: Zone;
   /** the parsers of inputs sniffed as metrics dumps with bare time lines, made on first need */
-  private timed: { readonly parsers: readonly LineParser[]; readonly needles: readonly string[] } | null = null;
+  private timed: { readonly parsers: readonly LineParser[]; readonly needles: NeedleTable } | null = null;
   /** room to read a file's first bytes again into, every poll (`headChanged`) */
   private scratch: Buffer | null = null;
 
@@ -234,7 +234,7 @@ export class Follower {
       this.used.add(worker);
       const batches = kernelBatches(parsers, this.zone, worker, tally, this.settings.range, false);
       return createLineScanner({
-        needles,
+        ...needles,
         maxLineBytes: this.settings.maxLineBytes,
         onCandidate: createLineHandler(parsers, worker, tally, this.settings.range),
         ...(batches === undefined ? {} : { batches }),
@@ -255,12 +255,12 @@ export class Follower {
       }
       return this.workerNamed(workerNameOf(kind, key, name, input.workerName, input.tasks.length), input.name);
     };
-    const ctx = { parsers, needles, zone: this.zone, range: this.settings.range, maxLineBytes: this.settings.maxLineBytes, mode: 'analyse' as const, fold: false, keepAnchors: false, stateFor };
+    const ctx = { parsers, ...needles, zone: this.zone, range: this.settings.range, maxLineBytes: this.settings.maxLineBytes, mode: 'analyse' as const, fold: false, keepAnchors: false, stateFor };
     return createInputReader(resumed ? null : splitOf(this.settings), ctx, plain);
   }
 
   /** The parsers and needles an input is read with: those of the settings, or with time lines for a sniffed metrics dump. */
-  private parsing(input: Followed): { readonly parsers: readonly LineParser[]; readonly needles: readonly string[] } {
+  private parsing(input: Followed): { readonly parsers: readonly LineParser[]; readonly needles: NeedleTable } {
     if (input.timeLines !== true || this.settings.timeLines === true) return { parsers: this.parsers, needles: this.needles };
     if (this.timed === null) {
       const parsers = createParsers({ ...this.settings, timeLines: true });

@@ -1,8 +1,8 @@
 /**
  * A deterministic log mixing every family and every envelope the readers handle: modern and
  * legacy SGLang batch lines on several ranks (with ms stamps, srun labels, ANSI colour, CRLF),
- * every line of the fixtures (Dynamo, vLLM, TensorRT-LLM, per-request, truncated lines), access
- * noise, UTF-8 text and invalid UTF-8 inside candidate lines.
+ * every line of the fixtures (Dynamo, vLLM, TensorRT-LLM, per-request, truncated lines), pairs of
+ * them torn into one line, access noise, UTF-8 text and invalid UTF-8 inside candidate lines.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +26,16 @@ function fixtureLines(): string[] {
       .filter((l) => l !== ''),
   );
 }
+
+/**
+ * Torn lines whose first needle is a parser's that ignores them, and a later parser's needle is
+ * the one that counts: a vLLM dummy step (ignored) before a TensorRT-LLM iteration, and Dynamo's
+ * `Received DP rank` without its `is out of range` before a per-request line.
+ */
+const TORN_ACROSS_FAMILIES = [
+  "(EngineCore_DP1 pid=102) INFO 04-14 10:00:10 [core.py:900] Iteration(11): 0 context requests, 0 context tokens, 0 generation requests, 0 generation tokens, iteration elapsed time: 0.10 ms (dummy)[04/14/2026-10:00:01] [TRT-LLM] [RANK 2] [I] iter = 7, global_rank = 2, rank = 2, num_scheduled_requests = 4, kv_cache_util = 0.100, currank_total_requests = 1/4, host_step_time = 4.00ms, prev_device_step_time = 20.00ms, timestamp = 2026-04-14 10:00:01, states = {'num_ctx_requests': 1, 'num_ctx_tokens': 640, 'num_generation_tokens': 3, 'cached_kv_tokens': 0}",
+  '2026-04-14T10:00:02.000100Z WARN handler: Received DP rank 2026-04-14T10:00:02.000200Z DEBUG prefill_handler.generate: New Request ID: fc9f63e5-2084-ef16-0bb6-28626af606c8 dp_rank=3 bootstrap_room=5822969730073020533',
+];
 
 /** `lines` lines (about 140 bytes each) from `seed`. */
 export function generateMixedLog(seed: number, lines: number): Buffer {
@@ -52,8 +62,14 @@ export function generateMixedLog(seed: number, lines: number): Buffer {
       line = `\u001b[32m${prefix}\u001b[0m Prefill batch, #new-seq: 1, #new-token: 16, #cached-token: 0, token usage: 0.00, #running-req: 0, #queue-req: 4`;
     } else if (r < 0.6) {
       line = `${prefix} Prefill batch, #new-seq: 1, #new-token: 16, #queue-req: 1[2026-04-14 10:00:00 DP1] Prefill batch, #new-seq: 2`;
-    } else if (r < 0.75) {
+    } else if (r < 0.73) {
       line = pick(fixtures);
+    } else if (r < 0.74) {
+      // Two lines of any families torn into one (concurrent writers): needles of several parsers in one line.
+      line = pick(fixtures) + pick(fixtures);
+    } else if (r < 0.75) {
+      // The same, where the first needle's parser ignores the line and a later parser takes it.
+      line = pick(TORN_ACROSS_FAMILIES);
     } else if (r < 0.77) {
       line = `[${stamp(ms, false)}] 日本語のバッチ batch ログ — ünïcode`;
     } else if (r < 0.9) {

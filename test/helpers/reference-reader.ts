@@ -22,7 +22,7 @@ export const referenceReadSources: typeof readSources = async (sources, settings
     const head = Buffer.concat(chunks).subarray(0, 64 << 10).toString('utf8');
     const sniffed = (settings.engine === 'auto' || settings.engine === 'prometheus') && looksLikeTimedScrapes(head);
     const parsers = createParsers(sniffed ? { ...settings, timeLines: true } : settings);
-    const needles = needlesOf(parsers);
+    const { needles } = needlesOf(parsers);
     const output = emptyOutput();
     const handle = createTextLineHandler(parsers, output.state, output.tally, settings.range);
     const onLine = (line: string): void => {

@@ -2,42 +2,60 @@
  * The kernel's two loops (kernel/scan.ts) against a plain reference: on random inputs built to hit
  * their edges (needles across 16- and 64-byte blocks, CRLF, empty and over-long lines, lines
  * around the bound, an unterminated last line, more candidates than one call's entry table),
- * the sparse loop, the dense loop and `split('\n')` must count and hand over the same lines.
+ * the sparse loop, the dense loop and `split('\n')` must count and hand over the same lines, each
+ * with the owners of the needles it holds.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dropSpareKernels, releaseKernel, takeKernel } from '../../src/scan/kernel.ts';
-import { createLineScanner, decodeCandidate } from '../../src/scan/scanner.ts';
+import { ALL_OWNERS, createLineScanner, decodeCandidate } from '../../src/scan/scanner.ts';
 
-const NEEDLES = ['batch', 'server_args=', 'dp_rank', 'Iteration(', 'global_rank = ', 'élan'];
+const NEEDLES = ['batch', 'server_args=', 'dp_rank', 'Iteration(', 'global_rank = ', 'élan', 'dp_rank='];
+/** Owner bits per needle: four parsers, bit 0 with two needles; `dp_rank=` (holding `dp_rank`) has an owner of its own. */
+const OWNERS = [1, 1, 2, 4, 8, 2, 16];
 
 interface Scan {
   readonly lines: number;
   readonly oversized: number;
   readonly candidates: readonly string[];
+  /** per candidate, the owners it was handed over with */
+  readonly owners: readonly number[];
 }
 
-/** What the scanner must find: lines end at `\n`, a trailing `\r` goes, the bound is in bytes. */
-function reference(input: Buffer, maxLineBytes: number, needles: readonly string[]): Scan {
+/**
+ * What the scanner must find: lines end at `\n`, a trailing `\r` goes, the bound is in bytes. A
+ * candidate's owners: those of every needle it holds, or all of them with one of owner 0's.
+ */
+function reference(input: Buffer, maxLineBytes: number, needles: readonly string[], ownersOf?: readonly number[]): Scan {
   const parts = input.toString('latin1').split('\n');
   if (parts.at(-1) === '') parts.pop();
   const latin1Needles = needles.map((n) => Buffer.from(n, 'utf8').toString('latin1'));
   const candidates: string[] = [];
+  const owners: number[] = [];
   let oversized = 0;
   for (const line of parts) {
     if (line.length > maxLineBytes) oversized++;
-    else if (latin1Needles.some((n) => line.includes(n))) candidates.push(Buffer.from(line.replace(/\r$/, ''), 'latin1').toString('utf8'));
+    else if (latin1Needles.some((n) => line.includes(n))) {
+      candidates.push(Buffer.from(line.replace(/\r$/, ''), 'latin1').toString('utf8'));
+      const held = latin1Needles.reduce((bits, n, i) => (line.includes(n) ? bits | (ownersOf?.[i] ?? ALL_OWNERS) : bits), 0) >>> 0;
+      owners.push((held & 1) === 1 ? ALL_OWNERS : held);
+    }
   }
-  return { lines: parts.length, oversized, candidates };
+  return { lines: parts.length, oversized, candidates, owners };
 }
 
-function scan(chunks: readonly Buffer[], maxLineBytes: number, needles: readonly string[], denseLoop: boolean): Scan {
+function scan(chunks: readonly Buffer[], maxLineBytes: number, needles: readonly string[], denseLoop: boolean, owners?: readonly number[]): Scan {
   const candidates: string[] = [];
-  const scanner = createLineScanner({ needles, maxLineBytes, denseLoop, onCandidate: (line) => candidates.push(decodeCandidate(line)) });
+  const handed: number[] = [];
+  const onCandidate = (line: { owners: number } & Parameters<typeof decodeCandidate>[0]): void => {
+    candidates.push(decodeCandidate(line));
+    handed.push(line.owners);
+  };
+  const scanner = createLineScanner({ needles, ...(owners === undefined ? {} : { owners }), maxLineBytes, denseLoop, onCandidate });
   for (const chunk of chunks) scanner.push(chunk);
   scanner.end();
   scanner.release();
-  return { lines: scanner.counts.lines, oversized: scanner.counts.oversized, candidates };
+  return { lines: scanner.counts.lines, oversized: scanner.counts.oversized, candidates, owners: handed };
 }
 
 /** A line: filler around needles or their near misses, sometimes long, sometimes CRLF. */
@@ -57,9 +75,11 @@ describe('the scanning kernel', () => {
       fc.property(inputArb, fc.constantFrom(64, 80, 100, 300, 1 << 20, 20), fc.array(fc.nat(), { maxLength: 5 }), (input, max, cuts) => {
         const at = [...new Set(cuts.map((c) => c % (input.length + 1)))].sort((a, b) => a - b);
         const chunks = [0, ...at].map((from, i) => input.subarray(from, at[i] ?? input.length));
-        const expected = reference(input, max, NEEDLES);
-        expect(scan(chunks, max, NEEDLES, false)).toEqual(expected);
-        expect(scan(chunks, max, NEEDLES, true)).toEqual(expected);
+        const expected = reference(input, max, NEEDLES, OWNERS);
+        expect(scan(chunks, max, NEEDLES, false, OWNERS)).toEqual(expected);
+        expect(scan(chunks, max, NEEDLES, true, OWNERS)).toEqual(expected);
+        // Without owners, every candidate may go to every parser.
+        expect(scan(chunks, max, NEEDLES, false)).toEqual(reference(input, max, NEEDLES));
       }),
       { numRuns: 1500, seed: 7984 },
     );
@@ -78,6 +98,23 @@ describe('the scanning kernel', () => {
     for (let offset = 0; offset < 130; offset++) {
       const input = Buffer.from(`${'x'.repeat(offset)}batch\n${'y'.repeat(offset)}\n${'z'.repeat(offset)}dp_ran\n`);
       expect(scan([input], 1 << 20, NEEDLES, false), `offset ${offset}`).toEqual(reference(input, 1 << 20, NEEDLES));
+    }
+  });
+
+  it('tells the owners of every needle of a line, wherever they fall, until one of owner 0', () => {
+    // A line's later needles are found past its first, in the same 64-byte block and in later ones.
+    for (let gap = 0; gap < 140; gap += 3) {
+      const lines = [
+        `global_rank = 1${'.'.repeat(gap)}Iteration(2)${'.'.repeat(gap)}dp_rank=3`,
+        `dp_rank${'.'.repeat(gap)}élan`,
+        `Iteration(${'.'.repeat(gap)}batch${'.'.repeat(gap)}global_rank = `,
+        `élan${'.'.repeat(gap)}x`,
+      ];
+      const input = Buffer.from(`${lines.join('\n')}\n`);
+      const expected = reference(input, 1 << 20, NEEDLES, OWNERS);
+      expect(expected.owners).toEqual([8 | 4 | 16 | 2, 2, ALL_OWNERS, 2]);
+      expect(scan([input], 1 << 20, NEEDLES, false, OWNERS), `gap ${gap}`).toEqual(expected);
+      expect(scan([input], 1 << 20, NEEDLES, true, OWNERS), `gap ${gap}, dense`).toEqual(expected);
     }
   });
 
@@ -126,7 +163,7 @@ describe('the scanning kernel with many needles', () => {
     const needles = many(20);
     const lines = Array.from({ length: 300 }, (_, i) => `line ${i} ${i % 7 === 0 ? (needles[i % 20] ?? '') : 'nothing here'} end`);
     const input = Buffer.from(`${lines.join('\n')}\n`);
-    expect(scan([input], 1 << 20, needles, false)).toEqual({ lines: 300, oversized: 0, candidates: lines });
+    expect(scan([input], 1 << 20, needles, false, needles.map((_, i) => 2 << i))).toEqual({ lines: 300, oversized: 0, candidates: lines, owners: lines.map(() => ALL_OWNERS) });
   });
 });
 

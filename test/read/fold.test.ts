@@ -91,7 +91,7 @@ function read(text: string, fold: boolean, timezone = 'UTC', chunk = 1 << 16): {
   let folds = 0;
   const counted = sink === undefined ? undefined : { ...sink, onFold: (groups: Parameters<typeof sink.onFold>[0]) => ((folds += groups.length), sink.onFold(groups)) };
   const scanner = createLineScanner({
-    needles: needlesOf(parsers),
+    ...needlesOf(parsers),
     maxLineBytes: 1 << 20,
     onCandidate: createLineHandler(parsers, state, tally, null),
     batches: { zone, ...(fold && counted !== undefined ? { fold: counted } : {}) },
