@@ -17,7 +17,8 @@ import { IGNORED, type DpRankValue, type LineParser, type ParseResult, type Requ
 const RANK_KEYS = ['data_parallel_rank', 'routed_dp_rank', 'prefill_dp_rank', 'dp_rank'] as const;
 /** key, optional closing quote, `=` or `:`, optional opening quote, value */
 const RANK_VALUE = /^["']?\s*[=:]\s*["']?(Some\(\d+\)|None|null|\d+)/;
-const META_DP_RANK = /^'dp_rank':\s*(\d+|None)/;
+/** At `'dp_rank'` (set `lastIndex`): read in place, so that no digit is cut off. */
+const META_DP_RANK = /'dp_rank':\s*(\d+|None)/y;
 const ROOM = /\bbootstrap_room["']?\s*[=:]\s*["']?(\d+)/;
 /** Evidence that a line is about one request. */
 const PER_REQUEST = /\brid\s*[=:]|['"]rid['"]\s*:|\brequest_id\b|\breq_id\b|Request ID|\bbootstrap_room\b|\brequest [0-9a-f-]{8,}/i;
@@ -37,7 +38,8 @@ export function parseRequestLine(raw: string, zone: Zone = UTC_ZONE): ParseResul
   const requested = requestedRank(line);
   const executedText = finish === -1 ? undefined : executedRank(line);
   const executed = executedText === undefined || executedText === 'None' ? undefined : Number(executedText);
-  if (requested === null) return { kind: 'unparseable', reason: 'per-request line with a malformed dp_rank' };
+  // A rank past 2^53 is a garbled line, not a rank (it would be one of the report's ranks).
+  if (requested === null || (executed !== undefined && !Number.isSafeInteger(executed))) return { kind: 'unparseable', reason: 'per-request line with a malformed dp_rank' };
   if (requested === undefined && executed === undefined) return IGNORED;
   const record: RequestRecord = {
     kind: 'request',
@@ -54,7 +56,9 @@ export function parseRequestLine(raw: string, zone: Zone = UTC_ZONE): ParseResul
 function executedRank(line: string): string | undefined {
   const meta = line.indexOf("'meta_info'");
   const at = meta === -1 ? -1 : line.indexOf("'dp_rank'", meta);
-  return at === -1 ? undefined : META_DP_RANK.exec(line.slice(at, at + 24))?.[1];
+  if (at === -1) return undefined;
+  META_DP_RANK.lastIndex = at;
+  return META_DP_RANK.exec(line)?.[1];
 }
 
 /** The requested rank: the first rank key of the line (outside meta_info); `null` when malformed. */

@@ -72,18 +72,24 @@ export function parseVllmLine(raw: string, zone: Zone = UTC_ZONE): ParseResult {
     if (m === null) return line.includes('context requests') ? { kind: 'unparseable', reason: 'vLLM iteration line without its counts' } : IGNORED;
     // Dummy steps pad idle DP peers (vLLM PR #41406); they are not work.
     if (m[6] !== undefined) return IGNORED;
-    const contextRequests = Number(m[2]);
-    const generationRequests = Number(m[4]);
+    const contextRequests = count(m[2]);
+    const contextTokens = count(m[3]);
+    const generationRequests = count(m[4]);
+    const dpText = ENGINE_CORE.exec(line)?.[1];
+    const dp = count(dpText);
+    // A torn or garbled line's 20-digit count would outweigh every line of the log in a sum.
+    if (contextRequests === undefined || contextTokens === undefined || generationRequests === undefined || (dpText !== undefined && dp === undefined)) {
+      return { kind: 'unparseable', reason: 'vLLM iteration line with a number out of range' };
+    }
     if (contextRequests === 0 && generationRequests === 0) return IGNORED;
-    const dp = ENGINE_CORE.exec(line)?.[1];
     const prefill = contextRequests > 0;
     const record: BatchRecord = {
       kind: 'batch',
       phase: prefill ? 'prefill' : 'decode',
       time: timeOf(line, m.index, zone),
-      ranks: { dp: dp === undefined ? undefined : Number(dp), tp: undefined, pp: undefined, attnCp: undefined, moeDp: undefined, ep: undefined },
+      ranks: { dp, tp: undefined, pp: undefined, attnCp: undefined, moeDp: undefined, ep: undefined },
       newSeq: prefill ? contextRequests : undefined,
-      newTokens: prefill ? Number(m[3]) : undefined,
+      newTokens: prefill ? contextTokens : undefined,
       cachedTokens: undefined,
       running: prefill ? undefined : generationRequests,
       queue: undefined,

@@ -43,6 +43,10 @@ describe('per-request lines', () => {
 
   it('a malformed rank on a request line is unparseable', () => {
     expect(parseRequestLine("Receive: obj=GenerateReqInput(rid='x', data_parallel_rank=zero)").kind).toBe('unparseable');
+    // The executed rank too: 20 digits were a rank of 1e20.
+    const finish = (rank: string): string => `[2026-04-14 10:00:01] Finish: obj=GenerateReqInput(rid='ab12', data_parallel_rank=None), out={'meta_info': {'id': 'ab12', 'dp_rank': ${rank}}}`;
+    expect(parseRequestLine(finish('3'))).toMatchObject({ kind: 'record', record: { executed: 3 } });
+    expect(parseRequestLine(finish('99999999999999999999')).kind).toBe('unparseable');
   });
 
   it('stays cheap on a 50 KB repr', () => {

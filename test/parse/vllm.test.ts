@@ -100,6 +100,16 @@ describe('numbers out of range', () => {
     expect(parseVllmLine(line('9'.repeat(400)))).toEqual({ kind: 'unparseable', reason: 'vLLM stats line with a number out of range' });
     expect(parseVllmLine(line('4', '9'.repeat(400)))).toMatchObject({ kind: 'unparseable' });
   });
+
+  it('so does a count or an engine index past 2^53 in an iteration line (each was added as 1e20)', () => {
+    const big = '99999999999999999999';
+    const line = (dp: string, ctx: string, tokens: string, gen: string) =>
+      `(EngineCore_DP${dp} pid=100) INFO 04-14 10:00:00 [core.py:900] Iteration(1): ${ctx} context requests, ${tokens} context tokens, ${gen} generation requests, ${gen} generation tokens, iteration elapsed time: 5.10 ms`;
+    expect(parseVllmLine(line('1', '2', '3', '4'))).toMatchObject({ kind: 'record', record: { newSeq: 2, newTokens: 3, ranks: { dp: 1 } } });
+    for (const garbled of [line(big, '2', '3', '4'), line('1', big, '3', '4'), line('1', '2', big, '4'), line('1', '0', '0', big)]) {
+      expect(parseVllmLine(garbled), garbled).toEqual({ kind: 'unparseable', reason: 'vLLM iteration line with a number out of range' });
+    }
+  });
 });
 
 describe('notices', () => {
