@@ -3,6 +3,12 @@
 //
 //   [2026-04-14 10:00:01 DP3 TP3 EP3] Prefill batch, #new-seq: 2, #new-token: 5000, …, #queue-req: 12, …
 //
+// at the start of the line or after an envelope a launcher or collector put there (`0: ` of
+// `srun -l`, `[pod/NAME/CONTAINER] ` of `kubectl logs --prefix`, a runtime's ISO stamp, a
+// collector's `epoch<TAB>ISO<TAB>`): the full parser reads SGLang's bracket right before the
+// message whatever comes before it, so an envelope that holds nothing the full parser would act on
+// (no `batch`, no colour code, ASCII) is skipped (`envelopeEnd`).
+//
 // scan.ts tries it first on every candidate line and hands what it declines to the general reader
 // (batch.ts). Why two readers: the general one pays on every line for what only other shapes need
 // (a pass that looks for colour codes and the message anywhere, a key-table lookup per `: `, a
@@ -82,11 +88,14 @@ let lastMinuteLow: u64 = 0xffffffffffffffff; // no valid stamp: its bytes are no
 let lastMinuteHigh: u64 = 0xffffffffffffffff;
 let lastMinute: f64 = 0;
 
-/** Reads the line into `entry` as a batch record, or returns false. The line's bytes are [s, e). */
-export function readCommaBatch(s: usize, e: usize, entry: usize): boolean {
+/** Reads the line into `entry` as a batch record, or returns false. The line's bytes are [line, e). */
+export function readCommaBatch(line: usize, e: usize, entry: usize): boolean {
   // Without the key table (or the keys every line needs in it) nothing is read here.
   if (SLOT_QUEUE < 0 || SLOT_NEW_TOKEN < 0 || SLOT_RUNNING < 0) return false;
-  if (load<u8>(s) != 0x5b) return false;
+  if (<i32>(e - line) > MAX_BATCH_LINE) return false;
+  // From here on the line is read from SGLang's `[`: what comes before it was checked whole.
+  const s = load<u8>(line) == 0x5b ? line : envelopeEnd(line, e);
+  if (s == NONE) return false;
   // `[YYYY-MM-DD HH:MM:SS` is 20 bytes; the bracket closes at the first `]` after it.
   let close = s + 20;
   while (close < e && load<u8>(close) != 0x5d) close++;
@@ -115,7 +124,6 @@ export function readCommaBatch(s: usize, e: usize, entry: usize): boolean {
   // bracket to read ranks from (the index is none: it follows the message); a decode line must
   // not hold a second `batch` (the full parser looks for `Prefill batch` first anywhere in the
   // line); and where the `#`s are.
-  if (<i32>(e - s) > MAX_BATCH_LINE) return false;
   // The index's `[` is hidden from the pass for its length (the buffer is the kernel's own, and the
   // byte is put back before anything else reads it): letting it through with a test per block
   // cost the comma shape's own lines ~1 ms in 36 (kernel alone, batch-dense).
@@ -296,6 +304,27 @@ function readRanks(from: usize, to: usize, entry: usize): boolean {
     put(entry, DP + slot, <f64>n);
   }
   return i == to;
+}
+
+/**
+ * The `[` of SGLang's bracket after an envelope in [s, e): the first `[` followed by four digits
+ * and `-` (what the bracket's date starts with; the reader checks the rest). NONE when the text
+ * before it is not ASCII, holds ESC or `batch` (the full parser would strip the one, and take the
+ * first `Prefill batch` of the line, wherever), or a `[` that may start an ESC-less colour code
+ * (digits and `;` then `m`, which the full parser strips).
+ */
+function envelopeEnd(s: usize, e: usize): usize {
+  for (let i = s; i + 20 < e; i++) {
+    const c = <u32>load<u8>(i);
+    if (c >= 0x80 || c == 0x1b) return NONE;
+    if (c == 0x62 && startsWith(i, e, BATCH)) return NONE;
+    if (c != 0x5b) continue;
+    if (<u32>load<u8>(i + 1) - 48 < 10 && <u32>load<u8>(i + 2) - 48 < 10 && <u32>load<u8>(i + 3) - 48 < 10 && <u32>load<u8>(i + 4) - 48 < 10 && load<u8>(i + 5) == 0x2d) return i;
+    let j = i + 1;
+    while (j < e && (<u32>load<u8>(j) - 48 < 10 || load<u8>(j) == 0x3b)) j++;
+    if (j < e && load<u8>(j) == 0x6d) return NONE;
+  }
+  return NONE;
 }
 
 /** Per 16-byte block of the line being read: where its `#`s are (bit i: byte i). */

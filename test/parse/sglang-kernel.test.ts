@@ -73,6 +73,13 @@ const READ_EXACTLY: ReadonlyArray<readonly [name: string, line: string]> = [
   ['stamp with an offset', 'node-1 2026-04-27 23:03:15.1-0800 x: Decode batch, #running-req: 1, #queue-req: 3'],
   ['impossible custom date', '2026-02-30T23:03:15Z INFO x: Decode batch, #running-req: 1, #queue-req: 3'],
   ['CR inside the line', '[2026-04-14 10:00:00 DP0] Decode batch, #running-req: 1\r, #queue-req: 0'],
+  // Envelopes before the native bracket (the comma reader skips what the full parser ignores).
+  ['srun label', '0: [2026-04-14 10:00:00 DP1 TP1 EP1] Prefill batch, #new-seq: 1, #new-token: 8, #queue-req: 3'],
+  ['kubectl prefix', '[pod/sglang-prefill-0/sglang] [2026-04-14 10:00:00 DP1 TP1 EP1] Decode batch, #running-req: 2, #queue-req: 0'],
+  ['container stamp', '2026-04-14T10:00:00.123456789Z [2026-04-14 10:00:00.250 DP2] Prefill batch, #new-seq: 1, #new-token: 8, #queue-req: 3'],
+  ['collector epoch and stamp', '1776160800000\t2026-04-14T10:00:00.000Z\t[2026-04-14 10:00:00 DP3 TP3] Decode batch, #running-req: 2, #queue-req: 0'],
+  ['envelope with a dated bracket of its own', '[2026-04-14T10:00:00Z] [2026-04-14 10:00:00 DP1] Prefill batch, #new-seq: 1, #new-token: 8, #queue-req: 3'],
+  ['envelope with a colour code', '[0m0: [2026-04-14 10:00:00 DP1] Prefill batch, #new-seq: 1, #new-token: 8, #queue-req: 3'],
 ];
 
 /**
@@ -185,8 +192,21 @@ describe('the kernel\'s SGLang batch records', () => {
     ['non-ASCII byte past 16 bytes', `[2026-04-14 10:00:00 DP0] Decode batch, #running-req: 1, #queue-req: 0, ${'x'.repeat(40)}é${'x'.repeat(40)}`],
     ['line cut inside the bracket', '[2026-04-14 10:00:00 DP0'],
     ['line over 4 KiB', `[2026-04-14 10:00:00 DP0] Decode batch, #running-req: 1, #queue-req: 0, ${'x'.repeat(4100)}`],
+    // Envelopes holding what the full parser acts on: it ignores the first three, and counts the
+    // last two's bytes (non-ASCII, invalid UTF-8), which only it decodes.
+  ['envelope naming a prefill batch (the full parser takes that one, and ignores the line)', 'Prefill batch log 0: [2026-04-14 10:00:00 DP1] Decode batch, #running-req: 2, #queue-req: 0'],
+  ['envelope whose colour code, stripped, names a prefill batch', 'Prefill ba[0mtch 0: [2026-04-14 10:00:00 DP1] Prefill batch, #new-seq: 1, #new-token: 8, #queue-req: 3'],
+  ['envelope whose ESC control code, stripped, names a prefill batch', 'Prefill ba\u001b[2Ktch 0: [2026-04-14 10:00:00 DP1] Prefill batch, #new-seq: 1, #new-token: 8, #queue-req: 3'],
+  ['envelope not ASCII', 'nœud-1: [2026-04-14 10:00:00 DP1] Prefill batch, #new-seq: 1, #new-token: 8, #queue-req: 3'],
+  ['envelope with invalid UTF-8', 'n\udcff: [2026-04-14 10:00:00 DP1] Prefill batch, #new-seq: 1, #new-token: 8, #queue-req: 3'],
   ])('leaves %s to the full parser', (_name, line) => {
     expect(fast(line)).toBeNull();
+  });
+
+  it('ignores with the full parser the lines whose envelope names a prefill batch', () => {
+    for (const line of ['Prefill batch log 0: [2026-04-14 10:00:00 DP1] Decode batch, #running-req: 2, #queue-req: 0', 'Prefill ba[0mtch 0: [2026-04-14 10:00:00 DP1] Prefill batch, #new-seq: 1, #new-token: 8, #queue-req: 3']) {
+      expect(fullRecord(line), line).toBeNull();
+    }
   });
 
   it('keeps the first of repeated keys, the aliases in the full parser order, and impossible dates untimed', () => {
