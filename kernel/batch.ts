@@ -20,12 +20,11 @@
 // mixed numbers past 9 and 15 digits, a missing required key, and any count that is not a whole
 // number of at most 15 digits ending at `,`, a space, CR or the line's end.
 import { stripAnsi, stripped, bareSgrEnd } from './ansi';
+import { readCommaBatch } from './comma';
 import { bytesOf, digits, equalBytes, get, isDigit, isWord, lengthOf, put, startsWith } from './bytes';
-import { DP, KIND, LEGACY, MAX_VALUES, MILLI, MINUTE, OFFSET, PREFIX, PREFIX_CUSTOM, PREFIX_NATIVE, PREFIX_NONE, RANK_TAGS, SECOND, VALUES } from './layout';
+import { DP, KIND, LEGACY, MAX_BATCH_LINE, MAX_VALUES, MILLI, MINUTE, OFFSET, PREFIX, PREFIX_CUSTOM, PREFIX_NATIVE, PREFIX_NONE, RANK_TAGS, SECOND, VALUES } from './layout';
 import { findLoggerStamp, stampMilli, stampMinute, stampOffset, stampSecond } from './stamps';
 
-/** Longer lines are left to the TypeScript parser (real batch lines are a few hundred bytes). */
-export const MAX_BATCH_LINE: i32 = 4096;
 
 // ---------------------------------------------------------------- the key table (setBatchKeys)
 /** Keys the table holds at most. */
@@ -220,6 +219,10 @@ export function readBatch(s: usize, e: usize, entry: usize): i32 {
     // The message is chosen on the line as it was, then looked for in the line without colour.
     le = stripAnsi(s, e, strippedLine, strippedSpare, escape);
     ls = stripped;
+    // Without its colour the line may be the comma shape (a coloured prefix): its reader then, when
+    // it reads the phase chosen on the line as it was (stripping can make a `Prefill batch` or
+    // unmake one). Its message is the line's only `batch`, so the one the parser looks for.
+    if (readCommaBatch(ls, le, entry) && get(entry, KIND) == (prefill ? PREFILL_RECORD : DECODE_RECORD)) return prefill ? PREFILL_RECORD : DECODE_RECORD;
     if (!classify(ls, le)) return DECLINED;
     if (!prefill && firstPrefill != NONE) {
       // Stripping made a `Prefill batch` the parser does not look for: find the first `Decode batch` itself.

@@ -18,8 +18,8 @@
 // port of parseSglangLine's rules (src/parse/sglang.ts) for this one shape; a decline is not an
 // error, only the general reader's (or the TypeScript parser's) turn.
 import { bytesOf, digits, get, lengthOf, put, startsWith } from './bytes';
-import { keyTarget, MAX_BATCH_LINE, valueSlots } from './batch';
-import { DP, KIND, LEGACY, MILLI, MINUTE, OFFSET, PREFIX, PREFIX_NATIVE, RANK_TAGS, SECOND, VALUES } from './layout';
+import { keyTarget, valueSlots } from './batch';
+import { DP, KIND, MAX_BATCH_LINE, LEGACY, MILLI, MINUTE, OFFSET, PREFIX, PREFIX_NATIVE, RANK_TAGS, SECOND, VALUES } from './layout';
 
 const NONE: usize = <usize>0xffffffff;
 const PREFILL_HEADER = bytesOf('] Prefill batch, #');

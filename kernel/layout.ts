@@ -1,6 +1,9 @@
 // The entry table's layout: what the kernel hands JavaScript per candidate line (src/scan/kernel.ts
 // reads these constants from the module's exports, so they are written down once, here).
 
+/** Longer lines are left to the TypeScript parser by the batch readers (real batch lines are a few hundred bytes). */
+export const MAX_BATCH_LINE: i32 = 4096;
+
 /** f64 slots per entry. */
 export const ENTRY_SLOTS: i32 = 33;
 /** 0 a candidate line for the TypeScript parsers, 1 a prefill record, 2 a decode record */

@@ -26,7 +26,7 @@ import { flushFold, foldRecord, isFolding } from './fold';
 import { ALL_OWNERS, DP, END, ENTRY_SLOTS, KIND, LEGACY, MILLI, MINUTE, OFFSET, OWNERS, SECOND, START } from './layout';
 // The layouts and controls, for scanner.ts and kernel.ts (this file is the module's entry).
 export * from './layout';
-export { MAX_BATCH_LINE, MAX_KEYS, MARK_LEGACY_PREFILL, MARK_MODERN_DECODE } from './batch';
+export { MAX_KEYS, MARK_LEGACY_PREFILL, MARK_MODERN_DECODE } from './batch';
 export {
   MAX_GROUPS, HIST_VALUES, WINDOW_BUCKETS, GROUP_FIELDS,
   G_PHASE, G_DP, G_LINES, G_NEW_TOKENS, G_NEW_SEQ, G_CACHED, G_QUEUED, G_RUN_MIN, G_RUN_MAX, G_FIRST, G_LAST, G_BUCKETS, G_QUEUE_TOP, G_RUNNING_TOP,

@@ -203,6 +203,22 @@ describe('the kernel\'s SGLang batch records', () => {
     expect(fast(line)).toBeNull();
   });
 
+  it('reads coloured comma lines as the full parser, whichever phase stripping makes or unmakes', () => {
+    const native = [
+      '\u001b[36m[2026-04-14 10:00:20 DP1 TP1 EP1]\u001b[0m Prefill batch, #new-seq: 3, #new-token: 3309, #cached-token: 509, #running-req: 0, #queue-req: 10',
+      '[36m[2026-04-14 10:00:20 DP1 TP1 EP1][0m Decode batch, #running-req: 2, #queue-req: 0, cuda graph: True',
+      '0: \u001b[36m[2026-04-14 10:00:20.125 DP3]\u001b[0m Decode batch, #running-req: 2, #queue-req: 0',
+    ];
+    for (const line of native) {
+      expect(fast(line), line).not.toBeNull();
+      expect(fast(line), line).toEqual(fullRecord(line));
+    }
+    // The parser chooses the phase on the line as it was: a `Prefill batch` made by stripping is not it.
+    const made = '[2026-04-14 10:00:00 DP1] Pre[0mfill batch, #new-seq: 1, #new-token: 8, #queue-req: 3, Decode batch, #running-req: 2, #queue-req: 0';
+    expect(fullRecord(made)).toMatchObject({ kind: 'batch', phase: 'decode' });
+    expect(fast(made)).toEqual(fullRecord(made));
+  });
+
   it('ignores with the full parser the lines whose envelope names a prefill batch', () => {
     for (const line of ['Prefill batch log 0: [2026-04-14 10:00:00 DP1] Decode batch, #running-req: 2, #queue-req: 0', 'Prefill ba[0mtch 0: [2026-04-14 10:00:00 DP1] Prefill batch, #new-seq: 1, #new-token: 8, #queue-req: 3']) {
       expect(fullRecord(line), line).toBeNull();
