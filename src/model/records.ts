@@ -259,9 +259,11 @@ export type ParseResult =
 export interface LineParser {
   readonly name: string;
   /**
-   * Byte strings of which at least one occurs in every line this parser can recognise. The reader
-   * decodes and hands over only lines containing one of them; everything else is counted as ignored
-   * without being decoded.
+   * Byte strings of which at least one occurs in every line this parser can recognise, as the line
+   * is written (a needle that only stripping colour codes would make is none). The reader decodes
+   * only lines containing one of them, and offers a line only to the parsers whose needles it holds
+   * (or to all, when it holds one of the first parser's); everything else is counted as ignored
+   * without being decoded. test/parse/needles.test.ts holds every parser to this.
    */
   readonly needles: readonly string[];
   /** Parse one decoded line (no trailing `\r`/`\n`). Never throws. */

@@ -30,7 +30,8 @@ const DECODE_WORKER = WORKER_ID('decode_worker_id');
 
 export function parseDynamoTraceLine(line: string): ParseResult {
   const open = line.indexOf('{');
-  if (open === -1 || !line.includes('request_end')) return IGNORED;
+  // The schema names the needle: a record without it is not this parser's (LineParser.needles).
+  if (open === -1 || !line.includes('request_end') || !NEEDLES.some((n) => line.includes(n))) return IGNORED;
   let doc: unknown;
   try {
     doc = JSON.parse(line.slice(open));

@@ -19,7 +19,8 @@ import { IGNORED, type MetricQuantity, type MetricSample, type ParseResult } fro
 const API_MARK = '"resultType"';
 const LOADS_MARK = '"dp_rank_count"';
 const LOADS_ENTRY_MARK = '"num_running_reqs"';
-export const METRICS_JSON_NEEDLES: readonly string[] = [API_MARK, LOADS_MARK];
+/** A `/v1/loads` document without `dp_rank_count` is known by its entries' field: a needle too. */
+export const METRICS_JSON_NEEDLES: readonly string[] = [API_MARK, LOADS_MARK, LOADS_ENTRY_MARK];
 
 /** `/v1/loads` entry fields → what they measure. */
 const LOADS_FIELDS: ReadonlyArray<readonly [string, MetricQuantity]> = [

@@ -25,12 +25,16 @@ const PER_REQUEST = /\brid\s*[=:]|['"]rid['"]\s*:|\brequest_id\b|\breq_id\b|Requ
 /** Configuration dumps mention dp ranks without being requests. */
 const CONFIG = /server_args=|ServerArgs\(|non-default args|Namespace\(|\bconfig\b/;
 
+const NEEDLES = ['dp_rank', 'data_parallel_rank'];
+
 export function createRequestParser(zone: Zone = UTC_ZONE): LineParser {
-  return { name: 'requests', needles: ['dp_rank', 'data_parallel_rank'], parse: (line) => parseRequestLine(line, zone) };
+  return { name: 'requests', needles: NEEDLES, parse: (line) => parseRequestLine(line, zone) };
 }
 
 export function parseRequestLine(raw: string, zone: Zone = UTC_ZONE): ParseResult {
   const line = raw.includes('\u001b') || raw.includes('[0m') ? stripAnsi(raw) : raw;
+  // A needle made by stripping colour is none (LineParser.needles: the reader offers a line by its bytes).
+  if (line !== raw && !NEEDLES.some((n) => raw.includes(n))) return IGNORED;
   const receive = line.indexOf('Receive: obj=');
   const finish = receive === -1 ? line.indexOf('Finish: obj=') : -1;
   const known = receive !== -1 || finish !== -1;

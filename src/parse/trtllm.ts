@@ -14,6 +14,7 @@ import { digitsAt, UTC_ZONE, wallClockToMs, type Zone } from './timestamps.ts';
 import { IGNORED, type BatchRecord, type LineParser, type ParseResult } from '../model/records.ts';
 
 const ITER = /\biter = (\d+), global_rank = (\d+), rank = (\d+)/;
+const NEEDLE = 'global_rank = ';
 const STATES = /states = \{([^}]*)\}/;
 const CTX_REQUESTS = /'num_ctx_requests': (\d+)/;
 const CTX_TOKENS = /'num_ctx_tokens': (\d+)/;
@@ -60,12 +61,14 @@ interface Fields {
 export function createTrtllmParser(zone: Zone = UTC_ZONE): LineParser {
   // Every line ITER matches holds `global_rank = `; of its two fixed parts that is the one with a
   // rare character (`_`), which the reader finds faster than `iter = `.
-  return { name: 'trtllm', needles: ['global_rank = '], parse: (line) => parseTrtllmLine(line, zone) };
+  return { name: 'trtllm', needles: [NEEDLE], parse: (line) => parseTrtllmLine(line, zone) };
 }
 
 /** @param zone the zone of TensorRT-LLM's local stamps (`--tz`) */
 export function parseTrtllmLine(raw: string, zone: Zone = UTC_ZONE): ParseResult {
   const line = stripAnsi(raw);
+  // A needle made by stripping colour is none (LineParser.needles: the reader offers a line by its bytes).
+  if (line !== raw && !raw.includes(NEEDLE)) return IGNORED;
   const fields = readPrinted(line) ?? readFields(line);
   if (typeof fields === 'string') return fields === 'ignored' ? IGNORED : { kind: 'unparseable', reason: fields };
   const { ctxRequests, genTokens } = fields;

@@ -37,13 +37,17 @@ const LAYOUT_ARGS = {
 /** Placeholder year for vLLM's year-less stamps (a leap year, so 02-29 exists): times compare only within one log. */
 export const VLLM_PLACEHOLDER_YEAR = 2000;
 
+const NEEDLES = ['Avg prompt throughput', 'Iteration(', STATS_DISABLED, ARGS];
+
 export function createVllmParser(zone: Zone = UTC_ZONE): LineParser {
-  return { name: 'vllm', needles: ['Avg prompt throughput', 'Iteration(', STATS_DISABLED, ARGS], parse: (line) => parseVllmLine(line, zone) };
+  return { name: 'vllm', needles: NEEDLES, parse: (line) => parseVllmLine(line, zone) };
 }
 
 /** @param zone the zone of vLLM's zone-less local stamps (`--tz`) */
 export function parseVllmLine(raw: string, zone: Zone = UTC_ZONE): ParseResult {
   const line = stripAnsi(raw);
+  // A needle made by stripping colour is none (LineParser.needles: the reader offers a line by its bytes).
+  if (line !== raw && !NEEDLES.some((n) => raw.includes(n))) return IGNORED;
   if (line.includes('Avg prompt throughput')) {
     const m = matchStats(line);
     if (m === null) return { kind: 'unparseable', reason: 'vLLM stats line without Running/Waiting' };
