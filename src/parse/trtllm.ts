@@ -147,10 +147,27 @@ function number(text: string | undefined): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
+/**
+ * The last logger header read at a line's start, `[MM/DD/YYYY-HH:MM:SS]`, with its zone and time: the
+ * lines of one second share it. A line that starts with it has it as HEADER_TIME's first match.
+ */
+let lastHeader = '';
+let lastHeaderZone: Zone | null = null;
+let lastHeaderMs: number | undefined;
+
 function timeOf(line: string, zone: Zone): number | undefined {
+  if (lastHeaderZone === zone && line.startsWith(lastHeader)) return lastHeaderMs;
   const h = HEADER_TIME.exec(line);
-  // Its digits sit where HEADER_TIME put them: `[MM/DD/YYYY-HH:MM:SS]`.
-  if (h !== null) return wallClockToMs(digitsAt(line, h.index + 7, 4), digitsAt(line, h.index + 1, 2), digitsAt(line, h.index + 4, 2), digitsAt(line, h.index + 12, 2), digitsAt(line, h.index + 15, 2), digitsAt(line, h.index + 18, 2), 0, zone);
+  if (h !== null) {
+    // Its digits sit where HEADER_TIME put them: `[MM/DD/YYYY-HH:MM:SS]`.
+    const ms = wallClockToMs(digitsAt(line, h.index + 7, 4), digitsAt(line, h.index + 1, 2), digitsAt(line, h.index + 4, 2), digitsAt(line, h.index + 12, 2), digitsAt(line, h.index + 15, 2), digitsAt(line, h.index + 18, 2), 0, zone);
+    if (h.index === 0) {
+      lastHeader = h[0];
+      lastHeaderZone = zone;
+      lastHeaderMs = ms;
+    }
+    return ms;
+  }
   const b = BODY_TIME.exec(line);
   return b === null ? undefined : wallClockToMs(Number(b[1]), Number(b[2]), Number(b[3]), Number(b[4]), Number(b[5]), Number(b[6]), 0, zone);
 }

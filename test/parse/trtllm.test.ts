@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseTrtllmLine, readFields, readPrinted } from '../../src/parse/trtllm.ts';
 import { stripAnsi } from '../../src/parse/envelope.ts';
+import { createZone } from '../../src/parse/timestamps.ts';
 import type { BatchRecord, ParseResult } from '../../src/model/records.ts';
 import { benchLogText } from '../../scripts/bench-logs.mjs';
 
@@ -114,5 +115,20 @@ describe('lines as TensorRT-LLM prints them, read in one match', () => {
       }),
       { numRuns: 6000, seed: 7984 },
     );
+  });
+});
+
+describe('logger header times', () => {
+  it('lines of one second share its time, in each zone; the next second and a header elsewhere are read anew', () => {
+    const line = (stamp: string, before = ''): string =>
+      `${before}[${stamp}] [TRT-LLM] [RANK 0] [I] iter = 1, global_rank = 0, rank = 0, num_scheduled_requests = 2, kv_cache_util = 0.1, currank_total_requests = 1/4, host_step_time = 4.00ms, prev_device_step_time = 20.00ms, timestamp = 2000-01-01 00:00:00, states = {'num_ctx_requests': 1, 'num_ctx_tokens': 8, 'num_generation_tokens': 0}`;
+    const time = (text: string, zone = createZone('UTC')): number | undefined => batchOf(parseTrtllmLine(text, zone)).time;
+    const berlin = createZone('Europe/Berlin');
+    expect(time(line('04/14/2026-10:00:00'))).toBe(Date.parse('2026-04-14T10:00:00Z'));
+    expect(time(line('04/14/2026-10:00:00'), berlin)).toBe(Date.parse('2026-04-14T08:00:00Z'));
+    expect(time(line('04/14/2026-10:00:00'))).toBe(Date.parse('2026-04-14T10:00:00Z'));
+    expect(time(line('04/14/2026-10:00:01'))).toBe(Date.parse('2026-04-14T10:00:01Z'));
+    expect(time(line('04/14/2026-10:00:02', '0: '))).toBe(Date.parse('2026-04-14T10:00:02Z'));
+    expect(time(line('04/14/2026-10:00:01'))).toBe(Date.parse('2026-04-14T10:00:01Z'));
   });
 });
