@@ -14,8 +14,8 @@
  *   (or every line is, when needles do not fit anchors: one shorter than two bytes, or too many).
  * - Each candidate says which parsers may take it (`owners`): the kernel keeps confirming the
  *   line's needles past its first, so the parsers none of whose needles it holds are not offered
- *   it. A line of another family costs each earlier parser nothing (TensorRT-LLM lines had cost the
- *   SGLang, Dynamo and vLLM parsers ~350 ns each to turn away).
+ *   it. A line of another family costs the earlier parsers nothing (a TensorRT-LLM line had cost
+ *   the SGLang, Dynamo and vLLM parsers ~350 ns in all to turn away).
  * - When asked (`batches`), the kernel also reads SGLang batch lines, in every shape and envelope,
  *   into numbers, which become the candidate's record (sglang-batch.ts) with no string made; or it
  *   folds them.
