@@ -222,7 +222,8 @@ export function readBatch(s: usize, e: usize, entry: usize): i32 {
     // Without its colour the line may be the comma shape (a coloured prefix): its reader then, when
     // it reads the phase chosen on the line as it was (stripping can make a `Prefill batch` or
     // unmake one). Its message is the line's only `batch`, so the one the parser looks for.
-    if (readCommaBatch(ls, le, entry) && get(entry, KIND) == (prefill ? PREFILL_RECORD : DECODE_RECORD)) return prefill ? PREFILL_RECORD : DECODE_RECORD;
+    const kind = prefill ? PREFILL_RECORD : DECODE_RECORD;
+    if (readCommaBatch(ls, le, entry) && get(entry, KIND) == kind) return kind;
     if (!classify(ls, le)) return DECLINED;
     if (!prefill && firstPrefill != NONE) {
       // Stripping made a `Prefill batch` the parser does not look for: find the first `Decode batch` itself.

@@ -17,9 +17,10 @@
 // says which value slot each goes to), so TypeScript still names the fields. Like batch.ts, it is a
 // port of parseSglangLine's rules (src/parse/sglang.ts) for this one shape; a decline is not an
 // error, only the general reader's (or the TypeScript parser's) turn.
+import { bareSgrEnd } from './ansi';
 import { bytesOf, digits, get, lengthOf, put, startsWith } from './bytes';
 import { keyTarget, valueSlots } from './batch';
-import { DP, KIND, MAX_BATCH_LINE, LEGACY, MILLI, MINUTE, OFFSET, PREFIX, PREFIX_NATIVE, RANK_TAGS, SECOND, VALUES } from './layout';
+import { DP, KIND, LEGACY, MAX_BATCH_LINE, MILLI, MINUTE, OFFSET, PREFIX, PREFIX_NATIVE, RANK_TAGS, SECOND, VALUES } from './layout';
 
 const NONE: usize = <usize>0xffffffff;
 const PREFILL_HEADER = bytesOf('] Prefill batch, #');
@@ -310,8 +311,7 @@ function readRanks(from: usize, to: usize, entry: usize): boolean {
  * The `[` of SGLang's bracket after an envelope in [s, e): the first `[` followed by four digits
  * and `-` (what the bracket's date starts with; the reader checks the rest). NONE when the text
  * before it is not ASCII, holds ESC or `batch` (the full parser would strip the one, and take the
- * first `Prefill batch` of the line, wherever), or a `[` that may start an ESC-less colour code
- * (digits and `;` then `m`, which the full parser strips).
+ * first `Prefill batch` of the line, wherever), or an ESC-less colour code (which it strips).
  */
 function envelopeEnd(s: usize, e: usize): usize {
   for (let i = s; i + 20 < e; i++) {
@@ -319,10 +319,8 @@ function envelopeEnd(s: usize, e: usize): usize {
     if (c >= 0x80 || c == 0x1b) return NONE;
     if (c == 0x62 && startsWith(i, e, BATCH)) return NONE;
     if (c != 0x5b) continue;
-    if (<u32>load<u8>(i + 1) - 48 < 10 && <u32>load<u8>(i + 2) - 48 < 10 && <u32>load<u8>(i + 3) - 48 < 10 && <u32>load<u8>(i + 4) - 48 < 10 && load<u8>(i + 5) == 0x2d) return i;
-    let j = i + 1;
-    while (j < e && (<u32>load<u8>(j) - 48 < 10 || load<u8>(j) == 0x3b)) j++;
-    if (j < e && load<u8>(j) == 0x6d) return NONE;
+    if (digits(i + 1, 4) >= 0 && load<u8>(i + 5) == 0x2d) return i;
+    if (bareSgrEnd(i, e) != 0) return NONE;
   }
   return NONE;
 }

@@ -5,7 +5,7 @@
 import { KeyCounts } from '../aggregate/key-counts.ts';
 import type { WorkerState } from '../aggregate/worker-state.ts';
 import { BUCKET_MS } from '../aggregate/rank-accumulator.ts';
-import { ALL_OWNERS, decodeCandidate, type CandidateHandler, type KernelBatches } from '../scan/scanner.ts';
+import { ALL_OWNERS, decodeCandidate, offered, type CandidateHandler, type KernelBatches } from '../scan/scanner.ts';
 import { SGLANG } from '../parse/sglang.ts';
 import type { Zone } from '../parse/timestamps.ts';
 import type { LineParser, LogRecord, RequestTraceRecord, RoutingRecord } from '../model/records.ts';
@@ -87,7 +87,7 @@ export function createTextLineHandler(parsers: readonly LineParser[], target: Wo
   return (line, owners = ALL_OWNERS) => {
     if (line.includes('\uFFFD')) tally.invalidUtf8++;
     for (let i = 0; i < parsers.length; i++) {
-      if (i < 32 && ((owners >>> i) & 1) === 0) continue;
+      if (!offered(owners, i)) continue;
       const parser = parsers[i] as LineParser;
       const result = parser.parse(line);
       if (result.kind === 'ignored') continue;

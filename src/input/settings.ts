@@ -9,7 +9,7 @@ import { createRequestParser } from '../parse/requests.ts';
 import { createZone } from '../parse/timestamps.ts';
 import type { LineParser } from '../model/records.ts';
 import type { SplitSpec } from '../parse/envelope.ts';
-import { ALL_OWNERS } from '../scan/scanner.ts';
+import { ownerBit } from '../scan/scanner.ts';
 
 export interface ReadSettings {
   readonly engine: EngineName | 'auto' | 'custom';
@@ -51,14 +51,14 @@ export function createParsers(settings: ReadSettings): LineParser[] {
 /** The needles of a list of parsers, each once, and per needle the parsers it is a needle of. */
 export interface NeedleTable {
   readonly needles: readonly string[];
-  /** bit i: parsers[i] (the scanner's candidates then say which parsers may take a line); past the 32nd parser, every bit */
+  /** per needle, the owner bits (scan/scanner.ts `ownerBit`) of the parsers it is a needle of */
   readonly owners: readonly number[];
 }
 
 export function needlesOf(parsers: readonly LineParser[]): NeedleTable {
   const owners = new Map<string, number>();
   for (const [i, parser] of parsers.entries()) {
-    for (const needle of parser.needles) owners.set(needle, i < 32 ? ((owners.get(needle) ?? 0) | (1 << i)) >>> 0 : ALL_OWNERS);
+    for (const needle of parser.needles) owners.set(needle, ((owners.get(needle) ?? 0) | ownerBit(i)) >>> 0);
   }
   return { needles: [...owners.keys()], owners: [...owners.values()] };
 }

@@ -17,6 +17,7 @@ import { createLineHandler, emptyTally, kernelBatches, mergeTally, noteExtentOf,
 import { createLineScanner, decodeCandidate, READ_BYTES, type CandidateHandler, type KernelBatches, type LineScanner } from '../scan/scanner.ts';
 import type { LineParser } from '../model/records.ts';
 import type { Zone } from '../parse/timestamps.ts';
+import type { NeedleTable } from './settings.ts';
 import {
   createEnvelopeMatcher,
   decodeJsonLine,
@@ -90,12 +91,9 @@ export interface SplitOutput {
 const PENDING_BUDGET = 8 << 20;
 const PENDING_SLOT_MAX = 256 << 10;
 
-/** What a sink needs to read lines: the parsers of the run, and where records go. */
-export interface SinkContext {
+/** What a sink needs to read lines: the parsers of the run (and their needles: needlesOf), and where records go. */
+export interface SinkContext extends NeedleTable {
   readonly parsers: readonly LineParser[];
-  /** the parsers' needles and their owners (needlesOf) */
-  readonly needles: readonly string[];
-  readonly owners: readonly number[];
   readonly zone: Zone;
   readonly range: TimeRange | null;
   readonly maxLineBytes: number;

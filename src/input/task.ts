@@ -20,7 +20,7 @@ import { mergeSplit, splitFromJson, splitToJson, type SplitJson, type SplitOutpu
 import { createInputReader, type InputReader } from './split-reader.ts';
 import { errorText, readBytes } from './read-input.ts';
 import type { LineParser } from '../model/records.ts';
-import { createParsers, needlesOf, type ReadSettings } from './settings.ts';
+import { createParsers, needlesOf, type NeedleTable, type ReadSettings } from './settings.ts';
 import { createZone, type Zone } from '../parse/timestamps.ts';
 
 /**
@@ -72,10 +72,16 @@ export function emptyOutput(): TaskOutput {
   return { state: new WorkerState(''), tally: emptyTally(), lines: 0, oversized: 0, bytes: 0, gzip: false, error: null, first: null, last: null, split: null };
 }
 
-/** Parsers are built once per thread and settings. */
-const parserCache = new Map<string, { readonly parsers: LineParser[]; readonly needles: readonly string[]; readonly owners: readonly number[]; readonly zone: Zone }>();
+/** The parsers of one read, their needles and the zone of zone-less stamps. */
+interface Parsing extends NeedleTable {
+  readonly parsers: LineParser[];
+  readonly zone: Zone;
+}
 
-function parsersFor(settings: ReadSettings): { readonly parsers: LineParser[]; readonly needles: readonly string[]; readonly owners: readonly number[]; readonly zone: Zone } {
+/** Parsers are built once per thread and settings. */
+const parserCache = new Map<string, Parsing>();
+
+function parsersFor(settings: ReadSettings): Parsing {
   const key = JSON.stringify(settings);
   let entry = parserCache.get(key);
   if (entry === undefined) {

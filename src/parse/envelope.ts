@@ -70,6 +70,16 @@ export function stripAnsi(line: string): string {
   }
 }
 
+/**
+ * `raw` without colour codes, for a parser with these needles; null when stripping changed it and
+ * `raw` holds none of them: a needle that only stripping makes is none (LineParser.needles, the
+ * reader offers a line by its bytes). No cost beyond stripAnsi on a line without colour.
+ */
+export function stripAnsiHolding(raw: string, needles: readonly string[]): string | null {
+  const line = stripAnsi(raw);
+  return line === raw || needles.some((n) => raw.includes(n)) ? line : null;
+}
+
 /** Envelopes read line by line from bytes (`createEnvelopeMatcher`). */
 export const LINE_ENVELOPES = ['kubectl', 'stern', 'stern-ns', 'logcli', 'compose', 'srun', 'journal'] as const;
 export type LineEnvelope = (typeof LINE_ENVELOPES)[number];

@@ -10,7 +10,7 @@
  * tens-of-KB reprs of request logs stay cheap.
  */
 import { parseDpRank } from './dynamo.ts';
-import { stripAnsi } from './envelope.ts';
+import { stripAnsiHolding } from './envelope.ts';
 import { findLoggerTimestamp, UTC_ZONE, type Zone } from './timestamps.ts';
 import { IGNORED, type DpRankValue, type LineParser, type ParseResult, type RequestRecord } from '../model/records.ts';
 
@@ -32,9 +32,8 @@ export function createRequestParser(zone: Zone = UTC_ZONE): LineParser {
 }
 
 export function parseRequestLine(raw: string, zone: Zone = UTC_ZONE): ParseResult {
-  const line = raw.includes('\u001b') || raw.includes('[0m') ? stripAnsi(raw) : raw;
-  // A needle made by stripping colour is none (LineParser.needles: the reader offers a line by its bytes).
-  if (line !== raw && !NEEDLES.some((n) => raw.includes(n))) return IGNORED;
+  const line = raw.includes('\u001b') || raw.includes('[0m') ? stripAnsiHolding(raw, NEEDLES) : raw;
+  if (line === null) return IGNORED;
   const receive = line.indexOf('Receive: obj=');
   const finish = receive === -1 ? line.indexOf('Finish: obj=') : -1;
   const known = receive !== -1 || finish !== -1;

@@ -9,12 +9,12 @@
  * of the line become 1, ~840 → ~300 ns a line (test/parse/trtllm.test.ts holds the two to each
  * other on every shape and on mutated lines).
  */
-import { stripAnsi } from './envelope.ts';
+import { stripAnsiHolding } from './envelope.ts';
 import { digitsAt, UTC_ZONE, wallClockToMs, type Zone } from './timestamps.ts';
 import { IGNORED, type BatchRecord, type LineParser, type ParseResult } from '../model/records.ts';
 
 const ITER = /\biter = (\d+), global_rank = (\d+), rank = (\d+)/;
-const NEEDLE = 'global_rank = ';
+const NEEDLES = ['global_rank = '];
 const STATES = /states = \{([^}]*)\}/;
 const CTX_REQUESTS = /'num_ctx_requests': (\d+)/;
 const CTX_TOKENS = /'num_ctx_tokens': (\d+)/;
@@ -61,16 +61,15 @@ interface Fields {
 export function createTrtllmParser(zone: Zone = UTC_ZONE): LineParser {
   // Every line ITER matches holds `global_rank = `; of its two fixed parts that is the one with a
   // rare character (`_`), which the reader finds faster than `iter = `.
-  return { name: 'trtllm', needles: [NEEDLE], parse: (line) => parseTrtllmLine(line, zone) };
+  return { name: 'trtllm', needles: NEEDLES, parse: (line) => parseTrtllmLine(line, zone) };
 }
 
 /** @param zone the zone of TensorRT-LLM's local stamps (`--tz`) */
 export function parseTrtllmLine(raw: string, zone: Zone = UTC_ZONE): ParseResult {
-  const line = stripAnsi(raw);
-  // A needle made by stripping colour is none (LineParser.needles: the reader offers a line by its bytes).
-  if (line !== raw && !raw.includes(NEEDLE)) return IGNORED;
+  const line = stripAnsiHolding(raw, NEEDLES);
+  if (line === null) return IGNORED;
   const fields = readPrinted(line) ?? readFields(line);
-  if (typeof fields === 'string') return fields === 'ignored' ? IGNORED : { kind: 'unparseable', reason: fields };
+  if ('kind' in fields) return fields;
   const { ctxRequests, genTokens } = fields;
   if (ctxRequests === undefined) return { kind: 'unparseable', reason: 'TensorRT-LLM states without num_ctx_requests' };
   if (ctxRequests === 0 && (genTokens ?? 0) === 0) return IGNORED;
@@ -97,13 +96,13 @@ export function parseTrtllmLine(raw: string, zone: Zone = UTC_ZONE): ParseResult
 
 /**
  * The definition: each field the first match of its pattern in the (colour-free) line. A line
- * without `iter = …` is 'ignored'; one without `states = {…}` is unparseable (the reason).
+ * without `iter = …` is ignored; one without `states = {…}` is unparseable.
  */
-export function readFields(line: string): Fields | string {
+export function readFields(line: string): Fields | ParseResult {
   const iter = ITER.exec(line);
-  if (iter === null) return 'ignored';
+  if (iter === null) return IGNORED;
   const states = STATES.exec(line)?.[1];
-  if (states === undefined) return 'TensorRT-LLM iteration line without states';
+  if (states === undefined) return { kind: 'unparseable', reason: 'TensorRT-LLM iteration line without states' };
   const fetched = FETCHED.exec(line);
   return {
     // The body's `rank =` is the executor's rank (one per attention-DP rank); the logger prefix is the fallback.

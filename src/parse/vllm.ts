@@ -3,7 +3,7 @@
  * of every era, `Iteration(i)` step lines inside `(EngineCore_DPk pid=N)` processes, and the
  * warning that stats logging was disabled.
  */
-import { stripAnsi } from './envelope.ts';
+import { stripAnsiHolding } from './envelope.ts';
 import { digitsAt, findTimestamp, UTC_ZONE, wallClockToMs, type Zone } from './timestamps.ts';
 import { IGNORED, type BatchRecord, type EngineStatsRecord, type LayoutRecord, type LineParser, type ParseResult } from '../model/records.ts';
 
@@ -45,9 +45,8 @@ export function createVllmParser(zone: Zone = UTC_ZONE): LineParser {
 
 /** @param zone the zone of vLLM's zone-less local stamps (`--tz`) */
 export function parseVllmLine(raw: string, zone: Zone = UTC_ZONE): ParseResult {
-  const line = stripAnsi(raw);
-  // A needle made by stripping colour is none (LineParser.needles: the reader offers a line by its bytes).
-  if (line !== raw && !NEEDLES.some((n) => raw.includes(n))) return IGNORED;
+  const line = stripAnsiHolding(raw, NEEDLES);
+  if (line === null) return IGNORED;
   if (line.includes('Avg prompt throughput')) {
     const m = matchStats(line);
     if (m === null) return { kind: 'unparseable', reason: 'vLLM stats line without Running/Waiting' };

@@ -88,12 +88,14 @@ export interface EntryLayout {
   readonly MARK_MODERN_DECODE: number;
   readonly MAX_ANCHORS: number;
   readonly OWNERS: number;
+  /** as the kernel's u32 global reads in JavaScript (signed: −1) */
+  readonly ALL_OWNERS: number;
   readonly fold: FoldLayout;
 }
 
 const ENTRY_NAMES = [
   'ENTRY_SLOTS', 'KIND', 'START', 'END', 'MINUTE', 'SECOND', 'MILLI', 'OFFSET', 'LEGACY', 'PREFIX', 'PREFIX_NATIVE', 'PREFIX_CUSTOM', 'DP', 'VALUES', 'MAX_VALUES',
-  'MAX_KEYS', 'MARK_LEGACY_PREFILL', 'MARK_MODERN_DECODE', 'MAX_ANCHORS', 'OWNERS',
+  'MAX_KEYS', 'MARK_LEGACY_PREFILL', 'MARK_MODERN_DECODE', 'MAX_ANCHORS', 'OWNERS', 'ALL_OWNERS',
 ] as const satisfies ReadonlyArray<Exclude<keyof EntryLayout, 'fold'>>;
 
 export interface Kernel {

@@ -73,8 +73,21 @@ export interface CandidateLine {
   owners: number;
 }
 
-/** Every parser may take the line (CandidateLine.owners). */
-export const ALL_OWNERS = 0xffffffff;
+/** Every parser may take the line (CandidateLine.owners): the kernel's every bit, unsigned. */
+export const ALL_OWNERS = entryLayout().ALL_OWNERS >>> 0;
+
+/** Owner bits are one per parser for the first 32; a later parser owns every bit (is always offered). */
+const OWNER_BITS = 32;
+
+/** The owner bit of the parser at `index` in a reader's list. */
+export function ownerBit(index: number): number {
+  return index < OWNER_BITS ? (1 << index) >>> 0 : ALL_OWNERS;
+}
+
+/** Whether a line with these `owners` goes to the parser at `index`. */
+export function offered(owners: number, index: number): boolean {
+  return index >= OWNER_BITS || ((owners >>> index) & 1) === 1;
+}
 
 export type CandidateHandler = (line: CandidateLine) => void;
 

@@ -15,6 +15,7 @@ import { createSglangParser, parseSglangLine } from '../../src/parse/sglang.ts';
 import { createZone, type Zone } from '../../src/parse/timestamps.ts';
 import type { LogRecord } from '../../src/model/records.ts';
 import { FORMATS, benchLogText } from '../../scripts/bench-logs.mjs';
+import { applyEdits, editsOf } from '../helpers/mutate.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -255,14 +256,8 @@ describe('the kernel\'s SGLang batch records', () => {
     );
     const zone = createZone('Europe/Berlin');
     fc.assert(
-      fc.property(fc.constantFrom(...seeds), fc.array(fc.tuple(fc.nat(), fc.nat(3), piece), { maxLength: 5 }), (seed, edits) => {
-        let line = seed;
-        for (const [position, op, text] of edits) {
-          const at = position % (line.length + 1);
-          if (op === 0) line = line.slice(0, at) + text + line.slice(at);
-          else if (op === 1) line = line.slice(0, at) + line.slice(at + 1);
-          else line = line.slice(0, at) + text + line.slice(at + 1);
-        }
+      fc.property(fc.constantFrom(...seeds), editsOf(piece), (seed, edits) => {
+        const line = applyEdits(seed, edits);
         const { record, text } = kernelRecord(line, zone);
         return record === null || isDeepStrictEqual(record, fullRecord(text, zone));
       }),

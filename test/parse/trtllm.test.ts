@@ -9,6 +9,7 @@ import { stripAnsi } from '../../src/parse/envelope.ts';
 import { createZone } from '../../src/parse/timestamps.ts';
 import type { BatchRecord, ParseResult } from '../../src/model/records.ts';
 import { benchLogText } from '../../scripts/bench-logs.mjs';
+import { applyEdits, editsOf } from '../helpers/mutate.ts';
 
 function batchOf(result: ParseResult): BatchRecord {
   if (result.kind !== 'record' || result.record.kind !== 'batch') throw new Error(`not a batch record: ${JSON.stringify(result)}`);
@@ -101,14 +102,8 @@ describe('lines as TensorRT-LLM prints them, read in one match', () => {
       fc.constantFrom("states = {'num_ctx_requests': 9", "'num_ctx_tokens': 10", "'num_generation_tokens': 11", 'timestamp = 2026-01-02 03:04:05', '[01/02/2026-03:04:05]', '[RANK 7]', 'N/A'),
     );
     fc.assert(
-      fc.property(fc.constantFrom(...seeds), fc.array(fc.tuple(fc.nat(), fc.nat(3), piece), { maxLength: 5 }), (seed, edits) => {
-        let line = seed;
-        for (const [position, op, text] of edits) {
-          const at = position % (line.length + 1);
-          if (op === 0) line = line.slice(0, at) + text + line.slice(at);
-          else if (op === 1) line = line.slice(0, at) + line.slice(at + 1);
-          else line = line.slice(0, at) + text + line.slice(at + 1);
-        }
+      fc.property(fc.constantFrom(...seeds), editsOf(piece), (seed, edits) => {
+        const line = applyEdits(seed, edits);
         const stripped = stripAnsi(line);
         const printed = readPrinted(stripped);
         return printed === null || isDeepStrictEqual(printed, readFields(stripped));
